@@ -1,0 +1,37 @@
+"""Together's event backbone. See libs/events/README.md."""
+
+from together_events import contracts
+from together_events.consumer import EventConsumer, Handler, TransientError
+from together_events.context import caused_by, current_causation
+from together_events.envelope import Envelope, MalformedEvent
+from together_events.outbox import OutboxRelay, build_producer, record_event
+from together_events.registry import (
+    Event,
+    decode,
+    model_for,
+    register,
+    registered_types,
+)
+from together_events.topics import TOPICS, Topic, dead_letter_topic
+
+__all__ = [
+    "TOPICS",
+    "Envelope",
+    "Event",
+    "EventConsumer",
+    "Handler",
+    "MalformedEvent",
+    "OutboxRelay",
+    "Topic",
+    "TransientError",
+    "build_producer",
+    "caused_by",
+    "contracts",
+    "current_causation",
+    "dead_letter_topic",
+    "decode",
+    "model_for",
+    "record_event",
+    "register",
+    "registered_types",
+]

@@ -1,0 +1,186 @@
+"""Transactional outbox: write events with the state change, publish them afterwards.
+
+`record_event` runs inside the caller's transaction. `OutboxRelay` publishes
+committed rows in `position` order with an idempotent producer (acks=all) and
+marks them sent. A crash after commit and before publish leaves the row
+unpublished, so the next relay publishes it; a crash after publish and before
+the mark publishes it again with the same event id, which consumers drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+import zlib
+from datetime import datetime
+
+import asyncpg
+import sqlalchemy as sa
+import structlog
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from together_events.context import current_causation
+from together_events.envelope import Envelope
+from together_events.registry import Event
+from together_events.tables import aggregate_sequence_table, outbox_table
+
+log = structlog.get_logger(__name__)
+
+NOTIFY_CHANNEL = "together_outbox"
+
+
+async def record_event(conn: AsyncConnection, event: Event, *, source: str, time: datetime) -> Envelope:
+    """Add `event` to the outbox in the caller's transaction and return its envelope."""
+    aggregate_id = event.aggregate_id()
+    bump = (
+        insert(aggregate_sequence_table)
+        .values(aggregate_id=aggregate_id, last_sequence=1)
+        .on_conflict_do_update(
+            index_elements=["aggregate_id"],
+            set_={"last_sequence": aggregate_sequence_table.c.last_sequence + 1},
+        )
+        .returning(aggregate_sequence_table.c.last_sequence)
+    )
+    sequence = (await conn.execute(bump)).scalar_one()
+    causation = current_causation()
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        source=source,
+        type=event.event_type(),
+        subject=aggregate_id,
+        time=time,
+        aggregatetype=event.aggregate,
+        sequence=sequence,
+        correlationid=causation.correlation_id,
+        causationid=causation.causation_id,
+        data=event.model_dump(mode="json"),
+    )
+    await conn.execute(
+        outbox_table.insert().values(
+            event_id=envelope.id,
+            topic=event.topic(),
+            aggregate_type=event.aggregate,
+            aggregate_id=aggregate_id,
+            sequence=sequence,
+            event_type=envelope.type,
+            envelope=envelope.model_dump(mode="json"),
+        )
+    )
+    # Delivered at commit only, so the relay wakes exactly when there is work.
+    await conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    return envelope
+
+
+def build_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    # Idempotence forces acks=all and keeps per-partition order across retries.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+    )
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; one active relay per database.
+
+    Several relay processes may run (e.g. several API replicas): a transaction
+    advisory lock lets one publish at a time, so one aggregate's events are
+    never published out of order by two relays racing.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: AIOKafkaProducer,
+        *,
+        name: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._lock_key = zlib.crc32(f"outbox-relay:{name}".encode())
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; return how many were published."""
+        async with self._engine.begin() as conn:
+            got_lock = (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_key)))).scalar_one()
+            if not got_lock:
+                return 0
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        outbox_table.c.position,
+                        outbox_table.c.topic,
+                        outbox_table.c.envelope,
+                    )
+                    .where(outbox_table.c.published_at.is_(None))
+                    .order_by(outbox_table.c.position)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            deliveries = []
+            for row in rows:
+                envelope = Envelope.model_validate(row.envelope)
+                deliveries.append(
+                    await self._producer.send(
+                        row.topic,
+                        value=envelope.to_json_bytes(),
+                        key=envelope.subject.encode(),
+                        headers=envelope.kafka_headers(),
+                    )
+                )
+            await asyncio.gather(*deliveries)
+            await conn.execute(
+                outbox_table.update()
+                .where(outbox_table.c.position.in_([row.position for row in rows]))
+                .values(published_at=sa.func.now())
+            )
+        log.debug("outbox.published", count=len(rows))
+        return len(rows)
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Publish until cancelled: on each commit notification, and every poll interval."""
+        listener = await self._listen()
+        backoff = 0.1
+        try:
+            while True:
+                try:
+                    while await self.publish_pending() == self._batch_size:
+                        pass
+                    backoff = 0.1
+                except Exception as exc:  # database or broker down: the rows stay, try again later
+                    log.warning("outbox.publish_failed", error=repr(exc), retry_in=backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                self._wakeup.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+        finally:
+            if listener is not None:
+                await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        """A dedicated connection that LISTENs for commits; polling covers its absence."""
+        url = self._engine.url.set(drivername="postgresql")
+        try:
+            connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+            await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wakeup.set())
+            return connection
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("outbox.listen_unavailable", error=repr(exc))
+            return None

@@ -1,0 +1,54 @@
+"""Create the declared topics that do not exist yet (idempotent).
+
+Run: python -m together_events.provision [--bootstrap HOST:PORT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from together_events.topics import TOPICS, Topic
+
+
+async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] = TOPICS) -> list[str]:
+    """Create missing topics; return the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in topics if t.name not in existing]
+        if missing:
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        name=t.name,
+                        num_partitions=t.partitions,
+                        replication_factor=1,
+                        topic_configs=t.config,
+                    )
+                    for t in missing
+                ]
+            )
+        return [t.name for t in missing]
+    finally:
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--bootstrap",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
+    )
+    args = parser.parse_args()
+    created = asyncio.run(ensure_topics(args.bootstrap))
+    print(f"topics created: {', '.join(created) if created else 'none (all exist)'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Typed, versioned event contracts and the one registry that maps type to model."""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from together_events.envelope import Envelope, MalformedEvent, _first_errors
+
+
+class Event(BaseModel):
+    """A fact in the past tense. Subclasses declare where it comes from and its version.
+
+    The payload is the model's fields. It carries identifiers and the facts its
+    contract needs; never free-text notes or programme-team-only answers.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    service: ClassVar[str]  # the publishing service, which also names the topic
+    aggregate: ClassVar[str]  # the aggregate type, e.g. "request"
+    version: ClassVar[int] = 1
+
+    def aggregate_id(self) -> str:
+        """The subject of the event: by convention the field `<aggregate>_id`."""
+        return str(getattr(self, f"{self.aggregate}_id"))
+
+    @classmethod
+    def event_type(cls) -> str:
+        return f"together.{cls.service}.{cls.__name__}.v{cls.version}"
+
+    @classmethod
+    def topic(cls) -> str:
+        return f"together.{cls.service}"
+
+
+E = TypeVar("E", bound=type[Event])
+
+_by_type: dict[str, type[Event]] = {}
+
+
+def register(model: E) -> E:
+    """Class decorator: adds an event model to the registry (once per type)."""
+    event_type = model.event_type()
+    existing = _by_type.get(event_type)
+    if existing is not None and existing is not model:
+        raise ValueError(f"event type {event_type} is registered twice")
+    _by_type[event_type] = model
+    return model
+
+
+def model_for(event_type: str) -> type[Event] | None:
+    return _by_type.get(event_type)
+
+
+def registered_types() -> dict[str, type[Event]]:
+    return dict(_by_type)
+
+
+def decode(envelope: Envelope) -> Event:
+    """The typed event inside an envelope; MalformedEvent if its data breaks the contract."""
+    model = model_for(envelope.type)
+    if model is None:
+        raise MalformedEvent(f"unknown event type {envelope.type!r}")
+    try:
+        return model.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise MalformedEvent(f"data does not match {envelope.type}: {_first_errors(exc)}") from exc

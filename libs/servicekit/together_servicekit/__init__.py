@@ -1,0 +1,1 @@
+"""Building blocks shared by every Together service. See libs/servicekit/README.md."""

@@ -1,0 +1,150 @@
+"""The FastAPI application every service is built on, and the process entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import structlog
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from together_events import caused_by
+from together_servicekit.clock import TravellingClock
+from together_servicekit.db import migrate, wait_for_database
+from together_servicekit.errors import install_error_handlers, invalid
+from together_servicekit.logging import configure_logging
+from together_servicekit.runtime import (
+    HandlersFactory,
+    Runtime,
+    get_runtime,
+    start_runtime,
+    stop_runtime,
+)
+from together_servicekit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    handlers: HandlersFactory | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        app.state.runtime = await start_runtime(settings, handlers)
+        log.info("service.started", port=settings.port, clock_mode=settings.clock_mode)
+        try:
+            yield
+        finally:
+            await stop_runtime(app.state.runtime)
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.middleware("http")(_request_context)
+    app.include_router(_health_router())
+    if settings.clock_mode == "travel":
+        app.include_router(_clock_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Bind the request id and correlation id to every log line and event of the request."""
+    request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+    correlation_id = request.headers.get("x-correlation-id") or request_id
+    started = time.perf_counter()
+    with (
+        structlog.contextvars.bound_contextvars(request_id=request_id),
+        caused_by(correlation_id),
+    ):
+        response = await call_next(request)
+        response.headers["x-request-id"] = request_id
+        response.headers["x-correlation-id"] = correlation_id
+        if request.url.path not in ("/healthz", "/readyz"):
+            log.info(
+                "http.request",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+        return response
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @router.get("/readyz", summary="The service's database and Kafka are reachable")
+    async def readyz(runtime: Runtime = Depends(get_runtime)) -> JSONResponse:
+        checks = await runtime.readiness()
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    return router
+
+
+class TravelRequest(BaseModel):
+    seconds: float = Field(
+        gt=0,
+        le=366 * 24 * 3600,
+        description="How far to move this service's clock forward.",
+    )
+
+
+def _clock_router() -> APIRouter:
+    router = APIRouter(prefix="/clock", tags=["demo and test clock"])
+
+    @router.get("", summary="This service's current time (travel mode only)")
+    async def now(runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+        return {"now": runtime.clock.now().isoformat()}
+
+    @router.post("/travel", summary="Move this service's clock forward (travel mode only)")
+    async def travel(body: TravelRequest, runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+        if not isinstance(runtime.clock, TravellingClock):
+            raise invalid(
+                "clock",
+                "travel_mode",
+                "the clock can be moved in demo and test mode only",
+            )
+        return {"now": runtime.clock.travel(timedelta(seconds=body.seconds)).isoformat()}
+
+    return router
+
+
+def serve(
+    settings: ServiceSettings,
+    app_factory: Callable[[ServiceSettings], FastAPI],
+    migrations_package: str,
+) -> None:
+    """Process entry point: wait for the database, migrate, then serve HTTP."""
+    configure_logging(settings.service_name, settings.log_level)
+    asyncio.run(wait_for_database(settings.database_url))
+    migrate(migrations_package, settings.database_url)
+    log.info("service.migrated", database=settings.database_name)
+    uvicorn.run(
+        app_factory(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )

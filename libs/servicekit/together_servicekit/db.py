@@ -1,0 +1,65 @@
+"""The service's own database: engine, readiness wait, and Alembic migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def make_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+async def wait_for_database(database_url: str, timeout: float = 60.0) -> None:
+    """Block until the database accepts a query (prestart, like a container's wait)."""
+    engine = make_engine(database_url, pool_size=1)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                async with engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+                return
+            except (OSError, sa.exc.DBAPIError) as exc:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"database not reachable at {engine.url!r}: {exc}") from exc
+                await asyncio.sleep(0.5)
+    finally:
+        await engine.dispose()
+
+
+def alembic_config(migrations_package: str, database_url: str) -> Config:
+    """Alembic config for a service: migrations live inside its package."""
+    config = Config()
+    config.set_main_option("script_location", f"{migrations_package}:migrations")
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migrate(migrations_package: str, database_url: str) -> None:
+    command.upgrade(alembic_config(migrations_package, database_url), "head")
+
+
+def run_migrations_online(target_metadata: sa.MetaData) -> None:
+    """Body of every service's migrations/env.py: run Alembic on the async engine."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url")
+
+    def do_run(connection: sa.Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run())

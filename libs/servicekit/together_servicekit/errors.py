@@ -1,0 +1,99 @@
+"""One JSON error shape for every service.
+
+    {"error": {"status": 422, "code": "invalid_input", "message": "...",
+               "details": [{"field": "body.roles.0", "rule": "enum", "message": "..."}]},
+     "request_id": "..."}
+
+Use cases raise `DomainError` subclasses; FastAPI's validation errors are
+reshaped into the same form, naming each field and the rule it broke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+@dataclass(frozen=True)
+class Violation:
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    """A request the rules refuse. `violations` lists every reason at once."""
+
+    message: str
+    violations: list[Violation] = field(default_factory=list)
+    status: int = 422
+    code: str = "rule_violated"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str, identifier: object) -> None:
+        super().__init__(f"{what} {identifier} does not exist", status=404, code="not_found")
+
+
+class Conflict(DomainError):
+    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(message, violations or [], status=409, code="conflict")
+
+
+def invalid(field_name: str, rule: str, message: str) -> DomainError:
+    """The common case: one field broke one rule."""
+    return DomainError(
+        message,
+        [Violation(field_name, rule, message)],
+        status=422,
+        code="invalid_input",
+    )
+
+
+def _body(request: Request, status: int, code: str, message: str, details: list[dict]) -> JSONResponse:
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    return JSONResponse(
+        status_code=status,
+        content={
+            "error": {
+                "status": status,
+                "code": code,
+                "message": message,
+                "details": details,
+            },
+            "request_id": request_id,
+        },
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        details = [v.__dict__ for v in exc.violations]
+        return _body(request, exc.status, exc.code, exc.message, details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {
+                "field": ".".join(str(p) for p in e["loc"]),
+                "rule": e["type"],
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        return _body(request, 422, "invalid_input", f"invalid input: {summary}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _body(request, exc.status_code, "http_error", str(exc.detail), [])

@@ -1,0 +1,50 @@
+"""Settings common to every service, read from environment variables.
+
+Each service subclasses `ServiceSettings` with its own prefix (e.g.
+`PAIRING_PORT`). Two shared variables make pointing every service at an
+external stack a two-variable change: `KAFKA_BOOTSTRAP_SERVERS` and
+`PG_DSN_BASE` (the database name is appended per service); a prefixed
+variable, e.g. `PAIRING_DATABASE_URL`, overrides them for one service.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PG_DSN_BASE = "postgresql://together:together@127.0.0.1:15432"
+DEFAULT_KAFKA = "127.0.0.1:19092"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str
+    database_name: str
+    port: int
+    host: str = "127.0.0.1"
+    database_url: str = ""
+    kafka_bootstrap_servers: str = Field(default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA))
+    log_level: str = Field(default_factory=lambda: os.environ.get("TOGETHER_LOG_LEVEL", "INFO"))
+    clock_mode: Literal["system", "travel"] = Field(
+        default_factory=lambda: os.environ.get("TOGETHER_CLOCK_MODE", "system")  # type: ignore[arg-type]
+    )
+
+    @model_validator(mode="after")
+    def _derive_database_url(self) -> ServiceSettings:
+        if not self.database_url:
+            base = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
+            self.database_url = f"{base}/{self.database_name}"
+        # Services talk to PostgreSQL through asyncpg whatever scheme was given.
+        for scheme in ("postgresql://", "postgres://"):
+            if self.database_url.startswith(scheme):
+                self.database_url = "postgresql+asyncpg://" + self.database_url[len(scheme) :]
+        return self
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `source` of this service's events."""
+        return f"/together/{self.service_name}"

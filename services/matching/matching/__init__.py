@@ -1,0 +1,1 @@
+"""Matching: a read model of who registered, and explained suggestions of partners."""

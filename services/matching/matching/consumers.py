@@ -1,0 +1,44 @@
+"""Matching keeps its read model current from events (entrypoints room)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from matching.tables import candidates
+from together_events import Envelope, Event, Handler
+from together_events.contracts.pairing import PairingFormed
+from together_events.contracts.registration import ParticipantRegistered
+from together_servicekit.runtime import Runtime
+
+
+async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
+    values = {
+        "cohort_id": event.cohort_id,
+        "roles": [r.value for r in event.roles],
+        "capacity": event.mentor_capacity or 0,
+        "profile": event.profile.model_dump(mode="json"),
+        "registered_at": event.registered_at,
+    }
+    await conn.execute(
+        insert(candidates)
+        .values(participant_id=event.participant_id, **values)
+        .on_conflict_do_update(index_elements=["participant_id"], set_=values)
+    )
+
+
+async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Envelope) -> None:
+    await conn.execute(
+        candidates.update()
+        .where(candidates.c.participant_id == event.mentor_id)
+        .values(active_pairings=candidates.c.active_pairings + 1)
+    )
+
+
+def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
+    return {
+        ParticipantRegistered: on_participant_registered,
+        PairingFormed: on_pairing_formed,
+    }  # type: ignore[dict-item]

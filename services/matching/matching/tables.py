@@ -1,0 +1,21 @@
+"""Matching's own read model, built from registration and pairing events."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+from together_events.tables import define_backbone_tables
+
+metadata = sa.MetaData()
+define_backbone_tables(metadata)
+
+candidates = sa.Table(
+    "candidates",
+    metadata,
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("roles", ARRAY(sa.Text), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("active_pairings", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("profile", JSONB, nullable=False),
+    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+)

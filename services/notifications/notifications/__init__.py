@@ -1,0 +1,1 @@
+"""Notifications: the messages participants receive, recorded exactly once per event."""

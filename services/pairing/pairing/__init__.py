@@ -1,0 +1,1 @@
+"""Pairing: preferences, the request lifecycle and the pairings it forms."""

@@ -1,0 +1,111 @@
+"""Pairing's HTTP API (entrypoints room)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from pairing import use_cases
+from pairing.tables import requests
+from together_servicekit.errors import NotFound
+from together_servicekit.runtime import Runtime, get_runtime
+
+router = APIRouter()
+
+
+class PreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mentor_ids: list[UUID] = Field(
+        min_length=1,
+        max_length=5,
+        description="Mentors in order of preference, best first.",
+    )
+
+
+class SelectionOut(BaseModel):
+    selection_id: UUID
+
+
+class RequestOut(BaseModel):
+    id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    rank: int
+    status: str
+    reached_mentor_at: datetime | None
+    remind_at: datetime | None
+    expires_at: datetime | None
+
+
+class PairingOut(BaseModel):
+    pairing_id: UUID
+
+
+@router.post(
+    "/cohorts/{cohort_id}/mentees/{mentee_id}/preferences",
+    status_code=status.HTTP_201_CREATED,
+    tags=["preferences"],
+)
+async def submit_preferences(
+    cohort_id: UUID,
+    mentee_id: UUID,
+    body: PreferencesIn,
+    runtime: Runtime = Depends(get_runtime),
+) -> SelectionOut:
+    """Submit a ranked top 5; the first request goes out at once."""
+    selection_id = await use_cases.submit_preferences(
+        runtime, cohort_id=cohort_id, mentee_id=mentee_id, mentor_ids=body.mentor_ids
+    )
+    return SelectionOut(selection_id=selection_id)
+
+
+@router.get("/mentees/{mentee_id}/requests", tags=["requests"])
+async def requests_of_mentee(mentee_id: UUID, runtime: Runtime = Depends(get_runtime)) -> list[RequestOut]:
+    """The mentee's own requests, in the order they were made."""
+    async with runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(requests).where(requests.c.mentee_id == mentee_id).order_by(requests.c.created_at, requests.c.rank)
+            )
+        ).mappings()
+        return [RequestOut.model_validate(dict(row)) for row in rows]
+
+
+@router.get("/mentors/{mentor_id}/current-request", tags=["requests"])
+async def current_request(mentor_id: UUID, runtime: Runtime = Depends(get_runtime)) -> RequestOut:
+    """The one request awaiting this mentor's answer; a mentor never sees who else asked."""
+    async with runtime.engine.connect() as conn:
+        row = (
+            (
+                await conn.execute(
+                    sa.select(requests).where(
+                        requests.c.mentor_id == mentor_id,
+                        requests.c.status == "pending",
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise NotFound("pending request for mentor", mentor_id)
+    return RequestOut.model_validate(dict(row))
+
+
+@router.post("/requests/{request_id}/accept", tags=["requests"])
+async def accept(request_id: UUID, runtime: Runtime = Depends(get_runtime)) -> PairingOut:
+    return PairingOut(pairing_id=await use_cases.accept(runtime, request_id=request_id))
+
+
+@router.post(
+    "/requests/{request_id}/decline",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["requests"],
+)
+async def decline(request_id: UUID, runtime: Runtime = Depends(get_runtime)) -> None:
+    await use_cases.decline(runtime, request_id=request_id)

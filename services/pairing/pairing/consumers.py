@@ -1,0 +1,29 @@
+"""Pairing's read model of participants, kept from registration events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pairing.tables import participants
+from together_events import Envelope, Event, Handler
+from together_events.contracts.registration import ParticipantRegistered
+from together_servicekit.runtime import Runtime
+
+
+async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
+    values = {
+        "cohort_id": event.cohort_id,
+        "roles": [r.value for r in event.roles],
+        "capacity": event.mentor_capacity or 0,
+        "time_zone": event.profile.time_zone,
+    }
+    await conn.execute(
+        insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    )
+
+
+def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
+    return {ParticipantRegistered: on_participant_registered}  # type: ignore[dict-item]

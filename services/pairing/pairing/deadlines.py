@@ -1,0 +1,59 @@
+"""When a request's reminder and expiry fall: pure rules, in the mentor's time zone.
+
+The rule book's invariants, and how this code keeps them:
+1. Nothing fires on a Saturday or Sunday local to the mentor: a deadline that
+   lands on one moves to the Monday after, same local wall-clock time.
+2. Expiry is never earlier than 3 days after the request reached the mentor.
+3. The reminder comes at least 24 hours before the expiry: the expiry is at
+   least one local day after the (possibly moved) reminder.
+4. Daylight-saving changes never shift a local wall-clock deadline: "48 hours"
+   and "3 days" are counted on the mentor's wall clock (2 and 3 calendar days at
+   the same local time), so across a DST change the elapsed time is an hour
+   more or less, and the local time the mentor sees stays the same.
+
+The exact instant: a local wall-clock time is turned into a UTC instant with
+Python's zoneinfo and fold=0. A time that occurs twice (clocks go back) means
+its first occurrence; a time that does not exist (clocks go forward) is read
+with the offset in force before the jump, i.e. it lands that many minutes
+later on the new wall clock (02:30 in a one-hour spring gap fires at 03:30).
+Deadlines are stored and published as UTC instants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+REMINDER_AFTER = timedelta(days=2)
+EXPIRY_AFTER = timedelta(days=3)
+REMINDER_BEFORE_EXPIRY = timedelta(days=1)
+SATURDAY = 5
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    remind_at: datetime
+    expires_at: datetime
+
+
+def _skip_weekend(local: datetime) -> datetime:
+    """The same wall-clock time on the next Monday if `local` is a Saturday or Sunday."""
+    if local.weekday() >= SATURDAY:
+        return local + timedelta(days=7 - local.weekday())
+    return local
+
+
+def _to_utc(local_wall: datetime, zone: ZoneInfo) -> datetime:
+    return local_wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def request_deadlines(reached_at: datetime, mentor_time_zone: str) -> Deadlines:
+    if reached_at.tzinfo is None:
+        raise ValueError("reached_at must be an aware datetime")
+    zone = ZoneInfo(mentor_time_zone)
+    # Work on naive local wall-clock times so adding days never crosses an offset.
+    reached_local = reached_at.astimezone(zone).replace(tzinfo=None)
+    remind_local = _skip_weekend(reached_local + REMINDER_AFTER)
+    expires_local = _skip_weekend(max(reached_local + EXPIRY_AFTER, remind_local + REMINDER_BEFORE_EXPIRY))
+    return Deadlines(remind_at=_to_utc(remind_local, zone), expires_at=_to_utc(expires_local, zone))

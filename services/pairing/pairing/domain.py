@@ -1,0 +1,69 @@
+"""Rules about preferences, free of I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from together_servicekit.errors import Violation
+
+MAX_PREFERENCES = 5
+
+
+@dataclass(frozen=True)
+class MentorView:
+    id: UUID
+    is_mentor: bool
+    has_free_capacity: bool
+
+
+def preference_violations(
+    mentee_id: UUID,
+    ranked: list[UUID],
+    mentors: dict[UUID, MentorView],
+    *,
+    already_paired: bool,
+    has_open_selection: bool,
+) -> list[Violation]:
+    """Every reason a ranked list is refused, all at once."""
+    violations = []
+    if already_paired:
+        violations.append(Violation("mentee_id", "not_paired", "the mentee already has a mentor"))
+    if has_open_selection:
+        violations.append(
+            Violation(
+                "mentee_id",
+                "one_open_selection",
+                "the mentee's earlier preferences are still being tried",
+            )
+        )
+    if not 1 <= len(ranked) <= MAX_PREFERENCES:
+        violations.append(
+            Violation(
+                "mentor_ids",
+                "one_to_five",
+                f"rank between 1 and {MAX_PREFERENCES} mentors",
+            )
+        )
+    seen: set[UUID] = set()
+    for position, mentor_id in enumerate(ranked):
+        where = f"mentor_ids.{position}"
+        if mentor_id in seen:
+            violations.append(Violation(where, "unique", f"mentor {mentor_id} is listed twice"))
+            continue
+        seen.add(mentor_id)
+        if mentor_id == mentee_id:
+            violations.append(Violation(where, "not_self", "a mentee cannot choose themself"))
+            continue
+        mentor = mentors.get(mentor_id)
+        if mentor is None or not mentor.is_mentor:
+            violations.append(
+                Violation(
+                    where,
+                    "mentor_in_cohort",
+                    f"{mentor_id} is not a mentor in this cohort",
+                )
+            )
+        elif not mentor.has_free_capacity:
+            violations.append(Violation(where, "free_capacity", f"mentor {mentor_id} has no free place"))
+    return violations

@@ -1,0 +1,1 @@
+"""Registration: programmes, cohorts and the participants who register for them."""

@@ -1,0 +1,1 @@
+"""Scheduling: the sessions each pairing books, holds and completes."""

@@ -1,0 +1,31 @@
+"""Scheduling learns of pairings from `together.pairing`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scheduling.tables import pairings
+from together_events import Envelope, Event, Handler
+from together_events.contracts.pairing import PairingFormed
+from together_servicekit.runtime import Runtime
+
+
+async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Envelope) -> None:
+    await conn.execute(
+        insert(pairings)
+        .values(
+            id=event.pairing_id,
+            mentee_id=event.mentee_id,
+            mentor_id=event.mentor_id,
+            cohort_id=event.cohort_id,
+            formed_at=event.formed_at,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
+    return {PairingFormed: on_pairing_formed}  # type: ignore[dict-item]
