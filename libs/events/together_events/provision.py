@@ -15,6 +15,19 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from together_events.topics import TOPICS, Topic
 
 
+TOPIC_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS: another provisioner won the race
+
+
+async def _wait_until_listed(admin: AIOKafkaAdminClient, names: set[str], timeout: float = 30.0) -> None:
+    """Creation is asynchronous in the broker: return once clients can see the topics."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not names <= set(await admin.list_topics()):
+        if loop.time() > deadline:
+            raise RuntimeError(f"topics not visible after {timeout}s: {sorted(names)}")
+        await asyncio.sleep(0.2)
+
+
 async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] = TOPICS) -> list[str]:
     """Create missing topics; return the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)

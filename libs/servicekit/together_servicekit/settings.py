@@ -27,6 +27,7 @@ class ServiceSettings(BaseSettings):
     port: int
     host: str = "127.0.0.1"
     database_url: str = ""
+    consumer_group: str = Field(default="", description="Kafka consumer group; defaults to the service name.")
     kafka_bootstrap_servers: str = Field(default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA))
     log_level: str = Field(default_factory=lambda: os.environ.get("TOGETHER_LOG_LEVEL", "INFO"))
     clock_mode: Literal["system", "travel"] = Field(
@@ -34,7 +35,8 @@ class ServiceSettings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _derive_database_url(self) -> ServiceSettings:
+    def _derive_defaults(self) -> ServiceSettings:
+        self.consumer_group = self.consumer_group or self.service_name
         if not self.database_url:
             base = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
             self.database_url = f"{base}/{self.database_name}"

@@ -1,0 +1,87 @@
+"""The rule book's deadline invariants, on the mentor's wall clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pairing.deadlines import request_deadlines
+
+NEW_YORK = "America/New_York"
+
+
+def local(text: str, zone: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+
+
+def as_local(instant: datetime, zone: str) -> str:
+    return instant.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M")
+
+
+def test_a_request_on_monday_is_reminded_on_wednesday_and_expires_on_thursday():
+    d = request_deadlines(local("2026-11-16T10:00", NEW_YORK), NEW_YORK)
+    assert as_local(d.remind_at, NEW_YORK) == "Wed 2026-11-18 10:00"
+    assert as_local(d.expires_at, NEW_YORK) == "Thu 2026-11-19 10:00"
+
+
+def test_the_rule_books_example_friday_request_is_reminded_monday_and_expires_tuesday():
+    d = request_deadlines(local("2026-11-20T10:00", NEW_YORK), NEW_YORK)
+    assert as_local(d.remind_at, NEW_YORK) == "Mon 2026-11-23 10:00"
+    assert as_local(d.expires_at, NEW_YORK) == "Tue 2026-11-24 10:00"
+
+
+def test_an_expiry_on_saturday_moves_to_monday_same_local_time():
+    d = request_deadlines(local("2026-11-18T16:30", NEW_YORK), NEW_YORK)  # Wednesday
+    assert as_local(d.remind_at, NEW_YORK) == "Fri 2026-11-20 16:30"
+    assert as_local(d.expires_at, NEW_YORK) == "Mon 2026-11-23 16:30"
+
+
+def test_weekend_is_judged_in_the_mentors_zone_not_utc():
+    # Friday 23:00 in New York is already Saturday in UTC; the mentor's Friday counts.
+    reached = local("2026-11-13T23:00", NEW_YORK)
+    d = request_deadlines(reached, NEW_YORK)
+    assert as_local(d.remind_at, NEW_YORK) == "Mon 2026-11-16 23:00"
+    # Bangkok's mentor receives the same instant on Saturday morning.
+    d_bkk = request_deadlines(reached, "Asia/Bangkok")
+    assert as_local(d_bkk.remind_at, "Asia/Bangkok") == "Mon 2026-11-16 11:00"
+    assert as_local(d_bkk.expires_at, "Asia/Bangkok") == "Tue 2026-11-17 11:00"
+
+
+def test_daylight_saving_does_not_move_the_local_time():
+    # New York leaves DST on Sunday 2026-11-01: a Friday 09:00 request still expires at 09:00 local.
+    d = request_deadlines(local("2026-10-30T09:00", NEW_YORK), NEW_YORK)
+    assert as_local(d.remind_at, NEW_YORK) == "Mon 2026-11-02 09:00"
+    assert as_local(d.expires_at, NEW_YORK) == "Tue 2026-11-03 09:00"
+
+
+def test_a_deadline_in_the_spring_gap_fires_after_the_jump():
+    # US and EU clocks change on Sundays, which never hold a deadline. Israel's change on
+    # Friday 2027-03-26 skips 02:00-03:00: a reminder due at 02:30 fires at 03:30 local.
+    jerusalem = "Asia/Jerusalem"
+    d = request_deadlines(local("2027-03-24T02:30", jerusalem), jerusalem)
+    assert as_local(d.remind_at, jerusalem) == "Fri 2027-03-26 03:30"
+    assert d.remind_at == datetime(2027, 3, 26, 0, 30, tzinfo=UTC)
+    assert as_local(d.expires_at, jerusalem) == "Mon 2027-03-29 02:30"
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Zurich", "Africa/Nairobi", "Asia/Bangkok", "Pacific/Auckland", "Asia/Jerusalem"])
+def test_invariants_hold_for_every_hour_of_two_years(zone: str):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for hours in range(0, 2 * 365 * 24, 7):
+        reached = start + timedelta(hours=hours)
+        d = request_deadlines(reached, zone)
+        remind_local = d.remind_at.astimezone(ZoneInfo(zone))
+        expires_local = d.expires_at.astimezone(ZoneInfo(zone))
+        assert remind_local.weekday() < 5 and expires_local.weekday() < 5
+        assert d.expires_at - reached >= timedelta(days=3) - timedelta(hours=1)  # an hour less only across a DST jump
+        assert expires_local.replace(tzinfo=None) - reached.astimezone(ZoneInfo(zone)).replace(tzinfo=None) >= timedelta(days=3)
+        assert d.expires_at - d.remind_at >= timedelta(hours=23)  # 24 local hours, an hour less across a DST jump
+        assert expires_local.replace(tzinfo=None) - remind_local.replace(tzinfo=None) >= timedelta(days=1)
+        assert d.remind_at > reached
+
+
+def test_a_naive_instant_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        request_deadlines(datetime(2026, 11, 16, 10, 0), NEW_YORK)

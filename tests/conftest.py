@@ -1,0 +1,40 @@
+"""Fixtures shared by the integration and end-to-end tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+
+from tests.stack import Stack, find_stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    return find_stack()
+
+
+@pytest.fixture(scope="session")
+async def create_database(stack: Stack) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """A factory of fresh, empty databases (dropped at the end); returns an asyncpg SQLAlchemy URL."""
+    created: list[str] = []
+
+    async def create(label: str) -> str:
+        name = f"t_{label}_{uuid.uuid4().hex[:8]}"
+        admin = await asyncpg.connect(f"{stack.pg_dsn_base}/postgres")
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        created.append(name)
+        return f"{stack.pg_dsn_base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+
+    yield create
+    admin = await asyncpg.connect(f"{stack.pg_dsn_base}/postgres")
+    try:
+        for name in created:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
