@@ -1,0 +1,64 @@
+# Together: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PACKAGES := libs/events libs/servicekit services/registration services/matching services/pairing services/scheduling services/notifications
+# Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
+WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
+
+.PHONY: demo test stop infra provision services status lint format bench lock clean
+
+## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
+demo: $(STAMP) infra provision
+	@$(WITH_STACK) TOGETHER_CLOCK_MODE=travel PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m together_servicekit.launcher start >/dev/null
+	@$(WITH_STACK) $(PY) deploy/demo.py
+
+## test: unit, integration (real Kafka and PostgreSQL) and end-to-end tests
+test: $(STAMP)
+	$(PY) -m pytest
+
+## stop: stop the services, Kafka and PostgreSQL started by `make demo` or the tests
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m together_servicekit.launcher stop; fi
+	deploy/stack.sh stop
+
+infra:
+	@deploy/stack.sh start >/dev/null
+
+provision: $(STAMP) infra
+	@$(WITH_STACK) $(PY) -m together_events.provision
+
+status: $(STAMP)
+	@deploy/stack.sh status || true
+	@$(PY) -m together_servicekit.launcher status || true
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## bench: the pipeline benchmark (registrations/s into matching, commit-to-consume lag, raw aiokafka rate)
+bench: $(STAMP) infra provision
+	@$(WITH_STACK) $(PY) bench/pipeline.py
+
+# The virtualenv: pinned dependencies, then the project's own packages (editable, no further resolution).
+$(STAMP): requirements.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(foreach p,$(PACKAGES),-e $(p))
+	touch $(STAMP)
+
+## lock: re-pin requirements.txt from requirements.in in a clean virtualenv
+lock:
+	rm -rf /tmp/together-lock && $(PYTHON) -m venv /tmp/together-lock
+	/tmp/together-lock/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned lock of requirements.in (pip freeze in a clean venv, Python 3.11)."; /tmp/together-lock/bin/pip freeze; } > requirements.txt
+
+clean: stop
+	rm -rf $(VENV) .run

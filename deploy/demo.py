@@ -1,0 +1,210 @@
+"""The demo: one mentoring flow across the five services, told as a story.
+
+    python deploy/demo.py            (make demo runs it after starting the stack)
+
+A programme team creates a programme and a cohort; a mentor and a mentee
+register; matching suggests mentors with reasons; the mentee ranks them;
+the mentor accepts; a session is booked, held and marked done; every event
+on Kafka and every notification recorded is printed as it happens.
+The services must run with TOGETHER_CLOCK_MODE=travel: the demo moves the
+scheduling service's clock past the session, as a real week would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from together_events.topics import SERVICES
+from together_servicekit.launcher import SERVICES as SPECS
+
+URL = {spec.name: spec.url() for spec in SPECS}
+TOPICS = [f"together.{service}" for service in SERVICES]
+BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
+
+
+def step(text: str) -> None:
+    print(f"\n{BOLD}▶ {text}{RESET}", flush=True)
+
+
+def say(text: str) -> None:
+    print(f"  {text}", flush=True)
+
+
+async def tail_events(bootstrap: str, ready: asyncio.Event) -> None:
+    """Print each event on the project's topics: topic, key (aggregate id), sequence, type."""
+    consumer = AIOKafkaConsumer(*TOPICS, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="latest")
+    await consumer.start()
+    try:
+        while not consumer.assignment():
+            await asyncio.sleep(0.05)
+        for tp in consumer.assignment():
+            await consumer.position(tp)  # pin "latest" now, before the story starts
+        ready.set()
+        async for record in consumer:
+            event = json.loads(record.value)
+            print(
+                f"  {DIM}event{RESET} {event['type'].split('.')[-2]:<22} topic={record.topic:<24} "
+                f"key={record.key.decode()[:8]}… seq={event['sequence']}",
+                flush=True,
+            )
+    finally:
+        await consumer.stop()
+
+
+async def eventually(call, what: str, timeout: float = 30.0) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """Retry a request until it succeeds: other services learn of things through events."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await call()
+        if response.is_success:
+            return response
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: {response.status_code} {response.text}")
+        await asyncio.sleep(0.2)
+
+
+def ok(response: httpx.Response) -> dict:
+    if not response.is_success:
+        raise RuntimeError(f"{response.request.method} {response.request.url}: {response.status_code} {response.text}")
+    return response.json() if response.content else {}
+
+
+async def story(http: httpx.AsyncClient) -> None:
+    run = uuid.uuid4().hex[:6]
+    today = datetime.fromisoformat(ok(await http.get(f"{URL['registration']}/clock"))["now"]).date()
+
+    step("The programme team creates a mentoring programme and a cohort")
+    programme = ok(await http.post(f"{URL['registration']}/programmes", json={"name": "Together mentoring", "kind": "mentoring"}))
+    cohort = ok(
+        await http.post(
+            f"{URL['registration']}/programmes/{programme['id']}/cohorts",
+            json={
+                "name": f"Demo cohort {run}",
+                "registration_opens_on": str(today - timedelta(days=7)),
+                "registration_closes_on": str(today + timedelta(days=14)),
+                "starts_on": str(today + timedelta(days=21)),
+                "ends_on": str(today + timedelta(days=21 + 120)),
+            },
+        )
+    )
+    say(f"programme {programme['id']}, cohort {cohort['id']}")
+    await asyncio.sleep(0.5)
+
+    step("Two mentors and a mentee register")
+    people = {
+        "Amina (mentor, P-4, Nairobi)": {
+            "name": "Amina Njoroge", "entity": "UNEP", "duty_station": "Nairobi", "time_zone": "Africa/Nairobi",
+            "grade": "P-4", "years_of_service": 12, "job_network": "DEVNET", "languages": ["English", "French"],
+            "skills": ["negotiation", "project management"], "roles": ["mentor"], "mentor_capacity": 2,
+        },
+        "Jean (mentor, P-5, Geneva)": {
+            "name": "Jean Dupont", "entity": "OHCHR", "duty_station": "Geneva", "time_zone": "Europe/Zurich",
+            "grade": "P-5", "years_of_service": 20, "job_network": "POLNET", "languages": ["French"],
+            "skills": ["drafting"], "roles": ["mentor"], "mentor_capacity": 1,
+        },
+        "Ravi (mentee, G-6, Bangkok)": {
+            "name": "Ravi Sharma", "entity": "ESCAP", "duty_station": "Bangkok", "time_zone": "Asia/Bangkok",
+            "grade": "G-6", "years_of_service": 5, "job_network": "DEVNET", "languages": ["English", "French"],
+            "goals": ["negotiation"], "roles": ["mentee"],
+        },
+    }  # fmt: skip
+    ids = {}
+    for label, answers in people.items():
+        email = f"{answers['name'].split()[0].lower()}.{run}@un.org"
+        created = ok(await http.post(f"{URL['registration']}/cohorts/{cohort['id']}/participants", json={**answers, "email": email}))
+        ids[label.split()[0]] = created["id"]
+        say(f"{label}: {created['id']}")
+    amina, jean, ravi = ids["Amina"], ids["Jean"], ids["Ravi"]
+    await asyncio.sleep(0.5)
+
+    step("Matching suggests mentors to Ravi, each with its reasons")
+    suggestions = ok(
+        await eventually(
+            lambda: http.get(f"{URL['matching']}/cohorts/{cohort['id']}/mentees/{ravi}/suggestions"), "suggestions"
+        )
+    )
+    for rank, s in enumerate(suggestions["suggestions"], 1):
+        name = "Amina" if s["mentor_id"] == amina else "Jean" if s["mentor_id"] == jean else s["mentor_id"]
+        say(f"{rank}. {name} (score {s['score']}): " + "; ".join(s["reasons"]))
+
+    step("Ravi ranks Amina first, Jean second; pairing sends the first request")
+    ok(
+        await eventually(
+            lambda: http.post(
+                f"{URL['pairing']}/cohorts/{cohort['id']}/mentees/{ravi}/preferences", json={"mentor_ids": [amina, jean]}
+            ),
+            "preferences (pairing must first learn of the registrations)",
+        )
+    )
+    request = ok(await http.get(f"{URL['pairing']}/mentors/{amina}/current-request"))
+    nairobi = ZoneInfo("Africa/Nairobi")
+    say(
+        f"Amina sees one request; reminder {datetime.fromisoformat(request['remind_at']).astimezone(nairobi):%a %d %b %H:%M}, "
+        f"expiry {datetime.fromisoformat(request['expires_at']).astimezone(nairobi):%a %d %b %H:%M} Nairobi time"
+    )
+    await asyncio.sleep(0.5)
+
+    step("Amina accepts")
+    pairing = ok(await http.post(f"{URL['pairing']}/requests/{request['id']}/accept"))
+    say(f"pairing {pairing['pairing_id']}")
+    await asyncio.sleep(0.5)
+
+    step("They book a first session: 13:00 New York time tomorrow")
+    start_local = (today + timedelta(days=1)).isoformat() + "T13:00:00"
+    session = ok(
+        await eventually(
+            lambda: http.post(
+                f"{URL['scheduling']}/pairings/{pairing['pairing_id']}/sessions",
+                json={"starts_at": start_local, "time_zone": "America/New_York", "duration_minutes": 60},
+            ),
+            "booking (scheduling must first learn of the pairing)",
+        )
+    )
+    starts = datetime.fromisoformat(start_local).replace(tzinfo=ZoneInfo("America/New_York"))
+    say(f"Amina sees {starts.astimezone(nairobi):%a %d %b %H:%M} (Nairobi); Ravi sees {starts.astimezone(ZoneInfo('Asia/Bangkok')):%a %d %b %H:%M} (Bangkok)")
+    await asyncio.sleep(0.5)
+
+    step("Two days later (the scheduling service's demo clock travels), the session is marked done")
+    ok(await http.post(f"{URL['scheduling']}/clock/travel", json={"seconds": 2 * 24 * 3600}))
+    ok(await http.post(f"{URL['scheduling']}/sessions/{session['id']}/done"))
+    await asyncio.sleep(1.0)
+
+    step("Notifications recorded, once per event and person")
+    for name, person, expected in (("Amina", amina, 3), ("Ravi", ravi, 3)):
+        deadline = time.monotonic() + 30
+        while True:
+            messages = ok(await http.get(f"{URL['notifications']}/participants/{person}/notifications"))
+            if len(messages) >= expected or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        for message in messages:
+            say(f"to {name}: [{message['kind']}] {message['subject']} ({message['source_event_type'].split('.')[-2]})")
+
+
+async def main() -> None:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    ready = asyncio.Event()
+    tail = asyncio.create_task(tail_events(bootstrap, ready))
+    await asyncio.wait_for(ready.wait(), 30)
+    async with httpx.AsyncClient(timeout=10) as http:
+        await story(http)
+    await asyncio.sleep(1.0)  # let the last events print
+    tail.cancel()
+    print(f"\n{BOLD}The stack keeps running.{RESET} API docs:")
+    for name, url in URL.items():
+        print(f"  {name:<14} {url}/docs")
+    print("Logs: .run/logs/<service>.log, .run/kafka/kafka.log, .run/postgres/postgres.log. Stop everything: make stop")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
