@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from together_events.topics import SERVICES
+from together_events.topics import SERVICES, service_topic
 from together_servicekit.launcher import SERVICES as SPECS
 
 URL = {spec.name: spec.url() for spec in SPECS}
-TOPICS = [f"together.{service}" for service in SERVICES]
+TOPICS = [service_topic(service) for service in SERVICES]
 BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
 
@@ -121,7 +121,9 @@ async def story(http: httpx.AsyncClient) -> None:
     ids = {}
     for label, answers in people.items():
         email = f"{answers['name'].split()[0].lower()}.{run}@un.org"
-        created = ok(await http.post(f"{URL['registration']}/cohorts/{cohort['id']}/participants", json={**answers, "email": email}))
+        created = ok(
+            await http.post(f"{URL['registration']}/cohorts/{cohort['id']}/participants", json={**answers, "email": email})
+        )
         ids[label.split()[0]] = created["id"]
         say(f"{label}: {created['id']}")
     amina, jean, ravi = ids["Amina"], ids["Jean"], ids["Ravi"]
@@ -129,9 +131,7 @@ async def story(http: httpx.AsyncClient) -> None:
 
     step("Matching suggests mentors to Ravi, each with its reasons")
     suggestions = ok(
-        await eventually(
-            lambda: http.get(f"{URL['matching']}/cohorts/{cohort['id']}/mentees/{ravi}/suggestions"), "suggestions"
-        )
+        await eventually(lambda: http.get(f"{URL['matching']}/cohorts/{cohort['id']}/mentees/{ravi}/suggestions"), "suggestions")
     )
     for rank, s in enumerate(suggestions["suggestions"], 1):
         name = "Amina" if s["mentor_id"] == amina else "Jean" if s["mentor_id"] == jean else s["mentor_id"]
@@ -171,7 +171,9 @@ async def story(http: httpx.AsyncClient) -> None:
         )
     )
     starts = datetime.fromisoformat(start_local).replace(tzinfo=ZoneInfo("America/New_York"))
-    say(f"Amina sees {starts.astimezone(nairobi):%a %d %b %H:%M} (Nairobi); Ravi sees {starts.astimezone(ZoneInfo('Asia/Bangkok')):%a %d %b %H:%M} (Bangkok)")
+    say(
+        f"Amina sees {starts.astimezone(nairobi):%a %d %b %H:%M} (Nairobi); Ravi sees {starts.astimezone(ZoneInfo('Asia/Bangkok')):%a %d %b %H:%M} (Bangkok)"
+    )
     await asyncio.sleep(0.5)
 
     step("Two days later (the scheduling service's demo clock travels), the session is marked done")

@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from tests.kafka_tools import delete_topics, group_caught_up, header, read_topic, wait_until
+from tests.stack import Stack
 from together_events import Envelope, Event, EventConsumer, OutboxRelay, Topic, TransientError, build_producer, dead_letter_topic
 from together_events.outbox import record_event
 from together_events.provision import ensure_topics
 from together_events.registry import register
 from together_events.tables import define_backbone_tables, inbox_table, outbox_table
-from tests.kafka_tools import group_caught_up, header, read_topic, wait_until
-from tests.stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -61,6 +61,7 @@ def now() -> datetime:
 async def topics(stack: Stack) -> AsyncIterator[str]:
     await ensure_topics(stack.kafka_bootstrap, [Topic(TOPIC, 3), Topic(dead_letter_topic(TOPIC), 1)])
     yield TOPIC
+    await delete_topics(stack.kafka_bootstrap, [TOPIC, dead_letter_topic(TOPIC)])
 
 
 @pytest.fixture
@@ -152,7 +153,10 @@ async def test_two_relays_at_once_publish_everything_once_and_in_order(stack, to
     other_producer = build_producer(stack.kafka_bootstrap, client_id=f"test-{RUN}-2")
     await other_producer.start()
     try:
-        relays = [OutboxRelay(engine, producer, name="pair", batch_size=5), OutboxRelay(engine, other_producer, name="pair", batch_size=5)]
+        relays = [
+            OutboxRelay(engine, producer, name="pair", batch_size=5),
+            OutboxRelay(engine, other_producer, name="pair", batch_size=5),
+        ]
         relay_tasks = [asyncio.create_task(relay.run()) for relay in relays]
         await asyncio.gather(*(writer(t) for t in things))
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from together_events import Envelope, MalformedEvent, TOPICS, decode, registered_types
+from together_events import Envelope, MalformedEvent, declared_topics, decode, registered_types
 from together_events.contracts.pairing import RequestSent
+from together_events.topics import SERVICES
 
 
 def request_sent() -> RequestSent:
@@ -117,14 +118,16 @@ def test_unknown_type_is_malformed():
 
 
 def test_every_registered_event_has_a_declared_topic_and_a_dead_letter_topic():
-    declared = {t.name for t in TOPICS}
-    for event_type, model in registered_types().items():
+    declared = {t.name for t in declared_topics()}
+    contracts = {t: m for t, m in registered_types().items() if m.service in SERVICES}  # not other tests' events
+    assert len(contracts) >= 12
+    for event_type, model in contracts.items():
         assert model.topic() in declared, event_type
         assert f"{model.topic()}.dlq" in declared, event_type
 
 
 def test_domain_topics_keep_everything():
-    for topic in TOPICS:
+    for topic in declared_topics():
         assert topic.config["retention.ms"] == "-1", topic.name
 
 
@@ -138,3 +141,9 @@ def test_registry_refuses_a_second_model_for_one_type():
 
     with pytest.raises(ValueError, match="registered twice"):
         register(RequestSent)
+
+
+def test_a_namespace_prefixes_every_topic(monkeypatch):
+    monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", "staging.")
+    assert RequestSent.topic() == "staging.together.pairing"
+    assert {t.name for t in declared_topics()} >= {"staging.together.pairing", "staging.together.pairing.dlq"}

@@ -12,10 +12,9 @@ from together_events.registry import (
     register,
     registered_types,
 )
-from together_events.topics import TOPICS, Topic, dead_letter_topic
+from together_events.topics import Topic, dead_letter_topic, declared_topics, service_topic
 
 __all__ = [
-    "TOPICS",
     "Envelope",
     "Event",
     "EventConsumer",
@@ -29,9 +28,11 @@ __all__ = [
     "contracts",
     "current_causation",
     "dead_letter_topic",
+    "declared_topics",
     "decode",
     "model_for",
     "record_event",
     "register",
     "registered_types",
+    "service_topic",
 ]

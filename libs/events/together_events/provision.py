@@ -12,8 +12,7 @@ from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from together_events.topics import TOPICS, Topic
-
+from together_events.topics import Topic, declared_topics
 
 TOPIC_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS: another provisioner won the race
 
@@ -28,8 +27,9 @@ async def _wait_until_listed(admin: AIOKafkaAdminClient, names: set[str], timeou
         await asyncio.sleep(0.2)
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] = TOPICS) -> list[str]:
-    """Create missing topics; return the names created."""
+async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None = None) -> list[str]:
+    """Create missing topics (by default, the declared ones); return the names created."""
+    topics = declared_topics() if topics is None else topics
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:

@@ -7,6 +7,7 @@ from typing import ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from together_events.envelope import Envelope, MalformedEvent, _first_errors
+from together_events.topics import service_topic
 
 
 class Event(BaseModel):
@@ -32,7 +33,7 @@ class Event(BaseModel):
 
     @classmethod
     def topic(cls) -> str:
-        return f"together.{cls.service}"
+        return service_topic(cls.service)
 
 
 E = TypeVar("E", bound=type[Event])

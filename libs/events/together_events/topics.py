@@ -8,6 +8,7 @@ because a dead letter is an event that still needs a decision.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 KEEP_FOREVER = "-1"
@@ -22,14 +23,27 @@ class Topic:
     purpose: str = ""
 
 
+def namespace() -> str:
+    """Prefix of every topic name, from `TOGETHER_TOPIC_NAMESPACE` (empty by default).
+
+    Lets two deployments share one broker without reading each other's events,
+    e.g. a test run beside a running demo, or staging beside production.
+    """
+    return os.environ.get("TOGETHER_TOPIC_NAMESPACE", "")
+
+
+def service_topic(service: str, prefix: str | None = None) -> str:
+    return f"{namespace() if prefix is None else prefix}together.{service}"
+
+
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def _declared() -> tuple[Topic, ...]:
+def declared_topics(prefix: str | None = None) -> tuple[Topic, ...]:
     topics: list[Topic] = []
     for service in SERVICES:
-        name = f"together.{service}"
+        name = service_topic(service, prefix)
         topics.append(
             Topic(
                 name=name,
@@ -47,6 +61,3 @@ def _declared() -> tuple[Topic, ...]:
             )
         )
     return tuple(topics)
-
-
-TOPICS: tuple[Topic, ...] = _declared()

@@ -95,7 +95,7 @@ def start(
         if running_pid(state, spec) is not None:
             continue
         env = {**os.environ, **(extra_env or {}), f"{spec.env_prefix}PORT": str(spec.port)}
-        log = open(state / "logs" / f"{spec.name}.log", "ab")  # noqa: SIM115 - handed to the child
+        log = open(state / "logs" / f"{spec.name}.log", "ab")
         process = subprocess.Popen(
             [sys.executable, "-m", spec.name], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )

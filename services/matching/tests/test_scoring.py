@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from together_events.contracts.registration import PublicProfile
-
 from matching.domain import Candidate, exclusion, rank
+from together_events.contracts.registration import PublicProfile
 
 
 def profile(**overrides: object) -> PublicProfile:
@@ -37,8 +36,14 @@ MENTEE = profile(grade="G-6", years_of_service=5, goals=["negotiation"], languag
 def test_hard_rules_exclude_with_their_reason():
     assert exclusion(MENTEE_ID, MENTEE, mentor(languages=["Spanish"])) == "no shared meeting language"
     assert exclusion(MENTEE_ID, MENTEE, mentor(capacity=1, active=1)) == "the mentor has no free capacity"
-    assert exclusion(MENTEE_ID, MENTEE, mentor(grade="G-5", years_of_service=20)) == "the mentor is not more experienced than the mentee"
-    assert exclusion(MENTEE_ID, MENTEE, mentor(grade="G-6", years_of_service=5)) == "the mentor is not more experienced than the mentee"
+    assert (
+        exclusion(MENTEE_ID, MENTEE, mentor(grade="G-5", years_of_service=20))
+        == "the mentor is not more experienced than the mentee"
+    )
+    assert (
+        exclusion(MENTEE_ID, MENTEE, mentor(grade="G-6", years_of_service=5))
+        == "the mentor is not more experienced than the mentee"
+    )
     me = Candidate(participant_id=MENTEE_ID, profile=MENTEE, capacity=1, active_pairings=0)
     assert exclusion(MENTEE_ID, MENTEE, me) == "nobody is suggested to themself"
 
@@ -52,7 +57,9 @@ def test_best_first_and_each_point_explained():
     strong = mentor(grade="P-4", years_of_service=12, skills=["Negotiation"], job_network="DEVNET", languages=["French"])
     weak = mentor(grade="P-2", job_network="POLNET")
     excluded = mentor(languages=["Arabic"])
-    mentee = profile(grade="G-6", years_of_service=5, goals=["negotiation"], languages=["English", "French"], job_network="DEVNET")
+    mentee = profile(
+        grade="G-6", years_of_service=5, goals=["negotiation"], languages=["English", "French"], job_network="DEVNET"
+    )
     ranked = rank(MENTEE_ID, mentee, [weak, excluded, strong], limit=10)
     assert [s.mentor_id for s in ranked] == [strong.participant_id, weak.participant_id]
     reasons = ranked[0].reasons

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from notifications.messages import messages_for
 from together_events.contracts.pairing import PairingFormed, RequestAccepted, RequestSent
 from together_events.contracts.scheduling import CompletedBy, SessionCompleted, SessionScheduled
-
-from notifications.messages import messages_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MENTEE, MENTOR = uuid.uuid4(), uuid.uuid4()
@@ -30,15 +29,37 @@ def test_request_accepted_tells_the_mentee():
 def test_sessions_tell_both_and_completion_asks_both_for_feedback():
     pairing, session = uuid.uuid4(), uuid.uuid4()
     scheduled = SessionScheduled(
-        session_id=session, pairing_id=pairing, participant_ids=[MENTEE, MENTOR], starts_at=NOW, time_zone="UTC", duration_minutes=60
+        session_id=session,
+        pairing_id=pairing,
+        participant_ids=[MENTEE, MENTOR],
+        starts_at=NOW,
+        time_zone="UTC",
+        duration_minutes=60,
     )
     completed = SessionCompleted(
-        session_id=session, pairing_id=pairing, participant_ids=[MENTEE, MENTOR], completed_at=NOW, completed_by=CompletedBy.marked_done
+        session_id=session,
+        pairing_id=pairing,
+        participant_ids=[MENTEE, MENTOR],
+        completed_at=NOW,
+        completed_by=CompletedBy.marked_done,
     )
-    assert {(m.recipient_id, m.kind) for m in messages_for(scheduled)} == {(MENTEE, "session_scheduled"), (MENTOR, "session_scheduled")}
-    assert {(m.recipient_id, m.kind) for m in messages_for(completed)} == {(MENTEE, "feedback_requested"), (MENTOR, "feedback_requested")}
+    assert {(m.recipient_id, m.kind) for m in messages_for(scheduled)} == {
+        (MENTEE, "session_scheduled"),
+        (MENTOR, "session_scheduled"),
+    }
+    assert {(m.recipient_id, m.kind) for m in messages_for(completed)} == {
+        (MENTEE, "feedback_requested"),
+        (MENTOR, "feedback_requested"),
+    }
 
 
 def test_events_without_a_message_tell_nobody():
-    formed = PairingFormed(pairing_id=uuid.uuid4(), request_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(), formed_at=NOW)
+    formed = PairingFormed(
+        pairing_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        mentee_id=MENTEE,
+        mentor_id=MENTOR,
+        cohort_id=uuid.uuid4(),
+        formed_at=NOW,
+    )
     assert messages_for(formed) == []

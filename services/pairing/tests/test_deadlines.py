@@ -66,7 +66,9 @@ def test_a_deadline_in_the_spring_gap_fires_after_the_jump():
     assert as_local(d.expires_at, jerusalem) == "Mon 2027-03-29 02:30"
 
 
-@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Zurich", "Africa/Nairobi", "Asia/Bangkok", "Pacific/Auckland", "Asia/Jerusalem"])
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/Zurich", "Africa/Nairobi", "Asia/Bangkok", "Pacific/Auckland", "Asia/Jerusalem"]
+)
 def test_invariants_hold_for_every_hour_of_two_years(zone: str):
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for hours in range(0, 2 * 365 * 24, 7):

@@ -13,7 +13,12 @@ def view(free: bool = True, is_mentor: bool = True) -> MentorView:
 
 def test_a_good_list_passes():
     mentors = [view() for _ in range(5)]
-    assert preference_violations(uuid.uuid4(), [m.id for m in mentors], {m.id: m for m in mentors}, already_paired=False, has_open_selection=False) == []
+    assert (
+        preference_violations(
+            uuid.uuid4(), [m.id for m in mentors], {m.id: m for m in mentors}, already_paired=False, has_open_selection=False
+        )
+        == []
+    )
 
 
 def test_every_reason_at_once():

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from together_events.contracts.registration import GRADES, Role, grade_rank
-
 from registration.domain import cohort_date_violations, registration_violations
+from together_events.contracts.registration import GRADES, Role, grade_rank
 
 WINDOW = dict(opens=date(2026, 11, 1), closes=date(2026, 11, 30))
 
@@ -32,7 +31,12 @@ def test_a_valid_mentor_registration_passes():
 
 def test_every_reason_at_once():
     violations = registration_violations(
-        today=date(2026, 12, 5), time_zone="Mars/Olympus", grade="P-9", roles=[Role.mentor, Role.mentor], mentor_capacity=3, **WINDOW
+        today=date(2026, 12, 5),
+        time_zone="Mars/Olympus",
+        grade="P-9",
+        roles=[Role.mentor, Role.mentor],
+        mentor_capacity=3,
+        **WINDOW,
     )
     assert rules(violations) == {
         ("cohort", "registration_window"),
@@ -59,4 +63,8 @@ def test_capacity_is_for_mentors_only_and_required_of_them():
 def test_cohort_dates_in_order():
     assert cohort_date_violations(date(2026, 1, 10), date(2026, 1, 31), date(2026, 2, 1), date(2026, 6, 1)) == []
     bad = cohort_date_violations(date(2026, 1, 31), date(2026, 1, 10), date(2026, 1, 5), date(2026, 1, 5))
-    assert rules(bad) == {("registration_closes_on", "not_before_opening"), ("starts_on", "after_registration"), ("ends_on", "after_start")}
+    assert rules(bad) == {
+        ("registration_closes_on", "not_before_opening"),
+        ("starts_on", "after_registration"),
+        ("ends_on", "after_start"),
+    }

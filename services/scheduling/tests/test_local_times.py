@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from together_servicekit.errors import DomainError
 
 from scheduling.domain import local_start_to_utc
+from together_servicekit.errors import DomainError
 
 
 def test_a_new_york_afternoon_is_the_next_day_in_bangkok():

@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1
+# One image for every Together service (and for topic provisioning).
+#
+#   docker build -t together-app .
+#   docker run -e SERVICE=pairing -e PAIRING_HOST=0.0.0.0 \
+#     -e KAFKA_BOOTSTRAP_SERVERS=... -e PG_DSN_BASE=postgresql://user:pass@host:5432 together-app
+#   docker run together-app python -m together_events.provision --bootstrap kafka:9092
+#
+# SERVICE is registration, matching, pairing, scheduling or notifications; the container runs
+# `python -m $SERVICE`, which waits for the database, migrates it and serves HTTP.
+# Set <SERVICE>_HOST=0.0.0.0 (e.g. PAIRING_HOST): a service listens on 127.0.0.1 by default.
+# No HEALTHCHECK here: the same image also runs one-shot commands (provisioning);
+# docker-compose.yml checks each service's /readyz.
+
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# Pinned third-party dependencies first: this layer is rebuilt only when requirements.txt changes.
+COPY requirements.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt
+
+# The project's seven packages, non-editable and without dependency resolution (all pinned above).
+# The sources are removed afterwards: only the installed packages (with their migrations) are used.
+COPY libs/ /src/libs/
+COPY services/ /src/services/
+RUN pip install --no-cache-dir --no-deps \
+        /src/libs/events \
+        /src/libs/servicekit \
+        /src/services/registration \
+        /src/services/matching \
+        /src/services/pairing \
+        /src/services/scheduling \
+        /src/services/notifications \
+    && rm -rf /src
+
+# Non-root at run time; numeric, so a runtime can check it is not root (runAsNonRoot).
+RUN groupadd --gid 10001 together \
+    && useradd --uid 10001 --gid 10001 --create-home --home-dir /app --shell /usr/sbin/nologin together
+WORKDIR /app
+USER 10001:10001
+
+ARG SERVICE=""
+ENV SERVICE=${SERVICE}
+
+EXPOSE 8001 8002 8003 8004 8005
+
+# exec: the service is PID 1 and gets SIGTERM directly (uvicorn shuts down gracefully).
+CMD ["/bin/sh", "-c", "exec python -m \"${SERVICE:?set SERVICE to registration, matching, pairing, scheduling or notifications}\""]
