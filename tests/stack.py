@@ -31,11 +31,12 @@ def _docker_answers() -> bool:
 
 
 def _from_containers() -> Stack:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.postgres import PostgresContainer
+    from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.postgres import PostgresContainer
 
-    postgres = PostgresContainer("postgres:15", username="together", password="together", dbname="postgres").start()
-    kafka = KafkaContainer("apache/kafka:4.1.1").with_kraft().start()
+    postgres = PostgresContainer("postgres:15", username="together", password="together", dbname="postgres", driver=None).start()
+    # testcontainers' Kafka module waits on the Confluent image's start-up line; 7.9 is Kafka 3.9 in KRaft mode.
+    kafka = KafkaContainer("confluentinc/cp-kafka:7.9.0").with_kraft().start()
     host, port = postgres.get_container_host_ip(), postgres.get_exposed_port(5432)
     return Stack(kafka.get_bootstrap_server(), f"postgresql://together:together@{host}:{port}", "testcontainers")
 
