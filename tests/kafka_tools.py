@@ -71,15 +71,3 @@ async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
         return True
     finally:
         await reader.stop()
-
-
-async def delete_topics(bootstrap: str, names: list[str]) -> None:
-    """Remove a test's own topics, so test runs do not pile up on a shared broker."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(names)
-    finally:
-        await admin.close()

@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.kafka_tools import delete_topics, group_caught_up, read_topic
+from tests.kafka_tools import group_caught_up, read_topic
 from tests.stack import REPO, Stack
 from together_events import Envelope
-from together_events.provision import ensure_topics
+from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import declared_topics, service_topic
 from together_servicekit import launcher
 

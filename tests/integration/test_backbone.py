@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from tests.kafka_tools import delete_topics, group_caught_up, header, read_topic, wait_until
+from tests.kafka_tools import group_caught_up, header, read_topic, wait_until
 from tests.stack import Stack
 from together_events import Envelope, Event, EventConsumer, OutboxRelay, Topic, TransientError, build_producer, dead_letter_topic
 from together_events.outbox import record_event
-from together_events.provision import ensure_topics
+from together_events.provision import delete_topics, ensure_topics
 from together_events.registry import register
 from together_events.tables import define_backbone_tables, inbox_table, outbox_table
 

@@ -158,6 +158,8 @@ class OutboxRelay:
         backoff = 0.1
         try:
             while True:
+                # Clear before publishing: a commit landing during the batch must wake the next round.
+                self._wakeup.clear()
                 try:
                     while await self.publish_pending() == self._batch_size:
                         pass
@@ -167,7 +169,6 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
-                self._wakeup.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
         finally:

@@ -52,6 +52,16 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None =
         await admin.close()
 
 
+async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
+    """Remove topics, e.g. a test's or a benchmark's own namespace when it ends."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(

@@ -56,6 +56,13 @@ def _pid_file(state: Path, spec: ServiceSpec) -> Path:
 
 def _alive(pid: int) -> bool:
     try:
+        # A child of this process that exited stays a zombie until reaped; reap it here.
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child (started by an earlier `launcher start`)
+    try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

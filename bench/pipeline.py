@@ -1,0 +1,343 @@
+"""Pipeline benchmark: registrations through registration → outbox → Kafka → matching.
+
+    make bench
+    KAFKA_BOOTSTRAP_SERVERS=... PG_DSN_BASE=... .venv/bin/python bench/pipeline.py [--registrations N] [--messages M] [--json]
+
+Starts its own registration and matching processes on fresh databases, topics and
+consumer group, POSTs N registrations, waits until matching's read model holds them
+all, reports HTTP rate, end-to-end throughput and commit→consume lag per event, then
+measures raw aiokafka produce/consume on a temporary topic of the same broker.
+It prints figures and asserts none: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from together_events.contracts.registration import GRADES
+from together_events.provision import delete_topics, ensure_topics
+from together_events.topics import Topic, declared_topics
+from together_servicekit import launcher
+from together_servicekit.settings import DEFAULT_KAFKA, DEFAULT_PG_DSN_BASE
+
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
+PG = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
+STATE = Path(__file__).resolve().parent.parent / ".run" / "bench"
+SPECS = (launcher.ServiceSpec("registration", 18201), launcher.ServiceSpec("matching", 18202))
+REGISTERED = "together.registration.ParticipantRegistered.v1"
+
+STATIONS = [  # (duty station, IANA time zone, entities there)
+    ("Nairobi", "Africa/Nairobi", ["UNEP", "UN-Habitat", "UNON"]), ("New York", "America/New_York", ["DPPA", "DESA", "UNICEF"]),
+    ("Bangkok", "Asia/Bangkok", ["ESCAP", "OCHA"]), ("Geneva", "Europe/Zurich", ["OHCHR", "UNOG", "WHO"]),
+    ("Vienna", "Europe/Vienna", ["UNODC", "UNOV"]), ("Santiago", "America/Santiago", ["ECLAC"]),
+    ("Addis Ababa", "Africa/Addis_Ababa", ["ECA"]), ("Beirut", "Asia/Beirut", ["ESCWA"]),
+]  # fmt: skip
+LANGUAGES = ["English", "French", "Spanish", "Arabic", "Russian", "Chinese", "Portuguese", "Swahili"]
+NETWORKS = ["DEVNET", "POLNET", "MGTNET", "ITECNET", "LEGALNET", "ECONET", "INFONET", "SAFETYNET"]
+SKILLS = ["negotiation", "drafting", "project management", "budgeting", "data analysis", "public speaking",
+          "team leadership", "procurement", "humanitarian coordination", "policy research", "mediation"]  # fmt: skip
+
+
+def answers(rng: random.Random, i: int, run: str) -> dict:
+    station, zone, entities = rng.choice(STATIONS)
+    roles = rng.choices([["mentee"], ["mentor"], ["mentor", "mentee"]], weights=[6, 3, 1])[0]
+    return {
+        "name": f"Participant {i} {run}", "email": f"p{i}.{run}@un.org", "entity": rng.choice(entities),
+        "duty_station": station, "time_zone": zone, "grade": rng.choice(GRADES), "years_of_service": rng.randint(0, 35),
+        "job_network": rng.choice(NETWORKS), "languages": rng.sample(LANGUAGES, rng.randint(1, 3)),
+        "skills": rng.sample(SKILLS, rng.randint(0, 4)), "goals": rng.sample(SKILLS, rng.randint(0, 3)),
+        "roles": roles, "mentor_capacity": rng.randint(1, 2) if "mentor" in roles else None,
+    }  # fmt: skip
+
+
+def percentiles(values: list[float], qs: tuple[float, ...] = (0.5, 0.95, 0.99, 1.0)) -> dict[str, float]:
+    ordered = sorted(values) or [float("nan")]
+    return {("max" if q == 1 else f"p{round(q * 100)}"): ordered[round(q * (len(ordered) - 1))] for q in qs}
+
+
+async def until(check, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout}s waiting for {what}; see {STATE / 'logs'}")
+        await asyncio.sleep(0.05)
+
+
+async def admin_sql(*statements: str) -> None:
+    conn = await asyncpg.connect(f"{PG}/postgres")
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def register_all(http: httpx.AsyncClient, url: str, bodies: list[dict], concurrency: int) -> tuple[list, list]:
+    """POST every body with `concurrency` requests in flight; return (latencies of the 201s, failures)."""
+    queue, latencies, failures = iter(bodies), [], []
+
+    async def worker() -> None:
+        for body in queue:  # one shared iterator: each body is taken by exactly one worker
+            started = time.perf_counter()
+            try:
+                response = await http.post(url, json=body)
+            except httpx.HTTPError as exc:
+                failures.append(repr(exc))
+                continue
+            if response.status_code == 201:
+                latencies.append(time.perf_counter() - started)
+            else:
+                failures.append(f"{response.status_code} {response.text[:300]}")
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, failures
+
+
+async def candidates(db: asyncpg.Connection, cohort: str) -> int:
+    return await db.fetchval("SELECT count(*) FROM candidates WHERE cohort_id = $1", uuid.UUID(cohort))
+
+
+async def drive(args: argparse.Namespace, run: str, reg: str, matching_db: asyncpg.Connection, figures: dict) -> str:
+    """Programme, cohort, warm-up, then the measured registrations; return the measured cohort's id."""
+    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+    async with httpx.AsyncClient(base_url=reg, timeout=60, limits=limits) as http:
+
+        async def create(path: str, body: dict) -> str:
+            response = await http.post(path, json=body)
+            response.raise_for_status()
+            return response.json()["id"]
+
+        today = date.today()  # the bench's services run on the system clock
+        window = {
+            "registration_opens_on": str(today - timedelta(days=7)), "registration_closes_on": str(today + timedelta(days=7)),
+            "starts_on": str(today + timedelta(days=14)), "ends_on": str(today + timedelta(days=120)),
+        }  # fmt: skip
+        programme = await create("/programmes", {"name": f"Bench {run}", "kind": "mentoring"})
+        warmup = await create(f"/programmes/{programme}/cohorts", {"name": f"Warm-up {run}", **window})
+        cohort = await create(f"/programmes/{programme}/cohorts", {"name": f"Bench {run}", **window})
+        rng = random.Random(run)
+
+        # Warm-up (own cohort, not counted): pools filled, consumer group joined before the clock starts.
+        _, failures = await register_all(
+            http, f"/cohorts/{warmup}/participants", [answers(rng, -i, run) for i in range(1, 33)], 8
+        )
+        if failures:
+            raise RuntimeError(f"warm-up registrations failed: {failures[:3]}")
+        await until(lambda: _at_least(matching_db, warmup, 32), "the warm-up registrations to reach matching")
+
+        bodies = [answers(rng, i, run) for i in range(args.registrations)]  # built before the clock starts
+        started = time.perf_counter()
+        posting = asyncio.create_task(register_all(http, f"/cohorts/{cohort}/participants", bodies, args.concurrency))
+        e2e = http_s = None
+        try:
+            while True:  # poll matching's read model until it holds every accepted registration
+                await asyncio.sleep(0.02)
+                seen = await candidates(matching_db, cohort)
+                if not posting.done():
+                    continue
+                http_s = http_s or time.perf_counter() - started
+                if seen >= len(posting.result()[0]):
+                    e2e = time.perf_counter() - started
+                    break
+                if time.perf_counter() - started - http_s > args.timeout:
+                    break
+        finally:
+            posting.cancel()  # on failure or interruption: no request outlives the client
+    latencies, failures = posting.result()
+    for failure in sorted(set(failures))[:5]:
+        print(f"  failed request: {failure}")
+    figures.update(accepted=len(latencies), failed=len(failures), in_read_model=seen, http_s=http_s, e2e_s=e2e)
+    figures["http_rps"] = len(latencies) / http_s
+    figures["http_latency_ms"] = percentiles([s * 1000 for s in latencies], (0.5, 0.95, 0.99))
+    figures["e2e_per_s"] = len(latencies) / e2e if e2e else None
+    return cohort
+
+
+async def _at_least(db: asyncpg.Connection, cohort: str, n: int) -> bool:
+    return await candidates(db, cohort) >= n
+
+
+async def lags(dbs: dict[str, str], cohort: str, group: str, figures: dict) -> None:
+    """Per event: matching's inbox.processed_at - registration's outbox.created_at, one server's clock."""
+    reg_db, matching_db = await asyncpg.connect(f"{PG}/{dbs['registration']}"), await asyncpg.connect(f"{PG}/{dbs['matching']}")
+    try:
+        outbox = await reg_db.fetch(
+            "SELECT event_id, created_at, published_at, length(envelope::text) AS size FROM outbox"
+            " WHERE event_type = $1 AND envelope->'data'->>'cohort_id' = $2",
+            REGISTERED,
+            cohort,
+        )
+        inbox = dict(await matching_db.fetch("SELECT event_id, processed_at FROM inbox WHERE consumer = $1", group))
+    finally:
+        await reg_db.close()
+        await matching_db.close()
+    lag = [(inbox[r["event_id"]] - r["created_at"]).total_seconds() * 1000 for r in outbox if r["event_id"] in inbox]
+    pickup = [(r["published_at"] - r["created_at"]).total_seconds() * 1000 for r in outbox if r["published_at"]]
+    figures["events"] = {"outbox": len(outbox), "consumed": len(lag), "unpublished": len(outbox) - len(pickup)}
+    figures["event_bytes_mean"] = statistics.fmean(r["size"] for r in outbox) if outbox else 0
+    figures["lag_ms"] = percentiles(lag)
+    figures["relay_pickup_ms"] = percentiles(pickup, (0.5, 0.95, 1.0))
+
+
+async def pipeline(args: argparse.Namespace, run: str, dbs: dict[str, str], namespace: str, figures: dict) -> None:
+    group = f"bench-matching-{run}"
+    env = {
+        "REGISTRATION_DATABASE_URL": f"{PG}/{dbs['registration']}", "MATCHING_DATABASE_URL": f"{PG}/{dbs['matching']}",
+        "MATCHING_CONSUMER_GROUP": group, "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
+        "TOGETHER_TOPIC_NAMESPACE": namespace, "TOGETHER_LOG_LEVEL": "WARNING", "TOGETHER_CLOCK_MODE": "system",
+    }  # fmt: skip
+    urls = await asyncio.to_thread(launcher.start, SPECS, state=STATE, extra_env=env)
+    matching_db = await asyncpg.connect(f"{PG}/{dbs['matching']}")
+    try:
+        cohort = await drive(args, run, urls["registration"], matching_db, figures)
+    finally:
+        await matching_db.close()
+    await lags(dbs, cohort, group, figures)
+
+
+async def raw_kafka(args: argparse.Namespace, run: str, figures: dict) -> None:
+    """The broker and client alone, on a temporary topic: the ceiling if Kafka were the limit."""
+    topic, m = f"bench.raw.{run}", args.messages
+    await ensure_topics(KAFKA, [Topic(topic, 3)])
+    try:
+        filler = "x" * max(0, args.message_bytes - 30)
+        producer = AIOKafkaProducer(bootstrap_servers=KAFKA, enable_idempotence=True, acks="all", linger_ms=5)
+        await producer.start()
+        try:
+            for partition in range(3):  # leaders elected and producer id assigned before the clock starts
+                await producer.send_and_wait(topic, b"warm-up", key=b"warm-up", partition=partition)
+            started = time.perf_counter()
+            for first in range(0, m, 1000):  # send a batch, then await its acks, as the outbox relay does
+                acks = [
+                    await producer.send(topic, key=f"k{i}".encode(), value=f'{{"seq":{i:>9},"f":"{filler}"}}'.encode())
+                    for i in range(first, min(m, first + 1000))
+                ]
+                await asyncio.gather(*acks)
+            figures["raw_produce_s"] = time.perf_counter() - started
+        finally:
+            await producer.stop()
+        group = f"bench-raw-{run}"
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=KAFKA, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
+        )
+        await consumer.start()  # joins the group; the clock starts after
+        try:
+            started, got = time.perf_counter(), 0
+            while got < m + 3:  # the M messages and 3 warm-ups; commit after each batch, as the services' consumer does
+                batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+                got += sum(len(records) for records in batches.values())
+                if batches:
+                    await consumer.commit()
+                if time.perf_counter() - started > args.timeout:
+                    raise RuntimeError(f"consumed {got} of {m} raw messages in {args.timeout}s")
+            figures["raw_consume_s"] = time.perf_counter() - started
+        finally:
+            await consumer.stop()
+    finally:
+        await delete_topics(KAFKA, [topic])
+    figures["raw_produce_per_s"] = m / figures["raw_produce_s"]
+    figures["raw_consume_per_s"] = m / figures["raw_consume_s"]
+    figures["raw_combined_per_s"] = m / (figures["raw_produce_s"] + figures["raw_consume_s"])
+
+
+def report(args: argparse.Namespace, figures: dict, load: float) -> None:
+    def ms(d: dict) -> str:
+        return "  ".join(f"{k} {v:,.1f}" for k, v in d.items())
+
+    f, ev = figures, figures["events"]
+    # Services of a `make demo` stack do not see the bench's topics, but they share the CPUs.
+    others = [s.name for s in launcher.SERVICES if launcher.running_pid(launcher.state_dir(), s)]
+    e2e = f"{f['e2e_per_s']:,.1f} registrations/s  ({f['e2e_s']:.2f} s)" if f["e2e_s"] else "n/a: not all events arrived"
+    rows = [
+        ("Environment", ""),
+        ("  Kafka / PostgreSQL", f"{KAFKA}  /  {PG.rsplit('@', 1)[-1]}"),
+        ("  CPUs / load average at start", f"{os.cpu_count()} / {load:.2f}"),
+        ("  N registrations / in flight", f"{args.registrations} / {args.concurrency}"),
+        ("  M raw messages / value size", f"{args.messages} / {args.message_bytes} B"),
+        ("  other Together services running", ", ".join(others) + " (own topics; share the CPUs)" if others else "none"),
+        ("Registration → matching", ""),
+        ("  HTTP 201 / failed", f"{f['accepted']} / {f['failed']}"),
+        ("  HTTP registration rate", f"{f['http_rps']:,.1f} req/s  ({f['http_s']:.2f} s)"),
+        ("  HTTP latency ms", ms(f["http_latency_ms"])),
+        ("  end-to-end throughput", e2e),
+        ("  in matching's read model", f"{f['in_read_model']} of {f['accepted']}"),
+        ("  events in outbox / consumed / unpublished", f"{ev['outbox']} / {ev['consumed']} / {ev['unpublished']}"),
+        ("  mean event size", f"{f['event_bytes_mean']:,.0f} B (envelope JSON)"),
+        ("  lag commit→consume ms", ms(f["lag_ms"])),
+        ("  of which outbox→relay pickup ms", ms(f["relay_pickup_ms"])),
+        ("Raw aiokafka (3 partitions, idempotent, acks=all)", ""),
+        ("  produce", f"{f['raw_produce_per_s']:,.0f} msgs/s  ({f['raw_produce_s']:.2f} s)"),
+        ("  consume (consumer group)", f"{f['raw_consume_per_s']:,.0f} msgs/s  ({f['raw_consume_s']:.2f} s)"),
+        ("  produce then consume", f"{f['raw_combined_per_s']:,.0f} msgs/s"),
+    ]
+    print()
+    for label, value in rows:
+        print(f"{label:<44} {value}")
+    print(
+        "\nLag = matching's inbox.processed_at - registration's outbox.created_at, both now() on the same PostgreSQL server."
+        "\ncreated_at is taken inside the writing transaction, just before commit (now() is the transaction's start,"
+        "\na few statements earlier); processed_at is now() in matching's handling transaction, before its handler runs."
+        "\nRelay pickup = outbox.published_at (now() in the relay's transaction) - created_at."
+    )
+    if args.json:
+        print(json.dumps({"n": args.registrations, "m": args.messages, "cpus": os.cpu_count(), "load": load, **figures}))
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--registrations", type=int, default=2000, metavar="N")
+    parser.add_argument("--concurrency", type=int, default=32, help="registrations in flight (default 32)")
+    parser.add_argument("--messages", type=int, default=50_000, metavar="M", help="raw aiokafka messages (default 50,000)")
+    parser.add_argument("--message-bytes", type=int, default=300, help="raw message value size (default 300)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the pipeline to drain")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    args = parser.parse_args()
+
+    # A leftover bench process, or another server on our ports, would be measured instead of ours.
+    for spec in SPECS:
+        if launcher.running_pid(STATE, spec):
+            raise SystemExit(
+                f"a bench {spec.name} is still running: TOGETHER_STATE_DIR={STATE} python -m {launcher.__name__} stop"
+            )
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", spec.port)) == 0:
+                raise SystemExit(f"port {spec.port} is taken; the bench's {spec.name} needs it")
+        (STATE / "logs" / f"{spec.name}.log").unlink(missing_ok=True)  # the launcher appends: one run per log
+
+    # SIGTERM cancels like Ctrl-C does, so the finally below still stops the services and drops the databases.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
+    run, load = uuid.uuid4().hex[:8], os.getloadavg()[0]
+    dbs = {"registration": f"bench_registration_{run}", "matching": f"bench_matching_{run}"}
+    print(f"bench run {run}: databases {', '.join(dbs.values())}, topics bench{run}.*; logs in {STATE / 'logs'}", flush=True)
+    # Topics of its own: a running demo neither handles the bench's events nor feeds it its own history.
+    namespace, figures = f"bench{run}.", {}
+    topics = list(declared_topics(namespace))
+    await admin_sql(*(f"CREATE DATABASE {name}" for name in dbs.values()))
+    try:
+        await ensure_topics(KAFKA, topics)
+        await pipeline(args, run, dbs, namespace, figures)
+    finally:
+        await asyncio.to_thread(launcher.stop, SPECS, state=STATE)
+        await admin_sql(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in dbs.values()))
+        await delete_topics(KAFKA, [t.name for t in topics])
+    await raw_kafka(args, run, figures)
+    report(args, figures, load)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
