@@ -195,6 +195,13 @@ async def test_a_duplicated_delivery_has_one_effect(stack, topics, engine, produ
         await wait_until(
             lambda: group_caught_up(stack.kafka_bootstrap, consumer.name, TOPIC), what="the consumer to pass both copies"
         )
+    # A replay of the whole topic under a new consumer group (same consumer, same database): no effect.
+    replay = EventConsumer(
+        name=consumer.name, group_id=f"replay-{uuid.uuid4()}", engine=engine, bootstrap_servers=stack.kafka_bootstrap,
+        handlers={ThingHappened: count_effect}, dead_letters=producer, now=now,
+    )  # fmt: skip
+    async with running(replay):
+        await wait_until(lambda: group_caught_up(stack.kafka_bootstrap, replay.group_id, TOPIC), what="the replay")
     async with engine.connect() as conn:
         times = await conn.scalar(sa.select(effects.c.times).where(effects.c.thing_id == thing))
         handled = await conn.scalar(sa.select(sa.func.count()).where(inbox_table.c.event_id == envelope.id))

@@ -1,6 +1,6 @@
 """Idempotent consumers with a dead-letter path.
 
-One consumer group per service (and per consumer within it). For each record:
+One consumer group per service. For each record:
 1. parse the envelope and the typed event; a record that cannot be parsed goes
    to `<topic>.dlq` with the reason in its headers;
 2. in ONE database transaction: insert (consumer, event id) into the inbox and
@@ -58,13 +58,15 @@ class EventConsumer:
         *,
         name: str,
         engine: AsyncEngine,
+        group_id: str | None = None,
         bootstrap_servers: str,
         handlers: Mapping[type[Event], Handler],
         dead_letters: AIOKafkaProducer,
         now: Callable[[], datetime],
         max_backoff: float = 30.0,
     ) -> None:
-        self.name = name
+        self.name = name  # the inbox key: stable, so a replay under a new group has no second effect
+        self.group_id = group_id or name
         self._engine = engine
         self._bootstrap = bootstrap_servers
         self._handlers = {model.event_type(): handler for model, handler in handlers.items()}
@@ -79,8 +81,8 @@ class EventConsumer:
         self._consumer = AIOKafkaConsumer(
             *self.topics,
             bootstrap_servers=self._bootstrap,
-            group_id=self.name,
-            client_id=self.name,
+            group_id=self.group_id,
+            client_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
@@ -94,6 +96,7 @@ class EventConsumer:
                         await self.process(record)
                     await self._consumer.commit({partition: records[-1].offset + 1})
         finally:
+            self.ready.clear()  # /readyz says so while the supervisor restarts us
             await self._consumer.stop()
 
     async def process(self, record: ConsumerRecord) -> None:

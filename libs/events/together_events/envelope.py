@@ -1,6 +1,6 @@
 """The one envelope every event travels in: CloudEvents 1.0, structured mode.
 
-Kafka binding (see docs/adr/0002-event-envelope.md):
+Kafka binding (see docs/adr/0002-event-envelope-and-kafka-binding.md):
 - record value: the whole CloudEvent as JSON (`application/cloudevents+json`),
   so a dump of a topic is self-describing for auditors;
 - record headers: the core attributes mirrored as `ce_*`, so routers and
@@ -25,7 +25,8 @@ class MalformedEvent(ValueError):
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Tolerant reader: extension attributes this code does not know are ignored.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="Unique event id; the deduplication key.")
@@ -63,7 +64,8 @@ class Envelope(BaseModel):
             "ce_source": self.source,
             "ce_type": self.type,
             "ce_subject": self.subject,
-            "ce_time": self.time.isoformat(),
+            "ce_time": self.model_dump(mode="json")["time"],
+            "ce_aggregatetype": self.aggregatetype,
             "ce_sequence": str(self.sequence),
             "ce_correlationid": self.correlationid,
             "content-type": CONTENT_TYPE,

@@ -17,7 +17,9 @@ class Event(BaseModel):
     contract needs; never free-text notes or programme-team-only answers.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Tolerant reader: a field added in a compatible change (same major version) is
+    # ignored by consumers that predate it, instead of dead-lettering the event.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     service: ClassVar[str]  # the publishing service, which also names the topic
     aggregate: ClassVar[str]  # the aggregate type, e.g. "request"

@@ -93,7 +93,8 @@ async def start_runtime(settings: ServiceSettings, handlers: HandlersFactory | N
     runtime.tasks.append(asyncio.create_task(_supervise("outbox-relay", runtime.relay.run)))
     if handlers is not None:
         runtime.consumer = EventConsumer(
-            name=settings.consumer_group,
+            name=settings.service_name,
+            group_id=settings.consumer_group,
             engine=engine,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             handlers=handlers(runtime),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from matching.tables import candidates
+from matching.tables import candidates, mentor_pairings
 from together_events import Envelope, Event, Handler
 from together_events.contracts.pairing import PairingFormed
 from together_events.contracts.registration import ParticipantRegistered
@@ -31,9 +31,7 @@ async def on_participant_registered(conn: AsyncConnection, event: ParticipantReg
 
 async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Envelope) -> None:
     await conn.execute(
-        candidates.update()
-        .where(candidates.c.participant_id == event.mentor_id)
-        .values(active_pairings=candidates.c.active_pairings + 1)
+        insert(mentor_pairings).values(pairing_id=event.pairing_id, mentor_id=event.mentor_id).on_conflict_do_nothing()
     )
 
 

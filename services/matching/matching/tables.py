@@ -15,7 +15,15 @@ candidates = sa.Table(
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("active_pairings", sa.Integer, nullable=False, server_default="0"),
     sa.Column("profile", JSONB, nullable=False),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per pairing a mentor is in. Counted at query time rather than kept as a counter,
+# so it is right whichever arrives first: the pairing or the mentor's registration.
+mentor_pairings = sa.Table(
+    "mentor_pairings",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("mentor_id", UUID(as_uuid=True), nullable=False, index=True),
 )

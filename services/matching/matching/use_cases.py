@@ -7,7 +7,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from matching import domain
-from matching.tables import candidates
+from matching.tables import candidates, mentor_pairings
 from together_events.contracts.matching import ServedSuggestion, SuggestionsServed
 from together_events.contracts.registration import PublicProfile, Role
 from together_servicekit.errors import NotFound, invalid
@@ -37,11 +37,16 @@ async def suggest_mentors(
                 "has_mentee_role",
                 "this participant did not register as a mentee",
             )
+        active = (
+            sa.select(sa.func.count())
+            .where(mentor_pairings.c.mentor_id == candidates.c.participant_id)
+            .scalar_subquery()
+            .label("active_pairings")
+        )
         rows = (
             await conn.execute(
-                sa.select(candidates).where(
-                    candidates.c.cohort_id == cohort_id,
-                    candidates.c.roles.any(Role.mentor.value),
+                sa.select(candidates, active).where(
+                    candidates.c.cohort_id == cohort_id, candidates.c.roles.any(Role.mentor.value)
                 )
             )
         ).all()

@@ -15,7 +15,7 @@ from together_events.contracts.scheduling import (
     SessionCompleted,
     SessionScheduled,
 )
-from together_servicekit.errors import Conflict, NotFound
+from together_servicekit.errors import Conflict, NotFound, invalid
 from together_servicekit.runtime import Runtime
 
 
@@ -28,6 +28,8 @@ async def book_session(
     duration_minutes: int,
 ) -> UUID:
     starts_at = domain.local_start_to_utc(local_start, time_zone)
+    if starts_at <= runtime.now():
+        raise invalid("starts_at", "in_the_future", f"{local_start.isoformat()} in {time_zone} has already passed")
     session_id = uuid.uuid4()
     async with runtime.engine.begin() as conn:
         pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).first()

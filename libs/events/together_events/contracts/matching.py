@@ -10,7 +10,7 @@ from together_events.registry import Event, register
 
 
 class ServedSuggestion(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     mentor_id: UUID
     score: float

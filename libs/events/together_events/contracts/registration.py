@@ -51,7 +51,7 @@ class Role(StrEnum):
 class PublicProfile(BaseModel):
     """The answers a participant marked public: what matching and partners may see."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     display_name: str
     entity: str
@@ -98,6 +98,6 @@ class ParticipantRegistered(_RegistrationEvent):
     cohort_id: UUID
     programme_id: UUID
     roles: list[Role]
-    mentor_capacity: int | None = Field(default=None, description="How many mentees a mentor or coach takes.")
+    mentor_capacity: int | None = Field(default=None, description="How many mentees a mentor takes; None for other roles.")
     profile: PublicProfile
     registered_at: AwareDatetime
