@@ -25,7 +25,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from together_events.topics import SERVICES, service_topic
-from together_servicekit.launcher import SERVICES as SPECS
+from together_servicekit.dev_identity import fetch_token
+from together_servicekit.launcher import EVERYTHING as SPECS
 
 URL = {spec.name: spec.url() for spec in SPECS}
 TOPICS = [service_topic(service) for service in SERVICES]
@@ -81,13 +82,29 @@ def ok(response: httpx.Response) -> dict:
 
 async def story(http: httpx.AsyncClient) -> None:
     run = uuid.uuid4().hex[:6]
-    today = datetime.fromisoformat(ok(await http.get(f"{URL['registration']}/clock"))["now"]).date()
+
+    async def signed_in(subject: str, *roles: str, programmes: tuple[str, ...] = ()) -> dict[str, str]:
+        """Sign in at the identity provider, as any client would, and return the header to send."""
+        token = await fetch_token(http, URL["identity"], subject=subject, roles=roles, programmes=programmes)
+        return {"Authorization": f"Bearer {token}"}
+
+    step("Everyone signs in at the (development) identity provider")
+    team = await signed_in("programme-lead", "programme_team", programmes=("*",))
+    operator = await signed_in("demo-operator", "service")
+    person = {name: await signed_in(f"{name.lower()}.{run}", "participant") for name in ("Amina", "Jean", "Ravi")}
+    say(f"tokens for the programme team, the demo operator and three people ({', '.join(person)}), each a signed JWT")
+    today = datetime.fromisoformat(ok(await http.get(f"{URL['registration']}/clock", headers=team))["now"]).date()
 
     step("The programme team creates a mentoring programme and a cohort")
-    programme = ok(await http.post(f"{URL['registration']}/programmes", json={"name": "Together mentoring", "kind": "mentoring"}))
+    programme = ok(
+        await http.post(
+            f"{URL['registration']}/programmes", json={"name": "Together mentoring", "kind": "mentoring"}, headers=team
+        )
+    )
     cohort = ok(
         await http.post(
-            f"{URL['registration']}/programmes/{programme['id']}/cohorts",
+            headers=team,
+            url=f"{URL['registration']}/programmes/{programme['id']}/cohorts",
             json={
                 "name": f"Demo cohort {run}",
                 "registration_opens_on": str(today - timedelta(days=7)),
@@ -122,7 +139,11 @@ async def story(http: httpx.AsyncClient) -> None:
     for label, answers in people.items():
         email = f"{answers['name'].split()[0].lower()}.{run}@un.org"
         created = ok(
-            await http.post(f"{URL['registration']}/cohorts/{cohort['id']}/participants", json={**answers, "email": email})
+            await http.post(
+                f"{URL['registration']}/cohorts/{cohort['id']}/participants",
+                json={**answers, "email": email},
+                headers=person[label.split()[0]],
+            )
         )
         ids[label.split()[0]] = created["id"]
         say(f"{label}: {created['id']}")
@@ -131,7 +152,10 @@ async def story(http: httpx.AsyncClient) -> None:
 
     step("Matching suggests mentors to Ravi, each with its reasons")
     suggestions = ok(
-        await eventually(lambda: http.get(f"{URL['matching']}/cohorts/{cohort['id']}/mentees/{ravi}/suggestions"), "suggestions")
+        await eventually(
+            lambda: http.get(f"{URL['matching']}/cohorts/{cohort['id']}/mentees/{ravi}/suggestions", headers=person["Ravi"]),
+            "suggestions",
+        )
     )
     for rank, s in enumerate(suggestions["suggestions"], 1):
         name = "Amina" if s["mentor_id"] == amina else "Jean" if s["mentor_id"] == jean else s["mentor_id"]
@@ -141,12 +165,14 @@ async def story(http: httpx.AsyncClient) -> None:
     ok(
         await eventually(
             lambda: http.post(
-                f"{URL['pairing']}/cohorts/{cohort['id']}/mentees/{ravi}/preferences", json={"mentor_ids": [amina, jean]}
+                f"{URL['pairing']}/cohorts/{cohort['id']}/mentees/{ravi}/preferences",
+                json={"mentor_ids": [amina, jean]},
+                headers=person["Ravi"],
             ),
             "preferences (pairing must first learn of the registrations)",
         )
     )
-    request = ok(await http.get(f"{URL['pairing']}/mentors/{amina}/current-request"))
+    request = ok(await http.get(f"{URL['pairing']}/mentors/{amina}/current-request", headers=person["Amina"]))
     nairobi = ZoneInfo("Africa/Nairobi")
     say(
         f"Amina sees one request; reminder {datetime.fromisoformat(request['remind_at']).astimezone(nairobi):%a %d %b %H:%M}, "
@@ -155,7 +181,7 @@ async def story(http: httpx.AsyncClient) -> None:
     await asyncio.sleep(0.5)
 
     step("Amina accepts")
-    pairing = ok(await http.post(f"{URL['pairing']}/requests/{request['id']}/accept"))
+    pairing = ok(await http.post(f"{URL['pairing']}/requests/{request['id']}/accept", headers=person["Amina"]))
     say(f"pairing {pairing['pairing_id']}")
     await asyncio.sleep(0.5)
 
@@ -166,6 +192,7 @@ async def story(http: httpx.AsyncClient) -> None:
             lambda: http.post(
                 f"{URL['scheduling']}/pairings/{pairing['pairing_id']}/sessions",
                 json={"starts_at": start_local, "time_zone": "America/New_York", "duration_minutes": 60},
+                headers=person["Ravi"],
             ),
             "booking (scheduling must first learn of the pairing)",
         )
@@ -177,15 +204,15 @@ async def story(http: httpx.AsyncClient) -> None:
     await asyncio.sleep(0.5)
 
     step("Two days later (the scheduling service's demo clock travels), the session is marked done")
-    ok(await http.post(f"{URL['scheduling']}/clock/travel", json={"seconds": 2 * 24 * 3600}))
-    ok(await http.post(f"{URL['scheduling']}/sessions/{session['id']}/done"))
+    ok(await http.post(f"{URL['scheduling']}/clock/travel", json={"seconds": 2 * 24 * 3600}, headers=operator))
+    ok(await http.post(f"{URL['scheduling']}/sessions/{session['id']}/done", headers=person["Amina"]))
     await asyncio.sleep(1.0)
 
     step("Notifications recorded, once per event and person")
-    for name, person, expected in (("Amina", amina, 3), ("Ravi", ravi, 3)):
+    for name, someone, expected in (("Amina", amina, 3), ("Ravi", ravi, 3)):
         deadline = time.monotonic() + 30
         while True:
-            messages = ok(await http.get(f"{URL['notifications']}/participants/{person}/notifications"))
+            messages = ok(await http.get(f"{URL['notifications']}/participants/{someone}/notifications", headers=person[name]))
             if len(messages) >= expected or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
@@ -205,6 +232,7 @@ async def main() -> None:
     print(f"\n{BOLD}The stack keeps running.{RESET} API docs:")
     for name, url in URL.items():
         print(f"  {name:<14} {url}/docs")
+    print(f"Tokens: POST {URL['identity']}/token (see libs/servicekit/README.md), then 'Authorize' in the docs.")
     print("Logs: .run/logs/<service>.log, .run/kafka/kafka.log, .run/postgres/postgres.log. Stop everything: make stop")
 
 

@@ -12,10 +12,12 @@ from datetime import timedelta
 import structlog
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from together_events import caused_by
+from together_servicekit.auth import AuthSettings, Principal, Role, TokenVerifier, authenticated, require
 from together_servicekit.clock import TravellingClock
 from together_servicekit.db import migrate, wait_for_database
 from together_servicekit.errors import install_error_handlers, invalid
@@ -50,15 +52,43 @@ def build_app(
         finally:
             await stop_runtime(app.state.runtime)
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan, max_body_size=settings.max_body_bytes)
+    # Each route states its rule with `Depends(authenticated)`; tests check that none lacks it.
+    app.state.token_verifier = TokenVerifier(AuthSettings.from_environment())
     install_error_handlers(app)
+    app.middleware("http")(_security_headers(settings.hsts_seconds))
     app.middleware("http")(_request_context)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-Correlation-ID"],
+            expose_headers=["X-Request-ID", "X-Correlation-ID"],
+        )
     app.include_router(_health_router())
     if settings.clock_mode == "travel":
         app.include_router(_clock_router())
     for router in routers:
         app.include_router(router)
     return app
+
+
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def _security_headers(hsts_seconds: int) -> Middleware:
+    async def add_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")
+        if hsts_seconds:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
+        return response
+
+    return add_headers
 
 
 async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -114,18 +144,17 @@ class TravelRequest(BaseModel):
 def _clock_router() -> APIRouter:
     router = APIRouter(prefix="/clock", tags=["demo and test clock"])
 
-    @router.get("", summary="This service's current time (travel mode only)")
-    async def now(runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+    @router.get("", summary="This service's current time (travel mode only; any caller)")
+    async def now(runtime: Runtime = Depends(get_runtime), _: Principal = Depends(authenticated)) -> dict[str, str]:
         return {"now": runtime.clock.now().isoformat()}
 
-    @router.post("/travel", summary="Move this service's clock forward (travel mode only)")
-    async def travel(body: TravelRequest, runtime: Runtime = Depends(get_runtime)) -> dict[str, str]:
+    @router.post("/travel", summary="Move this service's clock forward (travel mode only; role service)")
+    async def travel(
+        body: TravelRequest, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+    ) -> dict[str, str]:
+        require(caller, Role.service)
         if not isinstance(runtime.clock, TravellingClock):
-            raise invalid(
-                "clock",
-                "travel_mode",
-                "the clock can be moved in demo and test mode only",
-            )
+            raise invalid("clock", "travel_mode", "the clock can be moved in demo and test mode only")
         return {"now": runtime.clock.travel(timedelta(seconds=body.seconds)).isoformat()}
 
     return router

@@ -61,7 +61,10 @@ def invalid(field_name: str, rule: str, message: str) -> DomainError:
 
 def _body(request: Request, status: int, code: str, message: str, details: list[dict]) -> JSONResponse:
     request_id = structlog.contextvars.get_contextvars().get("request_id")
+    # RFC 6750: a 401 names the scheme and says why the token was refused.
+    headers = {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'} if status == 401 else None
     return JSONResponse(
+        headers=headers,
         status_code=status,
         content={
             "error": {

@@ -28,6 +28,11 @@ from pathlib import Path
 class ServiceSpec:
     name: str
     port: int
+    module: str = ""  # defaults to the name
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", self.module or self.name]
 
     @property
     def env_prefix(self) -> str:
@@ -37,6 +42,8 @@ class ServiceSpec:
         return f"http://{host}:{self.port}"
 
 
+# The development identity provider that signs the demo's and the tests' tokens.
+IDENTITY = ServiceSpec("identity", 8000, module="together_servicekit.dev_identity")
 SERVICES = (
     ServiceSpec("registration", 8001),
     ServiceSpec("matching", 8002),
@@ -44,6 +51,7 @@ SERVICES = (
     ServiceSpec("scheduling", 8004),
     ServiceSpec("notifications", 8005),
 )
+EVERYTHING = (IDENTITY, *SERVICES)
 
 
 def state_dir() -> Path:
@@ -88,7 +96,7 @@ def ready(url: str) -> bool:
 
 
 def start(
-    specs: tuple[ServiceSpec, ...] = SERVICES,
+    specs: tuple[ServiceSpec, ...] = EVERYTHING,
     *,
     state: Path | None = None,
     extra_env: Mapping[str, str] | None = None,
@@ -102,10 +110,10 @@ def start(
         if running_pid(state, spec) is not None:
             continue
         env = {**os.environ, **(extra_env or {}), f"{spec.env_prefix}PORT": str(spec.port)}
+        if spec.name == IDENTITY.name:
+            env["TOGETHER_DEV_IDENTITY"] = "enabled"
         log = open(state / "logs" / f"{spec.name}.log", "ab")
-        process = subprocess.Popen(
-            [sys.executable, "-m", spec.name], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        process = subprocess.Popen(spec.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         _pid_file(state, spec).write_text(str(process.pid))
     urls = {spec.name: spec.url() for spec in specs}
     deadline = time.monotonic() + timeout
@@ -119,7 +127,7 @@ def start(
     return urls
 
 
-def stop(specs: tuple[ServiceSpec, ...] = SERVICES, *, state: Path | None = None, timeout: float = 20.0) -> None:
+def stop(specs: tuple[ServiceSpec, ...] = EVERYTHING, *, state: Path | None = None, timeout: float = 20.0) -> None:
     state = state or state_dir()
     for spec in specs:
         pid = running_pid(state, spec)
@@ -147,7 +155,7 @@ def main() -> None:
         print("services stopped")
     else:
         state, healthy = state_dir(), True
-        for spec in SERVICES:
+        for spec in EVERYTHING:
             pid = running_pid(state, spec)
             status = "ready" if pid and ready(spec.url()) else ("starting or failing" if pid else "stopped")
             healthy &= status == "ready"

@@ -30,6 +30,18 @@ class ServiceSettings(BaseSettings):
     consumer_group: str = Field(default="", description="Kafka consumer group; defaults to the service name.")
     kafka_bootstrap_servers: str = Field(default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA))
     log_level: str = Field(default_factory=lambda: os.environ.get("TOGETHER_LOG_LEVEL", "INFO"))
+    max_body_bytes: int = Field(
+        default_factory=lambda: int(os.environ.get("TOGETHER_MAX_BODY_BYTES", 64 * 1024)),
+        description="Larger request bodies are refused with 413.",
+    )
+    cors_origins: str = Field(
+        default_factory=lambda: os.environ.get("TOGETHER_CORS_ORIGINS", ""),
+        description="Comma-separated browser origins allowed to call the API; none by default.",
+    )
+    hsts_seconds: int = Field(
+        default_factory=lambda: int(os.environ.get("TOGETHER_HSTS_SECONDS", 0)),
+        description="Strict-Transport-Security max-age, for deployments behind HTTPS; 0 sends none.",
+    )
     clock_mode: Literal["system", "travel"] = Field(
         default_factory=lambda: os.environ.get("TOGETHER_CLOCK_MODE", "system")  # type: ignore[arg-type]
     )

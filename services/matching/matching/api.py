@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from matching import use_cases
+from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["suggestions"])
@@ -30,9 +31,10 @@ async def suggestions(
     mentee_id: UUID,
     limit: int = Query(default=use_cases.DEFAULT_LIMIT, ge=1, le=50),
     runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
 ) -> SuggestionsOut:
     """The best mentors for this mentee, best first, each with its score and reasons."""
-    found = await use_cases.suggest_mentors(runtime, cohort_id=cohort_id, mentee_id=mentee_id, limit=limit)
+    found = await use_cases.suggest_mentors(runtime, caller, cohort_id=cohort_id, mentee_id=mentee_id, limit=limit)
     return SuggestionsOut(
         mentee_id=mentee_id,
         suggestions=[SuggestionOut(mentor_id=s.mentor_id, score=s.score, reasons=s.reasons) for s in found],

@@ -16,6 +16,8 @@ from together_servicekit.runtime import Runtime
 
 async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
     values = {
+        "person_id": event.person_id,
+        "programme_id": event.programme_id,
         "cohort_id": event.cohort_id,
         "roles": [r.value for r in event.roles],
         "capacity": event.mentor_capacity or 0,

@@ -12,6 +12,8 @@ candidates = sa.Table(
     "candidates",
     metadata,
     sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", sa.Text, nullable=False),  # who may ask for this participant's suggestions
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False),  # whose team may too
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),

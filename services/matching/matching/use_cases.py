@@ -10,6 +10,7 @@ from matching import domain
 from matching.tables import candidates, mentor_pairings
 from together_events.contracts.matching import ServedSuggestion, SuggestionsServed
 from together_events.contracts.registration import PublicProfile, Role
+from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import NotFound, invalid
 from together_servicekit.runtime import Runtime
 
@@ -17,9 +18,12 @@ DEFAULT_LIMIT = 10
 
 
 async def suggest_mentors(
-    runtime: Runtime, *, cohort_id: UUID, mentee_id: UUID, limit: int = DEFAULT_LIMIT
+    runtime: Runtime, caller: Principal, *, cohort_id: UUID, mentee_id: UUID, limit: int = DEFAULT_LIMIT
 ) -> list[domain.Suggestion]:
-    """The top mentors for a mentee, with reasons; recorded as `SuggestionsServed` for audit."""
+    """The top mentors for a mentee, with reasons; recorded as `SuggestionsServed` for audit.
+
+    Rule: the mentee themself, or the team running the mentee's programme.
+    """
     async with runtime.engine.begin() as conn:
         mentee = (
             await conn.execute(
@@ -31,6 +35,8 @@ async def suggest_mentors(
         ).first()
         if mentee is None:
             raise NotFound("mentee in this cohort", mentee_id)
+        if mentee.person_id != caller.subject and not caller.runs(mentee.programme_id):
+            raise Forbidden("suggestions are for the mentee and their programme team only")
         if Role.mentee.value not in mentee.roles:
             raise invalid(
                 "mentee_id",

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from notifications.tables import notifications
+from notifications.tables import notifications, participants
+from together_servicekit.auth import Forbidden, Principal, authenticated
+from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["notifications"])
@@ -27,9 +29,16 @@ class NotificationOut(BaseModel):
 
 
 @router.get("/participants/{participant_id}/notifications")
-async def notifications_of(participant_id: UUID, runtime: Runtime = Depends(get_runtime)) -> list[NotificationOut]:
-    """The messages recorded for one participant, oldest first."""
+async def notifications_of(
+    participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> list[NotificationOut]:
+    """The messages recorded for one participant, oldest first. Rule: that participant only."""
     async with runtime.engine.connect() as conn:
+        person = (await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == participant_id))).scalar()
+        if person is None:
+            raise NotFound("participant", participant_id)
+        if person != caller.subject:
+            raise Forbidden("a participant's messages are theirs alone")
         rows = (
             await conn.execute(
                 sa.select(notifications)

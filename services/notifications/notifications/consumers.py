@@ -9,12 +9,21 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.messages import messages_for
-from notifications.tables import notifications
+from notifications.tables import notifications, participants
 from together_events import Envelope, Event, Handler
 from together_events.contracts.notifications import NotificationRecorded
 from together_events.contracts.pairing import RequestAccepted, RequestSent
+from together_events.contracts.registration import ParticipantRegistered
 from together_events.contracts.scheduling import SessionCompleted, SessionScheduled
 from together_servicekit.runtime import Runtime
+
+
+async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
+    await conn.execute(
+        insert(participants)
+        .values(id=event.participant_id, person_id=event.person_id)
+        .on_conflict_do_update(index_elements=["id"], set_={"person_id": event.person_id})
+    )
 
 
 def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
@@ -49,4 +58,7 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
                     ),
                 )
 
-    return {model: record_messages for model in (RequestSent, RequestAccepted, SessionScheduled, SessionCompleted)}
+    messages: dict[type[Event], Handler] = {
+        model: record_messages for model in (RequestSent, RequestAccepted, SessionScheduled, SessionCompleted)
+    }
+    return {ParticipantRegistered: on_participant_registered, **messages}  # type: ignore[dict-item]

@@ -22,3 +22,11 @@ notifications = sa.Table(
     # A second guard besides the inbox: one message per person per event, ever.
     sa.UniqueConstraint("source_event_id", "recipient_id", "kind", name="notifications_once_per_event"),
 )
+
+# Who each participant is at the identity provider: a participant reads only their own messages.
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", sa.Text, nullable=False),
+)

@@ -8,9 +8,11 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
-from pairing.tables import requests
+from pairing.tables import participants, requests
+from together_servicekit.auth import Forbidden, Principal, authenticated
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
 
@@ -56,18 +58,22 @@ async def submit_preferences(
     mentee_id: UUID,
     body: PreferencesIn,
     runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
 ) -> SelectionOut:
     """Submit a ranked top 5; the first request goes out at once."""
     selection_id = await use_cases.submit_preferences(
-        runtime, cohort_id=cohort_id, mentee_id=mentee_id, mentor_ids=body.mentor_ids
+        runtime, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_ids=body.mentor_ids
     )
     return SelectionOut(selection_id=selection_id)
 
 
 @router.get("/mentees/{mentee_id}/requests", tags=["requests"])
-async def requests_of_mentee(mentee_id: UUID, runtime: Runtime = Depends(get_runtime)) -> list[RequestOut]:
-    """The mentee's own requests, in the order they were made."""
+async def requests_of_mentee(
+    mentee_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> list[RequestOut]:
+    """The mentee's own requests, in the order they were made. Rule: the mentee, or their programme team."""
     async with runtime.engine.connect() as conn:
+        await _may_look_on(conn, caller, mentee_id)
         rows = (
             await conn.execute(
                 sa.select(requests).where(requests.c.mentee_id == mentee_id).order_by(requests.c.created_at, requests.c.rank)
@@ -77,9 +83,13 @@ async def requests_of_mentee(mentee_id: UUID, runtime: Runtime = Depends(get_run
 
 
 @router.get("/mentors/{mentor_id}/current-request", tags=["requests"])
-async def current_request(mentor_id: UUID, runtime: Runtime = Depends(get_runtime)) -> RequestOut:
-    """The one request awaiting this mentor's answer; a mentor never sees who else asked."""
+async def current_request(
+    mentor_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> RequestOut:
+    """The one request awaiting this mentor's answer; a mentor never sees who else asked.
+    Rule: the mentor, or their programme team."""
     async with runtime.engine.connect() as conn:
+        await _may_look_on(conn, caller, mentor_id)
         row = (
             (
                 await conn.execute(
@@ -98,8 +108,11 @@ async def current_request(mentor_id: UUID, runtime: Runtime = Depends(get_runtim
 
 
 @router.post("/requests/{request_id}/accept", tags=["requests"])
-async def accept(request_id: UUID, runtime: Runtime = Depends(get_runtime)) -> PairingOut:
-    return PairingOut(pairing_id=await use_cases.accept(runtime, request_id=request_id))
+async def accept(
+    request_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> PairingOut:
+    """Rule: the mentor the request is addressed to (to anyone else: 404)."""
+    return PairingOut(pairing_id=await use_cases.accept(runtime, caller, request_id=request_id))
 
 
 @router.post(
@@ -107,5 +120,15 @@ async def accept(request_id: UUID, runtime: Runtime = Depends(get_runtime)) -> P
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["requests"],
 )
-async def decline(request_id: UUID, runtime: Runtime = Depends(get_runtime)) -> None:
-    await use_cases.decline(runtime, request_id=request_id)
+async def decline(request_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)) -> None:
+    """Rule: the mentor the request is addressed to (to anyone else: 404)."""
+    await use_cases.decline(runtime, caller, request_id=request_id)
+
+
+async def _may_look_on(conn: AsyncConnection, caller: Principal, participant_id: UUID) -> None:
+    """The participant themself or their programme team; 404 if pairing does not know them."""
+    row = (await conn.execute(sa.select(participants).where(participants.c.id == participant_id))).first()
+    if row is None:
+        raise NotFound("participant", participant_id)
+    if row.person_id != caller.subject and not caller.runs(row.programme_id):
+        raise Forbidden("only the participant and their programme team see this")

@@ -13,6 +13,8 @@ participants = sa.Table(
     "participants",
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", sa.Text, nullable=False),  # the identity provider's subject: who acts as this participant
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False),  # whose team may look on
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),

@@ -25,15 +25,21 @@ from together_events.contracts.pairing import (
     RequestSent,
 )
 from together_events.contracts.registration import Role
+from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
 
 
-async def submit_preferences(runtime: Runtime, *, cohort_id: UUID, mentee_id: UUID, mentor_ids: list[UUID]) -> UUID:
+async def submit_preferences(
+    runtime: Runtime, caller: Principal, *, cohort_id: UUID, mentee_id: UUID, mentor_ids: list[UUID]
+) -> UUID:
+    """Rule: the mentee themself."""
     async with runtime.engine.begin() as conn:
         mentee = await _lock_participant(conn, mentee_id)
         if mentee is None or mentee.cohort_id != cohort_id:
             raise NotFound("mentee in this cohort", mentee_id)
+        if mentee.person_id != caller.subject:
+            raise Forbidden("only the mentee submits their preferences")
         if Role.mentee.value not in mentee.roles:
             raise invalid(
                 "mentee_id",
@@ -104,10 +110,14 @@ async def submit_preferences(runtime: Runtime, *, cohort_id: UUID, mentee_id: UU
     return selection_id
 
 
-async def accept(runtime: Runtime, *, request_id: UUID) -> UUID:
+async def accept(runtime: Runtime, caller: Principal, *, request_id: UUID) -> UUID:
+    """Rule: the mentor the request is addressed to."""
     async with runtime.engine.begin() as conn:
-        request = await _pending_request_of_locked_mentor(conn, request_id)
+        request = await _pending_request_of_locked_mentor(conn, caller, request_id)
         mentor = await _lock_participant(conn, request.mentor_id)
+        mentee_person_id = (
+            await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == request.mentee_id))
+        ).scalar_one()
         if mentor.active_pairings >= mentor.capacity:
             raise Conflict("the mentor has no free place")
         now = runtime.now()
@@ -146,6 +156,9 @@ async def accept(runtime: Runtime, *, request_id: UUID) -> UUID:
                 mentee_id=request.mentee_id,
                 mentor_id=request.mentor_id,
                 cohort_id=request.cohort_id,
+                programme_id=mentor.programme_id,
+                mentee_person_id=mentee_person_id,
+                mentor_person_id=mentor.person_id,
                 formed_at=now,
             ),
         )
@@ -154,9 +167,10 @@ async def accept(runtime: Runtime, *, request_id: UUID) -> UUID:
     return pairing_id
 
 
-async def decline(runtime: Runtime, *, request_id: UUID) -> None:
+async def decline(runtime: Runtime, caller: Principal, *, request_id: UUID) -> None:
+    """Rule: the mentor the request is addressed to."""
     async with runtime.engine.begin() as conn:
-        request = await _pending_request_of_locked_mentor(conn, request_id)
+        request = await _pending_request_of_locked_mentor(conn, caller, request_id)
         now = runtime.now()
         await conn.execute(requests.update().where(requests.c.id == request_id).values(status="declined", answered_at=now))
         await runtime.record(
@@ -248,11 +262,13 @@ async def _deliver_next_waiting(runtime: Runtime, conn: AsyncConnection, mentor_
     )
 
 
-async def _pending_request_of_locked_mentor(conn: AsyncConnection, request_id: UUID) -> sa.Row:
+async def _pending_request_of_locked_mentor(conn: AsyncConnection, caller: Principal, request_id: UUID) -> sa.Row:
     request = (await conn.execute(sa.select(requests).where(requests.c.id == request_id))).first()
     if request is None:
         raise NotFound("request", request_id)
-    await _lock_participant(conn, request.mentor_id)
+    mentor = await _lock_participant(conn, request.mentor_id)
+    if mentor is None or mentor.person_id != caller.subject:
+        raise NotFound("request", request_id)  # to anyone but its mentor, a request does not exist
     # Re-read under the mentor's lock: a concurrent answer may have just landed.
     request = (await conn.execute(sa.select(requests).where(requests.c.id == request_id))).one()
     if request.status != "pending":

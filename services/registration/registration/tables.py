@@ -40,10 +40,12 @@ participants = sa.Table(
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("cohort_id", UUID(as_uuid=True), sa.ForeignKey("cohorts.id"), nullable=False),
+    sa.Column("person_id", sa.Text, nullable=False, index=True),  # the identity provider's subject
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
     sa.Column("mentor_capacity", sa.Integer),
     sa.Column("public_profile", JSONB, nullable=False),
     sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("cohort_id", "email", name="participants_one_registration_per_cohort"),
+    sa.UniqueConstraint("cohort_id", "person_id", name="participants_one_registration_per_person"),
 )

@@ -95,6 +95,7 @@ async def register_participant(
     runtime: Runtime,
     *,
     cohort_id: UUID,
+    person_id: str,
     email: str,
     roles: list[Role],
     mentor_capacity: int | None,
@@ -123,15 +124,16 @@ async def register_participant(
         already = await conn.execute(
             sa.select(participants.c.id).where(
                 participants.c.cohort_id == cohort_id,
-                participants.c.email == email.lower(),
+                sa.or_(participants.c.email == email.lower(), participants.c.person_id == person_id),
             )
         )
         if already.first() is not None:
-            raise Conflict(f"{email} is already registered in this cohort")
+            raise Conflict("this person or this email is already registered in this cohort")
         try:
             await conn.execute(
                 participants.insert().values(
                     id=participant_id,
+                    person_id=person_id,
                     cohort_id=cohort_id,
                     email=email.lower(),
                     roles=[r.value for r in roles],
@@ -141,11 +143,12 @@ async def register_participant(
                 )
             )
         except sa.exc.IntegrityError as exc:  # a concurrent duplicate lost the race
-            raise Conflict(f"{email} is already registered in this cohort") from exc
+            raise Conflict("this person or this email is already registered in this cohort") from exc
         await runtime.record(
             conn,
             ParticipantRegistered(
                 participant_id=participant_id,
+                person_id=person_id,
                 cohort_id=cohort_id,
                 programme_id=cohort.programme_id,
                 roles=roles,

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduling import use_cases
-from scheduling.tables import sessions
+from scheduling.tables import pairings, sessions
+from together_servicekit.auth import Forbidden, Principal, authenticated
+from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["sessions"])
@@ -43,9 +45,13 @@ class Created(BaseModel):
 
 
 @router.post("/pairings/{pairing_id}/sessions", status_code=status.HTTP_201_CREATED)
-async def book(pairing_id: UUID, body: BookingIn, runtime: Runtime = Depends(get_runtime)) -> Created:
+async def book(
+    pairing_id: UUID, body: BookingIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> Created:
+    """Book a session. Rule: a partner of the pairing."""
     session_id = await use_cases.book_session(
         runtime,
+        caller,
         pairing_id=pairing_id,
         local_start=body.starts_at,
         time_zone=body.time_zone,
@@ -55,8 +61,17 @@ async def book(pairing_id: UUID, body: BookingIn, runtime: Runtime = Depends(get
 
 
 @router.get("/pairings/{pairing_id}/sessions")
-async def sessions_of_pairing(pairing_id: UUID, runtime: Runtime = Depends(get_runtime)) -> list[SessionOut]:
+async def sessions_of_pairing(
+    pairing_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> list[SessionOut]:
+    """The pairing's sessions by start (times and status; never notes).
+    Rule: a partner, or the programme's team (it sees session counts and dates)."""
     async with runtime.engine.connect() as conn:
+        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).first()
+        if pairing is None:
+            raise NotFound("pairing", pairing_id)
+        if not use_cases.is_partner(caller, pairing) and not caller.runs(pairing.programme_id):
+            raise Forbidden("only the partners and their programme team see a pairing's sessions")
         rows = (
             await conn.execute(sa.select(sessions).where(sessions.c.pairing_id == pairing_id).order_by(sessions.c.starts_at))
         ).mappings()
@@ -64,6 +79,8 @@ async def sessions_of_pairing(pairing_id: UUID, runtime: Runtime = Depends(get_r
 
 
 @router.post("/sessions/{session_id}/done", status_code=status.HTTP_204_NO_CONTENT)
-async def mark_done(session_id: UUID, runtime: Runtime = Depends(get_runtime)) -> None:
-    """Mark a session as held (also one held elsewhere); partners are then asked for feedback."""
-    await use_cases.mark_done(runtime, session_id=session_id)
+async def mark_done(
+    session_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> None:
+    """Mark a session as held (also one held elsewhere); partners are then asked for feedback. Rule: a partner."""
+    await use_cases.mark_done(runtime, caller, session_id=session_id)

@@ -21,6 +21,9 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
             mentee_id=event.mentee_id,
             mentor_id=event.mentor_id,
             cohort_id=event.cohort_id,
+            programme_id=event.programme_id,
+            mentee_person_id=event.mentee_person_id,
+            mentor_person_id=event.mentor_person_id,
             formed_at=event.formed_at,
         )
         .on_conflict_do_nothing()

@@ -15,6 +15,9 @@ pairings = sa.Table(
     sa.Column("mentee_id", UUID(as_uuid=True), nullable=False),
     sa.Column("mentor_id", UUID(as_uuid=True), nullable=False),
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False),  # whose team sees session counts and dates
+    sa.Column("mentee_person_id", sa.Text, nullable=False),  # the partners' identities: who may book
+    sa.Column("mentor_person_id", sa.Text, nullable=False),
     sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
 )
 

@@ -15,12 +15,18 @@ from together_events.contracts.scheduling import (
     SessionCompleted,
     SessionScheduled,
 )
+from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, NotFound, invalid
 from together_servicekit.runtime import Runtime
 
 
+def is_partner(caller: Principal, pairing: sa.Row) -> bool:
+    return caller.subject in (pairing.mentee_person_id, pairing.mentor_person_id)
+
+
 async def book_session(
     runtime: Runtime,
+    caller: Principal,
     *,
     pairing_id: UUID,
     local_start: datetime,
@@ -35,6 +41,8 @@ async def book_session(
         pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).first()
         if pairing is None:
             raise NotFound("pairing", pairing_id)
+        if not is_partner(caller, pairing):
+            raise Forbidden("only the partners of a pairing book its sessions")
         await conn.execute(
             sessions.insert().values(
                 id=session_id,
@@ -59,13 +67,15 @@ async def book_session(
     return session_id
 
 
-async def mark_done(runtime: Runtime, *, session_id: UUID) -> None:
-    """A partner says the session took place (also for sessions held elsewhere)."""
+async def mark_done(runtime: Runtime, caller: Principal, *, session_id: UUID) -> None:
+    """A partner says the session took place (also for sessions held elsewhere). Rule: a partner."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
         row = (
             await conn.execute(
-                sa.select(sessions, pairings.c.mentee_id, pairings.c.mentor_id)
+                sa.select(
+                    sessions, pairings.c.mentee_id, pairings.c.mentor_id, pairings.c.mentee_person_id, pairings.c.mentor_person_id
+                )
                 .join(pairings, pairings.c.id == sessions.c.pairing_id)
                 .where(sessions.c.id == session_id)
                 .with_for_update(of=sessions)
@@ -73,6 +83,8 @@ async def mark_done(runtime: Runtime, *, session_id: UUID) -> None:
         ).first()
         if row is None:
             raise NotFound("session", session_id)
+        if not is_partner(caller, row):
+            raise Forbidden("only the partners of a pairing mark its sessions done")
         if row.status != "scheduled":
             raise Conflict(f"the session is already {row.status}")
         if now < row.starts_at:

@@ -68,4 +68,9 @@ class PairingFormed(_PairingEvent):
     mentee_id: UUID
     mentor_id: UUID
     cohort_id: UUID
+    programme_id: UUID
+    # The partners' identities at the identity provider, so services that act for them
+    # (booking sessions) need no other topic to know who may.
+    mentee_person_id: str
+    mentor_person_id: str
     formed_at: AwareDatetime

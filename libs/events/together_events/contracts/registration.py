@@ -95,6 +95,9 @@ class CohortOpened(_RegistrationEvent):
 class ParticipantRegistered(_RegistrationEvent):
     aggregate = "participant"
     participant_id: UUID
+    person_id: str = Field(
+        description="The person's identity at the identity provider (the token subject); one person may register in several cohorts."
+    )
     cohort_id: UUID
     programme_id: UUID
     roles: list[Role]
