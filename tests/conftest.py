@@ -38,3 +38,10 @@ async def create_database(stack: Stack) -> AsyncIterator[Callable[[str], Awaitab
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def signer(tmp_path_factory: pytest.TempPathFactory):
+    from tests.apps import Signer
+
+    return Signer.create(tmp_path_factory.mktemp("keys"))

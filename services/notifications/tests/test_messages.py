@@ -55,11 +55,7 @@ def test_sessions_tell_both_and_completion_asks_both_for_feedback():
 
 def test_events_without_a_message_tell_nobody():
     formed = PairingFormed(
-        pairing_id=uuid.uuid4(),
-        request_id=uuid.uuid4(),
-        mentee_id=MENTEE,
-        mentor_id=MENTOR,
-        cohort_id=uuid.uuid4(),
-        formed_at=NOW,
-    )
+        pairing_id=uuid.uuid4(), request_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(),
+        programme_id=uuid.uuid4(), mentee_person_id="ravi", mentor_person_id="amina", formed_at=NOW,
+    )  # fmt: skip
     assert messages_for(formed) == []
