@@ -306,4 +306,5 @@ async def test_bad_input_is_refused_naming_the_field_and_the_rule(services: dict
             f"{URL['registration']}/cohorts/{uuid.uuid4()}/participants", content=b"{" + b" " * 100_000 + b"}",
             headers={"Content-Type": "application/json"},
         )  # fmt: skip
-        assert huge.status_code == 413
+        assert huge.status_code == 413 and huge.json()["error"]["code"] == "body_too_large"
+        assert huge.json()["request_id"] == huge.headers["x-request-id"]

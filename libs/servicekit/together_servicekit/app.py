@@ -15,12 +15,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from together_events import caused_by
 from together_servicekit.auth import AuthSettings, Principal, Role, TokenVerifier, authenticated, require
 from together_servicekit.clock import TravellingClock
 from together_servicekit.db import migrate, wait_for_database
-from together_servicekit.errors import install_error_handlers, invalid
+from together_servicekit.errors import error_response, install_error_handlers, invalid
 from together_servicekit.logging import configure_logging
 from together_servicekit.runtime import (
     HandlersFactory,
@@ -52,10 +54,12 @@ def build_app(
         finally:
             await stop_runtime(app.state.runtime)
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan, max_body_size=settings.max_body_bytes)
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     # Each route states its rule with `Depends(authenticated)`; tests check that none lacks it.
     app.state.token_verifier = TokenVerifier(AuthSettings.from_environment())
     install_error_handlers(app)
+    # Added innermost first: the request context wraps everything, so every response has its ids.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.middleware("http")(_security_headers(settings.hsts_seconds))
     app.middleware("http")(_request_context)
     if settings.cors_origins:
@@ -75,6 +79,38 @@ def build_app(
 
 
 Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+class BodyLimit:
+    """413, in the project's error shape, for a request body over the limit: at once when
+    the body declares its length, else as soon as the bytes received pass it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await error_response(413, "body_too_large", self._message, [])(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise StarletteHTTPException(413, self._message)  # FastAPI re-raises it from body parsing
+            return message
+
+        await self.app(scope, counted, send)
+
+    @property
+    def _message(self) -> str:
+        return f"the request body is larger than {self.limit} bytes"
 
 
 def _security_headers(hsts_seconds: int) -> Middleware:

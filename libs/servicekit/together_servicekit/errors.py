@@ -59,7 +59,8 @@ def invalid(field_name: str, rule: str, message: str) -> DomainError:
     )
 
 
-def _body(request: Request, status: int, code: str, message: str, details: list[dict]) -> JSONResponse:
+def error_response(status: int, code: str, message: str, details: list[dict]) -> JSONResponse:
+    """The one error shape, for handlers and middleware alike."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     # RFC 6750: a 401 names the scheme and says why the token was refused.
     headers = {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'} if status == 401 else None
@@ -82,7 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         details = [v.__dict__ for v in exc.violations]
-        return _body(request, exc.status, exc.code, exc.message, details)
+        return error_response(exc.status, exc.code, exc.message, details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -95,8 +96,9 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
-        return _body(request, 422, "invalid_input", f"invalid input: {summary}", details)
+        return error_response(422, "invalid_input", f"invalid input: {summary}", details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _body(request, exc.status_code, "http_error", str(exc.detail), [])
+        code = "body_too_large" if exc.status_code == 413 else "http_error"
+        return error_response(exc.status_code, code, str(exc.detail), [])
