@@ -47,7 +47,7 @@ USER 10001:10001
 ARG SERVICE=""
 ENV SERVICE=${SERVICE}
 
-EXPOSE 8001 8002 8003 8004 8005
+EXPOSE 8000 8001 8002 8003 8004 8005
 
 # exec: the service is PID 1 and gets SIGTERM directly (uvicorn shuts down gracefully).
 CMD ["/bin/sh", "-c", "exec python -m \"${SERVICE:?set SERVICE to registration, matching, pairing, scheduling or notifications}\""]

@@ -128,7 +128,7 @@ def main() -> None:
     issuer = os.environ.get("TOGETHER_AUTH_ISSUER", "http://127.0.0.1:8000")
     port = int(os.environ.get("IDENTITY_PORT", "8000"))
     app = create_app(load_or_create_key(key_dir()), issuer, os.environ.get("TOGETHER_AUTH_AUDIENCE", "together"))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(app, host=os.environ.get("IDENTITY_HOST", "127.0.0.1"), port=port, log_level="warning")
 
 
 async def fetch_token(
