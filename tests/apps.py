@@ -100,12 +100,14 @@ class Signer:
 
 @contextlib.asynccontextmanager
 async def service_app(
-    service: str, database_url: str, kafka_bootstrap: str, signer: Signer
+    service: str, database_url: str, kafka_bootstrap: str, signer: Signer, **settings_overrides: object
 ) -> AsyncIterator[tuple[FastAPI, Runtime]]:
     """The service's real app and runtime on `database_url` (migrated here), trusting `signer`."""
     await asyncio.to_thread(migrate, service, database_url)
     settings_class = getattr(importlib.import_module(f"{service}.settings"), SETTINGS_CLASS[service])
-    settings = settings_class(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, clock_mode="travel")
+    settings = settings_class(
+        database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, clock_mode="travel", **settings_overrides
+    )
     with signer.trusted():
         app = importlib.import_module(f"{service}.bootstrap").create_app(settings)
     engine = make_engine(settings.database_url)
