@@ -9,7 +9,7 @@ PACKAGES := libs/events libs/servicekit services/registration services/matching 
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
-.PHONY: demo test stop infra provision services status lint format bench lock clean
+.PHONY: demo test stop infra provision services status lint format bench lock clean catalogue
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
@@ -62,3 +62,7 @@ lock:
 
 clean: stop
 	rm -rf $(VENV) .run
+
+## catalogue: regenerate the published event catalogue (docs/asyncapi.json, docs/schemas/) from the code
+catalogue: $(STAMP)
+	$(PY) -m together_events.catalogue write
