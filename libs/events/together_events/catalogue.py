@@ -76,7 +76,7 @@ def event_schema(model: type[Event]) -> dict[str, Any]:
             "sequence",
             "correlationid",
             "data",
-        ],  # fmt: skip
+        ],
         "properties": {
             "specversion": {"const": "1.0"},
             "id": {"type": "string", "minLength": 1},
