@@ -69,10 +69,22 @@ async def test_a_valid_token_is_accepted(registration, signer):
             lambda s: s.token("someone", "participant", key=rsa.generate_private_key(public_exponent=65537, key_size=2048)),
             "signature does not verify",
         ),
-        (lambda s: s.token("someone"), "carries no roles"),
+        (lambda s: s.token("someone"), "carries none of the roles"),
+        (lambda s: s.token("someone", "admin"), "carries none of the roles"),
+        (lambda s: s.token(" ", "participant"), "subject is empty"),
         (lambda s: "not-a-jwt", "the token is invalid"),
     ],
-    ids=["missing", "expired", "wrong-audience", "wrong-issuer", "bad-signature", "no-roles", "garbage"],
+    ids=[
+        "missing",
+        "expired",
+        "wrong-audience",
+        "wrong-issuer",
+        "bad-signature",
+        "no-roles",
+        "unknown-roles",
+        "empty-subject",
+        "garbage",
+    ],
 )
 async def test_a_bad_token_is_refused_with_its_reason(registration, signer, make_token, reason):
     token = make_token(signer)

@@ -46,6 +46,10 @@ class Principal:
     def has(self, role: Role) -> bool:
         return role in self.roles
 
+    def is_person(self, person_id: str) -> bool:
+        """Whether the caller is this person, acting as a participant."""
+        return self.has(Role.participant) and self.subject == person_id
+
     def runs(self, programme_id: object) -> bool:
         """Whether this is the programme team of `programme_id`."""
         return self.has(Role.programme_team) and ("*" in self.programmes or str(programme_id) in self.programmes)
@@ -70,13 +74,14 @@ class AuthSettings:
 
     @classmethod
     def from_environment(cls) -> AuthSettings:
-        issuer = os.environ.get("TOGETHER_AUTH_ISSUER", "http://127.0.0.1:8000").rstrip("/")
+        # Compared exactly with the token's `iss`, trailing slash and all (some providers have one).
+        issuer = os.environ.get("TOGETHER_AUTH_ISSUER", "http://127.0.0.1:8000")
         key_file = os.environ.get("TOGETHER_AUTH_PUBLIC_KEY_FILE", "")
         return cls(
             issuer=issuer,
             audience=os.environ.get("TOGETHER_AUTH_AUDIENCE", "together"),
             # With no local key, the provider's keys: its JWKS at the conventional place unless named.
-            jwks_url="" if key_file else os.environ.get("TOGETHER_AUTH_JWKS_URL", f"{issuer}/.well-known/jwks.json"),
+            jwks_url="" if key_file else os.environ.get("TOGETHER_AUTH_JWKS_URL", f"{issuer.rstrip('/')}/.well-known/jwks.json"),
             public_key_file=key_file,
         )
 
@@ -126,10 +131,12 @@ class TokenVerifier:
             raise Unauthenticated(f"the token lacks the claim '{exc.claim}'") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"the token is invalid: {exc}") from exc
+        if not str(claims["sub"]).strip():
+            raise Unauthenticated("the token's subject is empty")
         roles = claims.get("roles")
-        if not isinstance(roles, list) or not roles:
-            raise Unauthenticated("the token carries no roles")
         known = {r.value for r in Role}
+        if not isinstance(roles, list) or not known.intersection(map(str, roles)):
+            raise Unauthenticated(f"the token carries none of the roles {', '.join(sorted(known))}")
         programmes = claims.get("programmes", [])
         return Principal(
             subject=str(claims["sub"]),

@@ -35,7 +35,7 @@ async def suggest_mentors(
         ).first()
         if mentee is None:
             raise NotFound("mentee in this cohort", mentee_id)
-        if mentee.person_id != caller.subject and not caller.runs(mentee.programme_id):
+        if not caller.is_person(mentee.person_id) and not caller.runs(mentee.programme_id):
             raise Forbidden("suggestions are for the mentee and their programme team only")
         if Role.mentee.value not in mentee.roles:
             raise invalid(
@@ -52,7 +52,7 @@ async def suggest_mentors(
         rows = (
             await conn.execute(
                 sa.select(candidates, active).where(
-                    candidates.c.cohort_id == cohort_id, candidates.c.roles.any(Role.mentor.value)
+                    candidates.c.cohort_id == cohort_id, candidates.c.roles.contains([Role.mentor.value])
                 )
             )
         ).all()

@@ -37,7 +37,7 @@ async def notifications_of(
         person = (await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == participant_id))).scalar()
         if person is None:
             raise NotFound("participant", participant_id)
-        if person != caller.subject:
+        if not caller.is_person(person):
             raise Forbidden("a participant's messages are theirs alone")
         rows = (
             await conn.execute(

@@ -12,7 +12,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     return build_app(
         settings or NotificationsSettings(),
         title="Together notifications",
-        description="Messages to participants, recorded once per event. Consumes `together.pairing` and `together.scheduling`; publishes on `together.notifications`.",
+        description="Messages to participants, recorded once per event. Consumes `together.registration`, `together.pairing` and `together.scheduling`; publishes on `together.notifications`.",
         routers=[router],
         handlers=handlers,
     )

@@ -130,5 +130,5 @@ async def _may_look_on(conn: AsyncConnection, caller: Principal, participant_id:
     row = (await conn.execute(sa.select(participants).where(participants.c.id == participant_id))).first()
     if row is None:
         raise NotFound("participant", participant_id)
-    if row.person_id != caller.subject and not caller.runs(row.programme_id):
+    if not caller.is_person(row.person_id) and not caller.runs(row.programme_id):
         raise Forbidden("only the participant and their programme team see this")

@@ -38,7 +38,7 @@ async def submit_preferences(
         mentee = await _lock_participant(conn, mentee_id)
         if mentee is None or mentee.cohort_id != cohort_id:
             raise NotFound("mentee in this cohort", mentee_id)
-        if mentee.person_id != caller.subject:
+        if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
         if Role.mentee.value not in mentee.roles:
             raise invalid(
@@ -267,7 +267,7 @@ async def _pending_request_of_locked_mentor(conn: AsyncConnection, caller: Princ
     if request is None:
         raise NotFound("request", request_id)
     mentor = await _lock_participant(conn, request.mentor_id)
-    if mentor is None or mentor.person_id != caller.subject:
+    if mentor is None or not caller.is_person(mentor.person_id):
         raise NotFound("request", request_id)  # to anyone but its mentor, a request does not exist
     # Re-read under the mentor's lock: a concurrent answer may have just landed.
     request = (await conn.execute(sa.select(requests).where(requests.c.id == request_id))).one()

@@ -200,7 +200,7 @@ async def get_participant(
         )
     if row is None:
         raise NotFound("participant", participant_id)
-    if row["person_id"] == caller.subject or caller.runs(row["programme_id"]):
+    if caller.is_person(row["person_id"]) or caller.runs(row["programme_id"]):
         return ParticipantPrivateOut.model_validate(dict(row))
     return ParticipantOut.model_validate(dict(row))
 

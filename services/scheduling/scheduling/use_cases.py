@@ -21,7 +21,7 @@ from together_servicekit.runtime import Runtime
 
 
 def is_partner(caller: Principal, pairing: sa.Row) -> bool:
-    return caller.subject in (pairing.mentee_person_id, pairing.mentor_person_id)
+    return caller.is_person(pairing.mentee_person_id) or caller.is_person(pairing.mentor_person_id)
 
 
 async def book_session(

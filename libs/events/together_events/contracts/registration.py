@@ -1,7 +1,8 @@
 """Events published by the registration service on topic `together.registration`.
 
-The topic is readable by other systems: it carries public profile answers
-only, never programme-team-only answers.
+The topic is readable by other systems: it carries identifiers (participant ids,
+and the person id: the pseudonymous subject at the identity provider) and public
+profile answers, never programme-team-only answers such as the email.
 """
 
 from __future__ import annotations

@@ -1,0 +1,139 @@
+"""Helpers for the table-driven access-rule tests (tests/http/test_access_*.py).
+
+A table row is (action, caller, object, expected status). Callers are named
+relative to the object ("owner", "other-participant", "team", "other-team",
+"service", ...); each module's world says which person each name is. Rows get
+readable ids like "pairing:accept:other-participant->404"; a row on another
+object than the action's first one also names it: "matching:suggestions:owner@other-cohort->404".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tests.apps import Signer
+from together_events import Envelope, Event, Handler
+from together_events.contracts.registration import ParticipantRegistered, PublicProfile, Role
+from together_servicekit.runtime import Runtime
+
+ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+def table(service: str, rows: Iterable[tuple[str, str, str, int]]) -> list:
+    """pytest params (action, caller, object, status) with readable ids."""
+    first_object: dict[str, str] = {}
+    params = []
+    for action, caller, obj, status in rows:
+        first_object.setdefault(action, obj)
+        on = "" if obj == first_object[action] else f"@{obj}"
+        params.append(pytest.param(action, caller, obj, status, id=f"{service}:{action}:{caller}{on}->{status}"))
+    ids = [p.id for p in params]
+    assert len(ids) == len(set(ids)), "each row of the table is distinct"
+    return params
+
+
+def check(response: httpx.Response, status: int) -> None:
+    """The expected status; a refusal also has the one JSON error shape, with its code."""
+    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
+    if status < 400:
+        return
+    body = response.json()
+    assert set(body) == {"error", "request_id"}, body
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}, body
+    assert error["status"] == status
+    if status in ERROR_CODES:
+        assert error["code"] == ERROR_CODES[status], body
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], list)
+    assert body["request_id"] and body["request_id"] == response.headers["x-request-id"]
+
+
+@dataclass
+class People:
+    """Who the callers are: participants by name (token subject), and the two programmes."""
+
+    programme: uuid.UUID
+    other_programme: uuid.UUID
+    subjects: dict[str, str] = field(default_factory=dict)
+
+    def person(self, name: str) -> str:
+        return self.subjects.setdefault(name, f"{name}-{uuid.uuid4().hex[:8]}")
+
+    def headers(self, signer: Signer, caller: str) -> dict[str, str]:
+        match caller:
+            case "anonymous":
+                return {}
+            case "team":  # the team running the object's programme
+                return signer.headers(self.person("team"), "programme_team", programmes=[str(self.programme)])
+            case "all-teams":  # a team member with scope over every programme
+                return signer.headers(self.person("lead"), "programme_team", programmes=["*"])
+            case "other-team":  # the team of ANOTHER programme
+                return signer.headers(self.person("other-team"), "programme_team", programmes=[str(self.other_programme)])
+            case "service":
+                return signer.headers(self.person("service"), "service")
+            case "service-star":  # a scope claim without the programme_team role grants nothing,
+                return signer.headers(self.person("service"), "service", programmes=["*"])
+            case "participant-star":  # nor does it for a participant
+                return signer.headers(self.person("participant-star"), "participant", programmes=["*"])
+            case _:
+                return signer.headers(self.person(caller), "participant")
+
+
+def envelope_of(event: Event) -> Envelope:
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source=f"/together/{event.service}",
+        type=event.event_type(),
+        subject=event.aggregate_id(),
+        time=datetime.now(UTC),
+        aggregatetype=event.aggregate,
+        sequence=1,
+        correlationid="access-tests",
+        data=event.model_dump(mode="json"),
+    )
+
+
+async def deliver(runtime: Runtime, handlers: Mapping[type[Event], Handler], *events: Event) -> None:
+    """Seed a read model the way the service does: through its own event handlers."""
+    async with runtime.engine.begin() as conn:
+        for event in events:
+            await handlers[type(event)](conn, event, envelope_of(event))
+
+
+def registered(
+    person_id: str,
+    programme_id: uuid.UUID,
+    cohort_id: uuid.UUID,
+    *roles: Role,
+    mentor_capacity: int | None = None,
+    grade: str = "P-3",
+    years_of_service: int = 5,
+) -> ParticipantRegistered:
+    return ParticipantRegistered(
+        participant_id=uuid.uuid4(),
+        person_id=person_id,
+        cohort_id=cohort_id,
+        programme_id=programme_id,
+        roles=list(roles),
+        mentor_capacity=mentor_capacity,
+        profile=PublicProfile(
+            display_name=person_id,
+            entity="Secretariat",
+            duty_station="Geneva",
+            time_zone="Europe/Zurich",
+            grade=grade,
+            years_of_service=years_of_service,
+            job_network="POLNET",
+            languages=["English"],
+            skills=["negotiation"],
+            goals=["negotiation"],
+        ),
+        registered_at=datetime.now(UTC),
+    )
