@@ -48,7 +48,7 @@ def _request_sent_envelope() -> dict:
 
 def test_a_real_event_validates_against_its_published_schema_and_a_broken_one_does_not():
     schema = event_schema(RequestSent)
-    validator = jsonschema_rs.validator_for(schema)
+    validator = jsonschema_rs.validator_for(schema, validate_formats=True)
     good = _request_sent_envelope()
     assert validator.is_valid(good)
     assert not validator.is_valid({**good, "data": {**good["data"], "rank": "first"}})

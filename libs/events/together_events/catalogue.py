@@ -31,6 +31,7 @@ from together_events.topics import SERVICES, declared_topics, namespace
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 ASYNCAPI_FILE = "asyncapi.json"
+CATALOGUE_MD = "catalogue.md"
 SCHEMA_DIR = "schemas"
 KAFKA_BINDING = "0.5.0"
 
@@ -109,7 +110,8 @@ def asyncapi() -> dict[str, Any]:
         own = {t: m for t, m in events.items() if m.service == service}
         channels[name] = {
             "address": name,
-            "description": f"{topic.purpose}. Prefixed by TOGETHER_TOPIC_NAMESPACE where a deployment sets one.",
+            "description": f"{topic.purpose.capitalize()}. Prefixed by TOGETHER_TOPIC_NAMESPACE where a deployment sets "
+            f"one. Privacy: {topic.privacy}",
             "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in own},
             "bindings": {
                 "kafka": {
@@ -165,9 +167,75 @@ def asyncapi() -> dict[str, Any]:
     }
 
 
+def markdown() -> str:
+    """The catalogue for people: per topic, its privacy contract and each event's fields."""
+    events = project_events()
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from the code by `python -m together_events.catalogue write`: do not edit by hand.",
+        "How to read and subscribe: [subscribers.md](subscribers.md). Machine-readable: [asyncapi.json](asyncapi.json)",
+        "and one JSON Schema per event version in [schemas/](schemas/).",
+        "",
+    ]
+    for topic in declared_topics(prefix=""):
+        if topic.name.endswith(".dlq"):
+            continue
+        lines += [f"## `{topic.name}`", "", f"{topic.purpose.capitalize()}; {topic.partitions} partitions; kept forever.", ""]
+        lines += [f"**Privacy.** {topic.privacy}", ""]
+        for event_type, model in events.items():
+            if f"together.{model.service}" != topic.name:
+                continue
+            summary = " ".join(inspect.cleandoc(model.__doc__ or "").split()) or f"{model.__name__}."
+            lines += [
+                f"### {model.__name__} v{model.version}",
+                "",
+                f"`{event_type}`, key and subject: `{model.aggregate}_id`. {summary}",
+                "",
+            ]
+            lines += ["| field | type | required | description |", "| --- | --- | --- | --- |"]
+            lines += _field_rows(model)
+            lines.append("")
+    lines += [
+        "## Dead-letter topics `together.<service>.dlq`",
+        "",
+        "One partition each, kept forever. " + next(t.privacy for t in declared_topics(prefix="") if t.name.endswith(".dlq")).replace(
+            "together.registration", "the source topic"),
+        "",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _field_rows(model: type[Event]) -> list[str]:
+    schema = model.model_json_schema()
+    definitions = schema.get("$defs", {})
+    required = set(schema.get("required", []))
+    rows = []
+    for name, prop in schema["properties"].items():
+        rows.append(
+            f"| `{name}` | {_type_of(prop, definitions)} | {'yes' if name in required else 'no'} | {prop.get('description', '')} |"
+        )
+    return rows
+
+
+def _type_of(prop: dict[str, Any], definitions: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        target = definitions[prop["$ref"].removeprefix("#/$defs/")]
+        if "enum" in target:
+            return " or ".join(f"`{v}`" for v in target["enum"])
+        return f"object ({', '.join(f'`{k}`' for k in target.get('properties', {}))})"
+    if "anyOf" in prop:
+        return " or ".join(_type_of(p, definitions) for p in prop["anyOf"])
+    if prop.get("type") == "array":
+        return f"list of {_type_of(prop.get('items', {}), definitions)}"
+    kind = prop.get("format") or prop.get("type", "any")
+    bounds = [f"{k} {prop[k]}" for k in ("minimum", "maximum", "minItems", "maxItems") if k in prop]
+    return kind + (f" ({', '.join(bounds)})" if bounds else "")
+
+
 def rendered() -> dict[str, str]:
     """Every catalogue file, path relative to docs/ -> its text."""
-    files = {ASYNCAPI_FILE: _dump(asyncapi())}
+    files = {ASYNCAPI_FILE: _dump(asyncapi()), CATALOGUE_MD: markdown()}
     for event_type, model in project_events().items():
         files[f"{SCHEMA_DIR}/{event_type}.json"] = _dump(event_schema(model))
     return files

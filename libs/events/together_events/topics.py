@@ -21,6 +21,7 @@ class Topic:
     partitions: int
     config: dict[str, str] = field(default_factory=dict)
     purpose: str = ""
+    privacy: str = ""  # what identifies a person on it, and what never travels there
 
 
 def namespace() -> str:
@@ -40,6 +41,34 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
+# Part of each topic's contract: published in the catalogue (docs/catalogue.md, docs/asyncapi.json).
+PRIVACY = {
+    "registration": (
+        "Identifies people by participant id, by person id (the identity provider's subject, which links one person's "
+        "registrations) and by display name, with the public profile: entity, duty station, time zone, grade, years of "
+        "service, job network, languages, skills and goals, roles and mentor capacity. Never carries the e-mail address "
+        "or any other programme-team-only answer, nor free text."
+    ),
+    "matching": (
+        "Identifies people by participant id only. Carries scores and reasons that quote public-profile answers of both "
+        "people. Never carries names, person ids, e-mail addresses, other programme-team-only answers or free text."
+    ),
+    "pairing": (
+        "Identifies people by participant id and, in PairingFormed only, by person id. Carries who asked whom, in which "
+        "order, who answered how and when. Never carries names, profile answers, e-mail addresses or free text: no "
+        "message between the two people, no note for the programme team."
+    ),
+    "scheduling": (
+        "Identifies people by participant id only. Carries the pairing, the start, its time zone, the duration and the "
+        "completion. Never carries session notes, feedback, places, meeting links or other free text."
+    ),
+    "notifications": (
+        "Identifies people by participant id only. Carries who was told which kind of message and why (the source "
+        "event). Never carries the message's subject or body, nor any contact address."
+    ),
+}
+
+
 def declared_topics(prefix: str | None = None) -> tuple[Topic, ...]:
     topics: list[Topic] = []
     for service in SERVICES:
@@ -50,6 +79,7 @@ def declared_topics(prefix: str | None = None) -> tuple[Topic, ...]:
                 partitions=3,
                 config={"retention.ms": KEEP_FOREVER, "cleanup.policy": "delete"},
                 purpose=f"events published by the {service} service; keyed by aggregate id",
+                privacy=PRIVACY[service],
             )
         )
         topics.append(
@@ -58,6 +88,7 @@ def declared_topics(prefix: str | None = None) -> tuple[Topic, ...]:
                 partitions=1,
                 config={"retention.ms": KEEP_FOREVER},
                 purpose=f"records from {name} that a consumer could not parse or handle, reason in headers",
+                privacy=f"The same content as {name}, plus failure reasons that may quote it: operators only.",
             )
         )
     return tuple(topics)

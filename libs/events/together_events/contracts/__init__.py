@@ -1,7 +1,7 @@
 """Every event contract of the project, one module per publishing service.
 
 Importing this package registers them all; topics and their content are
-documented in docs/events.md.
+published in docs/catalogue.md (generated: `make catalogue`).
 """
 
 from together_events.contracts import (

@@ -18,6 +18,8 @@ class _PairingEvent(Event):
 
 @register
 class PreferencesSubmitted(_PairingEvent):
+    """A mentee ranked up to five mentors; requests go out in this order."""
+
     aggregate = "selection"
     selection_id: UUID
     mentee_id: UUID
@@ -43,6 +45,8 @@ class RequestSent(_PairingEvent):
 
 @register
 class RequestAccepted(_PairingEvent):
+    """The mentor accepted the request; a pairing was formed."""
+
     aggregate = "request"
     request_id: UUID
     mentee_id: UUID
@@ -53,6 +57,8 @@ class RequestAccepted(_PairingEvent):
 
 @register
 class RequestDeclined(_PairingEvent):
+    """The mentor declined the request; the mentee's next choice is tried."""
+
     aggregate = "request"
     request_id: UUID
     mentee_id: UUID
@@ -62,6 +68,8 @@ class RequestDeclined(_PairingEvent):
 
 @register
 class PairingFormed(_PairingEvent):
+    """A mentee and a mentor are paired."""
+
     aggregate = "pairing"
     pairing_id: UUID
     request_id: UUID

@@ -72,6 +72,8 @@ class _RegistrationEvent(Event):
 
 @register
 class ProgrammeCreated(_RegistrationEvent):
+    """A programme team created a programme of one kind."""
+
     aggregate = "programme"
     programme_id: UUID
     name: str
@@ -81,6 +83,8 @@ class ProgrammeCreated(_RegistrationEvent):
 
 @register
 class CohortOpened(_RegistrationEvent):
+    """A cohort of a programme was set up, with its registration window and its dates."""
+
     aggregate = "cohort"
     cohort_id: UUID
     programme_id: UUID
@@ -94,6 +98,8 @@ class CohortOpened(_RegistrationEvent):
 
 @register
 class ParticipantRegistered(_RegistrationEvent):
+    """A person registered in a cohort, with their roles and public profile."""
+
     aggregate = "participant"
     participant_id: UUID
     person_id: str = Field(

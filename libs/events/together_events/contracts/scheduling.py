@@ -25,6 +25,8 @@ class _SchedulingEvent(Event):
 
 @register
 class SessionScheduled(_SchedulingEvent):
+    """A partner booked a session of the pairing."""
+
     session_id: UUID
     pairing_id: UUID
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
@@ -35,6 +37,8 @@ class SessionScheduled(_SchedulingEvent):
 
 @register
 class SessionCompleted(_SchedulingEvent):
+    """A session took place (marked done by a partner, or its end time passed)."""
+
     session_id: UUID
     pairing_id: UUID
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
