@@ -104,6 +104,6 @@ def test_write_refuses_to_break_a_published_version(tmp_path: Path):
 
 def test_write_refuses_to_drop_a_published_version(tmp_path: Path):
     write(tmp_path)
-    (tmp_path / "schemas" / "together.pairing.RequestWithdrawn.v1.json").write_text("{}")
+    (tmp_path / "schemas" / "together.pairing.Retired.v1.json").write_text("{}")
     breaking, _ = compare(tmp_path)
-    assert breaking == ["together.pairing.RequestWithdrawn.v1: a published event version was removed"]
+    assert breaking == ["together.pairing.Retired.v1: a published event version was removed"]

@@ -27,6 +27,7 @@ from together_servicekit.logging import configure_logging
 from together_servicekit.runtime import (
     HandlersFactory,
     Runtime,
+    WorkersFactory,
     get_runtime,
     start_runtime,
     stop_runtime,
@@ -43,11 +44,12 @@ def build_app(
     description: str,
     routers: Sequence[APIRouter],
     handlers: HandlersFactory | None = None,
+    workers: WorkersFactory | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
-        app.state.runtime = await start_runtime(settings, handlers)
+        app.state.runtime = await start_runtime(settings, handlers, workers)
         log.info("service.started", port=settings.port, clock_mode=settings.clock_mode)
         try:
             yield

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +36,8 @@ from together_servicekit.settings import ServiceSettings
 log = structlog.get_logger(__name__)
 
 HandlersFactory = Callable[["Runtime"], Mapping[type[Event], Handler]]
+# A service's own background work (e.g. pairing's deadline worker): (name, coroutine function) pairs.
+WorkersFactory = Callable[["Runtime"], Sequence[tuple[str, Callable[[], Awaitable[None]]]]]
 
 
 @dataclass
@@ -78,7 +80,9 @@ def make_clock(settings: ServiceSettings) -> Clock:
     return TravellingClock() if settings.clock_mode == "travel" else SystemClock()
 
 
-async def start_runtime(settings: ServiceSettings, handlers: HandlersFactory | None) -> Runtime:
+async def start_runtime(
+    settings: ServiceSettings, handlers: HandlersFactory | None, workers: WorkersFactory | None = None
+) -> Runtime:
     engine = make_engine(settings.database_url)
     producer = build_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
     await _start_with_retry(producer)
@@ -102,6 +106,8 @@ async def start_runtime(settings: ServiceSettings, handlers: HandlersFactory | N
             now=clock.now,
         )
         runtime.tasks.append(asyncio.create_task(_supervise("consumer", runtime.consumer.run)))
+    for name, work in workers(runtime) if workers is not None else ():
+        runtime.tasks.append(asyncio.create_task(_supervise(name, work)))
     return runtime
 
 

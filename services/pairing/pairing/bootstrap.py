@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from pairing.api import router
 from pairing.consumers import handlers
+from pairing.deadline_worker import workers
 from pairing.settings import PairingSettings
 from together_servicekit.app import build_app
 
@@ -15,4 +16,5 @@ def create_app(settings: PairingSettings | None = None) -> FastAPI:
         description="Preferences, the request lifecycle and pairings. Consumes `together.registration`; publishes on `together.pairing`.",
         routers=[router],
         handlers=handlers,
+        workers=workers,
     )

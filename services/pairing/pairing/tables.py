@@ -22,6 +22,10 @@ participants = sa.Table(
     sa.Column("time_zone", sa.Text, nullable=False),
 )
 
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them
+# (participants without active_pairings, which pairing's own use cases count).
+READ_MODEL = (participants,)
+
 selections = sa.Table(
     "selections",
     metadata,
@@ -53,7 +57,7 @@ requests = sa.Table(
     sa.Column("reached_mentor_at", sa.DateTime(timezone=True)),
     sa.Column("remind_at", sa.DateTime(timezone=True)),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
-    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),  # accepted, declined, expired or withdrawn
     sa.UniqueConstraint("selection_id", "rank", name="requests_one_per_rank"),
     # The rule book's "a mentor sees ONE request at a time", enforced by the database too.
     sa.Index(
@@ -80,4 +84,20 @@ pairings = sa.Table(
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("status", sa.Text, nullable=False),  # active | ended
     sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Durable timers: a request's reminder and expiry, due at instants computed when it reached the
+# mentor. Workers claim due rows with FOR UPDATE SKIP LOCKED, one per transaction, and mark them
+# fired in the transaction of their effect: no timer fires twice, and a crash loses none.
+timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("request_id", UUID(as_uuid=True), sa.ForeignKey("requests.id"), nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),  # reminder | expiry
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("fired_at", sa.DateTime(timezone=True)),
+    sa.Column("outcome", sa.Text),  # reminded | expired | moot (the request was answered first)
+    sa.UniqueConstraint("request_id", "kind", name="timers_one_per_kind"),
+    sa.Index("timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL")),
 )

@@ -5,6 +5,7 @@ Other systems subscribe here above all: who asked whom, who answered, when.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
@@ -25,6 +26,21 @@ class PreferencesSubmitted(_PairingEvent):
     mentee_id: UUID
     cohort_id: UUID
     ranked_mentor_ids: list[UUID] = Field(min_length=1, max_length=5)
+
+
+@register
+class RequestQueued(_PairingEvent):
+    """A request was made to the mentee's next choice. It reaches the mentor (RequestSent) at once
+    if the mentor holds no other pending request, else when the one before it is answered."""
+
+    aggregate = "request"
+    request_id: UUID
+    selection_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    cohort_id: UUID
+    rank: int = Field(ge=1, le=5)
+    queued_at: AwareDatetime
 
 
 @register
@@ -82,3 +98,53 @@ class PairingFormed(_PairingEvent):
     mentee_person_id: str
     mentor_person_id: str
     formed_at: AwareDatetime
+
+
+@register
+class RequestReminderDue(_PairingEvent):
+    """The mentor has not answered: the reminder is due (48 hours, moved off the weekend)."""
+
+    aggregate = "request"
+    request_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    expires_at: AwareDatetime
+    reminded_at: AwareDatetime
+
+
+@register
+class RequestExpired(_PairingEvent):
+    """The mentor did not answer in time; the mentee's next choice is tried."""
+
+    aggregate = "request"
+    request_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    expired_at: AwareDatetime
+
+
+class WithdrawalReason(StrEnum):
+    mentor_full = "mentor_full"  # the mentor reached capacity before this request reached them
+
+
+@register
+class RequestWithdrawn(_PairingEvent):
+    """A request that was waiting for its mentor will never reach them; the mentee moves on."""
+
+    aggregate = "request"
+    request_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    reason: WithdrawalReason
+    withdrawn_at: AwareDatetime
+
+
+@register
+class PreferencesExhausted(_PairingEvent):
+    """Every mentor the mentee ranked was tried without a pairing: the mentee is asked for new preferences."""
+
+    aggregate = "selection"
+    selection_id: UUID
+    mentee_id: UUID
+    cohort_id: UUID
+    exhausted_at: AwareDatetime

@@ -1,0 +1,194 @@
+"""The request lifecycle on the real database, with the clock: cascades, durable timers, the capacity race.
+
+Pairing's real app runs in-process on a fresh database; participants arrive
+through its own event handler; people act over HTTP with their tokens; time
+moves with the service's travelling clock, and the deadline worker fires what
+is due. Events are read from the service's outbox, where they are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from pairing.consumers import handlers
+from pairing.deadline_worker import DeadlineWorker
+from pairing.tables import pairings, participants, requests, timers
+from tests.apps import client, service_app
+from tests.http.access import deliver, registered
+from together_events.contracts.registration import Role
+from together_events.tables import outbox_table
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture  # a database and a clock of its own per test: due timers and time travel stay apart
+async def pairing(stack, create_database, signer):
+    async with service_app("pairing", await create_database("lifecycle"), stack.kafka_bootstrap, signer) as (app, runtime):
+        async with client(app) as http:
+            yield http, runtime
+
+
+class Cohort:
+    """A fresh cohort per test: people register through pairing's own handler and act with tokens."""
+
+    def __init__(self, http, runtime, signer) -> None:  # type: ignore[no-untyped-def]
+        self.http, self.runtime, self.signer = http, runtime, signer
+        self.id, self.programme = uuid.uuid4(), uuid.uuid4()
+        self.person: dict[uuid.UUID, str] = {}
+
+    async def join(self, role: Role, *, capacity: int | None = None) -> uuid.UUID:
+        person = f"{role.value}-{uuid.uuid4().hex[:6]}"
+        event = registered(
+            person, self.programme, self.id, role, mentor_capacity=capacity, grade="P-5" if role == Role.mentor else "G-5"
+        )
+        await deliver(self.runtime, handlers(self.runtime), event)
+        self.person[event.participant_id] = person
+        return event.participant_id
+
+    def as_(self, participant: uuid.UUID) -> dict[str, str]:
+        return self.signer.headers(self.person[participant], "participant")
+
+    async def prefer(self, mentee: uuid.UUID, *mentors: uuid.UUID) -> None:
+        response = await self.http.post(
+            f"/cohorts/{self.id}/mentees/{mentee}/preferences",
+            json={"mentor_ids": [str(m) for m in mentors]},
+            headers=self.as_(mentee),
+        )
+        assert response.status_code == 201, response.text
+
+    async def pending_for(self, mentor: uuid.UUID) -> dict | None:
+        response = await self.http.get(f"/mentors/{mentor}/current-request", headers=self.as_(mentor))
+        return response.json() if response.status_code == 200 else None
+
+    async def answer(self, mentor: uuid.UUID, verb: str) -> int:
+        request = await self.pending_for(mentor)
+        assert request is not None, "the mentor has a request to answer"
+        return (await self.http.post(f"/requests/{request['id']}/{verb}", headers=self.as_(mentor))).status_code
+
+    async def history(self, mentee: uuid.UUID) -> list[tuple[str, uuid.UUID | None]]:
+        """The events of the mentee's requests (and selection's end) in commit order: (event name, mentor id)."""
+        async with self.runtime.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(outbox_table.c.event_type, outbox_table.c.envelope)
+                .where(outbox_table.c.envelope["data"]["mentee_id"].astext == str(mentee))
+                .where(outbox_table.c.event_type != "together.pairing.PreferencesSubmitted.v1")
+                .order_by(outbox_table.c.position)
+            )
+            return [(t.split(".")[2], uuid.UUID(e["data"]["mentor_id"]) if "mentor_id" in e["data"] else None) for t, e in rows]
+
+
+@pytest.fixture
+async def cohort(pairing, signer):
+    http, runtime = pairing
+    return Cohort(http, runtime, signer)
+
+
+async def travel_past_expiry(cohort: Cohort, mentor: uuid.UUID) -> None:
+    request = await cohort.pending_for(mentor)
+    async with cohort.runtime.engine.connect() as conn:
+        expires_at = (
+            await conn.execute(sa.select(requests.c.expires_at).where(requests.c.id == uuid.UUID(request["id"])))
+        ).scalar_one()
+    cohort.runtime.clock.travel(expires_at - cohort.runtime.now() + timedelta(seconds=1))
+
+
+async def test_a_decline_sends_the_next_choice_and_the_last_one_asks_for_new_preferences(cohort):
+    first, second = await cohort.join(Role.mentor, capacity=1), await cohort.join(Role.mentor, capacity=1)
+    mentee = await cohort.join(Role.mentee)
+    await cohort.prefer(mentee, first, second)
+    assert await cohort.answer(first, "decline") == 204
+    assert (await cohort.pending_for(second))["mentee_id"] == str(mentee)
+    assert await cohort.answer(second, "decline") == 204
+    assert await cohort.history(mentee) == [
+        ("RequestQueued", first), ("RequestSent", first), ("RequestDeclined", first),
+        ("RequestQueued", second), ("RequestSent", second), ("RequestDeclined", second),
+        ("PreferencesExhausted", None),
+    ]  # fmt: skip
+    await cohort.prefer(mentee, first)  # asked for new preferences, the mentee may submit them
+    assert (await cohort.pending_for(first))["rank"] == 1
+
+
+async def test_the_reminder_and_the_expiry_fire_once_and_the_next_choice_is_tried(cohort):
+    first, second = await cohort.join(Role.mentor, capacity=1), await cohort.join(Role.mentor, capacity=1)
+    mentee = await cohort.join(Role.mentee)
+    await cohort.prefer(mentee, first, second)
+    worker = DeadlineWorker(cohort.runtime)
+    assert await worker.fire_due() == []  # nothing is due yet
+    await travel_past_expiry(cohort, first)
+    assert sorted(await worker.fire_due()) == ["expired", "reminded"]
+    assert await worker.fire_due() == []  # fired once
+    assert await cohort.pending_for(first) is None
+    assert (await cohort.pending_for(second))["mentee_id"] == str(mentee)
+    assert await cohort.history(mentee) == [
+        ("RequestQueued", first), ("RequestSent", first), ("RequestReminderDue", first), ("RequestExpired", first),
+        ("RequestQueued", second), ("RequestSent", second),
+    ]  # fmt: skip
+
+
+async def test_a_mentor_who_becomes_full_releases_the_requests_waiting_for_them(cohort):
+    popular, fallback = await cohort.join(Role.mentor, capacity=1), await cohort.join(Role.mentor, capacity=1)
+    early, late = await cohort.join(Role.mentee), await cohort.join(Role.mentee)
+    await cohort.prefer(early, popular)
+    await cohort.prefer(late, popular, fallback)
+    assert (await cohort.pending_for(popular))["mentee_id"] == str(early)  # one request at a time; late's waits
+    assert await cohort.answer(popular, "accept") == 200
+    assert await cohort.history(late) == [
+        ("RequestQueued", popular), ("RequestWithdrawn", popular), ("RequestQueued", fallback), ("RequestSent", fallback),
+    ]  # fmt: skip
+    assert (await cohort.pending_for(fallback))["mentee_id"] == str(late)
+
+
+async def test_an_accept_and_an_expiry_racing_never_overfill_the_mentor(cohort):
+    """Many rounds: the mentor's accept and the expiry worker hit the same request at once."""
+    winners = []
+    for _ in range(12):
+        mentor = await cohort.join(Role.mentor, capacity=1)
+        first, waiting = await cohort.join(Role.mentee), await cohort.join(Role.mentee)
+        await cohort.prefer(first, mentor)
+        await cohort.prefer(waiting, mentor)
+        request_id = uuid.UUID((await cohort.pending_for(mentor))["id"])
+        await travel_past_expiry(cohort, mentor)
+        accepted, _ = await asyncio.gather(cohort.answer(mentor, "accept"), DeadlineWorker(cohort.runtime).fire_due())
+        async with cohort.runtime.engine.connect() as conn:
+            active = (await conn.execute(sa.select(sa.func.count()).where(pairings.c.mentor_id == mentor))).scalar_one()
+            counted = (
+                await conn.execute(sa.select(participants.c.active_pairings).where(participants.c.id == mentor))
+            ).scalar_one()
+            status = (await conn.execute(sa.select(requests.c.status).where(requests.c.id == request_id))).scalar_one()
+            expiry = (
+                await conn.execute(
+                    sa.select(timers.c.outcome).where(timers.c.request_id == request_id, timers.c.kind == "expiry")
+                )
+            ).scalar_one()
+        assert active == counted <= 1
+        if accepted == 200:  # the mentor won: the expiry was moot, the waiting mentee was released
+            assert (status, expiry, active) == ("accepted", "moot", 1)
+            assert ("RequestWithdrawn", mentor) in await cohort.history(waiting)
+        else:  # the deadline won: the accept was refused, the waiting request reached the mentor
+            assert (accepted, status, expiry, active) == (409, "expired", "expired", 0)
+            assert (await cohort.pending_for(mentor))["mentee_id"] == str(waiting)
+        winners.append(accepted)
+    assert set(winners) <= {200, 409}
+
+
+async def test_several_workers_and_a_crashed_one_fire_every_due_timer_exactly_once(cohort):
+    mentors = [await cohort.join(Role.mentor, capacity=1) for _ in range(6)]
+    for mentor in mentors:
+        await cohort.prefer(await cohort.join(Role.mentee), mentor)
+    cohort.runtime.clock.travel(timedelta(days=8))  # every deadline is due
+    # A worker claims a timer and dies before committing: its claim goes with its transaction.
+    async with cohort.runtime.engine.connect() as conn:
+        transaction = await conn.begin()
+        await conn.execute(sa.select(timers).where(timers.c.fired_at.is_(None)).limit(1).with_for_update(skip_locked=True))
+        await transaction.rollback()
+    results = await asyncio.gather(*(DeadlineWorker(cohort.runtime).fire_due() for _ in range(3)))
+    fired = [outcome for result in results for outcome in result]
+    assert sorted(fired) == ["expired"] * 6 + ["reminded"] * 6
+    async with cohort.runtime.engine.connect() as conn:
+        unfired = (await conn.execute(sa.select(sa.func.count()).where(timers.c.fired_at.is_(None)))).scalar_one()
+    assert unfired == 0
