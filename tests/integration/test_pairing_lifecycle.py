@@ -192,3 +192,25 @@ async def test_several_workers_and_a_crashed_one_fire_every_due_timer_exactly_on
     async with cohort.runtime.engine.connect() as conn:
         unfired = (await conn.execute(sa.select(sa.func.count()).where(timers.c.fired_at.is_(None)))).scalar_one()
     assert unfired == 0
+
+
+async def test_the_programme_team_sees_how_the_cohorts_pairing_goes(cohort):
+    mentor, busy = await cohort.join(Role.mentor, capacity=1), await cohort.join(Role.mentor, capacity=1)
+    paired, refused, idle = await cohort.join(Role.mentee), await cohort.join(Role.mentee), await cohort.join(Role.mentee)
+    await cohort.prefer(paired, mentor)
+    cohort.runtime.clock.travel(timedelta(hours=5))
+    assert await cohort.answer(mentor, "accept") == 200
+    await cohort.prefer(refused, busy)
+    assert await cohort.answer(busy, "decline") == 204
+    team = cohort.signer.headers("lead", "programme_team", programmes=[str(cohort.programme)])
+    response = await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=team)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "cohort_id": str(cohort.id),
+        "mentees": {"paired": 1, "waiting": 0, "exhausted": 1, "without_preferences": 1},
+        "requests": {"waiting": 0, "pending": 0, "accepted": 1, "declined": 1, "expired": 0, "withdrawn": 0},
+        "median_hours_to_answer": 2.5,  # 5 hours for the accept, none for the decline
+    }
+    assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=cohort.as_(idle))).status_code == 403
+    other_team = cohort.signer.headers("lead", "programme_team", programmes=[str(uuid.uuid4())])
+    assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=other_team)).status_code == 403

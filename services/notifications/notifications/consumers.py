@@ -8,13 +8,11 @@ from collections.abc import Mapping
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notifications.messages import messages_for
+from notifications.messages import NOTIFYING_EVENTS, messages_for
 from notifications.tables import notifications, participants
 from together_events import Envelope, Event, Handler
 from together_events.contracts.notifications import NotificationRecorded
-from together_events.contracts.pairing import RequestAccepted, RequestSent
 from together_events.contracts.registration import ParticipantRegistered
-from together_events.contracts.scheduling import SessionCompleted, SessionScheduled
 from together_servicekit.runtime import Runtime
 
 
@@ -58,7 +56,5 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
                     ),
                 )
 
-    messages: dict[type[Event], Handler] = {
-        model: record_messages for model in (RequestSent, RequestAccepted, SessionScheduled, SessionCompleted)
-    }
+    messages: dict[type[Event], Handler] = {model: record_messages for model in NOTIFYING_EVENTS}
     return {ParticipantRegistered: on_participant_registered, **messages}  # type: ignore[dict-item]

@@ -6,8 +6,29 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from together_events import Event
-from together_events.contracts.pairing import RequestAccepted, RequestSent
+from together_events.contracts.pairing import (
+    PreferencesExhausted,
+    RequestAccepted,
+    RequestDeclined,
+    RequestExpired,
+    RequestReminderDue,
+    RequestSent,
+    RequestWithdrawn,
+)
 from together_events.contracts.scheduling import SessionCompleted, SessionScheduled
+
+# The events someone must hear about; `messages_for` says who and what.
+NOTIFYING_EVENTS: tuple[type[Event], ...] = (
+    RequestSent,
+    RequestReminderDue,
+    RequestAccepted,
+    RequestDeclined,
+    RequestExpired,
+    RequestWithdrawn,
+    PreferencesExhausted,
+    SessionScheduled,
+    SessionCompleted,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +48,38 @@ def messages_for(event: Event) -> list[Message]:
                     "request_received",
                     "A mentee asks you to be their mentor",
                     f"Please accept or decline by {event.expires_at:%Y-%m-%d %H:%M} UTC.",
+                )
+            ]
+        case RequestReminderDue():
+            return [
+                Message(
+                    event.mentor_id,
+                    "request_reminder",
+                    "A mentee is waiting for your answer",
+                    f"Please accept or decline by {event.expires_at:%Y-%m-%d %H:%M} UTC; after that the request expires.",
+                )
+            ]
+        case RequestDeclined() | RequestExpired() | RequestWithdrawn():
+            why = {
+                RequestDeclined: "The mentor declined your request.",
+                RequestExpired: "The mentor did not answer in time.",
+                RequestWithdrawn: "The mentor became full before your request reached them.",
+            }[type(event)]
+            return [
+                Message(
+                    event.mentee_id,
+                    "request_not_accepted",
+                    "Your request was not accepted",
+                    f"{why} Your next choice has been asked, if you ranked one.",
+                )
+            ]
+        case PreferencesExhausted():
+            return [
+                Message(
+                    event.mentee_id,
+                    "preferences_exhausted",
+                    "Please choose new mentors",
+                    "None of the mentors you ranked could take you. Please submit up to five new preferences.",
                 )
             ]
         case RequestAccepted():

@@ -30,3 +30,7 @@ participants = sa.Table(
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", sa.Text, nullable=False),
 )
+
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them
+# (notifications on recipient, kind and source event only: their ids are random, recorded_at is the clock).
+READ_MODEL = (participants, notifications)

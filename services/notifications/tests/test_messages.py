@@ -59,3 +59,35 @@ def test_events_without_a_message_tell_nobody():
         programme_id=uuid.uuid4(), mentee_person_id="ravi", mentor_person_id="amina", formed_at=NOW,
     )  # fmt: skip
     assert messages_for(formed) == []
+
+
+def test_a_request_that_is_not_accepted_tells_the_mentee_and_a_reminder_the_mentor():
+    from together_events.contracts.pairing import (
+        RequestDeclined,
+        RequestExpired,
+        RequestReminderDue,
+        RequestWithdrawn,
+        WithdrawalReason,
+    )
+
+    request = uuid.uuid4()
+    for event in (
+        RequestDeclined(request_id=request, mentee_id=MENTEE, mentor_id=MENTOR, declined_at=NOW),
+        RequestExpired(request_id=request, mentee_id=MENTEE, mentor_id=MENTOR, expired_at=NOW),
+        RequestWithdrawn(
+            request_id=request, mentee_id=MENTEE, mentor_id=MENTOR, reason=WithdrawalReason.mentor_full, withdrawn_at=NOW
+        ),
+    ):
+        [message] = messages_for(event)
+        assert (message.recipient_id, message.kind) == (MENTEE, "request_not_accepted")
+    [reminder] = messages_for(
+        RequestReminderDue(request_id=request, mentee_id=MENTEE, mentor_id=MENTOR, expires_at=NOW, reminded_at=NOW)
+    )
+    assert (reminder.recipient_id, reminder.kind) == (MENTOR, "request_reminder")
+
+
+def test_exhausted_preferences_ask_the_mentee_for_new_ones():
+    from together_events.contracts.pairing import PreferencesExhausted
+
+    event = PreferencesExhausted(selection_id=uuid.uuid4(), mentee_id=MENTEE, cohort_id=uuid.uuid4(), exhausted_at=NOW)
+    assert [(m.recipient_id, m.kind) for m in messages_for(event)] == [(MENTEE, "preferences_exhausted")]

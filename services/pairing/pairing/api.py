@@ -8,10 +8,11 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
-from pairing.tables import participants, requests
+from pairing.tables import participants, requests, selections
 from together_servicekit.auth import Forbidden, Principal, authenticated
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
@@ -132,3 +133,74 @@ async def _may_look_on(conn: AsyncConnection, caller: Principal, participant_id:
         raise NotFound("participant", participant_id)
     if not caller.is_person(row.person_id) and not caller.runs(row.programme_id):
         raise Forbidden("only the participant and their programme team see this")
+
+
+class MenteeCounts(BaseModel):
+    paired: int
+    waiting: int = Field(description="preferences being tried")
+    exhausted: int = Field(description="every ranked mentor tried; asked for new preferences")
+    without_preferences: int
+
+
+class CohortStatistics(BaseModel):
+    cohort_id: UUID
+    mentees: MenteeCounts
+    requests: dict[str, int] = Field(description="requests by status: waiting, pending, accepted, declined, expired, withdrawn")
+    median_hours_to_answer: float | None = Field(description="from reaching the mentor to an accept or decline")
+
+
+@router.get("/cohorts/{cohort_id}/statistics", tags=["statistics"])
+async def cohort_statistics(
+    cohort_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> CohortStatistics:
+    """How the cohort's pairing goes. Rule: the team running the cohort's programme."""
+    async with runtime.engine.connect() as conn:
+        programme_id = (
+            await conn.execute(sa.select(participants.c.programme_id).where(participants.c.cohort_id == cohort_id).limit(1))
+        ).scalar()
+        if programme_id is None:
+            raise NotFound("cohort", cohort_id)
+        if not caller.runs(programme_id):
+            raise Forbidden("a cohort's statistics are for its programme team")
+        by_status = dict(
+            (
+                await conn.execute(
+                    sa.select(requests.c.status, sa.func.count())
+                    .where(requests.c.cohort_id == cohort_id)
+                    .group_by(requests.c.status)
+                )
+            ).all()
+        )
+        latest = (
+            sa.select(selections.c.mentee_id, selections.c.status)
+            .where(selections.c.cohort_id == cohort_id)
+            .ext(distinct_on(selections.c.mentee_id))  # each mentee's latest selection
+            .order_by(selections.c.mentee_id, selections.c.submitted_at.desc())
+            .subquery()
+        )
+        by_selection = dict((await conn.execute(sa.select(latest.c.status, sa.func.count()).group_by(latest.c.status))).all())
+        mentees = (
+            await conn.execute(
+                sa.select(sa.func.count()).where(participants.c.cohort_id == cohort_id, participants.c.roles.contains(["mentee"]))
+            )
+        ).scalar_one()
+        answered = sa.func.extract("epoch", requests.c.answered_at - requests.c.reached_mentor_at) / 3600
+        median = (
+            await conn.execute(
+                sa.select(sa.func.percentile_cont(0.5).within_group(answered)).where(
+                    requests.c.cohort_id == cohort_id, requests.c.status.in_(["accepted", "declined"])
+                )
+            )
+        ).scalar()
+    statuses = ("waiting", "pending", "accepted", "declined", "expired", "withdrawn")
+    return CohortStatistics(
+        cohort_id=cohort_id,
+        mentees=MenteeCounts(
+            paired=by_selection.get("paired", 0),
+            waiting=by_selection.get("open", 0),
+            exhausted=by_selection.get("exhausted", 0),
+            without_preferences=mentees - sum(by_selection.values()),
+        ),
+        requests={status: by_status.get(status, 0) for status in statuses},
+        median_hours_to_answer=None if median is None else round(float(median), 2),
+    )

@@ -87,3 +87,22 @@ def test_invariants_hold_for_every_hour_of_two_years(zone: str):
 def test_a_naive_instant_is_refused():
     with pytest.raises(ValueError, match="aware"):
         request_deadlines(datetime(2026, 11, 16, 10, 0), NEW_YORK)
+
+
+WEEK = [  # reached at 10:00 local on ... -> (reminder, expiry), both at 10:00 local
+    ("2026-11-16", "Wed", "Thu"),  # Monday
+    ("2026-11-17", "Thu", "Fri"),  # Tuesday
+    ("2026-11-18", "Fri", "Mon"),  # Wednesday: the Saturday expiry moves to Monday
+    ("2026-11-19", "Mon", "Tue"),  # Thursday: the Saturday reminder moves to Monday, the expiry a day after it
+    ("2026-11-20", "Mon", "Tue"),  # Friday: the rule book's example
+    ("2026-11-21", "Mon", "Tue"),  # Saturday
+    ("2026-11-22", "Tue", "Wed"),  # Sunday
+]
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14 and UTC-11: both sides of the date line
+@pytest.mark.parametrize(("day", "reminder", "expiry"), WEEK, ids=[w[0] for w in WEEK])
+def test_each_day_of_the_week_on_both_sides_of_the_date_line(zone: str, day: str, reminder: str, expiry: str):
+    d = request_deadlines(local(f"{day}T10:00", zone), zone)
+    assert as_local(d.remind_at, zone)[:3] == reminder and as_local(d.remind_at, zone).endswith("10:00")
+    assert as_local(d.expires_at, zone)[:3] == expiry and as_local(d.expires_at, zone).endswith("10:00")
