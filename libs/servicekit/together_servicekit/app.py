@@ -22,7 +22,7 @@ from together_events import caused_by
 from together_servicekit.auth import AuthSettings, Principal, Role, TokenVerifier, authenticated, require
 from together_servicekit.clock import TravellingClock
 from together_servicekit.db import migrate, wait_for_database
-from together_servicekit.errors import error_response, install_error_handlers, invalid
+from together_servicekit.errors import ERROR_RESPONSES, error_response, install_error_handlers, invalid
 from together_servicekit.logging import configure_logging
 from together_servicekit.runtime import (
     HandlersFactory,
@@ -76,7 +76,7 @@ def build_app(
     if settings.clock_mode == "travel":
         app.include_router(_clock_router())
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
 
 

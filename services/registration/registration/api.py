@@ -17,11 +17,12 @@ from together_servicekit.auth import Forbidden, Principal, authenticated, requir
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
+from together_servicekit.text import plain_text
 
 router = APIRouter()
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = plain_text(max_length=200)
+Word = plain_text(max_length=100)
 
 
 class _Strict(BaseModel):
@@ -48,7 +49,9 @@ class RegistrationIn(_Strict):
     name: Name
     email: Annotated[
         str,
-        StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+        StringConstraints(
+            strip_whitespace=True, max_length=254, pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+        ),
     ]
     entity: Word
     duty_station: Word

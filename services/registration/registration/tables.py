@@ -49,3 +49,6 @@ participants = sa.Table(
     sa.UniqueConstraint("cohort_id", "email", name="participants_one_registration_per_cohort"),
     sa.UniqueConstraint("cohort_id", "person_id", name="participants_one_registration_per_person"),
 )
+
+# Registration consumes no events: nothing here is built from them.
+READ_MODEL: tuple[sa.Table, ...] = ()

@@ -25,8 +25,12 @@ def local_start_to_utc(local_start: datetime, time_zone: str) -> datetime:
             "give the local wall-clock time without an offset; the zone is time_zone",
         )
     tz = zone(time_zone)
-    instant = local_start.replace(tzinfo=tz).astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != local_start:
+    try:
+        instant = local_start.replace(tzinfo=tz).astimezone(UTC)
+        exists = instant.astimezone(tz).replace(tzinfo=None) == local_start
+    except OverflowError as exc:  # within a day of year 1 or 9999, the offset leaves the calendar
+        raise invalid("starts_at", "in_range", f"{local_start.isoformat()} is too close to the ends of the calendar") from exc
+    if not exists:
         raise invalid(
             "starts_at",
             "exists_in_zone",

@@ -38,3 +38,6 @@ sessions = sa.Table(
     sa.Column("status", sa.Text, nullable=False),  # scheduled | completed
     sa.Column("completed_at", sa.DateTime(timezone=True)),
 )
+
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them (sessions are booked through the API).
+READ_MODEL = (pairings,)

@@ -34,3 +34,10 @@ def test_a_start_with_an_offset_is_refused():
     with pytest.raises(DomainError) as refused:
         local_start_to_utc(datetime(2027, 3, 14, 9, 0, tzinfo=UTC), "UTC")
     assert refused.value.violations[0].rule == "local_time"
+
+
+@pytest.mark.parametrize("local", [datetime(1, 1, 1, 0, 30), datetime(9999, 12, 31, 23, 30)])
+def test_a_start_at_the_ends_of_the_calendar_is_refused_not_a_crash(local: datetime):
+    with pytest.raises(DomainError) as refused:
+        local_start_to_utc(local, "Asia/Kathmandu" if local.year == 1 else "America/New_York")
+    assert refused.value.violations[0].rule == "in_range"
