@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from pairing.deadline_worker import DeadlineWorker
 from pairing.tables import pairings, participants, requests, timers
 from tests.apps import client, service_app
 from tests.http.access import deliver, registered
-from together_events.contracts.registration import Role
+from together_events.contracts.registration import CohortOpened, ProgrammeKind, Role
 from together_events.tables import outbox_table
 
 pytestmark = pytest.mark.integration
@@ -214,3 +214,66 @@ async def test_the_programme_team_sees_how_the_cohorts_pairing_goes(cohort):
     assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=cohort.as_(idle))).status_code == 403
     other_team = cohort.signer.headers("lead", "programme_team", programmes=[str(uuid.uuid4())])
     assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=other_team)).status_code == 403
+
+
+async def open_cohort(cohort: Cohort, kind: ProgrammeKind) -> None:
+    today = date.today()
+    event = CohortOpened(
+        cohort_id=cohort.id, programme_id=cohort.programme, programme_kind=kind, name="c",
+        registration_opens_on=today, registration_closes_on=today, starts_on=today, ends_on=today + timedelta(days=120),
+    )  # fmt: skip
+    await deliver(cohort.runtime, handlers(cohort.runtime), event)
+
+
+async def pair(cohort: Cohort, capacity: int = 1) -> tuple[uuid.UUID, uuid.UUID, str]:
+    mentor, mentee = await cohort.join(Role.mentor, capacity=capacity), await cohort.join(Role.mentee)
+    await cohort.prefer(mentee, mentor)
+    request = await cohort.pending_for(mentor)
+    accepted = await cohort.http.post(f"/requests/{request['id']}/accept", headers=cohort.as_(mentor))
+    assert accepted.status_code == 200
+    return mentor, mentee, accepted.json()["pairing_id"]
+
+
+async def test_a_mentee_who_requests_a_new_mentor_frees_the_place_and_followers_are_told(cohort):
+    await open_cohort(cohort, ProgrammeKind.mentoring)
+    mentor, mentee, pairing_id = await pair(cohort)
+    follower = await cohort.join(Role.mentee)
+    followed = await cohort.http.put(f"/mentors/{mentor}/followers/{follower}", headers=cohort.as_(follower))
+    assert followed.json() == {"following": True, "newly": True}
+    end = {"message_to_partner": "Thank you.\nOur goals drifted apart.", "note_to_programme_team": "Schedules never matched."}
+    assert (await cohort.http.post(f"/pairings/{pairing_id}/end", json=end, headers=cohort.as_(mentor))).status_code == 403
+    assert (await cohort.http.post(f"/pairings/{pairing_id}/end", json=end, headers=cohort.as_(follower))).status_code == 404
+    assert (await cohort.http.post(f"/pairings/{pairing_id}/end", json={}, headers=cohort.as_(mentee))).status_code == 422
+    assert (await cohort.http.post(f"/pairings/{pairing_id}/end", json=end, headers=cohort.as_(mentee))).status_code == 204
+    assert (await cohort.http.post(f"/pairings/{pairing_id}/end", json=end, headers=cohort.as_(mentee))).status_code == 409
+
+    seen_by_mentor = (await cohort.http.get(f"/pairings/{pairing_id}", headers=cohort.as_(mentor))).json()
+    assert (seen_by_mentor["status"], seen_by_mentor["ended_by"]) == ("ended", "mentee")
+    assert (seen_by_mentor["message_to_partner"], seen_by_mentor["note_to_programme_team"]) == (end["message_to_partner"], None)
+    team = cohort.signer.headers("lead", "programme_team", programmes=[str(cohort.programme)])
+    seen_by_team = (await cohort.http.get(f"/pairings/{pairing_id}", headers=team)).json()
+    assert (seen_by_team["message_to_partner"], seen_by_team["note_to_programme_team"]) == (None, end["note_to_programme_team"])
+    assert (await cohort.http.get(f"/pairings/{pairing_id}", headers=cohort.as_(follower))).status_code == 404
+
+    async with cohort.runtime.engine.connect() as conn:
+        active = (await conn.execute(sa.select(participants.c.active_pairings).where(participants.c.id == mentor))).scalar_one()
+        events = (
+            await conn.execute(sa.select(outbox_table.c.event_type, outbox_table.c.envelope).order_by(outbox_table.c.position))
+        ).all()
+    assert active == 0
+    assert all(
+        "drifted" not in str(envelope) and "Schedules" not in str(envelope) for _, envelope in events
+    )  # free text stays home
+    available = [e["data"] for t, e in events if t.endswith("MentorAvailable.v1")]
+    assert available == [{"mentor_id": str(mentor), "mentee_id": str(follower), "available_at": available[0]["available_at"]}]
+    await cohort.prefer(mentee, mentor)  # back in selection: the mentee may choose again (even the same mentor)
+
+
+async def test_in_coaching_either_side_may_end_the_pairing(cohort):
+    await open_cohort(cohort, ProgrammeKind.coaching)
+    coach, client, pairing_id = await pair(cohort)
+    ended = await cohort.http.post(
+        f"/pairings/{pairing_id}/end", json={"message_to_partner": "All the best."}, headers=cohort.as_(coach)
+    )
+    assert ended.status_code == 204
+    assert (await cohort.http.get(f"/pairings/{pairing_id}", headers=cohort.as_(client))).json()["ended_by"] == "mentor"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matching.tables import candidates, mentor_pairings
 from together_events import Envelope, Event, Handler
-from together_events.contracts.pairing import PairingFormed
+from together_events.contracts.pairing import PairingEnded, PairingFormed
 from together_events.contracts.registration import ParticipantRegistered
 from together_servicekit.runtime import Runtime
 
@@ -37,8 +37,13 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
     )
 
 
+async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
+    await conn.execute(mentor_pairings.delete().where(mentor_pairings.c.pairing_id == event.pairing_id))
+
+
 def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
     return {
         ParticipantRegistered: on_participant_registered,
         PairingFormed: on_pairing_formed,
+        PairingEnded: on_pairing_ended,
     }  # type: ignore[dict-item]

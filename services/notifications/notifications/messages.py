@@ -7,6 +7,9 @@ from uuid import UUID
 
 from together_events import Event
 from together_events.contracts.pairing import (
+    EndedBy,
+    MentorAvailable,
+    PairingEnded,
     PreferencesExhausted,
     RequestAccepted,
     RequestDeclined,
@@ -26,6 +29,8 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestExpired,
     RequestWithdrawn,
     PreferencesExhausted,
+    PairingEnded,
+    MentorAvailable,
     SessionScheduled,
     SessionCompleted,
 )
@@ -80,6 +85,25 @@ def messages_for(event: Event) -> list[Message]:
                     "preferences_exhausted",
                     "Please choose new mentors",
                     "None of the mentors you ranked could take you. Please submit up to five new preferences.",
+                )
+            ]
+        case PairingEnded():
+            partner = event.mentor_id if event.ended_by == EndedBy.mentee else event.mentee_id
+            return [
+                Message(
+                    partner,
+                    "pairing_ended",
+                    "Your pairing has ended",
+                    "Your partner ended the pairing and left you a message: read it in the app.",
+                )
+            ]
+        case MentorAvailable():
+            return [
+                Message(
+                    event.mentee_id,
+                    "mentor_available",
+                    "A mentor you follow has a free place",
+                    "You can now request them as your mentor.",
                 )
             ]
         case RequestAccepted():

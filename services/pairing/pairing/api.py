@@ -12,10 +12,11 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
-from pairing.tables import participants, requests, selections
+from pairing.tables import pairings, participants, requests, selections
 from together_servicekit.auth import Forbidden, Principal, authenticated
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
+from together_servicekit.text import multiline_text
 
 router = APIRouter()
 
@@ -204,3 +205,93 @@ async def cohort_statistics(
         requests={status: by_status.get(status, 0) for status in statuses},
         median_hours_to_answer=None if median is None else round(float(median), 2),
     )
+
+
+class EndPairingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_to_partner: multiline_text(max_length=2000) = Field(  # type: ignore[valid-type]
+        description="Required: why the pairing ends, for the partner. Never published in an event."
+    )
+    note_to_programme_team: multiline_text(max_length=2000) | None = Field(  # type: ignore[valid-type]
+        default=None, description="Optional, read by the programme team only."
+    )
+
+
+class PairingOutcome(BaseModel):
+    id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    status: str
+    formed_at: datetime
+    ended_at: datetime | None
+    ended_by: str | None
+    message_to_partner: str | None = Field(description="shown to the partners only")
+    note_to_programme_team: str | None = Field(description="shown to the one who ended it and the programme team only")
+
+
+class FollowOut(BaseModel):
+    following: bool
+    newly: bool
+
+
+@router.post("/pairings/{pairing_id}/end", status_code=status.HTTP_204_NO_CONTENT, tags=["pairings"])
+async def end_pairing(
+    pairing_id: UUID, body: EndPairingIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> None:
+    """End a pairing ("request a new mentor"): the mentee is back in selection, the mentor has a place again.
+    Rule: the mentee; in coaching, the mentor too (to anyone else: 404)."""
+    await use_cases.end_pairing(
+        runtime,
+        caller,
+        pairing_id=pairing_id,
+        message_to_partner=body.message_to_partner,
+        note_to_programme_team=body.note_to_programme_team,
+    )
+
+
+@router.get("/pairings/{pairing_id}", tags=["pairings"])
+async def get_pairing(
+    pairing_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> PairingOutcome:
+    """A pairing and how it ended. Rule: the partners see the message; the one who ended it and the
+    programme team see the note; nobody else sees the pairing (404)."""
+    async with runtime.engine.connect() as conn:
+        row = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).mappings().first()
+        if row is None:
+            raise NotFound("pairing", pairing_id)
+        people = dict(
+            (
+                await conn.execute(
+                    sa.select(participants.c.id, participants.c.person_id).where(
+                        participants.c.id.in_([row["mentee_id"], row["mentor_id"]])
+                    )
+                )
+            ).all()
+        )
+        programme_id = (
+            await conn.execute(sa.select(participants.c.programme_id).where(participants.c.id == row["mentor_id"]))
+        ).scalar()
+    mentee_is_caller = caller.is_person(people.get(row["mentee_id"], ""))
+    mentor_is_caller = caller.is_person(people.get(row["mentor_id"], ""))
+    partner = mentee_is_caller or mentor_is_caller
+    team = programme_id is not None and caller.runs(programme_id)
+    if not (partner or team):
+        raise NotFound("pairing", pairing_id)
+    ender = (row["ended_by"] == "mentee" and mentee_is_caller) or (row["ended_by"] == "mentor" and mentor_is_caller)
+    return PairingOutcome.model_validate(
+        {
+            **row,
+            "message_to_partner": row["message_to_partner"] if partner else None,
+            "note_to_programme_team": row["note_to_programme_team"] if ender or team else None,
+        }
+    )
+
+
+@router.put("/mentors/{mentor_id}/followers/{mentee_id}", tags=["availability"])
+async def follow_mentor(
+    mentor_id: UUID, mentee_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> FollowOut:
+    """Be told (MentorAvailable) when this mentor has a free place again. Rule: the mentee themself."""
+    newly = await use_cases.follow_mentor(runtime, caller, mentor_id=mentor_id, mentee_id=mentee_id)
+    return FollowOut(following=True, newly=newly)

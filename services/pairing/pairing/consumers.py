@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing.tables import participants
+from pairing.tables import cohorts, participants
 from together_events import Envelope, Event, Handler
-from together_events.contracts.registration import ParticipantRegistered
+from together_events.contracts.registration import CohortOpened, ParticipantRegistered
 from together_servicekit.runtime import Runtime
 
 
@@ -27,5 +27,12 @@ async def on_participant_registered(conn: AsyncConnection, event: ParticipantReg
     )
 
 
+async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
+    values = {"programme_id": event.programme_id, "programme_kind": event.programme_kind.value}
+    await conn.execute(
+        insert(cohorts).values(id=event.cohort_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    )
+
+
 def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
-    return {ParticipantRegistered: on_participant_registered}  # type: ignore[dict-item]
+    return {ParticipantRegistered: on_participant_registered, CohortOpened: on_cohort_opened}  # type: ignore[dict-item]

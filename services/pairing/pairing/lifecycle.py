@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing.deadlines import request_deadlines
-from pairing.tables import participants, requests, selections, timers
+from pairing.tables import followers, participants, requests, selections, timers
 from together_events.contracts.pairing import (
+    MentorAvailable,
     PreferencesExhausted,
     RequestExpired,
     RequestQueued,
@@ -137,6 +138,17 @@ async def deliver_next_waiting(runtime: Runtime, conn: AsyncConnection, mentor_i
             expires_at=deadlines.expires_at,
         ),
     )
+
+
+async def place_opened(runtime: Runtime, conn: AsyncConnection, mentor_id: UUID) -> None:
+    """The (locked) mentor has a free place again: the next waiting request reaches them, and
+    every mentee following them is told, once."""
+    await deliver_next_waiting(runtime, conn, mentor_id)
+    told = (
+        await conn.execute(followers.delete().where(followers.c.mentor_id == mentor_id).returning(followers.c.mentee_id))
+    ).all()
+    for follower in sorted(told, key=lambda row: str(row.mentee_id)):
+        await runtime.record(conn, MentorAvailable(mentor_id=mentor_id, mentee_id=follower.mentee_id, available_at=runtime.now()))
 
 
 async def withdraw_waiting_for_full_mentor(runtime: Runtime, conn: AsyncConnection, mentor_id: UUID) -> None:

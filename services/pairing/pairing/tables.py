@@ -22,10 +22,6 @@ participants = sa.Table(
     sa.Column("time_zone", sa.Text, nullable=False),
 )
 
-# The tables built purely from events: `together-events rebuild` rebuilds and compares them
-# (participants without active_pairings, which pairing's own use cases count).
-READ_MODEL = (participants,)
-
 selections = sa.Table(
     "selections",
     metadata,
@@ -84,6 +80,11 @@ pairings = sa.Table(
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("status", sa.Text, nullable=False),  # active | ended
     sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_by", sa.Text),  # mentee | mentor
+    # Free text stays here, never in an event: the partner reads the message, the team the note.
+    sa.Column("message_to_partner", sa.Text),
+    sa.Column("note_to_programme_team", sa.Text),
 )
 
 # Durable timers: a request's reminder and expiry, due at instants computed when it reached the
@@ -101,3 +102,25 @@ timers = sa.Table(
     sa.UniqueConstraint("request_id", "kind", name="timers_one_per_kind"),
     sa.Index("timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL")),
 )
+
+# From CohortOpened: the programme kind decides who may end a pairing (coaching: either side).
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("programme_kind", sa.Text, nullable=False),
+)
+
+# Mentees who asked to be told when a mentor has a place again; told once, then forgotten.
+followers = sa.Table(
+    "followers",
+    metadata,
+    sa.Column("mentor_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("mentee_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("followed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them
+# (participants without active_pairings, which pairing's own use cases count).
+READ_MODEL = (participants, cohorts)

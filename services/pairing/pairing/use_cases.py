@@ -13,17 +13,21 @@ import uuid
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import domain, lifecycle
-from pairing.tables import pairings, participants, requests, selections
+from pairing.tables import cohorts, followers, pairings, participants, requests, selections
 from together_events.contracts.pairing import (
+    EndedBy,
+    MentorFollowed,
+    PairingEnded,
     PairingFormed,
     PreferencesSubmitted,
     RequestAccepted,
     RequestDeclined,
 )
-from together_events.contracts.registration import Role
+from together_events.contracts.registration import ProgrammeKind, Role
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
@@ -203,3 +207,82 @@ async def _pending_request_of_locked_mentor(conn: AsyncConnection, caller: Princ
 
 async def _exists(conn: AsyncConnection, table: sa.Table, *where: sa.ColumnElement[bool]) -> bool:
     return (await conn.execute(sa.select(sa.exists().where(*where)))).scalar_one()
+
+
+async def end_pairing(
+    runtime: Runtime, caller: Principal, *, pairing_id: UUID, message_to_partner: str, note_to_programme_team: str | None
+) -> None:
+    """Rule: the mentee ("request a new mentor"); in coaching, the mentor too. To anyone else the pairing does not exist."""
+    async with runtime.engine.begin() as conn:
+        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).first()
+        if pairing is None:
+            raise NotFound("pairing", pairing_id)
+        mentor = await lifecycle.lock_participant(conn, pairing.mentor_id)
+        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id).with_for_update())).one()
+        mentee_person = (
+            await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == pairing.mentee_id))
+        ).scalar()
+        kind = (await conn.execute(sa.select(cohorts.c.programme_kind).where(cohorts.c.id == pairing.cohort_id))).scalar()
+        if mentee_person is not None and caller.is_person(mentee_person):
+            ended_by = EndedBy.mentee
+        elif mentor is not None and caller.is_person(mentor.person_id):
+            if kind != ProgrammeKind.coaching.value:
+                raise Forbidden("in this programme the mentee ends a pairing (in coaching, either side may)")
+            ended_by = EndedBy.mentor
+        else:
+            raise NotFound("pairing", pairing_id)
+        if pairing.status != "active":
+            raise Conflict(f"the pairing is already {pairing.status}")
+        now = runtime.now()
+        await conn.execute(
+            pairings.update()
+            .where(pairings.c.id == pairing_id)
+            .values(
+                status="ended",
+                ended_at=now,
+                ended_by=ended_by.value,
+                message_to_partner=message_to_partner,
+                note_to_programme_team=note_to_programme_team,
+            )
+        )
+        await conn.execute(
+            participants.update()
+            .where(participants.c.id == pairing.mentor_id)
+            .values(active_pairings=participants.c.active_pairings - 1)
+        )
+        await runtime.record(
+            conn,
+            PairingEnded(
+                pairing_id=pairing_id,
+                mentee_id=pairing.mentee_id,
+                mentor_id=pairing.mentor_id,
+                cohort_id=pairing.cohort_id,
+                ended_by=ended_by,
+                ended_at=now,
+            ),
+        )
+        await lifecycle.place_opened(runtime, conn, pairing.mentor_id)
+
+
+async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID, mentee_id: UUID) -> bool:
+    """The mentee will be told when the mentor has a place again. Rule: the mentee themself. True if new."""
+    async with runtime.engine.begin() as conn:
+        mentee = (await conn.execute(sa.select(participants).where(participants.c.id == mentee_id))).first()
+        if mentee is None:
+            raise NotFound("mentee", mentee_id)
+        if not caller.is_person(mentee.person_id):
+            raise Forbidden("only the mentee follows mentors for themself")
+        mentor = (await conn.execute(sa.select(participants).where(participants.c.id == mentor_id))).first()
+        if mentor is None or mentor.cohort_id != mentee.cohort_id or Role.mentor.value not in mentor.roles:
+            raise invalid("mentor_id", "mentor_in_cohort", f"{mentor_id} is not a mentor in the mentee's cohort")
+        followed = (
+            await conn.execute(
+                insert(followers)
+                .values(mentor_id=mentor_id, mentee_id=mentee_id, followed_at=runtime.now())
+                .on_conflict_do_nothing()
+                .returning(followers.c.mentee_id)
+            )
+        ).first()
+        if followed is not None:
+            await runtime.record(conn, MentorFollowed(mentor_id=mentor_id, mentee_id=mentee_id, followed_at=runtime.now()))
+        return followed is not None

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling.tables import pairings
 from together_events import Envelope, Event, Handler
-from together_events.contracts.pairing import PairingFormed
+from together_events.contracts.pairing import PairingEnded, PairingFormed
 from together_servicekit.runtime import Runtime
 
 
@@ -30,5 +30,9 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
     )
 
 
+async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
+    await conn.execute(pairings.update().where(pairings.c.id == event.pairing_id).values(ended_at=event.ended_at))
+
+
 def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
-    return {PairingFormed: on_pairing_formed}  # type: ignore[dict-item]
+    return {PairingFormed: on_pairing_formed, PairingEnded: on_pairing_ended}  # type: ignore[dict-item]

@@ -18,6 +18,7 @@ pairings = sa.Table(
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False),  # whose team sees session counts and dates
     sa.Column("mentee_person_id", sa.Text, nullable=False),  # the partners' identities: who may book
     sa.Column("mentor_person_id", sa.Text, nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),  # from PairingEnded: no more bookings
     sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
 )
 

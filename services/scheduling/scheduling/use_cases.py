@@ -43,6 +43,8 @@ async def book_session(
             raise NotFound("pairing", pairing_id)
         if not is_partner(caller, pairing):
             raise Forbidden("only the partners of a pairing book its sessions")
+        if pairing.ended_at is not None:
+            raise Conflict("the pairing has ended: no more sessions are booked for it")
         await conn.execute(
             sessions.insert().values(
                 id=session_id,

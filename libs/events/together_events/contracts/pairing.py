@@ -148,3 +148,42 @@ class PreferencesExhausted(_PairingEvent):
     mentee_id: UUID
     cohort_id: UUID
     exhausted_at: AwareDatetime
+
+
+class EndedBy(StrEnum):
+    mentee = "mentee"  # "request a new mentor"
+    mentor = "mentor"  # coaching: either side may end
+
+
+@register
+class PairingEnded(_PairingEvent):
+    """A pairing ended; the mentee is back in selection and the mentor has a place again.
+    The message to the partner and the note to the programme team stay in pairing's database."""
+
+    aggregate = "pairing"
+    pairing_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    cohort_id: UUID
+    ended_by: EndedBy
+    ended_at: AwareDatetime
+
+
+@register
+class MentorFollowed(_PairingEvent):
+    """A mentee asked to be told when a (full) mentor has a place again."""
+
+    aggregate = "mentor"
+    mentor_id: UUID
+    mentee_id: UUID
+    followed_at: AwareDatetime
+
+
+@register
+class MentorAvailable(_PairingEvent):
+    """A mentor the mentee follows has a free place again (one event per follower)."""
+
+    aggregate = "mentor"
+    mentor_id: UUID
+    mentee_id: UUID
+    available_at: AwareDatetime
