@@ -220,7 +220,10 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         by_aggregate = {
             key: [(e.type.split(".")[2], e.sequence) for e in pairing if e.subject == key] for key in (request["id"], pairing_id)
         }
-        assert by_aggregate == {request["id"]: [("RequestQueued", 1), ("RequestSent", 2), ("RequestAccepted", 3)], pairing_id: [("PairingFormed", 1)]}
+        assert by_aggregate == {
+            request["id"]: [("RequestQueued", 1), ("RequestSent", 2), ("RequestAccepted", 3)],
+            pairing_id: [("PairingFormed", 1)],
+        }
         accepted_event, formed_event = (
             next(e for e in pairing if e.type.endswith(name + ".v1")) for name in ("RequestAccepted", "PairingFormed")
         )

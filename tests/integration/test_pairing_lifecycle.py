@@ -277,3 +277,29 @@ async def test_in_coaching_either_side_may_end_the_pairing(cohort):
     )
     assert ended.status_code == 204
     assert (await cohort.http.get(f"/pairings/{pairing_id}", headers=cohort.as_(client))).json()["ended_by"] == "mentor"
+
+
+async def test_a_networking_request_goes_to_one_mentor_and_says_what_it_is_for(cohort):
+    await open_cohort(cohort, ProgrammeKind.networking_mentoring)
+    mentor, other, mentee = (
+        await cohort.join(Role.mentor, capacity=2),
+        await cohort.join(Role.mentor, capacity=2),
+        await cohort.join(Role.mentee),
+    )
+    url = f"/cohorts/{cohort.id}/mentees/{mentee}/preferences"
+    refused = await cohort.http.post(url, json={"mentor_ids": [str(mentor), str(other)]}, headers=cohort.as_(mentee))
+    assert refused.status_code == 422
+    assert {(d["field"], d["rule"]) for d in refused.json()["error"]["details"]} == {
+        ("mentor_ids", "one_direct_request"), ("engagement", "required_for_networking"),
+    }  # fmt: skip
+    asked = await cohort.http.post(
+        url, json={"mentor_ids": [str(mentor)], "engagement": "networking_meetings"}, headers=cohort.as_(mentee)
+    )
+    assert asked.status_code == 201, asked.text
+    async with cohort.runtime.engine.connect() as conn:
+        sent = (
+            await conn.execute(
+                sa.select(outbox_table.c.envelope).where(outbox_table.c.event_type == "together.pairing.RequestSent.v1")
+            )
+        ).scalar_one()
+    assert sent["data"]["engagement"] == "networking_meetings"

@@ -29,5 +29,7 @@ def multiline_text(max_length: int, min_length: int = 1) -> type[str]:
     """A message: line breaks and tabs allowed, other control characters not."""
     return Annotated[  # type: ignore[return-value]
         str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_CONTROL_BUT_LINE_BREAKS),
+        StringConstraints(
+            strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_CONTROL_BUT_LINE_BREAKS
+        ),
     ]

@@ -29,3 +29,6 @@ mentor_pairings = sa.Table(
     sa.Column("pairing_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("mentor_id", UUID(as_uuid=True), nullable=False, index=True),
 )
+
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them.
+READ_MODEL = (candidates, mentor_pairings)

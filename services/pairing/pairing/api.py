@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
 from pairing.tables import pairings, participants, requests, selections
+from together_events.contracts.pairing import Engagement
 from together_servicekit.auth import Forbidden, Principal, authenticated
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime, get_runtime
@@ -27,7 +28,10 @@ class PreferencesIn(BaseModel):
     mentor_ids: list[UUID] = Field(
         min_length=1,
         max_length=5,
-        description="Mentors in order of preference, best first.",
+        description="Mentors in order of preference, best first (networking and coaching: the one person requested).",
+    )
+    engagement: Engagement | None = Field(
+        default=None, description="Networking programmes only: networking_meetings (1-2) or mentoring_relationship (3-6)."
     )
 
 
@@ -64,7 +68,7 @@ async def submit_preferences(
 ) -> SelectionOut:
     """Submit a ranked top 5; the first request goes out at once."""
     selection_id = await use_cases.submit_preferences(
-        runtime, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_ids=body.mentor_ids
+        runtime, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_ids=body.mentor_ids, engagement=body.engagement
     )
     return SelectionOut(selection_id=selection_id)
 

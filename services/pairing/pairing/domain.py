@@ -67,3 +67,23 @@ def preference_violations(
         elif not mentor.has_free_capacity:
             violations.append(Violation(where, "free_capacity", f"mentor {mentor_id} has no free place"))
     return violations
+
+
+def engagement_violations(kind: str | None, ranked: list[UUID], engagement: str | None) -> list[Violation]:
+    """The programme kind's rules for a request: a ranked top 5 (mentoring), or one direct request
+    (networking: for 1-2 networking meetings or a 3-6 meeting relationship; coaching: one coach)."""
+    violations = []
+    direct = kind in ("networking_mentoring", "coaching")
+    if direct and len(ranked) != 1:
+        violations.append(
+            Violation("mentor_ids", "one_direct_request", f"in a {kind} programme a mentee requests one person at a time")
+        )
+    if kind == "networking_mentoring" and engagement is None:
+        violations.append(
+            Violation(
+                "engagement", "required_for_networking", "say whether you ask for networking_meetings or a mentoring_relationship"
+            )
+        )
+    if kind != "networking_mentoring" and engagement is not None:
+        violations.append(Violation("engagement", "networking_only", "only networking programmes ask what a request is for"))
+    return violations

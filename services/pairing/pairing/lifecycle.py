@@ -112,6 +112,9 @@ async def deliver_next_waiting(runtime: Runtime, conn: AsyncConnection, mentor_i
         return
     now = runtime.now()
     deadlines = request_deadlines(now, mentor.time_zone)
+    selection_engagement = (
+        await conn.execute(sa.select(selections.c.engagement).where(selections.c.id == waiting.selection_id))
+    ).scalar()
     await conn.execute(
         requests.update()
         .where(requests.c.id == waiting.id)
@@ -136,6 +139,7 @@ async def deliver_next_waiting(runtime: Runtime, conn: AsyncConnection, mentor_i
             reached_mentor_at=now,
             remind_at=deadlines.remind_at,
             expires_at=deadlines.expires_at,
+            engagement=selection_engagement,
         ),
     )
 

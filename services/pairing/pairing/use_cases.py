@@ -20,6 +20,7 @@ from pairing import domain, lifecycle
 from pairing.tables import cohorts, followers, pairings, participants, requests, selections
 from together_events.contracts.pairing import (
     EndedBy,
+    Engagement,
     MentorFollowed,
     PairingEnded,
     PairingFormed,
@@ -34,7 +35,13 @@ from together_servicekit.runtime import Runtime
 
 
 async def submit_preferences(
-    runtime: Runtime, caller: Principal, *, cohort_id: UUID, mentee_id: UUID, mentor_ids: list[UUID]
+    runtime: Runtime,
+    caller: Principal,
+    *,
+    cohort_id: UUID,
+    mentee_id: UUID,
+    mentor_ids: list[UUID],
+    engagement: Engagement | None = None,
 ) -> UUID:
     """Rule: the mentee themself."""
     async with runtime.engine.begin() as conn:
@@ -77,13 +84,14 @@ async def submit_preferences(
             selections.c.mentee_id == mentee_id,
             selections.c.status == "open",
         )
+        kind = (await conn.execute(sa.select(cohorts.c.programme_kind).where(cohorts.c.id == cohort_id))).scalar()
         violations = domain.preference_violations(
             mentee_id,
             mentor_ids,
             mentors,
             already_paired=already_paired,
             has_open_selection=open_selection,
-        )
+        ) + domain.engagement_violations(kind, mentor_ids, engagement)
         if violations:
             raise DomainError(
                 "preferences refused: " + "; ".join(v.message for v in violations),
@@ -96,6 +104,7 @@ async def submit_preferences(
                 mentee_id=mentee_id,
                 cohort_id=cohort_id,
                 ranked_mentor_ids=mentor_ids,
+                engagement=engagement.value if engagement else None,
                 status="open",
                 submitted_at=runtime.now(),
             )
@@ -107,6 +116,7 @@ async def submit_preferences(
                 mentee_id=mentee_id,
                 cohort_id=cohort_id,
                 ranked_mentor_ids=mentor_ids,
+                engagement=engagement,
             ),
         )
         await lifecycle.request_next_choice(runtime, conn, selection_id)

@@ -38,3 +38,20 @@ def test_every_reason_at_once():
         ("mentor_ids.4", "mentor_in_cohort"),
         ("mentor_ids.5", "mentor_in_cohort"),
     }
+
+
+def test_each_programme_kind_asks_for_its_kind_of_request():
+    from pairing.domain import engagement_violations
+
+    one, five = [uuid.uuid4()], [uuid.uuid4() for _ in range(5)]
+    assert engagement_violations("mentoring", five, None) == []
+    assert engagement_violations("networking_mentoring", one, "networking_meetings") == []
+    assert engagement_violations("coaching", one, None) == []
+    rules = lambda v: {(x.field, x.rule) for x in v}  # noqa: E731
+    assert rules(engagement_violations("networking_mentoring", five, None)) == {
+        ("mentor_ids", "one_direct_request"), ("engagement", "required_for_networking"),
+    }  # fmt: skip
+    assert rules(engagement_violations("coaching", five, "mentoring_relationship")) == {
+        ("mentor_ids", "one_direct_request"), ("engagement", "networking_only"),
+    }  # fmt: skip
+    assert rules(engagement_violations("mentoring", one, "networking_meetings")) == {("engagement", "networking_only")}

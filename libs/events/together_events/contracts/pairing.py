@@ -17,6 +17,13 @@ class _PairingEvent(Event):
     service = "pairing"
 
 
+class Engagement(StrEnum):
+    """What a networking request asks for (networking + mentoring programmes only)."""
+
+    networking_meetings = "networking_meetings"  # 1-2 networking meetings
+    mentoring_relationship = "mentoring_relationship"  # a mentoring relationship of 3-6 meetings
+
+
 @register
 class PreferencesSubmitted(_PairingEvent):
     """A mentee ranked up to five mentors; requests go out in this order."""
@@ -26,6 +33,7 @@ class PreferencesSubmitted(_PairingEvent):
     mentee_id: UUID
     cohort_id: UUID
     ranked_mentor_ids: list[UUID] = Field(min_length=1, max_length=5)
+    engagement: Engagement | None = Field(default=None, description="networking programmes: what the mentee asks for")
 
 
 @register
@@ -57,6 +65,7 @@ class RequestSent(_PairingEvent):
     reached_mentor_at: AwareDatetime
     remind_at: AwareDatetime
     expires_at: AwareDatetime
+    engagement: Engagement | None = Field(default=None, description="networking programmes: what the mentee asks for")
 
 
 @register
