@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -133,6 +134,18 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         return error_response(422, "invalid_input", f"invalid input: {summary}", details)
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def _contention(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
+        # Two requests locked the same rows in opposite orders and one was rolled back: nothing
+        # changed, and the client may simply try again. Any other database error stays a 500.
+        if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
+            response = error_response(
+                503, "try_again", "the request collided with a concurrent one; nothing changed, try again", []
+            )
+            response.headers["Retry-After"] = "1"
+            return response
+        raise exc
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

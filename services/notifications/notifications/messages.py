@@ -84,7 +84,7 @@ def messages_for(event: Event) -> list[Message]:
                     event.mentee_id,
                     "preferences_exhausted",
                     "Please choose new mentors",
-                    "None of the mentors you ranked could take you. Please submit up to five new preferences.",
+                    "None of the mentors you asked could take you. Please submit new preferences.",
                 )
             ]
         case PairingEnded():

@@ -30,7 +30,7 @@ selections = sa.Table(
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("ranked_mentor_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
     sa.Column("engagement", sa.Text),  # networking programmes: networking_meetings | mentoring_relationship
-    sa.Column("status", sa.Text, nullable=False),  # open | paired | exhausted
+    sa.Column("status", sa.Text, nullable=False),  # open | paired | exhausted | ended
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
 )
 

@@ -260,6 +260,14 @@ async def end_pairing(
             .where(participants.c.id == pairing.mentor_id)
             .values(active_pairings=participants.c.active_pairings - 1)
         )
+        # The mentee is back in selection: the selection that led to this pairing is over.
+        await conn.execute(
+            selections.update()
+            .where(
+                selections.c.id == sa.select(requests.c.selection_id).where(requests.c.id == pairing.request_id).scalar_subquery()
+            )
+            .values(status="ended")
+        )
         await runtime.record(
             conn,
             PairingEnded(
