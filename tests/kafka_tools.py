@@ -9,18 +9,22 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 
+async def _all_partitions(consumer: AIOKafkaConsumer, topic: str) -> list:
+    """A group-less consumer subscribed to `topic` is assigned every partition once metadata arrives."""
+    deadline = time.monotonic() + 15
+    while not consumer.assignment():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"topic {topic} has no partitions")
+        await asyncio.sleep(0.1)
+    return sorted(consumer.assignment())
+
+
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
     """Every record on `topic` right now, from the beginning, partition by partition."""
-    # Without a group, a subscribed consumer is assigned every partition once metadata arrives.
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        deadline = time.monotonic() + 15
-        while not consumer.assignment():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"topic {topic} has no partitions")
-            await asyncio.sleep(0.1)
-        partitions = sorted(consumer.assignment())
+        partitions = await _all_partitions(consumer, topic)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         records: list[ConsumerRecord] = []
@@ -53,12 +57,7 @@ async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
     probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
     await probe.start()
     try:
-        deadline = time.monotonic() + 15
-        while not probe.assignment():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"topic {topic} has no partitions")
-            await asyncio.sleep(0.1)
-        partitions = sorted(probe.assignment())
+        partitions = await _all_partitions(probe, topic)
         end = await probe.end_offsets(partitions)
     finally:
         await probe.stop()
