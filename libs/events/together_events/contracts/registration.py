@@ -49,8 +49,21 @@ class Role(StrEnum):
     client = "client"
 
 
+class AppointmentType(StrEnum):
+    fixed_term = "fixed_term"
+    continuing = "continuing"
+    permanent = "permanent"
+    temporary = "temporary"
+    consultant = "consultant"
+    contractor = "contractor"
+    intern = "intern"
+    unv = "unv"
+
+
 class PublicProfile(BaseModel):
-    """The answers a participant marked public: what matching and partners may see."""
+    """The answers that are public: what matching and partners may see.
+
+    Programme-team-only answers (email, index number, appointment type) never travel in an event."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -64,6 +77,50 @@ class PublicProfile(BaseModel):
     languages: list[str]
     skills: list[str] = Field(default_factory=list)
     goals: list[str] = Field(default_factory=list)
+    job_family: str | None = None
+    gender: str | None = Field(default=None, description="As the participant states it; used for search filters and fairness reports.")
+    favourite_activities: list[str] = Field(default_factory=list)
+    expertise_areas: list[str] = Field(default_factory=list, description="Coaches: areas of coaching expertise.")
+    bio: str | None = None
+    linkedin_url: str | None = None
+
+
+class RoleRules(BaseModel):
+    """Who may take one role in a programme, and how many partners they take."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    appointment_types: list[AppointmentType] = Field(description="Eligible appointment types.")
+    entities: list[str] | None = Field(default=None, description="Eligible entities; None means any entity.")
+    job_networks: list[str] | None = Field(default=None, description="Eligible job networks; None means any.")
+    min_capacity: int | None = Field(default=None, description="Mentor/coach roles: the least partners one may offer to take.")
+    max_capacity: int | None = Field(default=None, description="Mentor/coach roles: the most partners one may offer to take.")
+
+
+class SessionPlan(BaseModel):
+    """The programme's suggested rhythm of sessions."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    period_months: int = Field(description="How long a pairing runs.")
+    meeting_interval: str = Field(description="Suggested rhythm, e.g. 'twice a month', 'every 3 weeks', 'monthly'.")
+    session_minutes: int | None = None
+    agenda: list[str] = Field(default_factory=list, description="Named sessions in order, e.g. an introduction meeting.")
+
+
+class ProgrammeRules(BaseModel):
+    """A programme's rules as data. Defaults of each kind reproduce the seeds."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    roles: dict[Role, RoleRules] = Field(description="The roles this programme has, and who may take each.")
+    meeting_languages: list[str] = Field(description="Languages meetings may be held in.")
+    session_plan: SessionPlan
+    matching_weights: dict[str, float] = Field(
+        default_factory=dict, description="Overrides of the matching service's factor weights, by factor name."
+    )
+    cross_entity_preferred: bool = Field(default=True, description="Matching prefers partners from another entity.")
+    cross_duty_station_preferred: bool = Field(default=False, description="Matching prefers partners at another duty station.")
 
 
 class _RegistrationEvent(Event):
@@ -79,6 +136,17 @@ class ProgrammeCreated(_RegistrationEvent):
     name: str
     kind: ProgrammeKind
     suggestions_per_mentee: int
+    rules: ProgrammeRules | None = Field(default=None, description="The programme's rules; None in events from before rules existed.")
+
+
+@register
+class ProgrammeRulesChanged(_RegistrationEvent):
+    """The programme team changed a programme's rules (eligibility, capacities, session plan, matching weights)."""
+
+    aggregate = "programme"
+    programme_id: UUID
+    rules: ProgrammeRules
+    changed_at: AwareDatetime
 
 
 @register
@@ -94,6 +162,17 @@ class CohortOpened(_RegistrationEvent):
     registration_closes_on: date
     starts_on: date
     ends_on: date
+    places: int | None = Field(default=None, description="Mentee/client places; None means unlimited. Beyond them, a waitlist.")
+
+
+@register
+class CohortClosed(_RegistrationEvent):
+    """A cohort's registration window closed: new registrations are refused; adding a role needs a grant."""
+
+    aggregate = "cohort"
+    cohort_id: UUID
+    programme_id: UUID
+    closed_at: AwareDatetime
 
 
 @register
@@ -111,3 +190,108 @@ class ParticipantRegistered(_RegistrationEvent):
     mentor_capacity: int | None = Field(default=None, description="How many mentees a mentor takes; None for other roles.")
     profile: PublicProfile
     registered_at: AwareDatetime
+    coach_capacity: int | None = Field(default=None, description="How many clients a coach takes; None for other roles.")
+    waitlisted: bool = Field(default=False, description="True when the cohort's places were taken: the mentee/client waits.")
+    coach_approved: bool = Field(
+        default=False, description="Coaches: visible to clients and matching only once their credential is approved."
+    )
+
+
+class _ParticipantState(_RegistrationEvent):
+    """The participant's full public state after a change, so a consumer needs no earlier event to apply it."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    person_id: str
+    cohort_id: UUID
+    programme_id: UUID
+    roles: list[Role]
+    mentor_capacity: int | None = None
+    coach_capacity: int | None = None
+    profile: PublicProfile
+
+
+@register
+class ParticipantProfileUpdated(_ParticipantState):
+    """A participant changed answers (roles and capacities included)."""
+
+    changed: list[str] = Field(description="Names of the public answers that changed, e.g. ['languages', 'mentor_capacity'].")
+    updated_at: AwareDatetime
+
+
+@register
+class ParticipantRoleGranted(_ParticipantState):
+    """After registration closed, the programme team granted a participant another role."""
+
+    granted_role: Role
+    granted_at: AwareDatetime
+
+
+@register
+class ParticipantAdmitted(_RegistrationEvent):
+    """A waitlisted participant got a place in the cohort."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    admitted_at: AwareDatetime
+
+
+class CredentialKind(StrEnum):
+    icf_certificate = "icf_certificate"
+    icf_training_50_hours = "icf_training_50_hours"
+
+
+@register
+class CoachCredentialSubmitted(_RegistrationEvent):
+    """A coach submitted a credential and accepted the confidentiality commitment. The file never travels."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    credential_id: UUID
+    kind: CredentialKind
+    submitted_at: AwareDatetime
+
+
+@register
+class CoachCredentialApproved(_RegistrationEvent):
+    """The programme team approved a coach's credential: the coach is now visible to clients and matching."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    person_id: str
+    cohort_id: UUID
+    programme_id: UUID
+    credential_id: UUID
+    approved_at: AwareDatetime
+
+
+@register
+class CoachCredentialRejected(_RegistrationEvent):
+    """The programme team rejected a coach's credential, with the reason the coach is given."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    person_id: str
+    cohort_id: UUID
+    programme_id: UUID
+    credential_id: UUID
+    reason: str
+    rejected_at: AwareDatetime
+
+
+@register
+class ParticipantWithdrawn(_RegistrationEvent):
+    """A participant left the cohort. Pairing withdraws their requests and ends their pairings;
+    matching stops suggesting them; scheduling cancels their future sessions."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    person_id: str
+    cohort_id: UUID
+    programme_id: UUID
+    withdrawn_at: AwareDatetime
+    answers_erased: bool = Field(description="True when the participant's personal answers were erased at their request.")
