@@ -27,3 +27,25 @@ class SuggestionsServed(Event):
     cohort_id: UUID
     suggestions: list[ServedSuggestion]
     served_at: AwareDatetime
+
+
+class AssignedPair(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    mentee_id: UUID
+    mentor_id: UUID
+    score: float
+
+
+@register
+class AssignmentAccepted(Event):
+    """The programme team accepted a cohort-wide assignment proposal. Pairing sends each pair's request
+    through its ordinary lifecycle (the mentor may still decline; deadlines apply)."""
+
+    service = "matching"
+    aggregate = "assignment"
+    assignment_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    pairs: list[AssignedPair]
+    accepted_at: AwareDatetime
