@@ -1,6 +1,24 @@
 """Events published by the scheduling service on topic `together.scheduling`.
 
-Times and participants only: session notes never travel in an event.
+Times and participants only: session notes, feedback comments, agreements, assessments and
+survey answers never travel in an event.
+
+Calendar invitations. Every booking, change and cancellation carries what an iCalendar
+(RFC 5545) invitation needs, so a subscriber (notifications) builds it with
+`together_servicekit.invitations.invitation(...)` without asking scheduling:
+
+- `calendar_uid`: the invitation's UID, stable for the life of the session or series;
+- `calendar_sequence`: its SEQUENCE, 0 when booked, one more on each change or cancellation;
+- `starts_at` (UTC instant) with `time_zone` (the organiser's IANA zone: the invitation's TZID),
+  `duration_minutes`, `agenda_title` (the SUMMARY);
+- series: `rrule` (the RRULE value, e.g. `FREQ=WEEKLY;INTERVAL=2;COUNT=8`), read in `time_zone`:
+  each occurrence keeps the first one's local wall-clock time across daylight-saving changes;
+- an occurrence of a series changed or cancelled alone: `series_id` and `recurrence_id` (the
+  occurrence's original start), and the invitation's UID is the series' UID;
+- `organiser_id` (the partner who booked) and `participant_ids` = [mentee, mentor] (the attendees).
+
+The GET endpoints `/sessions/{id}/invitation.ics` and `/series/{id}/invitation.ics` serve the
+current invitation of a session or series.
 """
 
 from __future__ import annotations
@@ -18,14 +36,28 @@ class CompletedBy(StrEnum):
     end_time_passed = "end_time_passed"
 
 
+class CancelledBecause(StrEnum):
+    partner_cancelled = "partner_cancelled"  # a partner cancelled it through the API
+    pairing_ended = "pairing_ended"  # PairingEnded: future sessions of the pairing are cancelled
+    participant_withdrawn = "participant_withdrawn"  # ParticipantWithdrawn: the same, for a partner who left
+
+
 class _SchedulingEvent(Event):
     service = "scheduling"
     aggregate = "session"
 
 
+_UID = "the invitation's UID (RFC 5545), stable for the session or series"
+_SEQUENCE = "the invitation's SEQUENCE: 0 when booked, +1 on each change or cancellation"
+
+
 @register
 class SessionScheduled(_SchedulingEvent):
-    """A partner booked a session of the pairing."""
+    """A partner booked a single session of the pairing.
+
+    Tell both partners (participant_ids) and send each the invitation (METHOD:REQUEST),
+    showing the time in each one's own time zone. Occurrences of a series are not announced
+    one by one: `SeriesScheduled` announces them all."""
 
     session_id: UUID
     pairing_id: UUID
@@ -33,14 +65,165 @@ class SessionScheduled(_SchedulingEvent):
     starts_at: AwareDatetime
     time_zone: str
     duration_minutes: int = Field(gt=0)
+    organiser_id: UUID | None = Field(default=None, description="the partner who booked: the invitation's ORGANIZER")
+    agenda_title: str | None = Field(default=None, description="the session plan's agenda item: the invitation's SUMMARY")
+    calendar_uid: str | None = Field(default=None, description=_UID)
+    calendar_sequence: int = Field(default=0, ge=0, description=_SEQUENCE)
+
+
+@register
+class SeriesScheduled(_SchedulingEvent):
+    """A partner booked a recurring series of sessions (every N weeks or monthly, a count or an end date).
+
+    Tell both partners and send each ONE invitation (METHOD:REQUEST) with the RRULE, its
+    DTSTART in `time_zone` (VTIMEZONE + TZID, so the local wall-clock time holds across
+    daylight-saving changes). `occurrence_starts` lists the instants the rule expands to."""
+
+    aggregate = "series"
+    series_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    organiser_id: UUID
+    starts_at: AwareDatetime = Field(description="the first occurrence")
+    time_zone: str
+    duration_minutes: int = Field(gt=0)
+    rrule: str = Field(description="the RRULE value, e.g. FREQ=MONTHLY;COUNT=5, read in time_zone")
+    occurrence_starts: list[AwareDatetime] = Field(min_length=1)
+    session_ids: list[UUID] = Field(min_length=1, description="one per occurrence, in order")
+    agenda_title: str
+    calendar_uid: str = Field(description=_UID)
+    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+
+
+@register
+class SeriesRescheduled(_SchedulingEvent):
+    """A partner moved a whole series (before its first occurrence): new first start, zone,
+    duration or rule. Tell both partners; send the updated invitation (METHOD:REQUEST, same
+    UID, higher SEQUENCE)."""
+
+    aggregate = "series"
+    series_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    organiser_id: UUID
+    previous_starts_at: AwareDatetime
+    starts_at: AwareDatetime
+    time_zone: str
+    duration_minutes: int = Field(gt=0)
+    rrule: str
+    occurrence_starts: list[AwareDatetime] = Field(min_length=1)
+    session_ids: list[UUID] = Field(min_length=1)
+    agenda_title: str
+    calendar_uid: str = Field(description=_UID)
+    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    rescheduled_at: AwareDatetime
+
+
+@register
+class SeriesCancelled(_SchedulingEvent):
+    """A whole series was cancelled (by a partner, or because the pairing ended or a partner
+    withdrew). Tell both partners; send METHOD:CANCEL for the series' UID (SEQUENCE one higher).
+    `cancelled_session_ids`: the occurrences that had not taken place."""
+
+    aggregate = "series"
+    series_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    organiser_id: UUID
+    starts_at: AwareDatetime
+    time_zone: str
+    duration_minutes: int = Field(gt=0)
+    rrule: str
+    cancelled_session_ids: list[UUID]
+    agenda_title: str
+    calendar_uid: str = Field(description=_UID)
+    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    reason: CancelledBecause
+    cancelled_at: AwareDatetime
+
+
+@register
+class SessionRescheduled(_SchedulingEvent):
+    """A partner moved one session: a single session, or one occurrence of a series
+    (`series_id` and `recurrence_id` set; the invitation then carries RECURRENCE-ID and the
+    series' UID). Tell both partners; send METHOD:REQUEST with the higher SEQUENCE."""
+
+    session_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    organiser_id: UUID
+    previous_starts_at: AwareDatetime
+    starts_at: AwareDatetime
+    time_zone: str
+    duration_minutes: int = Field(gt=0)
+    agenda_title: str
+    calendar_uid: str = Field(description=_UID)
+    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    series_id: UUID | None = None
+    recurrence_id: AwareDatetime | None = Field(default=None, description="an occurrence: its original start")
+    rescheduled_at: AwareDatetime
+
+
+@register
+class SessionCancelled(_SchedulingEvent):
+    """One session was cancelled: a single session, or one occurrence of a series (then
+    `series_id` and `recurrence_id` are set). Tell both partners; send METHOD:CANCEL for
+    `calendar_uid` (with RECURRENCE-ID for an occurrence) and the higher SEQUENCE."""
+
+    session_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    organiser_id: UUID
+    starts_at: AwareDatetime
+    time_zone: str
+    duration_minutes: int = Field(gt=0)
+    agenda_title: str
+    calendar_uid: str = Field(description=_UID)
+    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    series_id: UUID | None = None
+    recurrence_id: AwareDatetime | None = Field(default=None, description="an occurrence: its original start")
+    reason: CancelledBecause
+    cancelled_at: AwareDatetime
 
 
 @register
 class SessionCompleted(_SchedulingEvent):
-    """A session took place (marked done by a partner, or its end time passed)."""
+    """A session took place (marked done by a partner, or its end time passed; once per session).
+
+    Ask BOTH partners for feedback on it (a rating 1-5 and a short comment, given with
+    `POST /sessions/{session_id}/feedback`)."""
 
     session_id: UUID
     pairing_id: UUID
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     completed_at: AwareDatetime
     completed_by: CompletedBy
+    series_id: UUID | None = Field(default=None, description="set when the session is an occurrence of a series")
+    agenda_title: str | None = Field(default=None, description="the session plan's agenda item")
+
+
+@register
+class FeedbackGiven(_SchedulingEvent):
+    """A partner rated a completed session. The comment stays in scheduling's database.
+    Nobody needs a message; analytics may count ratings."""
+
+    session_id: UUID
+    pairing_id: UUID
+    participant_id: UUID
+    rating: int = Field(ge=1, le=5)
+    given_at: AwareDatetime
+
+
+@register
+class NextSessionReminderDue(_SchedulingEvent):
+    """A session was completed and the pairing has no future session booked: remind BOTH
+    partners to book the next one (`next_agenda_title`: the plan's next agenda item, if any)."""
+
+    aggregate = "pairing"
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    after_session_id: UUID
+    sessions_completed: int = Field(ge=1)
+    sessions_planned: int = Field(ge=0)
+    next_agenda_title: str | None = None
+    reminded_at: AwareDatetime
