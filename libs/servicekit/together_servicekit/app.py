@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -45,7 +46,10 @@ def build_app(
     routers: Sequence[APIRouter],
     handlers: HandlersFactory | None = None,
     workers: WorkersFactory | None = None,
+    larger_bodies: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
+    """`larger_bodies`: (path regex, byte limit) pairs for the few routes that take uploads."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
@@ -61,7 +65,7 @@ def build_app(
     app.state.token_verifier = TokenVerifier(AuthSettings.from_environment())
     install_error_handlers(app)
     # Added innermost first: the request context wraps everything, so every response has its ids.
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
     app.middleware("http")(_security_headers(settings.hsts_seconds))
     app.middleware("http")(_request_context)
     if settings.cors_origins:
@@ -85,34 +89,34 @@ Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Await
 
 class BodyLimit:
     """413, in the project's error shape, for a request body over the limit: at once when
-    the body declares its length, else as soon as the bytes received pass it."""
+    the body declares its length, else as soon as the bytes received pass it. Paths matching
+    one of `larger` (regex, limit) get that limit instead (e.g. a file upload route)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: Sequence[tuple[str, int]] = ()) -> None:
         self.app, self.limit = app, limit
+        self.larger = [(re.compile(pattern), allowed) for pattern, allowed in larger]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next((allowed for pattern, allowed in self.larger if pattern.fullmatch(scope["path"])), self.limit)
+        message = f"the request body is larger than {limit} bytes"
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            await error_response(413, "body_too_large", self._message, [])(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await error_response(413, "body_too_large", message, [])(scope, receive, send)
             return
         received = 0
 
         async def counted() -> Message:
             nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise StarletteHTTPException(413, self._message)  # FastAPI re-raises it from body parsing
-            return message
+            chunk = await receive()
+            received += len(chunk.get("body", b""))
+            if received > limit:
+                raise StarletteHTTPException(413, message)  # FastAPI re-raises it from body parsing
+            return chunk
 
         await self.app(scope, counted, send)
-
-    @property
-    def _message(self) -> str:
-        return f"the request body is larger than {self.limit} bytes"
 
 
 def _security_headers(hsts_seconds: int) -> Middleware:
