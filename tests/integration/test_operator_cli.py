@@ -448,12 +448,14 @@ async def test_a_rebuilt_read_model_equals_the_live_one_and_an_altered_row_shows
     report = await rebuild("matching", fresh, bootstrap=stack.kafka_bootstrap, prefix=NS)
 
     assert report.topics == sorted([REGISTRATION, PAIRING])
-    assert report.handled == 5  # four registrations and one pairing
+    assert report.handled == 9  # the programme, the cohort, four registrations, two preferences and one pairing
     assert [(d.topic, d.reason.split(":")[0]) for d in report.dead_letters] == [(REGISTRATION, "malformed")]
     assert len(await read_topic(stack.kafka_bootstrap, dead_letter_topic(REGISTRATION))) == dead_before  # reported, not sent
     comparison = await compare("matching", fresh, live)
     assert comparison.equal, comparison.lines()
-    assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [("candidates", 4), ("mentor_pairings", 1)]
+    assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [
+        ("programmes", 1), ("cohorts", 1), ("candidates", 4), ("mentor_pairings", 1), ("preferences", 2),
+    ]  # fmt: skip
 
     engine = create_async_engine(live)
     async with engine.begin() as conn:

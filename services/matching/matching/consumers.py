@@ -1,17 +1,99 @@
-"""Matching keeps its read model current from events (entrypoints room)."""
+"""Matching keeps its read model current from events (entrypoints room).
+
+Every handler is an upsert or a guarded update, so a redelivered event changes nothing (the inbox
+already skips it) and events of different aggregates may arrive in any order: a pairing before the
+mentor's registration, a registration before its programme or cohort. Each handler that changes who
+may be suggested, or how they score, bumps the cohort's change counter in the same transaction,
+which tells every process's in-memory cohort index to rebuild.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from matching.tables import candidates, mentor_pairings
+from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, preferences, programmes
 from together_events import Envelope, Event, Handler
-from together_events.contracts.pairing import PairingEnded, PairingFormed
-from together_events.contracts.registration import ParticipantRegistered
+from together_events.contracts.pairing import PairingEnded, PairingFormed, PreferencesSubmitted
+from together_events.contracts.registration import (
+    CoachCredentialApproved,
+    CohortOpened,
+    ParticipantAdmitted,
+    ParticipantProfileUpdated,
+    ParticipantRegistered,
+    ParticipantRoleGranted,
+    ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
+)
 from together_servicekit.runtime import Runtime
+
+
+async def cohort_changed(conn: AsyncConnection, cohort_id: UUID) -> None:
+    await conn.execute(
+        insert(cohort_changes)
+        .values(cohort_id=cohort_id, version=1)
+        .on_conflict_do_update(index_elements=["cohort_id"], set_={"version": cohort_changes.c.version + 1})
+    )
+
+
+async def programme_changed(conn: AsyncConnection, programme_id: UUID) -> None:
+    """A programme's rules changed: every cohort of it scores differently."""
+    known = (
+        sa.select(cohorts.c.cohort_id)
+        .where(cohorts.c.programme_id == programme_id)
+        .union(sa.select(candidates.c.cohort_id).where(candidates.c.programme_id == programme_id))
+    )
+    for cohort_id in (await conn.execute(known)).scalars().all():
+        await cohort_changed(conn, cohort_id)
+
+
+# --- registration ------------------------------------------------------------------------
+
+
+async def on_programme_created(conn: AsyncConnection, event: ProgrammeCreated, _: Envelope) -> None:
+    values = {
+        "name": event.name,
+        "kind": event.kind.value,
+        "suggestions_per_mentee": event.suggestions_per_mentee,
+        "rules": event.rules.model_dump(mode="json") if event.rules is not None else None,
+    }
+    await conn.execute(
+        insert(programmes)
+        .values(programme_id=event.programme_id, **values)
+        .on_conflict_do_update(index_elements=["programme_id"], set_=values)
+    )
+    await programme_changed(conn, event.programme_id)
+
+
+async def on_programme_rules_changed(conn: AsyncConnection, event: ProgrammeRulesChanged, _: Envelope) -> None:
+    # The same aggregate (and so partition) as ProgrammeCreated: the programme is known by now.
+    await conn.execute(
+        programmes.update()
+        .where(programmes.c.programme_id == event.programme_id)
+        .values(rules=event.rules.model_dump(mode="json"))
+    )
+    await programme_changed(conn, event.programme_id)
+
+
+async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
+    values = {"programme_id": event.programme_id, "programme_kind": event.programme_kind.value, "name": event.name}
+    await conn.execute(
+        insert(cohorts)
+        .values(cohort_id=event.cohort_id, **values)
+        .on_conflict_do_update(index_elements=["cohort_id"], set_=values)
+    )
+    await cohort_changed(conn, event.cohort_id)
+
+
+def _capacity(mentor_capacity: int | None, coach_capacity: int | None) -> int:
+    """The partners this participant takes as mentor or coach; 0 for mentees and clients."""
+    return (mentor_capacity or 0) + (coach_capacity or 0)
 
 
 async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
@@ -20,30 +102,131 @@ async def on_participant_registered(conn: AsyncConnection, event: ParticipantReg
         "programme_id": event.programme_id,
         "cohort_id": event.cohort_id,
         "roles": [r.value for r in event.roles],
-        "capacity": event.mentor_capacity or 0,
+        "capacity": _capacity(event.mentor_capacity, event.coach_capacity),
         "profile": event.profile.model_dump(mode="json"),
         "registered_at": event.registered_at,
+        "coach_approved": event.coach_approved,
+        "waitlisted": event.waitlisted,
+        "withdrawn": False,
     }
     await conn.execute(
         insert(candidates)
         .values(participant_id=event.participant_id, **values)
         .on_conflict_do_update(index_elements=["participant_id"], set_=values)
     )
+    await cohort_changed(conn, event.cohort_id)
+
+
+async def _participant_state(
+    conn: AsyncConnection, event: ParticipantProfileUpdated | ParticipantRoleGranted, at: datetime
+) -> None:
+    """The full public state after a change; approval, waitlist and withdrawal are other events' business."""
+    values = {
+        "person_id": event.person_id,
+        "programme_id": event.programme_id,
+        "cohort_id": event.cohort_id,
+        "roles": [r.value for r in event.roles],
+        "capacity": _capacity(event.mentor_capacity, event.coach_capacity),
+        "profile": event.profile.model_dump(mode="json"),
+    }
+    await conn.execute(
+        insert(candidates)
+        .values(participant_id=event.participant_id, registered_at=at, **values)
+        .on_conflict_do_update(index_elements=["participant_id"], set_=values)
+    )
+    await cohort_changed(conn, event.cohort_id)
+
+
+async def on_profile_updated(conn: AsyncConnection, event: ParticipantProfileUpdated, _: Envelope) -> None:
+    await _participant_state(conn, event, event.updated_at)
+
+
+async def on_role_granted(conn: AsyncConnection, event: ParticipantRoleGranted, _: Envelope) -> None:
+    await _participant_state(conn, event, event.granted_at)
+
+
+async def _set_flag(conn: AsyncConnection, participant_id: UUID, cohort_id: UUID, **flags: object) -> None:
+    await conn.execute(candidates.update().where(candidates.c.participant_id == participant_id).values(**flags))
+    await cohort_changed(conn, cohort_id)
+
+
+async def on_coach_approved(conn: AsyncConnection, event: CoachCredentialApproved, _: Envelope) -> None:
+    await _set_flag(conn, event.participant_id, event.cohort_id, coach_approved=True)
+
+
+async def on_participant_admitted(conn: AsyncConnection, event: ParticipantAdmitted, _: Envelope) -> None:
+    await _set_flag(conn, event.participant_id, event.cohort_id, waitlisted=False)
+
+
+async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
+    flags: dict[str, object] = {"withdrawn": True}
+    if event.answers_erased:  # erased at their request: matching keeps no copy of their answers either
+        flags["profile"] = {}
+    await _set_flag(conn, event.participant_id, event.cohort_id, **flags)
+
+
+# --- pairing -----------------------------------------------------------------------------
 
 
 async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Envelope) -> None:
+    values = {
+        "mentor_id": event.mentor_id,
+        "mentee_id": event.mentee_id,
+        "cohort_id": event.cohort_id,
+        "formed_at": event.formed_at,
+    }
     await conn.execute(
-        insert(mentor_pairings).values(pairing_id=event.pairing_id, mentor_id=event.mentor_id).on_conflict_do_nothing()
+        insert(mentor_pairings)
+        .values(pairing_id=event.pairing_id, **values)
+        .on_conflict_do_update(index_elements=["pairing_id"], set_=values)  # keeps ended_at
     )
+    await cohort_changed(conn, event.cohort_id)
 
 
 async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
-    await conn.execute(mentor_pairings.delete().where(mentor_pairings.c.pairing_id == event.pairing_id))
+    # Kept, not deleted: the fairness report counts every acceptance. The mentor's place is free again.
+    await conn.execute(
+        insert(mentor_pairings)
+        .values(
+            pairing_id=event.pairing_id,
+            mentor_id=event.mentor_id,
+            mentee_id=event.mentee_id,
+            cohort_id=event.cohort_id,
+            ended_at=event.ended_at,
+        )
+        .on_conflict_do_update(index_elements=["pairing_id"], set_={"ended_at": event.ended_at})
+    )
+    await cohort_changed(conn, event.cohort_id)
 
 
-def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
+async def on_preferences_submitted(conn: AsyncConnection, event: PreferencesSubmitted, envelope: Envelope) -> None:
+    # Each selection is its own aggregate, so a mentee's selections may arrive out of order: the latest wins.
+    values = {
+        "cohort_id": event.cohort_id,
+        "selection_id": event.selection_id,
+        "ranked_mentor_ids": list(event.ranked_mentor_ids),
+        "submitted_at": envelope.time,
+    }
+    statement = insert(preferences).values(mentee_id=event.mentee_id, **values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["mentee_id"], set_=values, where=preferences.c.submitted_at <= statement.excluded.submitted_at
+        )
+    )
+
+
+def handlers(_: Runtime | None) -> Mapping[type[Event], Handler]:
     return {
+        ProgrammeCreated: on_programme_created,
+        ProgrammeRulesChanged: on_programme_rules_changed,
+        CohortOpened: on_cohort_opened,
         ParticipantRegistered: on_participant_registered,
+        ParticipantProfileUpdated: on_profile_updated,
+        ParticipantRoleGranted: on_role_granted,
+        CoachCredentialApproved: on_coach_approved,
+        ParticipantAdmitted: on_participant_admitted,
+        ParticipantWithdrawn: on_participant_withdrawn,
         PairingFormed: on_pairing_formed,
         PairingEnded: on_pairing_ended,
+        PreferencesSubmitted: on_preferences_submitted,
     }  # type: ignore[dict-item]

@@ -45,7 +45,7 @@ async def suggest_mentors(
             )
         active = (
             sa.select(sa.func.count())
-            .where(mentor_pairings.c.mentor_id == candidates.c.participant_id)
+            .where(mentor_pairings.c.mentor_id == candidates.c.participant_id, mentor_pairings.c.ended_at.is_(None))
             .scalar_subquery()
             .label("active_pairings")
         )
