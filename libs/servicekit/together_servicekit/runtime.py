@@ -49,6 +49,8 @@ class Runtime:
     relay: OutboxRelay
     consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # A service's own readiness checks (e.g. pairing's deadline worker): name -> "ok" or the reason.
+    checks: dict[str, Callable[[], str]] = field(default_factory=dict)
 
     async def record(self, conn: AsyncConnection, event: Event) -> Envelope:
         """Write `event` to this service's outbox in the caller's transaction."""
@@ -73,6 +75,8 @@ class Runtime:
             checks["kafka"] = f"unreachable: {exc!r}"
         if self.consumer is not None:
             checks["consumer"] = "ok" if self.consumer.ready.is_set() else "not yet subscribed"
+        for name, check in self.checks.items():
+            checks[name] = check()
         return checks
 
 
