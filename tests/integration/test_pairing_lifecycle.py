@@ -207,9 +207,10 @@ async def test_the_programme_team_sees_how_the_cohorts_pairing_goes(cohort):
     assert response.status_code == 200, response.text
     assert response.json() == {
         "cohort_id": str(cohort.id),
-        "mentees": {"paired": 1, "waiting": 0, "exhausted": 1, "without_preferences": 1},
-        "requests": {"waiting": 0, "pending": 0, "accepted": 1, "declined": 1, "expired": 0, "withdrawn": 0},
+        "mentees": {"paired": 1, "waiting": 0, "exhausted": 1, "without_preferences": 1, "withdrawn": 0},
+        "requests": {"waiting": 0, "pending": 0, "accepted": 1, "declined": 1, "expired": 0, "withdrawn": 0, "cancelled": 0},
         "median_hours_to_answer": 2.5,  # 5 hours for the accept, none for the decline
+        "failed_timers": 0,
     }
     assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=cohort.as_(idle))).status_code == 403
     other_team = cohort.signer.headers("lead", "programme_team", programmes=[str(uuid.uuid4())])

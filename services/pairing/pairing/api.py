@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
-from pairing.tables import pairings, participants, requests, selections
+from pairing.tables import pairings, participants, requests, selections, timers
 from together_events.contracts.pairing import Engagement
 from together_servicekit.auth import Forbidden, Principal, authenticated
 from together_servicekit.errors import NotFound
@@ -145,13 +145,17 @@ class MenteeCounts(BaseModel):
     waiting: int = Field(description="preferences being tried")
     exhausted: int = Field(description="every ranked mentor tried; asked for new preferences")
     without_preferences: int
+    withdrawn: int = Field(description="left the cohort; not counted in the four above")
 
 
 class CohortStatistics(BaseModel):
     cohort_id: UUID
     mentees: MenteeCounts
-    requests: dict[str, int] = Field(description="requests by status: waiting, pending, accepted, declined, expired, withdrawn")
+    requests: dict[str, int] = Field(
+        description="requests by status: waiting, pending, accepted, declined, expired, withdrawn, cancelled"
+    )
     median_hours_to_answer: float | None = Field(description="from reaching the mentor to an accept or decline")
+    failed_timers: int = Field(description="reminders or expiries that kept failing and are no longer tried (see the runbook)")
 
 
 @router.get("/cohorts/{cohort_id}/statistics", tags=["statistics"])
@@ -176,17 +180,32 @@ async def cohort_statistics(
                 )
             ).all()
         )
+        mentee_side = sa.and_(
+            participants.c.cohort_id == cohort_id,
+            participants.c.roles.overlap(sa.cast(["mentee", "client"], participants.c.roles.type)),
+        )
+        staying = sa.select(participants.c.id).where(mentee_side, participants.c.withdrawn_at.is_(None))
         latest = (
             sa.select(selections.c.mentee_id, selections.c.status)
-            .where(selections.c.cohort_id == cohort_id)
+            .where(selections.c.cohort_id == cohort_id, selections.c.mentee_id.in_(staying))
             .ext(distinct_on(selections.c.mentee_id))  # each mentee's latest selection
             .order_by(selections.c.mentee_id, selections.c.submitted_at.desc())
             .subquery()
         )
         by_selection = dict((await conn.execute(sa.select(latest.c.status, sa.func.count()).group_by(latest.c.status))).all())
-        mentees = (
+        mentees, withdrawn = (
             await conn.execute(
-                sa.select(sa.func.count()).where(participants.c.cohort_id == cohort_id, participants.c.roles.contains(["mentee"]))
+                sa.select(
+                    sa.func.count().filter(participants.c.withdrawn_at.is_(None)),
+                    sa.func.count().filter(participants.c.withdrawn_at.is_not(None)),
+                ).where(mentee_side)
+            )
+        ).one()
+        failed_timers = (
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(timers.join(requests, requests.c.id == timers.c.request_id))
+                .where(requests.c.cohort_id == cohort_id, timers.c.failed_at.is_not(None))
             )
         ).scalar_one()
         answered = sa.func.extract("epoch", requests.c.answered_at - requests.c.reached_mentor_at) / 3600
@@ -197,7 +216,7 @@ async def cohort_statistics(
                 )
             )
         ).scalar()
-    statuses = ("waiting", "pending", "accepted", "declined", "expired", "withdrawn")
+    statuses = ("waiting", "pending", "accepted", "declined", "expired", "withdrawn", "cancelled")
     return CohortStatistics(
         cohort_id=cohort_id,
         mentees=MenteeCounts(
@@ -205,9 +224,11 @@ async def cohort_statistics(
             waiting=by_selection.get("open", 0),
             exhausted=by_selection.get("exhausted", 0),
             without_preferences=mentees - sum(by_selection.values()),
+            withdrawn=withdrawn,
         ),
         requests={status: by_status.get(status, 0) for status in statuses},
         median_hours_to_answer=None if median is None else round(float(median), 2),
+        failed_timers=failed_timers,
     )
 
 
@@ -230,6 +251,7 @@ class PairingOutcome(BaseModel):
     formed_at: datetime
     ended_at: datetime | None
     ended_by: str | None
+    participant_withdrew: bool = Field(description="the pairing ended because ended_by's side left the cohort")
     message_to_partner: str | None = Field(description="shown to the partners only")
     note_to_programme_team: str | None = Field(description="shown to the one who ended it and the programme team only")
 

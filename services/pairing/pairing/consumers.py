@@ -1,30 +1,59 @@
-"""Pairing's read model of participants, kept from registration events."""
+"""Pairing's read model of participants and cohorts, kept from registration events; and what
+other services' events start: a withdrawal's cascade, an accepted assignment's requests."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pairing import domain, lifecycle
+from pairing.assignments import assignment_accepted
 from pairing.tables import cohorts, participants
+from pairing.withdrawal import participant_withdrew
 from together_events import Envelope, Event, Handler
-from together_events.contracts.registration import CohortOpened, ParticipantRegistered
+from together_events.contracts.matching import AssignmentAccepted
+from together_events.contracts.registration import (
+    CoachCredentialApproved,
+    CohortOpened,
+    ParticipantProfileUpdated,
+    ParticipantRegistered,
+    ParticipantRoleGranted,
+    ParticipantWithdrawn,
+)
 from together_servicekit.runtime import Runtime
 
+ParticipantState = ParticipantRegistered | ParticipantProfileUpdated | ParticipantRoleGranted
 
-async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
+
+async def upsert_participant(runtime: Runtime, conn: AsyncConnection, event: ParticipantState) -> None:
+    """The participant's roles, capacity and time zone as the event states them. A capacity raised with a
+    place now free tells followers; lowered to full, it releases requests not yet accepted. Deadlines
+    already set keep the time zone they were computed in."""
+    roles = [r.value for r in event.roles]
     values = {
         "person_id": event.person_id,
         "programme_id": event.programme_id,
         "cohort_id": event.cohort_id,
-        "roles": [r.value for r in event.roles],
-        "capacity": event.mentor_capacity or 0,
+        "roles": roles,
+        "capacity": domain.capacity_of(roles, event.mentor_capacity, event.coach_capacity),
         "time_zone": event.profile.time_zone,
     }
+    if isinstance(event, ParticipantRegistered):
+        values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
+    before = await lifecycle.lock_participant(conn, event.participant_id)
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )
+    if before is not None:
+        await lifecycle.capacity_changed(runtime, conn, before, event.participant_id)
+
+
+async def on_coach_approved(conn: AsyncConnection, event: CoachCredentialApproved, _: Envelope) -> None:
+    await _set(conn, event.participant_id, coach_approved=True)
 
 
 async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
@@ -34,5 +63,26 @@ async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelo
     )
 
 
-def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
-    return {ParticipantRegistered: on_participant_registered, CohortOpened: on_cohort_opened}  # type: ignore[dict-item]
+async def _set(conn: AsyncConnection, participant_id: UUID, **values: object) -> None:
+    await conn.execute(sa.update(participants).where(participants.c.id == participant_id).values(**values))
+
+
+def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
+    async def on_participant_state(conn: AsyncConnection, event: ParticipantState, _: Envelope) -> None:
+        await upsert_participant(runtime, conn, event)
+
+    async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
+        await participant_withdrew(runtime, conn, event.participant_id)
+
+    async def on_assignment_accepted(conn: AsyncConnection, event: AssignmentAccepted, _: Envelope) -> None:
+        await assignment_accepted(runtime, conn, event)
+
+    return {  # type: ignore[dict-item]
+        ParticipantRegistered: on_participant_state,
+        ParticipantProfileUpdated: on_participant_state,
+        ParticipantRoleGranted: on_participant_state,
+        CoachCredentialApproved: on_coach_approved,
+        ParticipantWithdrawn: on_participant_withdrawn,
+        CohortOpened: on_cohort_opened,
+        AssignmentAccepted: on_assignment_accepted,
+    }

@@ -10,6 +10,22 @@ from together_servicekit.errors import Violation
 MAX_PREFERENCES = 5
 
 
+# Pairing has two sides. A coach is on the mentor side, a client on the mentee side; in a coaching
+# programme "mentor" and "mentee" in pairing's names mean the coach and the client.
+def offers_places(roles: list[str], *, coach_approved: bool, withdrawn: bool = False) -> bool:
+    """May be requested: a mentor, or a coach whose credential the programme team approved."""
+    return not withdrawn and ("mentor" in roles or ("coach" in roles and coach_approved))
+
+
+def seeks_partner(roles: list[str]) -> bool:
+    return "mentee" in roles or "client" in roles
+
+
+def capacity_of(roles: list[str], mentor_capacity: int | None, coach_capacity: int | None) -> int:
+    """How many partners at once: a mentor's mentor_capacity plus a coach's coach_capacity."""
+    return (mentor_capacity or 0 if "mentor" in roles else 0) + (coach_capacity or 0 if "coach" in roles else 0)
+
+
 @dataclass(frozen=True)
 class MentorView:
     id: UUID
@@ -61,7 +77,7 @@ def preference_violations(
                 Violation(
                     where,
                     "mentor_in_cohort",
-                    f"{mentor_id} is not a mentor in this cohort",
+                    f"{mentor_id} is not a mentor (or approved coach) in this cohort",
                 )
             )
         elif not mentor.has_free_capacity:

@@ -4,7 +4,7 @@ Every function runs inside the caller's transaction and records an event for eac
 state change, so a request's whole history can be rebuilt from the topic:
 
     queued ─▶ pending (RequestSent) ─▶ accepted | declined | expired
-       └──▶ withdrawn (the mentor became full before it reached them)
+       └──▶ withdrawn (the mentor became full)      (either) ──▶ cancelled (its mentee or mentor left)
 
 Locking: a mentor's participant row is locked before any of that mentor's requests
 change, a selection row before the mentee's next request is made. Callers lock the
@@ -24,6 +24,7 @@ from pairing.tables import followers, participants, requests, selections, timers
 from together_events.contracts.pairing import (
     MentorAvailable,
     PreferencesExhausted,
+    RequestCancelled,
     RequestExpired,
     RequestQueued,
     RequestReminderDue,
@@ -51,6 +52,9 @@ async def request_next_choice(runtime: Runtime, conn: AsyncConnection, selection
     for rank, mentor_id in enumerate(selection.ranked_mentor_ids[tried:], start=tried + 1):
         mentor = await lock_participant(conn, mentor_id)
         request_id = await _queue(runtime, conn, selection, mentor_id, rank)
+        if mentor is not None and mentor.withdrawn_at is not None:  # the mentor left the cohort since
+            await cancel(runtime, conn, request_id, withdrawn_participant_id=mentor_id)
+            continue
         if mentor is not None and not is_full(mentor):
             await deliver_next_waiting(runtime, conn, mentor_id)
             return
@@ -155,12 +159,14 @@ async def place_opened(runtime: Runtime, conn: AsyncConnection, mentor_id: UUID)
         await runtime.record(conn, MentorAvailable(mentor_id=mentor_id, mentee_id=follower.mentee_id, available_at=runtime.now()))
 
 
-async def withdraw_waiting_for_full_mentor(runtime: Runtime, conn: AsyncConnection, mentor_id: UUID) -> None:
-    """The (locked) mentor just became full: requests still waiting for them never will reach them."""
+async def release_requests_of_full_mentor(runtime: Runtime, conn: AsyncConnection, mentor_id: UUID) -> None:
+    """The (locked) mentor just became full: requests still waiting for them never will reach them.
+    After an accept none is pending; after a capacity lowered to full, the pending one goes too
+    (its accept could only be refused)."""
     waiting = (
         await conn.execute(
             sa.select(requests.c.id, requests.c.selection_id)
-            .where(requests.c.mentor_id == mentor_id, requests.c.status == "waiting")
+            .where(requests.c.mentor_id == mentor_id, requests.c.status.in_(["waiting", "pending"]))
             .order_by(requests.c.created_at, requests.c.id)
         )
     ).all()
@@ -185,6 +191,45 @@ async def _withdraw(runtime: Runtime, conn: AsyncConnection, request_id: UUID, r
             request_id=request_id, mentee_id=request.mentee_id, mentor_id=request.mentor_id, reason=reason, withdrawn_at=now
         ),
     )
+
+
+async def cancel(runtime: Runtime, conn: AsyncConnection, request_id: UUID, *, withdrawn_participant_id: UUID) -> str | None:
+    """End a waiting or pending request because its mentee or its (locked) mentor left. Returns the status it had,
+    None if it was already settled. Its timers stay and fire as `moot`."""
+    now = runtime.now()
+    request = (
+        await conn.execute(sa.select(requests).where(requests.c.id == request_id, requests.c.status.in_(["waiting", "pending"])))
+    ).first()
+    if request is None:
+        return None
+    await conn.execute(requests.update().where(requests.c.id == request_id).values(status="cancelled", answered_at=now))
+    await runtime.record(
+        conn,
+        RequestCancelled(
+            request_id=request_id,
+            selection_id=request.selection_id,
+            mentee_id=request.mentee_id,
+            mentor_id=request.mentor_id,
+            cohort_id=request.cohort_id,
+            withdrawn_participant_id=withdrawn_participant_id,
+            was_pending=request.status == "pending",
+            cancelled_at=now,
+        ),
+    )
+    return str(request.status)
+
+
+async def capacity_changed(runtime: Runtime, conn: AsyncConnection, before: sa.Row, mentor_id: UUID) -> None:
+    """The (locked) mentor's capacity changed. Raised with a place now free: the next waiting request
+    reaches them and followers are told. Lowered to full: requests not yet accepted are released;
+    pairings beyond the new capacity stay, and no new one forms until they drop below it."""
+    after = (await conn.execute(sa.select(participants).where(participants.c.id == mentor_id))).one()
+    if after.withdrawn_at is not None or after.capacity == before.capacity:
+        return
+    if after.capacity > before.capacity and not is_full(after):
+        await place_opened(runtime, conn, mentor_id)
+    elif after.capacity < before.capacity and is_full(after):
+        await release_requests_of_full_mentor(runtime, conn, mentor_id)
 
 
 async def fire_timer(runtime: Runtime, conn: AsyncConnection, timer: sa.Row) -> str:

@@ -8,7 +8,8 @@ from together_events.tables import define_backbone_tables
 metadata = sa.MetaData()
 define_backbone_tables(metadata)
 
-# Built from ParticipantRegistered; a mentor's row is locked while capacity is decided.
+# Built from registration's participant events; a mentor's row is locked while capacity is decided.
+# The mentor side is a mentor or an approved coach, the mentee side a mentee or a client.
 participants = sa.Table(
     "participants",
     metadata,
@@ -17,9 +18,11 @@ participants = sa.Table(
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False),  # whose team may look on
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("roles", ARRAY(sa.Text), nullable=False),
-    sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),  # mentor_capacity + coach_capacity
     sa.Column("active_pairings", sa.Integer, nullable=False, server_default="0"),
     sa.Column("time_zone", sa.Text, nullable=False),
+    sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),  # a coach is requestable once approved
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True)),  # left the cohort: neither requested nor requesting
 )
 
 selections = sa.Table(
@@ -30,8 +33,9 @@ selections = sa.Table(
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("ranked_mentor_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
     sa.Column("engagement", sa.Text),  # networking programmes: networking_meetings | mentoring_relationship
-    sa.Column("status", sa.Text, nullable=False),  # open | paired | exhausted | ended
+    sa.Column("status", sa.Text, nullable=False),  # open | paired | exhausted | ended | closed (the mentee left)
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("assignment_id", UUID(as_uuid=True)),  # set when it came from an accepted assignment (matching)
 )
 
 requests = sa.Table(
@@ -48,13 +52,14 @@ requests = sa.Table(
     sa.Column("mentor_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
-    # waiting (queued behind the mentor's pending request) | pending | accepted | declined
+    # waiting (queued behind the mentor's pending request) | pending | accepted | declined | expired | withdrawn
+    # | cancelled (its mentee or mentor left the cohort)
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reached_mentor_at", sa.DateTime(timezone=True)),
     sa.Column("remind_at", sa.DateTime(timezone=True)),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
-    sa.Column("answered_at", sa.DateTime(timezone=True)),  # accepted, declined, expired or withdrawn
+    sa.Column("answered_at", sa.DateTime(timezone=True)),  # accepted, declined, expired, withdrawn or cancelled
     sa.UniqueConstraint("selection_id", "rank", name="requests_one_per_rank"),
     # The rule book's "a mentor sees ONE request at a time", enforced by the database too.
     sa.Index(
@@ -83,6 +88,7 @@ pairings = sa.Table(
     sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("ended_at", sa.DateTime(timezone=True)),
     sa.Column("ended_by", sa.Text),  # mentee | mentor
+    sa.Column("participant_withdrew", sa.Boolean, nullable=False, server_default=sa.false()),  # ended_by's side left
     # Free text stays here, never in an event: the partner reads the message, the team the note.
     sa.Column("message_to_partner", sa.Text),
     sa.Column("note_to_programme_team", sa.Text),
@@ -100,8 +106,14 @@ timers = sa.Table(
     sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("fired_at", sa.DateTime(timezone=True)),
     sa.Column("outcome", sa.Text),  # reminded | expired | moot (the request was answered first)
+    # A timer whose effect raised: retried with backoff; after MAX_ATTEMPTS it is failed and left for the team.
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("failed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("request_id", "kind", name="timers_one_per_kind"),
     sa.Index("timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL")),
+    sa.Index("timers_failed", "failed_at", postgresql_where=sa.text("failed_at IS NOT NULL")),
 )
 
 # From CohortOpened: the programme kind decides who may end a pairing (coaching: either side).

@@ -28,7 +28,7 @@ from together_events.contracts.pairing import (
     RequestAccepted,
     RequestDeclined,
 )
-from together_events.contracts.registration import ProgrammeKind, Role
+from together_events.contracts.registration import ProgrammeKind
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
@@ -50,12 +50,14 @@ async def submit_preferences(
             raise NotFound("mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
-        if Role.mentee.value not in mentee.roles:
+        if not domain.seeks_partner(mentee.roles):
             raise invalid(
                 "mentee_id",
                 "has_mentee_role",
-                "this participant did not register as a mentee",
+                "this participant did not register as a mentee or client",
             )
+        if mentee.withdrawn_at is not None:
+            raise invalid("mentee_id", "still_in_cohort", "this participant withdrew from the cohort")
         rows = (
             await conn.execute(
                 sa.select(participants).where(
@@ -67,7 +69,9 @@ async def submit_preferences(
         mentors = {
             row.id: domain.MentorView(
                 id=row.id,
-                is_mentor=Role.mentor.value in row.roles,
+                is_mentor=domain.offers_places(
+                    row.roles, coach_approved=row.coach_approved, withdrawn=row.withdrawn_at is not None
+                ),
                 has_free_capacity=row.active_pairings < row.capacity,
             )
             for row in rows
@@ -176,7 +180,7 @@ async def accept(runtime: Runtime, caller: Principal, *, request_id: UUID) -> UU
             ),
         )
         if mentor.active_pairings + 1 >= mentor.capacity:
-            await lifecycle.withdraw_waiting_for_full_mentor(runtime, conn, request.mentor_id)
+            await lifecycle.release_requests_of_full_mentor(runtime, conn, request.mentor_id)
         else:
             await lifecycle.deliver_next_waiting(runtime, conn, request.mentor_id)
     return pairing_id
@@ -291,8 +295,19 @@ async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID,
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee follows mentors for themself")
         mentor = (await conn.execute(sa.select(participants).where(participants.c.id == mentor_id))).first()
-        if mentor is None or mentor.cohort_id != mentee.cohort_id or Role.mentor.value not in mentor.roles:
-            raise invalid("mentor_id", "mentor_in_cohort", f"{mentor_id} is not a mentor in the mentee's cohort")
+        if (
+            mentor is None
+            or mentor.cohort_id != mentee.cohort_id
+            or not domain.offers_places(
+                mentor.roles, coach_approved=mentor.coach_approved, withdrawn=mentor.withdrawn_at is not None
+            )
+        ):
+            raise invalid(
+                "mentor_id", "mentor_in_cohort", f"{mentor_id} is not a mentor (or approved coach) in the mentee's cohort"
+            )
+        if not lifecycle.is_full(mentor):
+            # Following is for a mentor one cannot request now; one with a free place is requested instead.
+            raise invalid("mentor_id", "mentor_full", f"mentor {mentor_id} has a free place: request them instead of following")
         followed = (
             await conn.execute(
                 insert(followers)

@@ -34,6 +34,9 @@ class PreferencesSubmitted(_PairingEvent):
     cohort_id: UUID
     ranked_mentor_ids: list[UUID] = Field(min_length=1, max_length=5)
     engagement: Engagement | None = Field(default=None, description="networking programmes: what the mentee asks for")
+    assignment_id: UUID | None = Field(
+        default=None, description="set when the selection came from a cohort-wide assignment the programme team accepted"
+    )
 
 
 @register
@@ -149,6 +152,22 @@ class RequestWithdrawn(_PairingEvent):
 
 
 @register
+class RequestCancelled(_PairingEvent):
+    """A waiting or pending request ended because its mentee or its mentor left the cohort
+    (registration's ParticipantWithdrawn). If the mentor left, the mentee's next choice is tried."""
+
+    aggregate = "request"
+    request_id: UUID
+    selection_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    cohort_id: UUID
+    withdrawn_participant_id: UUID = Field(description="who left: the mentee_id or the mentor_id")
+    was_pending: bool = Field(description="true if the request had reached the mentor, false if it was waiting")
+    cancelled_at: AwareDatetime
+
+
+@register
 class PreferencesExhausted(_PairingEvent):
     """Every mentor the mentee ranked was tried without a pairing: the mentee is asked for new preferences."""
 
@@ -176,6 +195,9 @@ class PairingEnded(_PairingEvent):
     cohort_id: UUID
     ended_by: EndedBy
     ended_at: AwareDatetime
+    participant_withdrew: bool = Field(
+        default=False, description="true when the pairing ended because `ended_by`'s side left the cohort"
+    )
 
 
 @register
@@ -196,3 +218,24 @@ class MentorAvailable(_PairingEvent):
     mentor_id: UUID
     mentee_id: UUID
     available_at: AwareDatetime
+
+
+class SkipReason(StrEnum):
+    mentee_paired = "mentee_paired"  # the mentee already has an active pairing
+    open_selection = "open_selection"  # the mentee's own preferences are being tried
+    already_sent = "already_sent"  # this assignment's pair was sent before
+    mentee_unknown = "mentee_unknown"  # not a mentee or client pairing knows in the cohort, or withdrawn
+    mentor_unknown = "mentor_unknown"  # not a mentor or approved coach pairing knows in the cohort, or withdrawn
+
+
+@register
+class AssignedPairSkipped(_PairingEvent):
+    """A pair of an accepted assignment (matching's AssignmentAccepted) was not sent, and why."""
+
+    aggregate = "assignment"
+    assignment_id: UUID
+    cohort_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    reason: SkipReason
+    skipped_at: AwareDatetime
