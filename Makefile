@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PACKAGES := libs/events libs/servicekit services/registration services/matching services/pairing services/scheduling services/notifications
+PACKAGES := libs/events libs/servicekit libs/synthetic services/registration services/matching services/pairing services/scheduling services/notifications
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
