@@ -88,6 +88,21 @@ def test_breaking_changes_are_named(current: dict, expected: list[str]):
     assert breaking_changes(DATA, current) == expected
 
 
+def _nullable_object(properties: dict, required: list[str]) -> dict:
+    rules = {"type": "object", "properties": properties, "required": required}
+    return {"type": "object", "properties": {"rules": {"anyOf": [rules, {"type": "null"}]}}}
+
+
+def test_alternatives_are_compared_one_by_one():
+    published = _nullable_object({"a": {"type": "integer"}}, ["a"])
+    grown = _nullable_object({"a": {"type": "integer"}, "b": {"type": "boolean"}}, ["a"])
+    assert breaking_changes(published, grown) == []  # a new optional field inside `Model | None`
+    stricter = _nullable_object({"a": {"type": "integer"}, "b": {"type": "boolean"}}, ["a", "b"])
+    assert breaking_changes(published, stricter) == ["data.rules.anyOf[0].b: newly required"]
+    more = {"type": "object", "properties": {"rules": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]}}}
+    assert breaking_changes(published, more) == ["data.rules: anyOf changed"]
+
+
 def test_write_refuses_to_break_a_published_version(tmp_path: Path):
     write(tmp_path)
     published = tmp_path / "schemas" / f"{RequestSent.event_type()}.json"

@@ -271,7 +271,14 @@ def _retyped(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
     if old.get("enum") != new.get("enum"):
         problems.append(f"{where}: allowed values changed from {old.get('enum')} to {new.get('enum')}")
     for combinator in ("anyOf", "oneOf", "allOf"):
-        if old.get(combinator) != new.get(combinator):
+        old_options, new_options = old.get(combinator), new.get(combinator)
+        if old_options == new_options:
+            continue
+        if old_options and new_options and len(old_options) == len(new_options):
+            # The same alternatives, each compared in turn: e.g. a new optional field in `Model | None`.
+            for i, (was, now) in enumerate(zip(old_options, new_options, strict=True)):
+                problems.extend(_retyped(was, now, f"{where}.{combinator}[{i}]"))
+        else:
             problems.append(f"{where}: {combinator} changed")
     if "items" in old or "items" in new:
         problems.extend(_retyped(old.get("items", {}), new.get("items", {}), f"{where}[]"))

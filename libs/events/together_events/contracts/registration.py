@@ -78,7 +78,9 @@ class PublicProfile(BaseModel):
     skills: list[str] = Field(default_factory=list)
     goals: list[str] = Field(default_factory=list)
     job_family: str | None = None
-    gender: str | None = Field(default=None, description="As the participant states it; used for search filters and fairness reports.")
+    gender: str | None = Field(
+        default=None, description="As the participant states it; used for search filters and fairness reports."
+    )
     favourite_activities: list[str] = Field(default_factory=list)
     expertise_areas: list[str] = Field(default_factory=list, description="Coaches: areas of coaching expertise.")
     bio: str | None = None
@@ -121,6 +123,9 @@ class ProgrammeRules(BaseModel):
     )
     cross_entity_preferred: bool = Field(default=True, description="Matching prefers partners from another entity.")
     cross_duty_station_preferred: bool = Field(default=False, description="Matching prefers partners at another duty station.")
+    answers_erasable: bool = Field(
+        default=True, description="A participant who withdraws may have their personal answers erased (placeholders kept)."
+    )
 
 
 class _RegistrationEvent(Event):
@@ -136,7 +141,9 @@ class ProgrammeCreated(_RegistrationEvent):
     name: str
     kind: ProgrammeKind
     suggestions_per_mentee: int
-    rules: ProgrammeRules | None = Field(default=None, description="The programme's rules; None in events from before rules existed.")
+    rules: ProgrammeRules | None = Field(
+        default=None, description="The programme's rules; None in events from before rules existed."
+    )
 
 
 @register
@@ -209,6 +216,7 @@ class _ParticipantState(_RegistrationEvent):
     mentor_capacity: int | None = None
     coach_capacity: int | None = None
     profile: PublicProfile
+    waitlisted: bool = Field(default=False, description="True while the mentee/client waits for a place in the cohort.")
 
 
 @register
