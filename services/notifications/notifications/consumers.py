@@ -1,42 +1,84 @@
-"""Notifications turns events into recorded messages, once per event and person."""
+"""Notifications turns events into recorded messages, once per event and person, each with
+its e-mail delivery waiting in `deliveries` (sent by `delivery.DeliveryWorker`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notifications.messages import NOTIFYING_EVENTS, messages_for
-from notifications.tables import notifications, participants
+from notifications.messages import NOTIFYING_EVENTS, Message, messages_for
+from notifications.rendering import language_of, render
+from notifications.tables import deliveries, notifications, participants, preferences
 from together_events import Envelope, Event, Handler
 from together_events.contracts.notifications import NotificationRecorded
-from together_events.contracts.registration import ParticipantRegistered
+from together_events.contracts.registration import (
+    ParticipantProfileUpdated,
+    ParticipantRegistered,
+    ParticipantRoleGranted,
+)
 from together_servicekit.runtime import Runtime
 
 
-async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
+async def on_participant_state(
+    conn: AsyncConnection, event: ParticipantRegistered | ParticipantProfileUpdated | ParticipantRoleGranted, _: Envelope
+) -> None:
+    """Who the participant is, in which programme, their name and time zone (for the messages)."""
+    values = {
+        "person_id": event.person_id,
+        "programme_id": event.programme_id,
+        "display_name": event.profile.display_name,
+        "time_zone": event.profile.time_zone,
+    }
     await conn.execute(
-        insert(participants)
-        .values(id=event.participant_id, person_id=event.person_id)
-        .on_conflict_do_update(index_elements=["id"], set_={"person_id": event.person_id})
+        insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )
 
 
+def message_id_for(notification_id: uuid.UUID, domain: str) -> str:
+    """The mail's Message-ID, derived from the notification: every attempt of one message carries the same."""
+    return f"<notification-{notification_id}@{domain}>"
+
+
+async def compose(conn: AsyncConnection, message: Message) -> tuple[dict[str, Any], str, str | None]:
+    """The message's params with the names it asks for, the language known so far (the person's
+    preference, else English; delivery may refine it with registration's), and their time zone."""
+    ids = [message.recipient_id, *message.names.values()]
+    known = {row.id: row for row in await conn.execute(sa.select(participants).where(participants.c.id.in_(ids)))}
+    params = dict(message.params)
+    for role, participant_id in message.names.items():
+        person = known.get(participant_id)
+        params[f"{role}_name"] = person.display_name if person is not None else None
+    chosen = (
+        await conn.execute(sa.select(preferences.c.language).where(preferences.c.participant_id == message.recipient_id))
+    ).scalar()
+    recipient = known.get(message.recipient_id)
+    return params, language_of(chosen), recipient.time_zone if recipient is not None else None
+
+
 def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
+    domain = getattr(runtime.settings, "message_id_domain", "together.localhost")
+
     async def record_messages(conn: AsyncConnection, event: Event, envelope: Envelope) -> None:
         now = runtime.now()
         for message in messages_for(event):
             notification_id = uuid.uuid4()
+            params, language, time_zone = await compose(conn, message)
+            words = render(message.kind, language, params, time_zone)
             inserted = await conn.execute(
                 insert(notifications)
                 .values(
                     id=notification_id,
                     recipient_id=message.recipient_id,
                     kind=message.kind,
-                    subject=message.subject,
-                    body=message.body,
+                    subject=words.subject,
+                    body=words.text,
+                    params=params,
+                    language=words.language,
                     source_event_id=envelope.id,
                     source_event_type=envelope.type,
                     recorded_at=now,
@@ -44,17 +86,34 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
                 .on_conflict_do_nothing()
                 .returning(notifications.c.id)
             )
-            if inserted.first() is not None:
-                await runtime.record(
-                    conn,
-                    NotificationRecorded(
-                        notification_id=notification_id,
-                        recipient_id=message.recipient_id,
-                        kind=message.kind,
-                        source_event_id=envelope.id,
-                        recorded_at=now,
-                    ),
+            if inserted.first() is None:
+                continue  # this person already has this message for this event
+            # The mail waits in the same transaction as the message: recorded means it will be tried.
+            await conn.execute(
+                deliveries.insert().values(
+                    notification_id=notification_id,
+                    recipient_id=message.recipient_id,
+                    state="pending",
+                    next_attempt_at=now,
+                    message_id=message_id_for(notification_id, domain),
+                    created_at=now,
                 )
+            )
+            await runtime.record(
+                conn,
+                NotificationRecorded(
+                    notification_id=notification_id,
+                    recipient_id=message.recipient_id,
+                    kind=message.kind,
+                    source_event_id=envelope.id,
+                    recorded_at=now,
+                ),
+            )
 
     messages: dict[type[Event], Handler] = {model: record_messages for model in NOTIFYING_EVENTS}
-    return {ParticipantRegistered: on_participant_registered, **messages}  # type: ignore[dict-item]
+    return {
+        ParticipantRegistered: on_participant_state,  # type: ignore[dict-item]
+        ParticipantProfileUpdated: on_participant_state,  # type: ignore[dict-item]
+        ParticipantRoleGranted: on_participant_state,  # type: ignore[dict-item]
+        **messages,
+    }

@@ -1,8 +1,15 @@
-"""What each event tells whom (pure): the rule book's notifications as data."""
+"""What each event tells whom (pure): the rule book's notifications as data.
+
+A message is a recipient, a kind and the values its templates need (`params`, JSON values;
+times as ISO 8601 strings, shown in the reader's time zone when rendered). `names` asks the
+consumer to add a participant's display name to the params (e.g. `partner` -> `partner_name`).
+The words are in the templates (`templates/<language>/<kind>.*`), not here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from together_events import Event
@@ -18,7 +25,17 @@ from together_events.contracts.pairing import (
     RequestSent,
     RequestWithdrawn,
 )
-from together_events.contracts.scheduling import SessionCompleted, SessionScheduled
+from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected
+from together_events.contracts.scheduling import (
+    NextSessionReminderDue,
+    SeriesCancelled,
+    SeriesRescheduled,
+    SeriesScheduled,
+    SessionCancelled,
+    SessionCompleted,
+    SessionRescheduled,
+    SessionScheduled,
+)
 
 # The events someone must hear about; `messages_for` says who and what.
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
@@ -32,7 +49,33 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     PairingEnded,
     MentorAvailable,
     SessionScheduled,
+    SeriesScheduled,
+    SessionRescheduled,
+    SeriesRescheduled,
+    SessionCancelled,
+    SeriesCancelled,
     SessionCompleted,
+    NextSessionReminderDue,
+    CoachCredentialApproved,
+    CoachCredentialRejected,
+)
+
+# Every kind of message: a participant may turn e-mail off per kind (the message stays in the feed).
+KINDS: tuple[str, ...] = (
+    "request_received",
+    "request_reminder",
+    "request_accepted",
+    "request_not_accepted",
+    "preferences_exhausted",
+    "pairing_ended",
+    "mentor_available",
+    "session_scheduled",
+    "session_rescheduled",
+    "session_cancelled",
+    "feedback_requested",
+    "next_session_reminder",
+    "coach_credential_approved",
+    "coach_credential_rejected",
 )
 
 
@@ -40,99 +83,109 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
 class Message:
     recipient_id: UUID
     kind: str
-    subject: str
-    body: str
+    params: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, UUID] = field(default_factory=dict)
+
+
+def _other(people: list[UUID], one: UUID) -> UUID:
+    return next(p for p in people if p != one)
 
 
 def messages_for(event: Event) -> list[Message]:
     match event:
         case RequestSent():
-            return [
-                Message(
-                    event.mentor_id,
-                    "request_received",
-                    "A mentee asks you to be their mentor",
-                    f"Please accept or decline by {event.expires_at:%Y-%m-%d %H:%M} UTC.",
-                )
-            ]
+            return [Message(event.mentor_id, "request_received", {"expires_at": event.expires_at.isoformat()})]
         case RequestReminderDue():
-            return [
-                Message(
-                    event.mentor_id,
-                    "request_reminder",
-                    "A mentee is waiting for your answer",
-                    f"Please accept or decline by {event.expires_at:%Y-%m-%d %H:%M} UTC; after that the request expires.",
-                )
-            ]
+            return [Message(event.mentor_id, "request_reminder", {"expires_at": event.expires_at.isoformat()})]
         case RequestDeclined() | RequestExpired() | RequestWithdrawn():
-            why = {
-                RequestDeclined: "The mentor declined your request.",
-                RequestExpired: "The mentor did not answer in time.",
-                RequestWithdrawn: "The mentor became full before your request reached them.",
-            }[type(event)]
-            return [
-                Message(
-                    event.mentee_id,
-                    "request_not_accepted",
-                    "Your request was not accepted",
-                    f"{why} Your next choice has been asked, if you ranked one.",
-                )
-            ]
+            reason = {RequestDeclined: "declined", RequestExpired: "expired", RequestWithdrawn: "mentor_full"}[type(event)]
+            return [Message(event.mentee_id, "request_not_accepted", {"reason": reason})]
         case PreferencesExhausted():
-            return [
-                Message(
-                    event.mentee_id,
-                    "preferences_exhausted",
-                    "Please choose new mentors",
-                    "None of the mentors you asked could take you. Please submit new preferences.",
-                )
-            ]
+            return [Message(event.mentee_id, "preferences_exhausted")]
         case PairingEnded():
             partner = event.mentor_id if event.ended_by == EndedBy.mentee else event.mentee_id
-            return [
-                Message(
-                    partner,
-                    "pairing_ended",
-                    "Your pairing has ended",
-                    "Your partner ended the pairing and left you a message: read it in the app.",
-                )
-            ]
+            return [Message(partner, "pairing_ended")]
         case MentorAvailable():
+            return [Message(event.mentee_id, "mentor_available", names={"mentor": event.mentor_id})]
+        case RequestAccepted():  # the pairing is formed: the mentee hears it from the mentor's answer
             return [
-                Message(
-                    event.mentee_id,
-                    "mentor_available",
-                    "A mentor you follow has a free place",
-                    "You can now request them as your mentor.",
-                )
+                Message(event.mentee_id, "request_accepted", {"pairing_id": str(event.pairing_id)}, {"partner": event.mentor_id})
             ]
-        case RequestAccepted():
-            return [
-                Message(
-                    event.mentee_id,
-                    "request_accepted",
-                    "Your mentor accepted",
-                    "You can now book your first session.",
-                )
-            ]
-        case SessionScheduled():
-            return [
-                Message(
-                    person,
-                    "session_scheduled",
-                    "A session was booked",
-                    f"{event.starts_at:%Y-%m-%d %H:%M} UTC ({event.time_zone}), {event.duration_minutes} minutes.",
-                )
-                for person in event.participant_ids
-            ]
+        case SessionScheduled() | SeriesScheduled() | SessionRescheduled() | SeriesRescheduled():
+            kind = "session_scheduled" if isinstance(event, SessionScheduled | SeriesScheduled) else "session_rescheduled"
+            return _for_both(event, kind, _session_params(event), _calendar(event, "REQUEST"))
+        case SessionCancelled() | SeriesCancelled():
+            params = {**_session_params(event), "reason": event.reason.value}
+            return _for_both(event, "session_cancelled", params, _calendar(event, "CANCEL"))
         case SessionCompleted():
             return [
                 Message(
                     person,
                     "feedback_requested",
-                    "How was your session?",
-                    "Please rate the session and leave a short comment.",
+                    {"session_id": str(event.session_id), "agenda_title": event.agenda_title},
+                    {"partner": _other(event.participant_ids, person)},
                 )
                 for person in event.participant_ids
             ]
+        case NextSessionReminderDue():
+            params = {"sessions_completed": event.sessions_completed, "sessions_planned": event.sessions_planned}
+            return [
+                Message(
+                    person,
+                    "next_session_reminder",
+                    {**params, "next_agenda_title": event.next_agenda_title},
+                    {"partner": _other(event.participant_ids, person)},
+                )
+                for person in event.participant_ids
+            ]
+        case CoachCredentialApproved():
+            return [Message(event.participant_id, "coach_credential_approved")]
+        case CoachCredentialRejected():
+            return [Message(event.participant_id, "coach_credential_rejected", {"reason": event.reason})]
     return []
+
+
+Booking = SessionScheduled | SeriesScheduled | SessionRescheduled | SeriesRescheduled | SessionCancelled | SeriesCancelled
+
+
+def _session_params(event: Booking) -> dict[str, Any]:
+    series = getattr(event, "occurrence_starts", None)
+    previous = getattr(event, "previous_starts_at", None)
+    return {
+        "starts_at": event.starts_at.isoformat(),
+        "duration_minutes": event.duration_minutes,
+        "agenda_title": event.agenda_title,
+        "occurrences": len(series) if series is not None else None,
+        "previous_starts_at": previous.isoformat() if previous is not None else None,
+        "session_id": str(getattr(event, "session_id", "") or "") or None,
+        "series_id": str(getattr(event, "series_id", "") or "") or None,
+    }
+
+
+def _calendar(event: Booking, method: str) -> dict[str, Any]:
+    """What `together_servicekit.invitations.invitation` needs, but the people's names and addresses,
+    which the delivery adds (the recipient's address comes from registration)."""
+    series = getattr(event, "occurrence_starts", None)
+    recurrence_id = getattr(event, "recurrence_id", None)
+    uid = event.calendar_uid or f"session-{getattr(event, 'session_id', '')}@together"
+    return {
+        "uid": uid,
+        "sequence": event.calendar_sequence,
+        "method": method,
+        "starts_at": event.starts_at.isoformat(),
+        "time_zone": event.time_zone,
+        "duration_minutes": event.duration_minutes,
+        "organiser_id": str(event.organiser_id) if event.organiser_id else None,
+        "attendee_ids": [str(p) for p in event.participant_ids],
+        "rrule": getattr(event, "rrule", None),
+        "recurrence_id": recurrence_id.isoformat() if recurrence_id is not None else None,
+        "until": max(series).isoformat() if series else None,
+        "summary": event.agenda_title,
+    }
+
+
+def _for_both(event: Booking, kind: str, params: dict[str, Any], calendar: dict[str, Any]) -> list[Message]:
+    return [
+        Message(person, kind, {**params, "calendar": calendar}, {"partner": _other(event.participant_ids, person)})
+        for person in event.participant_ids
+    ]

@@ -1,6 +1,12 @@
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from together_servicekit.settings import ServiceSettings
+
+# The development mail sink (`python -m notifications.mailsink`) listens here by default.
+MAILSINK_PORT = 8025
 
 
 class NotificationsSettings(ServiceSettings):
@@ -9,3 +15,37 @@ class NotificationsSettings(ServiceSettings):
     service_name: str = "notifications"
     database_name: str = "notifications"
     port: int = 8005
+
+    # E-mail over SMTP (aiosmtplib).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = MAILSINK_PORT
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        description="none: plain SMTP (the dev sink); starttls: upgrade after connecting; tls: implicit TLS (port 465).",
+    )
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "Together <no-reply@together.localhost>"
+    message_id_domain: str = "together.localhost"
+
+    # Delivery: retries with exponential backoff on the injected clock, then failed.
+    delivery_max_attempts: int = 6
+    delivery_backoff_seconds: float = 60.0
+    delivery_backoff_max_seconds: float = 6 * 3600.0
+    delivery_poll_seconds: float = 1.0
+    # A "sending" attempt older than this lost its worker (crash between SMTP and commit): ambiguous.
+    delivery_lease_seconds: float = 300.0
+
+    # Registration's contact endpoint (addresses and preferred language), called with a service token.
+    registration_url: str = "http://127.0.0.1:8001"
+    token_source: Literal["dev", "static", "client_credentials"] = Field(
+        default="dev",
+        description="dev: the development identity provider's dev-login grant; static: `service_token`; "
+        "client_credentials: OAuth2 client credentials at `token_url`.",
+    )
+    service_token: str = ""
+    token_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    dev_identity_url: str = Field(default="", description="Defaults to TOGETHER_AUTH_ISSUER, else http://127.0.0.1:8000.")

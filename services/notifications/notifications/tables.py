@@ -1,7 +1,8 @@
-"""Notifications' own table: one row per (source event, recipient, kind)."""
+"""Notifications' tables: messages (one per source event, recipient and kind), their e-mail
+deliveries, participants' read model and their channel preferences."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from together_events.tables import define_backbone_tables
 
@@ -19,16 +20,54 @@ notifications = sa.Table(
     sa.Column("source_event_id", sa.Text, nullable=False),
     sa.Column("source_event_type", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    # What the templates need (JSON values), so the message can be rendered again in another language.
+    sa.Column("params", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("language", sa.Text, nullable=False, server_default="en"),
+    sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
     # A second guard besides the inbox: one message per person per event, ever.
     sa.UniqueConstraint("source_event_id", "recipient_id", "kind", name="notifications_once_per_event"),
 )
 
-# Who each participant is at the identity provider: a participant reads only their own messages.
+# Who each participant is: the identity provider's subject (who may read their messages), the
+# programme (whose team sees their failed deliveries), name and time zone (for the messages).
 participants = sa.Table(
     "participants",
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", sa.Text, nullable=False),
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=True),
+    sa.Column("display_name", sa.Text, nullable=True),
+    sa.Column("time_zone", sa.Text, nullable=True),
+)
+
+# The participant's own choices: language and which kinds of message not to e-mail.
+preferences = sa.Table(
+    "preferences",
+    metadata,
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("language", sa.Text, nullable=True),
+    sa.Column("email_off", ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'::text[]")),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One e-mail delivery per notification (the outbox of mail): pending -> sending -> sent | failed | skipped.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("notification_id", UUID(as_uuid=True), sa.ForeignKey("notifications.id"), primary_key=True),
+    sa.Column("recipient_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("message_id", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("ambiguous_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="deliveries_state"),
+    sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them

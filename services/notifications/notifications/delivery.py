@@ -1,0 +1,268 @@
+"""Sends each recorded message by e-mail, once as its reader sees it.
+
+`deliveries` is the mail outbox: one row per notification, pending -> sending -> sent | failed
+(| skipped: e-mail turned off for that kind, or the participant withdrew). A worker claims one
+due row with FOR UPDATE SKIP LOCKED and marks it `sending` (attempts + 1, a lease) in its own
+transaction, talks to the SMTP server outside any transaction, then records the outcome in a
+second one. Several workers or replicas never send one row at the same time.
+
+What is guaranteed, and why. A crash (or a lost connection) after the SMTP server accepted the
+mail and before the outcome is committed leaves the row `sending`; when its lease runs out it is
+ambiguous: the mail may have gone. It is tried again (counted in `ambiguous_attempts`, logged),
+with the SAME Message-ID (`<notification-<id>@domain>`) and Date, so a receiving system that
+deduplicates by Message-ID, and every mail client threading by it, shows one mail. Outside
+that window, which is the SMTP reply plus one commit, a notification is sent exactly once:
+a redelivered or replayed event records no second notification (inbox and unique constraint),
+so no second delivery row exists. We prefer a rare duplicate with a stable id to a lost mail.
+
+Failures: 4xx replies and network errors retry with exponential backoff
+(`next_attempt_at`, on the injected clock) up to `delivery_max_attempts`; a 5xx reply, a
+participant without an address ("no address") or the last attempt records `failed` with the
+reason, which the programme team sees and can retry (`api.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from notifications.contacts import Contact, ContactDirectory, ContactUnavailable
+from notifications.mail import Calendar, SendFailure, SmtpMailer, build_mail
+from notifications.rendering import Rendered, language_of, render
+from notifications.settings import NotificationsSettings
+from notifications.tables import deliveries, notifications, participants, preferences
+from together_servicekit.invitations import Person, invitation
+from together_servicekit.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # sent | failed | skipped | retry
+    reason: str | None = None
+    address: str | None = None
+    words: Rendered | None = None
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        runtime: Runtime,
+        settings: NotificationsSettings,
+        contacts: ContactDirectory,
+        mailer: SmtpMailer,
+    ) -> None:
+        self._runtime, self._settings, self._contacts, self._mailer = runtime, settings, contacts, mailer
+
+    async def deliver_due(self, limit: int = 200) -> list[str]:
+        """Try every delivery due now (up to `limit`); return their outcomes."""
+        await self.reclaim_abandoned()
+        outcomes: list[str] = []
+        while len(outcomes) < limit:
+            claimed = await self._claim()
+            if claimed is None:
+                break
+            outcome = await self._attempt(claimed)
+            outcomes.append(await self._finish(claimed, outcome))
+        return outcomes
+
+    async def run(self) -> None:
+        while True:
+            await self.deliver_due()
+            await asyncio.sleep(self._settings.delivery_poll_seconds)
+
+    async def reclaim_abandoned(self) -> int:
+        """Rows left `sending` past their lease: the worker died between SMTP and commit. Ambiguous:
+        tried again with the same Message-ID."""
+        now = self._runtime.now()
+        async with self._runtime.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    deliveries.update()
+                    .where(deliveries.c.state == "sending", deliveries.c.claimed_until < now)
+                    .values(
+                        state="pending",
+                        next_attempt_at=now,
+                        claimed_until=None,
+                        ambiguous_attempts=deliveries.c.ambiguous_attempts + 1,
+                        last_error="ambiguous: the previous attempt ended without an outcome; it may have been delivered",
+                    )
+                    .returning(deliveries.c.notification_id)
+                )
+            ).all()
+        for row in rows:
+            log.warning("mail.ambiguous_attempt", notification_id=str(row.notification_id))
+        return len(rows)
+
+    async def _claim(self) -> dict[str, Any] | None:
+        now = self._runtime.now()
+        async with self._runtime.engine.begin() as conn:
+            due = (
+                await conn.execute(
+                    sa.select(deliveries.c.notification_id)
+                    .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now)
+                    .order_by(deliveries.c.next_attempt_at, deliveries.c.notification_id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalar()
+            if due is None:
+                return None
+            lease = now + timedelta(seconds=self._settings.delivery_lease_seconds)
+            await conn.execute(
+                deliveries.update()
+                .where(deliveries.c.notification_id == due)
+                .values(state="sending", attempts=deliveries.c.attempts + 1, claimed_until=lease)
+            )
+            row = (
+                await conn.execute(
+                    sa.select(
+                        deliveries.c.notification_id,
+                        deliveries.c.attempts,
+                        deliveries.c.message_id,
+                        notifications.c.recipient_id,
+                        notifications.c.kind,
+                        notifications.c.params,
+                        notifications.c.recorded_at,
+                        participants.c.time_zone,
+                        participants.c.display_name,
+                        preferences.c.language.label("chosen_language"),
+                        preferences.c.email_off,
+                    )
+                    .select_from(
+                        deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id)
+                        .outerjoin(participants, participants.c.id == notifications.c.recipient_id)
+                        .outerjoin(preferences, preferences.c.participant_id == notifications.c.recipient_id)
+                    )
+                    .where(deliveries.c.notification_id == due)
+                )
+            ).one()
+            return dict(row._mapping)
+
+    async def _attempt(self, row: dict[str, Any]) -> Outcome:
+        if row["kind"] in (row["email_off"] or ()):
+            return Outcome("skipped", f"e-mail turned off for {row['kind']}")
+        try:
+            contact = await self._contacts.contact(row["recipient_id"])
+        except ContactUnavailable as exc:
+            return Outcome("retry", str(exc))
+        if contact is None:
+            return Outcome("failed", "no address: registration does not know the participant")
+        if contact.withdrawn:
+            return Outcome("skipped", "participant withdrawn")
+        if not contact.email:
+            return Outcome("failed", "no address")
+        words = render(
+            row["kind"], language_of(row["chosen_language"], contact.preferred_language), row["params"], row["time_zone"]
+        )
+        mail = build_mail(
+            sender=self._settings.mail_from,
+            to=contact.email,
+            subject=words.subject,
+            text=words.text,
+            html=words.html,
+            message_id=row["message_id"],
+            date=row["recorded_at"],  # stable too: a repeated attempt is byte-for-byte the same mail
+            language=words.language,
+            calendar=self._calendar(row, contact, words),
+        )
+        try:
+            await self._mailer.send(mail)
+        except SendFailure as exc:
+            return Outcome("failed" if exc.permanent else "retry", exc.reason, contact.email)
+        return Outcome("sent", None, contact.email, words)
+
+    def _calendar(self, row: dict[str, Any], contact: Contact, words: Rendered) -> Calendar | None:
+        spec = row["params"].get("calendar")
+        if not spec:
+            return None
+        me = str(row["recipient_id"])
+        names = {me: contact.display_name or row["display_name"] or me}
+        partner = row["params"].get("partner_name")
+        people = {
+            ident: Person(names.get(ident) or partner or ident, contact.email if ident == me else None, ident=ident)
+            for ident in spec["attendee_ids"]
+        }
+        organiser = people.get(spec.get("organiser_id") or me, people[me])
+
+        def instant(name: str) -> datetime | None:
+            return datetime.fromisoformat(spec[name]) if spec.get(name) else None
+
+        text = invitation(
+            uid=spec["uid"],
+            sequence=spec["sequence"],
+            method=spec["method"],
+            summary=spec.get("summary") or words.subject,
+            starts_at=datetime.fromisoformat(spec["starts_at"]),
+            time_zone=spec["time_zone"],
+            duration_minutes=spec["duration_minutes"],
+            organizer=organiser,
+            attendees=list(people.values()),
+            stamp=row["recorded_at"],
+            rrule=spec.get("rrule"),
+            recurrence_id=instant("recurrence_id"),
+            until=instant("until"),
+        )
+        return Calendar(text, spec["method"])
+
+    async def _finish(self, row: dict[str, Any], outcome: Outcome) -> str:
+        now = self._runtime.now()
+        s = self._settings
+        state, reason = outcome.state, outcome.reason
+        values: dict[str, Any] = {"claimed_until": None, "last_error": reason, "address": outcome.address}
+        if state == "retry" and row["attempts"] >= s.delivery_max_attempts:
+            state, reason = "failed", f"gave up after {row['attempts']} attempts: {reason}"
+            values["last_error"] = reason
+        if state == "retry":
+            delay = min(s.delivery_backoff_seconds * 2 ** (row["attempts"] - 1), s.delivery_backoff_max_seconds)
+            values.update(state="pending", next_attempt_at=now + timedelta(seconds=delay))
+        else:
+            values.update(state=state, finished_at=now)
+        async with self._runtime.engine.begin() as conn:
+            # Only our own claim: if the lease ran out and another worker took the row, it decides.
+            updated = await conn.execute(
+                deliveries.update()
+                .where(
+                    deliveries.c.notification_id == row["notification_id"],
+                    deliveries.c.state == "sending",
+                    deliveries.c.attempts == row["attempts"],
+                )
+                .values(**values)
+            )
+            if updated.rowcount and outcome.words is not None:
+                # The feed shows the words that were mailed (the language may differ from the first rendering).
+                await conn.execute(
+                    notifications.update()
+                    .where(notifications.c.id == row["notification_id"])
+                    .values(subject=outcome.words.subject, body=outcome.words.text, language=outcome.words.language)
+                )
+        event = {"sent": "mail.sent", "failed": "mail.failed", "skipped": "mail.skipped"}.get(state, "mail.retry_later")
+        log_method = log.warning if state in ("failed", "retry") else log.info
+        log_method(event, notification_id=str(row["notification_id"]), kind=row["kind"], attempts=row["attempts"], reason=reason)
+        return state
+
+
+async def retry_failed(conn: AsyncConnection, notification_id: UUID, now: datetime) -> bool:
+    """The programme team's retry: a failed delivery starts again with a fresh count. False if not failed."""
+    updated = await conn.execute(
+        deliveries.update()
+        .where(deliveries.c.notification_id == notification_id, deliveries.c.state == "failed")
+        .values(state="pending", attempts=0, next_attempt_at=now, finished_at=None)
+    )
+    return bool(updated.rowcount)
+
+
+def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    settings = runtime.settings
+    assert isinstance(settings, NotificationsSettings)
+    worker = DeliveryWorker(runtime, settings, ContactDirectory(settings), SmtpMailer(settings))
+    return [("delivery-worker", worker.run)]

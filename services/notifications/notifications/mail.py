@@ -1,0 +1,95 @@
+"""E-mail: the MIME message and the SMTP client (aiosmtplib).
+
+A message is multipart/alternative (text, HTML); an invitation adds a `text/calendar;
+method=REQUEST|CANCEL` alternative, which Outlook and others show as an invitation, and the same
+calendar as an `invite.ics` attachment for clients that only look at attachments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import aiosmtplib
+
+from notifications.settings import NotificationsSettings
+
+
+@dataclass(frozen=True)
+class Calendar:
+    text: str  # a complete VCALENDAR (CRLF line ends)
+    method: str  # REQUEST or CANCEL: must match the VCALENDAR's METHOD
+
+
+def build_mail(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    date: datetime,
+    language: str,
+    calendar: Calendar | None = None,
+) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Message-ID"] = message_id  # the same on every attempt: receivers drop a second copy by it
+    mail["Date"] = format_datetime(date)
+    mail["Content-Language"] = language
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
+    if calendar is not None:
+        mail.add_alternative(calendar.text, subtype="calendar", params={"method": calendar.method})
+        mail.add_attachment(
+            calendar.text.encode(),
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics" if calendar.method == "REQUEST" else "cancel.ics",
+        )
+    return mail
+
+
+@dataclass(frozen=True)
+class SendFailure(Exception):
+    """The server did not take the mail. `permanent`: trying again will not help (5xx)."""
+
+    reason: str
+    permanent: bool
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class SmtpMailer:
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self._settings = settings
+
+    async def send(self, mail: EmailMessage) -> str:
+        """Hand the mail to the SMTP server; its reply when accepted, else SendFailure."""
+        s = self._settings
+        try:
+            _, reply = await aiosmtplib.send(
+                mail,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username or None,
+                password=s.smtp_password or None,
+                use_tls=s.smtp_security == "tls",
+                start_tls=True if s.smtp_security == "starttls" else False,
+                timeout=s.smtp_timeout_seconds,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients[0]
+            raise SendFailure(f"{refused.code} {refused.message}", permanent=refused.code >= 500) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise SendFailure(f"{exc.code} {exc.message}", permanent=exc.code >= 500) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise SendFailure(f"SMTP server unreachable: {exc!r}", permanent=False) from exc
+        return reply

@@ -1,0 +1,56 @@
+"""A development mail sink: a real SMTP server on loopback that keeps every mail as a .eml file.
+
+    python -m notifications.mailsink            # 127.0.0.1:8025, files in .run/mail/
+
+`MAILSINK_HOST`, `MAILSINK_PORT` and `MAILSINK_DIR` change where it listens and writes. Never in
+production: it accepts mail for anyone and delivers it nowhere.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from notifications.settings import MAILSINK_PORT
+
+
+class EmlStore:
+    """aiosmtpd handler: write each accepted mail to `<directory>/<n>-<uuid>.eml`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            number = len(list(self.directory.glob("*.eml"))) + 1
+            path = self.directory / f"{number:06d}-{uuid.uuid4().hex[:8]}.eml"
+        header = f"X-Envelope-From: {envelope.mail_from}\r\nX-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
+        path.write_bytes(header + envelope.original_content)
+        return "250 OK stored"
+
+
+def main() -> None:
+    host = os.environ.get("MAILSINK_HOST", "127.0.0.1")
+    port = int(os.environ.get("MAILSINK_PORT", MAILSINK_PORT))
+    state = Path(os.environ.get("TOGETHER_STATE_DIR", Path.cwd() / ".run"))
+    directory = Path(os.environ.get("MAILSINK_DIR", state / "mail")).resolve()
+    controller = Controller(EmlStore(directory), hostname=host, port=port)
+    controller.start()
+    print(f"mail sink on {host}:{port}, writing {directory}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()

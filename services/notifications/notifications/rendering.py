@@ -1,0 +1,74 @@
+"""Messages in words: Jinja2 templates in files, one folder per language.
+
+`templates/<language>/<kind>.subject.txt` is the subject line, `<kind>.txt` the text;
+the HTML part is the text's paragraphs in `templates/layout.html` (escaped). Times are
+ISO strings in the params and shown in the reader's time zone with the `when` filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@pass_context
+def _when(context: Context, value: str) -> str:
+    """An instant in the reader's time zone, named: '2026-11-25 14:00 (Europe/Zurich)'."""
+    tz = zone(context.get("time_zone"))
+    return f"{datetime.fromisoformat(value).astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("notifications", "templates"),
+        undefined=StrictUndefined,  # a missing value is a bug, not an empty word in someone's mail
+        autoescape=select_autoescape(["html"]),
+        keep_trailing_newline=False,
+    )
+    env.filters["when"] = _when
+    return env
+
+
+def language_of(*choices: str | None) -> str:
+    """The first supported language among the choices (preference, then registration's), else English."""
+    for choice in choices:
+        code = (choice or "").strip().lower().replace("_", "-").split("-")[0]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def render(kind: str, language: str, params: dict[str, Any], time_zone: str | None) -> Rendered:
+    language = language_of(language)
+    env = environment()
+    context = {**params, "time_zone": time_zone}
+    subject = env.get_template(f"{language}/{kind}.subject.txt").render(context).strip()
+    text = env.get_template(f"{language}/{kind}.txt").render(context).strip() + "\n"
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    html = env.get_template("layout.html").render(language=language, subject=subject, paragraphs=paragraphs)
+    return Rendered(language, subject, text, html)

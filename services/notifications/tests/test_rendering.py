@@ -1,0 +1,148 @@
+"""Every event's message in words, in each language, with times in the reader's zone; the mail's
+MIME shape with its invitation, parsed back with the `icalendar` package."""
+
+from __future__ import annotations
+
+import email
+import re
+import uuid
+from datetime import UTC, datetime
+from email import policy
+
+import icalendar
+import pytest
+
+from notifications.mail import Calendar, build_mail
+from notifications.messages import KINDS, NOTIFYING_EVENTS, messages_for
+from notifications.rendering import LANGUAGES, language_of, render
+from together_events.contracts.pairing import (
+    EndedBy,
+    MentorAvailable,
+    PairingEnded,
+    PreferencesExhausted,
+    RequestAccepted,
+    RequestDeclined,
+    RequestExpired,
+    RequestReminderDue,
+    RequestSent,
+    RequestWithdrawn,
+    WithdrawalReason,
+)
+from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected
+from together_events.contracts.scheduling import (
+    CancelledBecause,
+    CompletedBy,
+    NextSessionReminderDue,
+    SeriesCancelled,
+    SeriesRescheduled,
+    SeriesScheduled,
+    SessionCancelled,
+    SessionCompleted,
+    SessionRescheduled,
+    SessionScheduled,
+)
+from together_servicekit.invitations import Person, invitation
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+STARTS = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+MENTEE, MENTOR = uuid.uuid4(), uuid.uuid4()
+PAIR = [MENTEE, MENTOR]
+IDS = {"request_id": uuid.uuid4(), "pairing_id": uuid.uuid4(), "mentee_id": MENTEE, "mentor_id": MENTOR}
+SESSION = {"pairing_id": uuid.uuid4(), "participant_ids": PAIR, "organiser_id": MENTEE, "time_zone": "Europe/Zurich"}
+BOOKING = {**SESSION, "starts_at": STARTS, "duration_minutes": 45, "agenda_title": "Introduction", "calendar_uid": "u@t"}
+SERIES = {**BOOKING, "series_id": uuid.uuid4(), "rrule": "FREQ=WEEKLY;COUNT=3", "calendar_sequence": 0}
+OCCURRENCES = {"occurrence_starts": [STARTS], "session_ids": [uuid.uuid4()]}
+REGISTRATION = {"participant_id": MENTOR, "person_id": "coach", "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4()}
+
+ONE_OF_EACH = [
+    RequestSent(**IDS, selection_id=uuid.uuid4(), cohort_id=uuid.uuid4(), rank=1, reached_mentor_at=NOW, remind_at=NOW, expires_at=STARTS),
+    RequestReminderDue(**IDS, expires_at=STARTS, reminded_at=NOW),
+    RequestAccepted(**IDS, accepted_at=NOW),
+    RequestDeclined(**IDS, declined_at=NOW),
+    RequestExpired(**IDS, expired_at=NOW),
+    RequestWithdrawn(**IDS, reason=WithdrawalReason.mentor_full, withdrawn_at=NOW),
+    PreferencesExhausted(selection_id=uuid.uuid4(), mentee_id=MENTEE, cohort_id=uuid.uuid4(), exhausted_at=NOW),
+    PairingEnded(pairing_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(), ended_by=EndedBy.mentee, ended_at=NOW),
+    MentorAvailable(mentor_id=MENTOR, mentee_id=MENTEE, available_at=NOW),
+    SessionScheduled(session_id=uuid.uuid4(), **BOOKING),
+    SeriesScheduled(**SERIES, **OCCURRENCES),
+    SessionRescheduled(session_id=uuid.uuid4(), **BOOKING, calendar_sequence=1, previous_starts_at=NOW, rescheduled_at=NOW),
+    SeriesRescheduled(**SERIES | {"calendar_sequence": 1}, **OCCURRENCES, previous_starts_at=NOW, rescheduled_at=NOW),
+    SessionCancelled(session_id=uuid.uuid4(), **BOOKING, calendar_sequence=2, reason=CancelledBecause.pairing_ended, cancelled_at=NOW),
+    SeriesCancelled(**SERIES | {"calendar_sequence": 2}, cancelled_session_ids=[], reason=CancelledBecause.partner_cancelled, cancelled_at=NOW),
+    SessionCompleted(session_id=uuid.uuid4(), pairing_id=uuid.uuid4(), participant_ids=PAIR, completed_at=NOW, completed_by=CompletedBy.marked_done),
+    NextSessionReminderDue(pairing_id=uuid.uuid4(), participant_ids=PAIR, after_session_id=uuid.uuid4(), sessions_completed=1, sessions_planned=6, reminded_at=NOW),
+    CoachCredentialApproved(**REGISTRATION, credential_id=uuid.uuid4(), approved_at=NOW),
+    CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), reason="The certificate has expired.", rejected_at=NOW),
+]  # fmt: skip
+
+
+def test_one_of_each_covers_every_notifying_event_and_every_kind():
+    assert {type(e) for e in ONE_OF_EACH} == set(NOTIFYING_EVENTS)
+    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == set(KINDS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("event", ONE_OF_EACH, ids=lambda e: type(e).__name__)
+def test_every_message_renders_in_every_language(event, language):
+    for message in messages_for(event):
+        params = {**message.params, **{f"{role}_name": "Amina Diallo" for role in message.names}}
+        words = render(message.kind, language, params, "Asia/Bangkok")
+        assert words.language == language
+        assert words.subject and "\n" not in words.subject
+        assert words.text.strip() and "{{" not in words.text
+        assert not re.search(r"[ (:]None\b", words.subject + words.text), "an empty value printed as None"
+        assert f'<html lang="{language}">' in words.html
+
+
+def test_words_differ_by_language_and_times_are_in_the_readers_zone():
+    [message] = messages_for(ONE_OF_EACH[0])  # RequestSent: expires 2026-11-25 13:00 UTC
+    english = render(message.kind, "en", message.params, "Africa/Nairobi")
+    french = render(message.kind, "fr", message.params, "America/New_York")
+    spanish = render(message.kind, "es", message.params, None)
+    assert english.subject == "A mentee asks you to be their mentor"
+    assert french.subject == "Un mentoré vous demande d'être son mentor"
+    assert spanish.subject == "Un mentorado le pide que sea su mentor"
+    assert "2026-11-25 16:00 (Africa/Nairobi)" in english.text
+    assert "2026-11-25 08:00 (America/New_York)" in french.text
+    assert "2026-11-25 13:00 (UTC)" in spanish.text  # no zone known: UTC, and it says so
+
+
+def test_a_decline_tells_the_mentee_what_happens_next_and_a_rejection_gives_the_reason():
+    declined = render("request_not_accepted", "en", messages_for(ONE_OF_EACH[3])[0].params, None)
+    assert "declined" in declined.text and "next choice" in declined.text
+    rejected = render("coach_credential_rejected", "es", messages_for(ONE_OF_EACH[-1])[0].params, None)
+    assert "Motivo: The certificate has expired." in rejected.text
+
+
+def test_the_language_is_the_first_supported_choice_else_english():
+    assert language_of("fr", "es") == "fr"
+    assert language_of(None, "es-MX") == "es"
+    assert language_of("", "de") == "en"
+    assert language_of(None, None) == "en"
+
+
+def test_an_invitation_mail_is_multipart_with_a_calendar_part_and_an_ics_attachment():
+    ics = invitation(
+        uid="session-1@together", sequence=0, method="REQUEST", summary="Introduction", starts_at=STARTS,
+        time_zone="Europe/Zurich", duration_minutes=45, organizer=Person("Amina", "amina@example.org"),
+        attendees=[Person("Ravi", "ravi@example.org")], stamp=NOW,
+    )  # fmt: skip
+    words = render("session_scheduled", "en", messages_for(ONE_OF_EACH[9])[0].params | {"partner_name": "Amina"}, "Asia/Bangkok")
+    mail = build_mail(
+        sender="Together <no-reply@t.example>", to="ravi@example.org", subject=words.subject, text=words.text,
+        html=words.html, message_id="<notification-1@t.example>", date=NOW, language="en", calendar=Calendar(ics, "REQUEST"),
+    )  # fmt: skip
+    parsed = email.message_from_bytes(mail.as_bytes(), policy=policy.default)
+    assert parsed["Message-ID"] == "<notification-1@t.example>"
+    assert parsed.get_content_type() == "multipart/mixed"
+    types = [part.get_content_type() for part in parsed.walk()]
+    assert types == ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "text/calendar", "application/ics"]
+    calendar_part = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
+    assert calendar_part.get_param("method") == "REQUEST"
+    attachment = next(p for p in parsed.walk() if p.get_content_type() == "application/ics")
+    assert attachment.get_filename() == "invite.ics"
+    [event] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert str(event["UID"]) == "session-1@together"
+    assert event.decoded("DTSTART") == STARTS
+    assert "2026-11-25 20:00 (Asia/Bangkok)" in parsed.get_body(("plain",)).get_content()
