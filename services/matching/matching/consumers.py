@@ -120,7 +120,7 @@ async def on_participant_registered(conn: AsyncConnection, event: ParticipantReg
 async def _participant_state(
     conn: AsyncConnection, event: ParticipantProfileUpdated | ParticipantRoleGranted, at: datetime
 ) -> None:
-    """The full public state after a change; approval, waitlist and withdrawal are other events' business."""
+    """The full public state after a change (waitlist included); approval and withdrawal are other events' business."""
     values = {
         "person_id": event.person_id,
         "programme_id": event.programme_id,
@@ -128,6 +128,7 @@ async def _participant_state(
         "roles": [r.value for r in event.roles],
         "capacity": _capacity(event.mentor_capacity, event.coach_capacity),
         "profile": event.profile.model_dump(mode="json"),
+        "waitlisted": event.waitlisted,
     }
     await conn.execute(
         insert(candidates)
@@ -200,6 +201,8 @@ async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelo
 
 
 async def on_preferences_submitted(conn: AsyncConnection, event: PreferencesSubmitted, envelope: Envelope) -> None:
+    if event.assignment_id is not None:  # a pair of an accepted assignment, not the mentee's own ranking
+        return
     # Each selection is its own aggregate, so a mentee's selections may arrive out of order: the latest wins.
     values = {
         "cohort_id": event.cohort_id,
