@@ -2,6 +2,7 @@
 
 from together_synthetic.cohort import (
     FAMILIES,
+    FAMILY_NETWORK,
     QUESTIONNAIRE_KEYS,
     CohortColumns,
     Participant,
@@ -12,6 +13,7 @@ from together_synthetic.cohort import (
 
 __all__ = [
     "FAMILIES",
+    "FAMILY_NETWORK",
     "QUESTIONNAIRE_KEYS",
     "CohortColumns",
     "Participant",
