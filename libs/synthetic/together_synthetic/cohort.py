@@ -216,9 +216,10 @@ def generate_cohort(seed: int, mentors: int, mentees: int, *, both: float = 0.1)
     return _generate(seed, "mentoring", mentors, mentees, both)
 
 
-def generate_coaching_cohort(seed: int, coaches: int, clients: int, *, both: float = 0.0) -> SyntheticCohort:
-    """A coaching cohort: coaches (with capacities 1-3 and areas of expertise) and clients."""
-    return _generate(seed, "coaching", coaches, clients, both)
+def generate_coaching_cohort(seed: int, coaches: int, clients: int) -> SyntheticCohort:
+    """A coaching cohort: coaches (with capacities 1-3 and areas of expertise) and clients.
+    Nobody is both: only mentor and mentee combine."""
+    return _generate(seed, "coaching", coaches, clients, 0.0)
 
 
 def _generate(seed: int, kind: str, givers: int, takers: int, both_share: float) -> SyntheticCohort:
