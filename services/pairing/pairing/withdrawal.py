@@ -37,14 +37,15 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, particip
 
 
 async def _leave_as_mentee(runtime: Runtime, conn: AsyncConnection, mentee_id: UUID) -> None:
-    # Closed first, so that no cancellation below makes a next choice for them.
-    await conn.execute(
-        selections.update().where(selections.c.mentee_id == mentee_id, selections.c.status == "open").values(status="closed")
-    )
+    # Mentor rows before the selection, the order every other change takes (an accept locks the
+    # mentor, then marks the selection paired): the reverse order could deadlock with it.
     for request in await _open_requests(conn, requests.c.mentee_id == mentee_id):
         await lifecycle.lock_participant(conn, request.mentor_id)
         if await lifecycle.cancel(runtime, conn, request.id, withdrawn_participant_id=mentee_id) == "pending":
             await lifecycle.deliver_next_waiting(runtime, conn, request.mentor_id)
+    await conn.execute(
+        selections.update().where(selections.c.mentee_id == mentee_id, selections.c.status == "open").values(status="closed")
+    )
     for pairing in await _active_pairings(conn, pairings.c.mentee_id == mentee_id):
         await lifecycle.lock_participant(conn, pairing.mentor_id)
         await _end(runtime, conn, pairing, EndedBy.mentee, selection_status="closed")
