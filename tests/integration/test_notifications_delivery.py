@@ -1,0 +1,502 @@
+"""Notifications' e-mail on the real broker, database and SMTP server.
+
+Each test has its own topic namespace, database and consumer group: events are published to
+Kafka as other services publish them, notifications' real consumer records the messages, and
+its delivery worker sends them to a real SMTP server (aiosmtpd) on loopback, which the test
+reads back. Addresses come over HTTP from a small real server that answers like registration's
+`GET /participants/{id}/contact` (role service only, checked on the bearer token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+
+import icalendar
+import jwt
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI, Header, HTTPException
+
+from notifications.consumers import handlers
+from notifications.contacts import ContactDirectory
+from notifications.delivery import DeliveryWorker
+from notifications.mail import SmtpMailer
+from notifications.tables import deliveries, notifications, participants
+from tests.apps import AUDIENCE, ISSUER, client, service_app
+from tests.http.access import envelope_of, registered
+from tests.kafka_tools import wait_until
+from together_events import Envelope, Event, EventConsumer, build_producer
+from together_events.contracts.pairing import RequestDeclined, RequestSent
+from together_events.contracts.registration import CoachCredentialRejected, Role
+from together_events.contracts.scheduling import SessionScheduled
+from together_events.provision import delete_topics, ensure_topics
+from together_events.topics import Topic, dead_letter_topic, service_topic
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Mailbox:
+    """aiosmtpd handler: answers `refusals` (e.g. ["451 4.3.0 try later"]) first, then accepts and keeps each mail."""
+
+    def __init__(self) -> None:
+        self.mails: list[EmailMessage] = []
+        self.refusals: list[str] = []
+        self.always: str | None = None
+        self.attempts = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        self.attempts += 1
+        if self.always:
+            return self.always
+        if self.refusals:
+            return self.refusals.pop(0)
+        mail = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        assert isinstance(mail, EmailMessage)
+        mail["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.mails.append(mail)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.mails if m["To"] == address]
+
+
+@dataclass
+class Directory:
+    """Registration's contact endpoint, as its contract says: role `service` only."""
+
+    public_key: bytes
+    contacts: dict[uuid.UUID, dict] = field(default_factory=dict)
+    calls: int = 0
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/participants/{participant_id}/contact")
+        async def contact(participant_id: uuid.UUID, authorization: str = Header("")) -> dict:
+            self.calls += 1
+            try:
+                claims = jwt.decode(
+                    authorization.removeprefix("Bearer "), self.public_key, ["RS256"], audience=AUDIENCE, issuer=ISSUER
+                )
+            except jwt.PyJWTError:
+                raise HTTPException(401, "invalid token") from None
+            if "service" not in claims.get("roles", []):
+                raise HTTPException(403, "service only")
+            if participant_id not in self.contacts:
+                raise HTTPException(404, "unknown participant")
+            return {"participant_id": str(participant_id), **self.contacts[participant_id]}
+
+        return app
+
+
+@dataclass
+class World:
+    http: object
+    runtime: object
+    worker: DeliveryWorker
+    mailbox: Mailbox
+    directory: Directory
+    producer: object
+    signer: object
+    programme: uuid.UUID = field(default_factory=uuid.uuid4)
+    cohort: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    async def publish(self, *events: Event, envelope: Envelope | None = None) -> list[Envelope]:
+        sent = []
+        for event in events:
+            env = envelope or envelope_of(event)
+            await self.producer.send_and_wait(event.topic(), value=env.to_json_bytes(), key=env.subject.encode())
+            sent.append(env)
+        return sent
+
+    async def register(
+        self, name: str, *, email: str | None, language: str | None, time_zone: str, role: Role = Role.mentee
+    ) -> uuid.UUID:
+        event = registered(name, self.programme, self.cohort, role, mentor_capacity=2 if role == Role.mentor else None)
+        event = event.model_copy(
+            update={"profile": event.profile.model_copy(update={"time_zone": time_zone, "display_name": name})}
+        )
+        self.directory.contacts[event.participant_id] = {
+            "email": email, "display_name": name, "preferred_language": language, "withdrawn": False
+        }  # fmt: skip
+        await self.publish(event)
+        await wait_until(lambda: self._knows(event.participant_id), what=f"notifications to learn of {name}")
+        return event.participant_id
+
+    async def _knows(self, participant_id: uuid.UUID) -> bool:
+        async with self.runtime.engine.connect() as conn:
+            query = sa.select(participants.c.id).where(participants.c.id == participant_id)
+            return (await conn.execute(query)).first() is not None
+
+    async def recorded(self, source_event_id: str, count: int = 1) -> list[dict]:
+        """Wait until the consumer recorded `count` messages for the event; return them."""
+
+        async def rows() -> list[dict]:
+            async with self.runtime.engine.connect() as conn:
+                query = sa.select(notifications).where(notifications.c.source_event_id == source_event_id)
+                return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+        await wait_until(lambda: _has(rows, count), what=f"{count} message(s) for {source_event_id}")
+        return await rows()
+
+    async def delivery(self, notification_id: uuid.UUID) -> dict:
+        async with self.runtime.engine.connect() as conn:
+            row = (await conn.execute(sa.select(deliveries).where(deliveries.c.notification_id == notification_id))).one()
+            return dict(row._mapping)
+
+    def travel(self, seconds: float) -> None:
+        self.runtime.clock.travel(timedelta(seconds=seconds))
+
+    def team(self, programme: uuid.UUID | None = None) -> dict[str, str]:
+        return self.signer.headers("team-lead", "programme_team", programmes=[str(programme or self.programme)])
+
+
+async def _has(rows, count: int) -> bool:  # type: ignore[no-untyped-def]
+    return len(await rows()) >= count
+
+
+@pytest.fixture
+async def world(stack, create_database, signer, monkeypatch) -> AsyncIterator[World]:
+    namespace = f"t{uuid.uuid4().hex[:8]}."
+    monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", namespace)
+    names = [service_topic(s) for s in ("registration", "pairing", "scheduling")]
+    await ensure_topics(stack.kafka_bootstrap, [Topic(n, 2) for n in names] + [Topic(dead_letter_topic(n), 1) for n in names])
+
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    directory = Directory(signer.public_key_file.read_bytes())
+    server = uvicorn.Server(uvicorn.Config(directory.app(), host="127.0.0.1", port=free_port(), log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    await wait_until(lambda: _started(server), what="the contact directory to listen")
+    port = server.config.port
+
+    settings = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "registration_url": f"http://127.0.0.1:{port}",
+        "token_source": "static",
+        "service_token": signer.token("notifications", "service"),
+        "delivery_max_attempts": 4,
+        "delivery_backoff_seconds": 60.0,
+        "message_id_domain": "test.together",
+        "mail_from": "Together <no-reply@test.together>",
+    }
+    database = await create_database("notif_mail")
+    async with service_app("notifications", database, stack.kafka_bootstrap, signer, **settings) as (app, runtime):
+        consumer = EventConsumer(
+            name="notifications",
+            group_id=f"notifications-{namespace}",
+            engine=runtime.engine,
+            bootstrap_servers=stack.kafka_bootstrap,
+            handlers=handlers(runtime),
+            dead_letters=runtime.producer,
+            now=runtime.clock.now,
+        )
+        consuming = asyncio.create_task(consumer.run())
+        contacts = ContactDirectory(runtime.settings)
+        worker = DeliveryWorker(runtime, runtime.settings, contacts, SmtpMailer(runtime.settings))
+        producer = build_producer(stack.kafka_bootstrap, client_id=f"test-{namespace}")
+        await producer.start()
+        try:
+            async with client(app) as http:
+                yield World(http, runtime, worker, mailbox, directory, producer, signer)
+        finally:
+            consuming.cancel()
+            await asyncio.gather(consuming, return_exceptions=True)
+            await producer.stop()
+            await contacts.close()
+            server.should_exit = True
+            await serving
+            smtp.stop()
+            await delete_topics(stack.kafka_bootstrap, names + [dead_letter_topic(n) for n in names])
+
+
+async def _started(server: uvicorn.Server) -> bool:
+    return bool(server.started)
+
+
+def request_sent(mentee: uuid.UUID, mentor: uuid.UUID, expires_at: datetime) -> RequestSent:
+    now = datetime.now(UTC)
+    return RequestSent(
+        request_id=uuid.uuid4(), selection_id=uuid.uuid4(), mentee_id=mentee, mentor_id=mentor, cohort_id=uuid.uuid4(),
+        rank=1, reached_mentor_at=now, remind_at=now, expires_at=expires_at,
+    )  # fmt: skip
+
+
+def plain(mail: EmailMessage) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
+async def test_each_event_mails_the_right_person_in_their_language(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="fr", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="es", time_zone="Asia/Bangkok")
+    coach = await world.register("Grace", email="grace@un.test", language=None, time_zone="America/New_York", role=Role.coach)
+    expires = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    starts = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+    session = SessionScheduled(
+        session_id=uuid.uuid4(), pairing_id=uuid.uuid4(), participant_ids=[ravi, amina], starts_at=starts,
+        time_zone="Africa/Nairobi", duration_minutes=45, organiser_id=amina, agenda_title="Introduction",
+        calendar_uid="session-intro@together", calendar_sequence=0,
+    )  # fmt: skip
+    rejected = CoachCredentialRejected(
+        participant_id=coach, person_id="Grace", cohort_id=world.cohort, programme_id=world.programme,
+        credential_id=uuid.uuid4(), reason="The certificate has expired.", rejected_at=datetime.now(UTC),
+    )  # fmt: skip
+    declined = RequestDeclined(request_id=uuid.uuid4(), mentee_id=ravi, mentor_id=amina, declined_at=datetime.now(UTC))
+    envelopes = await world.publish(request_sent(ravi, amina, expires), declined, session, rejected)
+    for env, count in zip(envelopes, (1, 1, 2, 1), strict=True):
+        await world.recorded(env.id, count)
+
+    assert sorted(await world.worker.deliver_due()) == ["sent"] * 5
+
+    # (Two topics: the events may be handled in either order, so the mails are compared by subject.)
+    to_amina, to_ravi, to_grace = (
+        {m["Subject"]: m for m in world.mailbox.to(a)} for a in ("amina@un.test", "ravi@un.test", "grace@un.test")
+    )
+    assert set(to_amina) == {"Un mentoré vous demande d'être son mentor", "Séance réservée : 2026-12-01 16:00 (Africa/Nairobi)"}
+    assert "avant le 2026-11-26 18:00 (Africa/Nairobi)" in plain(to_amina["Un mentoré vous demande d'être son mentor"])
+    assert set(to_ravi) == {"Su solicitud no fue aceptada", "Sesión reservada: 2026-12-01 20:00 (Asia/Bangkok)"}
+    not_accepted = plain(to_ravi["Su solicitud no fue aceptada"])
+    assert "El mentor rechazó su solicitud." in not_accepted and "siguiente opción" in not_accepted
+    assert "una sesión (Introduction) con Amina para el" in plain(to_ravi["Sesión reservada: 2026-12-01 20:00 (Asia/Bangkok)"])
+    assert list(to_grace) == ["Your coaching credential was not approved"]  # no language given: English
+    assert "Reason: The certificate has expired." in plain(to_grace["Your coaching credential was not approved"])
+    for mail in world.mailbox.mails:
+        assert mail["From"] == "Together <no-reply@test.together>"
+        assert mail["X-Envelope-To"] == mail["To"]
+        assert mail.get_body(("html",)) is not None
+
+    # The invitation: a text/calendar METHOD:REQUEST part and an .ics attachment, parseable, one per partner.
+    invitations = (
+        (to_amina["Séance réservée : 2026-12-01 16:00 (Africa/Nairobi)"], "amina@un.test"),
+        (to_ravi["Sesión reservada: 2026-12-01 20:00 (Asia/Bangkok)"], "ravi@un.test"),
+    )
+    for mail, address in invitations:
+        calendar_part = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
+        assert calendar_part.get_param("method") == "REQUEST"
+        attachment = next(p for p in mail.walk() if p.get_filename() == "invite.ics")
+        parsed = icalendar.Calendar.from_ical(attachment.get_content())
+        assert str(parsed["METHOD"]) == "REQUEST"
+        [vevent] = parsed.walk("VEVENT")
+        assert str(vevent["UID"]) == "session-intro@together" and int(vevent["SEQUENCE"]) == 0
+        assert vevent.decoded("DTSTART") == starts and str(vevent["SUMMARY"]) == "Introduction"
+        attendees = [str(a) for a in (vevent["ATTENDEE"] if isinstance(vevent["ATTENDEE"], list) else [vevent["ATTENDEE"]])]
+        assert f"mailto:{address}" in attendees
+
+    # The feed shows the words that were mailed, in the same language.
+    feed = await world.http.get(f"/participants/{ravi}/notifications", headers=world.signer.headers("Ravi", "participant"))
+    assert sorted((n["kind"], n["language"], n["email"], n["subject"]) for n in feed.json()) == [
+        ("request_not_accepted", "es", "sent", "Su solicitud no fue aceptada"),
+        ("session_scheduled", "es", "sent", "Sesión reservada: 2026-12-01 20:00 (Asia/Bangkok)"),
+    ]
+    # Each mail's Message-ID is derived from its notification.
+    ids = {f"<notification-{n['id']}@test.together>" for n in feed.json()}
+    assert {m["Message-ID"] for m in to_ravi.values()} == ids
+
+
+async def test_a_duplicated_or_replayed_event_sends_one_mail(world: World, stack):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="Europe/Zurich", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="Europe/Zurich")
+    event = request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3))
+    [envelope] = await world.publish(event)
+    await world.publish(event, envelope=envelope)  # the same envelope delivered twice
+    [row] = await world.recorded(envelope.id)
+    assert await world.worker.deliver_due() == ["sent"]
+
+    # A replay: another consumer group reads the topics from the beginning, with the same inbox name.
+    replay = EventConsumer(
+        name="notifications", group_id=f"replay-{uuid.uuid4().hex[:6]}", engine=world.runtime.engine,
+        bootstrap_servers=stack.kafka_bootstrap, handlers=handlers(world.runtime), dead_letters=world.runtime.producer,
+        now=world.runtime.clock.now,
+    )  # fmt: skip
+    task = asyncio.create_task(replay.run())
+    try:
+        from tests.kafka_tools import group_caught_up
+
+        await wait_until(lambda: group_caught_up(stack.kafka_bootstrap, replay.group_id, event.topic()), what="the replay")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    await world.publish(event, envelope=envelope)  # and once more, after the mail went out
+    await asyncio.sleep(1.0)
+    assert await world.worker.deliver_due() == []
+    assert len(await world.recorded(envelope.id)) == 1
+    assert [m["Message-ID"] for m in world.mailbox.to("amina@un.test")] == [f"<notification-{row['id']}@test.together>"]
+
+
+async def test_a_refused_mail_is_retried_with_backoff_then_sent(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    [envelope] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [row] = await world.recorded(envelope.id)
+    world.mailbox.refusals = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
+
+    assert await world.worker.deliver_due() == ["retry"]
+    first = await world.delivery(row["id"])
+    assert (first["state"], first["attempts"], first["last_error"]) == ("pending", 1, "451 4.3.0 Try again later")
+    assert first["next_attempt_at"] - world.runtime.now() > timedelta(seconds=55)  # durable, on the clock: 60 s
+    assert await world.worker.deliver_due() == []  # not due yet
+    world.travel(61)
+    assert await world.worker.deliver_due() == ["retry"]
+    second = await world.delivery(row["id"])
+    assert second["next_attempt_at"] - world.runtime.now() > timedelta(seconds=115)  # doubled: 120 s
+    world.travel(121)
+    assert await world.worker.deliver_due() == ["sent"]
+    done = await world.delivery(row["id"])
+    assert (done["state"], done["attempts"], world.mailbox.attempts) == ("sent", 3, 3)
+    assert len(world.mailbox.to("amina@un.test")) == 1
+
+
+async def test_a_permanent_refusal_or_the_last_attempt_is_a_failure_the_team_sees_and_retries(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    [to_amina] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [amina_row] = await world.recorded(to_amina.id)
+    world.mailbox.always = "550 5.1.1 Mailbox unavailable"
+    assert await world.worker.deliver_due() == ["failed"]  # 5xx: no retry
+
+    world.mailbox.always = "451 4.3.0 Try again later"
+    [to_ravi] = await world.publish(
+        RequestDeclined(request_id=uuid.uuid4(), mentee_id=ravi, mentor_id=amina, declined_at=datetime.now(UTC))
+    )
+    [ravi_row] = await world.recorded(to_ravi.id)
+    outcomes = []
+    for _ in range(4):
+        outcomes += await world.worker.deliver_due()
+        world.travel(3600)
+    assert outcomes == ["retry", "retry", "retry", "failed"]  # the fourth attempt is the last
+
+    listed = await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())
+    assert listed.status_code == 200, listed.text
+    by_id = {row["notification_id"]: row for row in listed.json()}
+    assert by_id[str(amina_row["id"])]["reason"] == "550 5.1.1 Mailbox unavailable"
+    assert by_id[str(amina_row["id"])]["display_name"] == "Amina" and by_id[str(amina_row["id"])]["address"] == "amina@un.test"
+    assert by_id[str(ravi_row["id"])]["reason"] == "gave up after 4 attempts: 451 4.3.0 Try again later"
+    assert by_id[str(ravi_row["id"])]["attempts"] == 4
+    other = await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team(uuid.uuid4()))
+    assert other.status_code == 403
+
+    # The team fixes the cause and retries: the mail goes out, and the list is empty again.
+    world.mailbox.always = None
+    refused = await world.http.post(f"/deliveries/{amina_row['id']}/retry", headers=world.team(uuid.uuid4()))
+    assert refused.status_code == 403
+    for row in (amina_row, ravi_row):
+        retried = await world.http.post(f"/deliveries/{row['id']}/retry", headers=world.team())
+        assert retried.status_code == 202, retried.text
+    again = await world.http.post(f"/deliveries/{amina_row['id']}/retry", headers=world.team())
+    assert again.status_code == 409  # pending now, not failed
+    assert sorted(await world.worker.deliver_due()) == ["sent", "sent"]
+    assert (await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())).json() == []
+    assert len(world.mailbox.mails) == 2
+
+
+async def test_a_person_without_an_address_is_a_visible_failure_not_a_silent_drop(world: World):
+    amina = await world.register("Amina", email=None, language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    [envelope] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [row] = await world.recorded(envelope.id)
+    assert await world.worker.deliver_due() == ["failed"]
+    listed = (await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())).json()
+    assert [(r["notification_id"], r["reason"]) for r in listed] == [(str(row["id"]), "no address")]
+    assert world.mailbox.attempts == 0
+
+
+async def test_email_off_for_a_kind_sends_no_mail_but_the_feed_keeps_the_message(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="fr", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    amina_headers = world.signer.headers("Amina", "participant")
+    await wait_until(lambda: _known(world, amina, amina_headers), what="notifications to learn of Amina")
+    bad = await world.http.put(
+        f"/participants/{amina}/preferences",
+        json={"language": "de", "email_off": ["request_received", "nonsense"]},
+        headers=amina_headers,
+    )
+    assert bad.status_code == 422
+    assert {(d["field"], d["rule"]) for d in bad.json()["error"]["details"]} == {
+        ("body.language", "supported_language"),
+        ("body.email_off.1", "known_kind"),
+    }
+    chosen = await world.http.put(
+        f"/participants/{amina}/preferences", json={"language": "es", "email_off": ["request_received"]}, headers=amina_headers
+    )
+    assert chosen.status_code == 200 and chosen.json()["email_off"] == ["request_received"]
+    [sent] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [row] = await world.recorded(sent.id)
+    assert await world.worker.deliver_due() == ["skipped"]
+    assert world.mailbox.mails == [] and world.directory.calls == 0
+    feed = (await world.http.get(f"/participants/{amina}/notifications", headers=amina_headers)).json()
+    assert [(n["id"], n["kind"], n["email"], n["language"]) for n in feed] == [
+        (str(row["id"]), "request_received", "skipped", "es")
+    ]
+
+    # Another kind is still mailed, in the chosen language (over registration's French).
+    [ended] = await world.publish(
+        RequestDeclined(request_id=uuid.uuid4(), mentee_id=amina, mentor_id=ravi, declined_at=datetime.now(UTC))
+    )
+    await world.recorded(ended.id)
+    assert await world.worker.deliver_due() == ["sent"]
+    assert [m["Subject"] for m in world.mailbox.to("amina@un.test")] == ["Su solicitud no fue aceptada"]
+
+
+async def _known(world: World, participant: uuid.UUID, headers: dict[str, str]) -> bool:
+    return (await world.http.get(f"/participants/{participant}/preferences", headers=headers)).status_code == 200
+
+
+async def test_a_crash_between_smtp_and_commit_resends_with_the_same_message_id(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    [envelope] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [row] = await world.recorded(envelope.id)
+    # A worker claims the delivery and the server accepts the mail; the worker dies before it records that.
+    claimed = await world.worker._claim()
+    assert claimed is not None and (await world.worker._attempt(claimed)).state == "sent"
+    assert (await world.delivery(row["id"]))["state"] == "sending"
+    assert await world.worker.deliver_due() == []  # its lease still holds: nobody else sends it
+    world.travel(world.runtime.settings.delivery_lease_seconds + 1)
+    assert await world.worker.deliver_due() == ["sent"]  # ambiguous: sent again
+    done = await world.delivery(row["id"])
+    assert (done["state"], done["attempts"], done["ambiguous_attempts"]) == ("sent", 2, 1)
+    mails = world.mailbox.to("amina@un.test")
+    assert len(mails) == 2 and len({m["Message-ID"] for m in mails}) == 1  # receivers drop the copy by its Message-ID
+    assert mails[0]["Date"] == mails[1]["Date"]
+
+
+async def test_the_feed_has_pages_and_read_state(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    envelopes = await world.publish(*(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)) for _ in range(3)))
+    for env in envelopes:
+        await world.recorded(env.id)
+    headers = world.signer.headers("Amina", "participant")
+    url = f"/participants/{amina}/notifications"
+    everything = (await world.http.get(url, headers=headers)).json()
+    assert len(everything) == 3 and all(n["read_at"] is None for n in everything)
+    page = (await world.http.get(url, params={"limit": 2, "offset": 1}, headers=headers)).json()
+    assert [n["id"] for n in page] == [n["id"] for n in everything[1:]]
+    first = everything[0]["id"]
+    assert (await world.http.post(f"{url}/{first}/read", headers=headers)).status_code == 204
+    assert (await world.http.post(f"{url}/{first}/read", headers=headers)).status_code == 204  # again: no change
+    unread = (await world.http.get(url, params={"unread": True}, headers=headers)).json()
+    assert [n["id"] for n in unread] == [n["id"] for n in everything[1:]]
+    assert (await world.http.post(f"{url}/{first}/unread", headers=headers)).status_code == 204
+    assert len((await world.http.get(url, params={"unread": True}, headers=headers)).json()) == 3
+    other = world.signer.headers("Ravi", "participant")
+    assert (await world.http.post(f"{url}/{first}/read", headers=other)).status_code == 403
+    assert (await world.http.post(f"{url}/{uuid.uuid4()}/read", headers=headers)).status_code == 404
