@@ -17,6 +17,7 @@ import pytest
 from together_events.contracts.registration import GRADES, AppointmentType, PublicProfile, Role, grade_rank
 from together_synthetic import FAMILIES, QUESTIONNAIRE_KEYS, CohortColumns, generate_coaching_cohort, generate_cohort
 from together_synthetic import vocabulary as v
+from together_synthetic.cohort import _categorical
 
 SEED = 20261123
 TOPIC_NAMES = [t.name for t in v.TOPICS]
@@ -274,3 +275,16 @@ def test_coaching_cohort_has_coaches_with_expertise_and_capacity():
     assert {c.coach_capacity for c in coaching.coaches} == {1, 2, 3}
     with pytest.raises(ValueError):
         coaching.mentors  # noqa: B018
+
+
+def test_an_item_of_weight_zero_is_never_drawn(large):
+    # even a uniform draw just under 1 (above a total rounded down) lands on the last item with a weight
+    class TopOfRange:
+        def random(self, n):
+            return np.full(n, np.nextafter(1.0, 0.0))
+
+    weights = np.array([[0.0, 0.13, 0.68, 0.66, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]])  # the first row's total rounds below 1
+    assert _categorical(TopOfRange(), weights, np.array([0, 1])).tolist() == [3, 0]
+    # takers' weights for ASG and USG are zero
+    takers_only = large.columns().take(slice(large.taker_rows.start + large.both_count, None))
+    assert not np.isin(takers_only.grade_rank, [grade_rank("ASG"), grade_rank("USG")]).any()

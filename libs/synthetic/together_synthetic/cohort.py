@@ -243,12 +243,15 @@ def _categorical(rng: np.random.Generator, weights: np.ndarray, groups: np.ndarr
     """One draw per row from the weights of the row's group (`weights[groups[i]]`)."""
     totals = weights.sum(axis=1, keepdims=True)
     cumulative = np.cumsum(weights / np.where(totals > 0, totals, 1), axis=1)
+    # The last item with a weight ends at infinity: rounding can leave the total just under 1,
+    # and a draw above it must not land on a trailing item of weight zero.
+    cumulative[cumulative >= cumulative[:, -1:]] = np.inf
     u = rng.random(len(groups))
     drawn = np.zeros(len(groups), dtype=np.int64)
     for g in np.unique(groups):
         mask = groups == g
         drawn[mask] = np.searchsorted(cumulative[g], u[mask], side="right")
-    return np.minimum(drawn, weights.shape[1] - 1)
+    return drawn
 
 
 def _uniform_counts(rng: np.random.Generator, ranges: tuple[tuple[int, int], ...], group: np.ndarray) -> np.ndarray:
