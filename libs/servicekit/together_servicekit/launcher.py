@@ -1,12 +1,13 @@
-"""Start, check and stop the five services as separate processes.
+"""Start, check and stop the five services (and a development mail sink) as separate processes.
 
     python -m together_servicekit.launcher start|stop|status
 
 Each service runs as `python -m <service>` with its own log file and pid file
 under `$TOGETHER_STATE_DIR` (default `.run/`): `logs/<service>.log`,
 `services/<service>.pid`. `start` is idempotent and returns once every
-service answers `/readyz`. The end-to-end test uses the same code with its
-own ports, databases and consumer groups.
+service answers `/readyz` (the mail sink: once its SMTP port accepts connections).
+The mail sink keeps every mail notifications sends as a .eml file in `<state>/mail/`.
+The end-to-end test uses the same code with its own ports, databases and consumer groups.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -39,7 +41,8 @@ class ServiceSpec:
         return self.name.upper() + "_"
 
     def url(self, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}"
+        scheme = "smtp" if self.name == "mailsink" else "http"
+        return f"{scheme}://{host}:{self.port}"
 
 
 # The development identity provider that signs the demo's and the tests' tokens.
@@ -51,7 +54,9 @@ SERVICES = (
     ServiceSpec("scheduling", 8004),
     ServiceSpec("notifications", 8005),
 )
-EVERYTHING = (IDENTITY, *SERVICES)
+# The development SMTP server notifications mails to (it keeps the mails as .eml files).
+MAILSINK = ServiceSpec("mailsink", 8025, module="notifications.mailsink")
+EVERYTHING = (IDENTITY, *SERVICES, MAILSINK)
 
 
 def state_dir() -> Path:
@@ -88,6 +93,13 @@ def running_pid(state: Path, spec: ServiceSpec) -> int | None:
 
 
 def ready(url: str) -> bool:
+    if url.startswith("smtp://"):
+        host, port = url.removeprefix("smtp://").rsplit(":", 1)
+        try:
+            with socket.create_connection((host, int(port)), timeout=2):
+                return True
+        except OSError:
+            return False
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
             return response.status == 200
@@ -112,6 +124,8 @@ def start(
         env = {**os.environ, **(extra_env or {}), f"{spec.env_prefix}PORT": str(spec.port)}
         if spec.name == IDENTITY.name:
             env["TOGETHER_DEV_IDENTITY"] = "enabled"
+        for name, value in _neighbours(spec, specs, state).items():
+            env.setdefault(name, value)  # a setting given explicitly (e.g. a real SMTP server) wins
         log = open(state / "logs" / f"{spec.name}.log", "ab")
         process = subprocess.Popen(spec.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         _pid_file(state, spec).write_text(str(process.pid))
@@ -125,6 +139,21 @@ def start(
                 raise RuntimeError(f"{spec.name} not ready after {timeout}s; see {state / 'logs' / (spec.name + '.log')}")
             time.sleep(0.2)
     return urls
+
+
+def _neighbours(spec: ServiceSpec, specs: tuple[ServiceSpec, ...], state: Path) -> dict[str, str]:
+    """Where a process finds the others started with it (their ports may not be the defaults)."""
+    by_name = {s.name: s for s in specs}
+    env: dict[str, str] = {}
+    if spec.name == MAILSINK.name:
+        env["MAILSINK_DIR"] = str(state / "mail")
+    if spec.name == "notifications":
+        if MAILSINK.name in by_name:
+            env.setdefault("NOTIFICATIONS_SMTP_HOST", "127.0.0.1")
+            env["NOTIFICATIONS_SMTP_PORT"] = str(by_name[MAILSINK.name].port)
+        if "registration" in by_name:
+            env["NOTIFICATIONS_REGISTRATION_URL"] = by_name["registration"].url()
+    return env
 
 
 def stop(specs: tuple[ServiceSpec, ...] = EVERYTHING, *, state: Path | None = None, timeout: float = 20.0) -> None:
@@ -149,7 +178,7 @@ def main() -> None:
     command = parser.parse_args().command
     if command == "start":
         for name, url in start().items():
-            print(f"{name:<14} {url}/docs")
+            print(f"{name:<14} {url}{'' if name == MAILSINK.name else '/docs'}")
     elif command == "stop":
         stop()
         print("services stopped")
@@ -159,7 +188,7 @@ def main() -> None:
             pid = running_pid(state, spec)
             status = "ready" if pid and ready(spec.url()) else ("starting or failing" if pid else "stopped")
             healthy &= status == "ready"
-            print(f"{spec.name:<14} {status:<20} {spec.url()}/docs")
+            print(f"{spec.name:<14} {status:<20} {spec.url()}{'' if spec.name == MAILSINK.name else '/docs'}")
         sys.exit(0 if healthy else 3)
 
 

@@ -1,6 +1,7 @@
 """A development mail sink: a real SMTP server on loopback that keeps every mail as a .eml file.
 
     python -m notifications.mailsink            # 127.0.0.1:8025, files in .run/mail/
+    python -m notifications.mailsink list       # what arrived: file, To, Subject, attachments
 
 `MAILSINK_HOST`, `MAILSINK_PORT` and `MAILSINK_DIR` change where it listens and writes. Never in
 production: it accepts mail for anyone and delivers it nowhere.
@@ -8,10 +9,13 @@ production: it accepts mail for anyone and delivers it nowhere.
 
 from __future__ import annotations
 
+import email
 import os
 import signal
+import sys
 import threading
 import uuid
+from email import policy
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +41,29 @@ class EmlStore:
         return "250 OK stored"
 
 
+def directory_from_environment() -> Path:
+    state = Path(os.environ.get("TOGETHER_STATE_DIR", Path.cwd() / ".run"))
+    return Path(os.environ.get("MAILSINK_DIR", state / "mail")).resolve()
+
+
+def list_mails(directory: Path) -> list[str]:
+    """One line per stored mail, oldest first."""
+    lines = []
+    for path in sorted(directory.glob("*.eml")):
+        mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        files = [part.get_filename() for part in mail.walk() if part.get_filename()]
+        attached = f"  [{', '.join(files)}]" if files else ""
+        lines.append(f"{path.name}  to={mail['To']}  subject={mail['Subject']}{attached}")
+    return lines
+
+
 def main() -> None:
+    if sys.argv[1:] == ["list"]:
+        print("\n".join(list_mails(directory_from_environment())) or "no mail yet")
+        return
     host = os.environ.get("MAILSINK_HOST", "127.0.0.1")
     port = int(os.environ.get("MAILSINK_PORT", MAILSINK_PORT))
-    state = Path(os.environ.get("TOGETHER_STATE_DIR", Path.cwd() / ".run"))
-    directory = Path(os.environ.get("MAILSINK_DIR", state / "mail")).resolve()
+    directory = directory_from_environment()
     controller = Controller(EmlStore(directory), hostname=host, port=port)
     controller.start()
     print(f"mail sink on {host}:{port}, writing {directory}", flush=True)
