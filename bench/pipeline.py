@@ -53,11 +53,16 @@ SKILLS = ["negotiation", "drafting", "project management", "budgeting", "data an
           "team leadership", "procurement", "humanitarian coordination", "policy research", "mediation"]  # fmt: skip
 
 
+# The benchmark's random answers are all eligible: mentees from any job network, meetings in any language.
+OPEN_TO_ALL = {"roles": {"mentee": {"job_networks": None}}, "meeting_languages": LANGUAGES}
+
+
 def answers(rng: random.Random, i: int, run: str) -> dict:
     station, zone, entities = rng.choice(STATIONS)
     roles = rng.choices([["mentee"], ["mentor"], ["mentor", "mentee"]], weights=[6, 3, 1])[0]
     return {
-        "name": f"Participant {i} {run}", "email": f"p{i}.{run}@un.org", "entity": rng.choice(entities),
+        "name": f"Participant {i} {run}", "email": f"p{i}.{run}@un.org", "appointment_type": "permanent",
+        "entity": rng.choice(entities),
         "duty_station": station, "time_zone": zone, "grade": rng.choice(GRADES), "years_of_service": rng.randint(0, 35),
         "job_network": rng.choice(NETWORKS), "languages": rng.sample(LANGUAGES, rng.randint(1, 3)),
         "skills": rng.sample(SKILLS, rng.randint(0, 4)), "goals": rng.sample(SKILLS, rng.randint(0, 3)),
@@ -127,7 +132,7 @@ async def drive(args: argparse.Namespace, run: str, reg: str, matching_db: async
             "registration_opens_on": str(today - timedelta(days=7)), "registration_closes_on": str(today + timedelta(days=7)),
             "starts_on": str(today + timedelta(days=14)), "ends_on": str(today + timedelta(days=120)),
         }  # fmt: skip
-        programme = await create("/programmes", {"name": f"Bench {run}", "kind": "mentoring"})
+        programme = await create("/programmes", {"name": f"Bench {run}", "kind": "mentoring", "rules": OPEN_TO_ALL})
         warmup = await create(f"/programmes/{programme}/cohorts", {"name": f"Warm-up {run}", **window})
         cohort = await create(f"/programmes/{programme}/cohorts", {"name": f"Bench {run}", **window})
         rng = random.Random(run)

@@ -120,17 +120,17 @@ async def story(http: httpx.AsyncClient) -> None:
     step("Two mentors and a mentee register")
     people = {
         "Amina (mentor, P-4, Nairobi)": {
-            "name": "Amina Njoroge", "entity": "UNEP", "duty_station": "Nairobi", "time_zone": "Africa/Nairobi",
+            "name": "Amina Njoroge", "appointment_type": "permanent", "entity": "UNEP", "duty_station": "Nairobi", "time_zone": "Africa/Nairobi",
             "grade": "P-4", "years_of_service": 12, "job_network": "DEVNET", "languages": ["English", "French"],
             "skills": ["negotiation", "project management"], "roles": ["mentor"], "mentor_capacity": 2,
         },
         "Jean (mentor, P-5, Geneva)": {
-            "name": "Jean Dupont", "entity": "OHCHR", "duty_station": "Geneva", "time_zone": "Europe/Zurich",
+            "name": "Jean Dupont", "appointment_type": "continuing", "entity": "OHCHR", "duty_station": "Geneva", "time_zone": "Europe/Zurich",
             "grade": "P-5", "years_of_service": 20, "job_network": "POLNET", "languages": ["French"],
             "skills": ["drafting"], "roles": ["mentor"], "mentor_capacity": 1,
         },
         "Ravi (mentee, G-6, Bangkok)": {
-            "name": "Ravi Sharma", "entity": "ESCAP", "duty_station": "Bangkok", "time_zone": "Asia/Bangkok",
+            "name": "Ravi Sharma", "appointment_type": "fixed_term", "entity": "ESCAP", "duty_station": "Bangkok", "time_zone": "Asia/Bangkok",
             "grade": "G-6", "years_of_service": 5, "job_network": "DEVNET", "languages": ["English", "French"],
             "goals": ["negotiation"], "roles": ["mentee"],
         },

@@ -96,7 +96,7 @@ async def events_of(stack: Stack, name: str, keys: set[str] | None = None) -> li
 
 def answers(name: str, **overrides: object) -> dict:
     base = {
-        "name": name, "email": f"{name.lower()}.{RUN}@un.org", "entity": "DESA", "duty_station": "New York",
+        "name": name, "email": f"{name.lower()}.{RUN}@un.org", "appointment_type": "permanent", "entity": "DESA", "duty_station": "New York",
         "time_zone": "America/New_York", "grade": "P-4", "years_of_service": 12, "job_network": "DEVNET",
         "languages": ["English", "French"], "skills": ["negotiation"], "goals": [],
     }  # fmt: skip

@@ -42,6 +42,7 @@ def questionnaire() -> dict:
     return {
         "name": "Ada Lovelace",
         "email": f"ada.{uuid.uuid4().hex[:8]}@un.org",
+        "appointment_type": "permanent",
         "entity": "Secretariat",
         "duty_station": "Geneva",
         "time_zone": "Europe/Zurich",

@@ -276,12 +276,13 @@ async def _seed_registration(http: httpx.AsyncClient, runtime: Runtime, signer: 
     answers = {
         "name": "Fuzz Participant",
         "email": "participant@example.org",
+        "appointment_type": "fixed_term",
         "entity": "UNDP",
         "duty_station": "Nairobi",
         "time_zone": "Africa/Nairobi",
         "grade": "P-3",
         "years_of_service": 6,
-        "job_network": "Management",
+        "job_network": "DEVNET",  # the mentoring programme's default: mentees from POLNET, DEVNET, INFONET
         "languages": ["English"],
         "roles": ["mentee"],
     }

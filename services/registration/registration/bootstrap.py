@@ -2,15 +2,22 @@
 
 from fastapi import FastAPI
 
-from registration.api import router
+from registration.api import CREDENTIAL_UPLOAD_PATH, router
+from registration.cohort_closer import workers
 from registration.settings import RegistrationSettings
 from together_servicekit.app import build_app
 
+MULTIPART_OVERHEAD = 64 * 1024  # form fields and part headers around the credential file
+
 
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
+    settings = settings or RegistrationSettings()
     return build_app(
-        settings or RegistrationSettings(),
+        settings,
         title="Together registration",
-        description="Programmes, cohorts and participants. Publishes on `together.registration`.",
+        description="Programmes, cohorts, participants and coach credentials. Publishes on `together.registration`.",
         routers=[router],
+        workers=workers,
+        # Only the credential upload takes more than the usual body limit.
+        larger_bodies=[(CREDENTIAL_UPLOAD_PATH, settings.credential_max_bytes + MULTIPART_OVERHEAD)],
     )

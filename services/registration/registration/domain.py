@@ -1,89 +1,214 @@
-"""Registration rules, free of I/O: what a valid programme, cohort and registration is."""
+"""Registration rules, free of I/O: valid cohorts, eligible and valid registrations, answer changes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import available_timezones
 
-from together_events.contracts.registration import GRADES, Role
+from registration.programme_rules import COMBINABLE, NEVER_ELIGIBLE, OFFERING_ROLES, SEEKING_ROLES
+from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role
 from together_servicekit.errors import Violation
 
-MENTOR_CAPACITY = range(1, 3)  # a mentor takes 1 or 2 mentees (2020 pilot); per programme later
 _TIME_ZONES = frozenset(available_timezones())
+CAPACITY_FIELD = {Role.mentor: "mentor_capacity", Role.coach: "coach_capacity"}
+_PARTNERS = {Role.mentor: "mentees", Role.coach: "clients"}
+_PLURAL = {Role.mentor: "mentors", Role.mentee: "mentees", Role.coach: "coaches", Role.client: "clients"}
 
 
 def cohort_date_violations(opens: date, closes: date, starts: date, ends: date) -> list[Violation]:
     violations = []
     if closes < opens:
         violations.append(
-            Violation(
-                "registration_closes_on",
-                "not_before_opening",
-                "registration must close on or after it opens",
-            )
+            Violation("registration_closes_on", "not_before_opening", "registration must close on or after it opens")
         )
     if starts < closes:
-        violations.append(
-            Violation(
-                "starts_on",
-                "after_registration",
-                "the cohort must start on or after registration closes",
-            )
-        )
+        violations.append(Violation("starts_on", "after_registration", "the cohort must start on or after registration closes"))
     if ends <= starts:
         violations.append(Violation("ends_on", "after_start", "the cohort must end after it starts"))
     return violations
 
 
-def registration_violations(
-    *,
-    today: date,
-    opens: date,
-    closes: date,
-    time_zone: str,
-    grade: str,
-    roles: list[Role],
-    mentor_capacity: int | None,
-) -> list[Violation]:
+@dataclass(frozen=True)
+class Window:
+    """A cohort's registration window: both days included, unless the programme team closed it early."""
+
+    opens: date
+    closes: date
+    closed_on: date | None = None
+
+    def is_open(self, today: date) -> bool:
+        return self.closed_on is None and self.opens <= today <= self.closes
+
+    def refusal(self) -> Violation:
+        if self.closed_on is not None and self.closed_on < self.closes:
+            message = (
+                f"registration for this cohort was open from {self.opens.isoformat()} "
+                f"and closed early on {self.closed_on.isoformat()}"
+            )
+        else:
+            message = f"registration for this cohort is open from {self.opens.isoformat()} to {self.closes.isoformat()}"
+        return Violation("cohort", "registration_window", message)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The answers the rules look at."""
+
+    appointment_type: AppointmentType | None  # None only for registrations from before it was asked
+    entity: str
+    job_network: str
+    time_zone: str
+    grade: str
+    languages: list[str]
+    roles: list[Role]
+    mentor_capacity: int | None = None
+    coach_capacity: int | None = None
+
+
+def registration_violations(*, today: date, window: Window, rules: ProgrammeRules, answers: Answers) -> list[Violation]:
     """Every reason a registration is refused, all at once."""
+    violations = [] if window.is_open(today) else [window.refusal()]
+    return violations + answer_violations(rules, answers)
+
+
+def answer_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
+    """Every reason these answers are invalid or ineligible for the programme."""
     violations = []
-    if not opens <= today <= closes:
+    if answers.time_zone not in _TIME_ZONES:
+        violations.append(Violation("time_zone", "iana_time_zone", f"'{answers.time_zone}' is not an IANA time zone"))
+    if answers.grade not in GRADES:
+        violations.append(
+            Violation("grade", "known_grade", f"'{answers.grade}' is not a grade; expected one of {', '.join(GRADES)}")
+        )
+    meeting = {language.casefold() for language in rules.meeting_languages}
+    if not any(language.casefold() in meeting for language in answers.languages):
         violations.append(
             Violation(
-                "cohort",
-                "registration_window",
-                f"registration for this cohort is open from {opens.isoformat()} to {closes.isoformat()}",
+                "languages",
+                "meeting_language",
+                f"meetings in this programme are held in {' or '.join(rules.meeting_languages)}; "
+                "a participant speaks at least one of them",
             )
         )
-    if time_zone not in _TIME_ZONES:
-        violations.append(Violation("time_zone", "iana_time_zone", f"'{time_zone}' is not an IANA time zone"))
-    if grade not in GRADES:
-        violations.append(
-            Violation(
-                "grade",
-                "known_grade",
-                f"'{grade}' is not a grade; expected one of {', '.join(GRADES)}",
-            )
-        )
+    violations += role_violations(rules, answers)
+    return list(dict.fromkeys(violations))  # a reason shared by two roles is given once
+
+
+def role_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
+    roles = answers.roles
+    violations = []
     if len(set(roles)) != len(roles):
         violations.append(Violation("roles", "unique", "each role may be chosen once"))
-    if Role.mentor in roles:
-        if mentor_capacity is None:
+    elif len(roles) > 1 and frozenset(roles) not in COMBINABLE:
+        violations.append(Violation("roles", "combinable", "only mentor and mentee may be chosen together"))
+    offered = ", ".join(r.value for r in rules.roles)
+    for role in dict.fromkeys(roles):
+        role_rules = rules.roles.get(role)
+        if role_rules is None:
             violations.append(
-                Violation(
-                    "mentor_capacity",
-                    "required_for_mentors",
-                    "a mentor says how many mentees they take",
-                )
+                Violation("roles", "role_of_programme", f"this programme has the roles {offered}, not {role.value}")
             )
-        elif mentor_capacity not in MENTOR_CAPACITY:
+            continue
+        violations += _eligibility(role, role_rules, answers)
+    if answers.appointment_type in NEVER_ELIGIBLE and not any(v.field == "appointment_type" for v in violations):
+        violations.append(_appointment_refusal(answers.appointment_type))
+    for role, field in CAPACITY_FIELD.items():
+        capacity = getattr(answers, field)
+        role_rules = rules.roles.get(role)
+        if role not in roles:
+            if capacity is not None:
+                violations.append(
+                    Violation(field, f"{role.value}s_only", f"only {_PLURAL[role]} state a {field.replace('_', ' ')}")
+                )
+        elif role_rules is not None:
+            violations += _capacity_violations(role, field, capacity, role_rules.min_capacity, role_rules.max_capacity)
+    return violations
+
+
+def _eligibility(role: Role, role_rules, answers: Answers) -> list[Violation]:  # type: ignore[no-untyped-def]
+    violations = []
+    if answers.appointment_type is not None and answers.appointment_type not in role_rules.appointment_types:
+        violations.append(_appointment_refusal(answers.appointment_type, role))
+    if role_rules.entities is not None and answers.entity.casefold() not in {e.casefold() for e in role_rules.entities}:
+        violations.append(
+            Violation(
+                "entity",
+                "eligible_entity",
+                f"entity '{answers.entity}' is not open to {_PLURAL[role]} in this programme; "
+                f"eligible: {', '.join(role_rules.entities)}",
+            )
+        )
+    if role_rules.job_networks is not None and answers.job_network.upper() not in {n.upper() for n in role_rules.job_networks}:
+        violations.append(
+            Violation(
+                "job_network",
+                "eligible_job_network",
+                f"job network '{answers.job_network}' is not open to {_PLURAL[role]} in this cohort; "
+                f"eligible: {', '.join(role_rules.job_networks)}",
+            )
+        )
+    return violations
+
+
+def _appointment_refusal(appointment_type: AppointmentType, role: Role | None = None) -> Violation:
+    as_role = f" as {role.value}" if role is not None and appointment_type not in NEVER_ELIGIBLE else ""
+    return Violation(
+        "appointment_type",
+        "eligible_appointment_type",
+        f"appointment type '{appointment_type.value}' is not eligible for this programme{as_role}",
+    )
+
+
+def _capacity_violations(role: Role, field: str, capacity: int | None, low: int | None, high: int | None) -> list[Violation]:
+    low, high = low or 1, high or low or 1
+    if capacity is None:
+        return [Violation(field, f"required_for_{_PLURAL[role]}", f"a {role.value} says how many {_PARTNERS[role]} they take")]
+    if not low <= capacity <= high:
+        return [
+            Violation(
+                field,
+                f"between_{low}_and_{high}",
+                f"a {role.value} takes {low} to {high} {_PARTNERS[role]} in this programme"
+                if low != high
+                else f"a {role.value} takes {low} {_PARTNERS[role]} in this programme",
+            )
+        ]
+    return []
+
+
+def capacity_violations(rules: ProgrammeRules, roles: list[Role], field: str, capacity: int | None) -> list[Violation]:
+    """A capacity change on its own (allowed after registration closes, within the programme's bounds)."""
+    role = next(r for r, f in CAPACITY_FIELD.items() if f == field)
+    role_rules = rules.roles.get(role)
+    if role not in roles or role_rules is None:
+        return [Violation(field, f"{role.value}s_only", f"only {_PLURAL[role]} state a {field.replace('_', ' ')}")]
+    return _capacity_violations(role, field, capacity, role_rules.min_capacity, role_rules.max_capacity)
+
+
+def seeks_a_place(roles: list[Role]) -> bool:
+    """Mentees and clients take one of the cohort's places; mentors and coaches do not."""
+    return any(role in SEEKING_ROLES for role in roles)
+
+
+def offers(roles: list[Role]) -> bool:
+    return any(role in OFFERING_ROLES for role in roles)
+
+
+# Answers changeable once registration has closed: capacities (pairing uses a raise to tell
+# followers a slot opened). Anything else, roles above all, is fixed; a role is added by a grant.
+CHANGEABLE_AFTER_CLOSING = frozenset({"mentor_capacity", "coach_capacity"})
+
+
+def closed_edit_violations(changed: list[str]) -> list[Violation]:
+    violations = []
+    for name in changed:
+        if name == "roles":
             violations.append(
-                Violation(
-                    "mentor_capacity",
-                    "between_1_and_2",
-                    "a mentor takes 1 or 2 mentees in this programme",
-                )
+                Violation("roles", "closed_needs_grant", "registration has closed: a role is added by the programme team's grant")
             )
-    elif mentor_capacity is not None:
-        violations.append(Violation("mentor_capacity", "mentors_only", "only mentors state a capacity"))
+        elif name not in CHANGEABLE_AFTER_CLOSING:
+            violations.append(
+                Violation(name, "registration_closed", f"registration has closed: '{name}' can no longer be changed")
+            )
     return violations

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from together_servicekit.settings import ServiceSettings
@@ -9,3 +10,5 @@ class RegistrationSettings(ServiceSettings):
     service_name: str = "registration"
     database_name: str = "registration"
     port: int = 8001
+    credential_max_bytes: int = Field(default=5 * 1024 * 1024, description="Largest coach credential file accepted.")
+    cohort_close_poll_seconds: float = Field(default=30.0, description="How often the cohort closer looks for passed windows.")

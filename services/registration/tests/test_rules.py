@@ -1,13 +1,37 @@
-"""Registration refuses with every reason at once."""
+"""Registration refuses with every reason at once; eligibility follows the programme's rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from registration.domain import cohort_date_violations, registration_violations
-from together_events.contracts.registration import GRADES, Role, grade_rank
+from registration.domain import (
+    Answers,
+    Window,
+    answer_violations,
+    capacity_violations,
+    closed_edit_violations,
+    cohort_date_violations,
+    registration_violations,
+    seeks_a_place,
+)
+from registration.programme_rules import default_rules
+from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeKind, Role, grade_rank
 
-WINDOW = dict(opens=date(2026, 11, 1), closes=date(2026, 11, 30))
+WINDOW = Window(opens=date(2026, 11, 1), closes=date(2026, 11, 30))
+MENTORING = default_rules(ProgrammeKind.mentoring)
+COACHING = default_rules(ProgrammeKind.coaching)
+MENTOR = Answers(
+    appointment_type=AppointmentType.permanent,
+    entity="Secretariat",
+    job_network="LOGNET",  # mentors come from every job network
+    time_zone="Africa/Nairobi",
+    grade="P-4",
+    languages=["English"],
+    roles=[Role.mentor],
+    mentor_capacity=2,
+)
+MENTEE = replace(MENTOR, job_network="POLNET", grade="G-5", roles=[Role.mentee], mentor_capacity=None)
 
 
 def rules(v: list) -> set[tuple[str, str]]:
@@ -20,44 +44,115 @@ def test_grades_are_ordered_across_categories():
     assert grade_rank("G-1") == 0 and GRADES[-1] == "USG"
 
 
-def test_a_valid_mentor_registration_passes():
-    assert (
-        registration_violations(
-            today=date(2026, 11, 10), time_zone="Africa/Nairobi", grade="P-4", roles=[Role.mentor], mentor_capacity=2, **WINDOW
-        )
-        == []
-    )
+def test_a_valid_mentor_and_mentee_pass():
+    assert registration_violations(today=date(2026, 11, 10), window=WINDOW, rules=MENTORING, answers=MENTOR) == []
+    assert registration_violations(today=date(2026, 11, 30), window=WINDOW, rules=MENTORING, answers=MENTEE) == []
 
 
 def test_every_reason_at_once():
-    violations = registration_violations(
-        today=date(2026, 12, 5),
+    answers = replace(
+        MENTEE,
+        appointment_type=AppointmentType.consultant,
+        job_network="LOGNET",
         time_zone="Mars/Olympus",
         grade="P-9",
-        roles=[Role.mentor, Role.mentor],
+        languages=["Swahili"],
+        roles=[Role.mentee, Role.mentee],
         mentor_capacity=3,
-        **WINDOW,
     )
+    violations = registration_violations(today=date(2026, 12, 5), window=WINDOW, rules=MENTORING, answers=answers)
     assert rules(violations) == {
         ("cohort", "registration_window"),
         ("time_zone", "iana_time_zone"),
         ("grade", "known_grade"),
+        ("languages", "meeting_language"),
         ("roles", "unique"),
-        ("mentor_capacity", "between_1_and_2"),
+        ("appointment_type", "eligible_appointment_type"),
+        ("job_network", "eligible_job_network"),
+        ("mentor_capacity", "mentors_only"),
     }
-    window = next(v for v in violations if v.rule == "registration_window")
-    assert "2026-11-01" in window.message and "2026-11-30" in window.message
+    messages = {v.rule: v.message for v in violations}
+    assert "2026-11-01" in messages["registration_window"] and "2026-11-30" in messages["registration_window"]
+    assert messages["eligible_appointment_type"] == "appointment type 'consultant' is not eligible for this programme"
+    assert messages["eligible_job_network"].startswith("job network 'LOGNET' is not open to mentees in this cohort")
 
 
-def test_capacity_is_for_mentors_only_and_required_of_them():
-    mentee = registration_violations(
-        today=date(2026, 11, 10), time_zone="UTC", grade="G-5", roles=[Role.mentee], mentor_capacity=1, **WINDOW
+def test_the_window_includes_both_days_and_an_early_close_ends_it():
+    assert WINDOW.is_open(date(2026, 11, 1)) and WINDOW.is_open(date(2026, 11, 30))
+    assert not WINDOW.is_open(date(2026, 10, 31)) and not WINDOW.is_open(date(2026, 12, 1))
+    closed = replace(WINDOW, closed_on=date(2026, 11, 20))
+    assert not closed.is_open(date(2026, 11, 21))
+    assert "closed early on 2026-11-20" in closed.refusal().message
+
+
+def test_a_mentor_with_both_roles_meets_both_roles_rules():
+    both = replace(MENTOR, roles=[Role.mentor, Role.mentee])  # LOGNET: fine as a mentor, not as a mentee
+    assert rules(answer_violations(MENTORING, both)) == {("job_network", "eligible_job_network")}
+    assert answer_violations(MENTORING, replace(both, job_network="INFONET")) == []
+
+
+def test_never_eligible_appointments_are_refused_once_even_with_two_roles():
+    for never in (AppointmentType.consultant, AppointmentType.contractor, AppointmentType.intern, AppointmentType.unv):
+        violations = answer_violations(
+            MENTORING, replace(MENTOR, roles=[Role.mentor, Role.mentee], job_network="DEVNET", appointment_type=never)
+        )
+        assert [v.rule for v in violations] == ["eligible_appointment_type"]
+
+
+def test_coaching_clients_may_be_temporary_but_coaches_not():
+    client = replace(MENTEE, roles=[Role.client], appointment_type=AppointmentType.temporary, job_network="LOGNET")
+    assert answer_violations(COACHING, client) == []
+    coach = replace(client, roles=[Role.coach], coach_capacity=3)
+    assert rules(answer_violations(COACHING, coach)) == {("appointment_type", "eligible_appointment_type")}
+    assert "as coach" in answer_violations(COACHING, coach)[0].message
+
+
+def test_capacities_are_within_the_programmes_bounds():
+    assert rules(answer_violations(MENTORING, replace(MENTOR, mentor_capacity=None))) == {
+        ("mentor_capacity", "required_for_mentors")
+    }
+    assert rules(answer_violations(MENTORING, replace(MENTOR, mentor_capacity=3))) == {("mentor_capacity", "between_1_and_2")}
+    coach = replace(MENTOR, roles=[Role.coach], mentor_capacity=None, coach_capacity=4)
+    assert rules(answer_violations(COACHING, coach)) == {("coach_capacity", "between_1_and_3")}
+    assert answer_violations(COACHING, replace(coach, coach_capacity=3)) == []
+    assert rules(answer_violations(COACHING, replace(coach, mentor_capacity=1, coach_capacity=1))) == {
+        ("mentor_capacity", "mentors_only")
+    }
+
+
+def test_roles_belong_to_the_programme_and_only_mentor_and_mentee_combine():
+    assert rules(answer_violations(MENTORING, replace(MENTEE, roles=[Role.client]))) == {("roles", "role_of_programme")}
+    coach_and_client = replace(MENTEE, roles=[Role.coach, Role.client], coach_capacity=1)
+    assert ("roles", "combinable") in rules(answer_violations(COACHING, coach_and_client))
+
+
+def test_entities_are_restricted_when_the_programme_lists_them():
+    restricted = MENTORING.model_copy(
+        update={
+            "roles": {
+                **MENTORING.roles,
+                Role.mentee: MENTORING.roles[Role.mentee].model_copy(update={"entities": ["Secretariat", "ITC"]}),
+            }
+        }
     )
-    assert rules(mentee) == {("mentor_capacity", "mentors_only")}
-    mentor = registration_violations(
-        today=date(2026, 11, 10), time_zone="UTC", grade="P-5", roles=[Role.mentor], mentor_capacity=None, **WINDOW
-    )
-    assert rules(mentor) == {("mentor_capacity", "required_for_mentors")}
+    assert answer_violations(restricted, replace(MENTEE, entity="itc")) == []
+    assert rules(answer_violations(restricted, replace(MENTEE, entity="UNICEF"))) == {("entity", "eligible_entity")}
+
+
+def test_after_closing_only_capacities_change_and_a_role_needs_a_grant():
+    assert closed_edit_violations(["mentor_capacity"]) == []
+    assert rules(closed_edit_violations(["roles", "bio", "coach_capacity"])) == {
+        ("roles", "closed_needs_grant"),
+        ("bio", "registration_closed"),
+    }
+    assert capacity_violations(MENTORING, [Role.mentor], "mentor_capacity", 2) == []
+    assert rules(capacity_violations(MENTORING, [Role.mentor], "mentor_capacity", 5)) == {("mentor_capacity", "between_1_and_2")}
+    assert rules(capacity_violations(MENTORING, [Role.mentee], "mentor_capacity", 1)) == {("mentor_capacity", "mentors_only")}
+
+
+def test_mentees_and_clients_take_places():
+    assert seeks_a_place([Role.mentee]) and seeks_a_place([Role.mentor, Role.mentee]) and seeks_a_place([Role.client])
+    assert not seeks_a_place([Role.mentor]) and not seeks_a_place([Role.coach])
 
 
 def test_cohort_dates_in_order():

@@ -1,0 +1,60 @@
+"""Closes cohorts whose registration window has passed: CohortClosed, exactly once per cohort.
+
+Durable and clock-driven: the cohort row itself is the timer (`closed_at` is NULL until it is
+closed). Each due cohort is claimed in its own transaction with FOR UPDATE SKIP LOCKED and
+closed in that transaction with its event, so several replicas share the work without closing
+a cohort twice, and a crash leaves the cohort for the next round. The window includes its last
+day: a cohort closes once the clock's UTC date is after `registration_closes_on`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import sqlalchemy as sa
+import structlog
+
+from registration.tables import cohorts
+from registration.use_cases import close_cohort
+from together_servicekit.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+
+class CohortCloser:
+    def __init__(self, runtime: Runtime, *, poll_interval: float = 30.0) -> None:
+        self._runtime = runtime
+        self._poll_interval = poll_interval
+
+    async def close_due(self, limit: int = 500) -> list[UUID]:
+        """Close up to `limit` cohorts whose window has passed; return their ids."""
+        closed: list[UUID] = []
+        while len(closed) < limit:
+            async with self._runtime.engine.begin() as conn:
+                cohort = (
+                    await conn.execute(
+                        sa.select(cohorts)
+                        .where(cohorts.c.closed_at.is_(None), cohorts.c.registration_closes_on < self._runtime.now().date())
+                        .order_by(cohorts.c.registration_closes_on, cohorts.c.id)
+                        .limit(1)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).first()
+                if cohort is None:
+                    break
+                await close_cohort(self._runtime, conn, cohort)
+            closed.append(cohort.id)
+            log.info("cohort.closed", cohort_id=str(cohort.id), registration_closes_on=cohort.registration_closes_on.isoformat())
+        return closed
+
+    async def run(self) -> None:
+        while True:
+            await self.close_due()
+            await asyncio.sleep(self._poll_interval)
+
+
+def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    interval = getattr(runtime.settings, "cohort_close_poll_seconds", 30.0)
+    return [("cohort-closer", CohortCloser(runtime, poll_interval=interval).run)]

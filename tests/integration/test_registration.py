@@ -1,0 +1,476 @@
+"""Registration on the real database and broker: rules, eligibility, places, edits, closing, credentials, withdrawal.
+
+The service's real app runs in-process on a fresh database with the travelling clock;
+people act over HTTP with their tokens. Events are relayed from the outbox to Kafka by the
+service's own relay and read back from the topic, keyed by this test's ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from registration.cohort_closer import CohortCloser
+from registration.tables import participants
+from tests.apps import client, service_app
+from tests.kafka_tools import read_topic
+from together_events import Envelope
+from together_events.provision import delete_topics, ensure_topics
+from together_events.topics import Topic, service_topic
+
+pytestmark = pytest.mark.integration
+
+CREDENTIAL_MAX = 256 * 1024
+PDF = b"%PDF-1.7\n" + b"0" * 1000
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200_000  # larger than the usual 64 KiB body limit
+
+
+@pytest.fixture
+async def registration(stack, create_database, signer, monkeypatch):
+    monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", f"t{uuid.uuid4().hex[:8]}.")  # a topic of this test's own
+    topic = service_topic("registration")
+    await ensure_topics(stack.kafka_bootstrap, [Topic(topic, 2)])
+    database = await create_database("registration")
+    app_of = service_app("registration", database, stack.kafka_bootstrap, signer, credential_max_bytes=CREDENTIAL_MAX)
+    try:
+        async with app_of as (app, runtime), client(app) as http:
+            yield http, runtime
+    finally:
+        await delete_topics(stack.kafka_bootstrap, [topic])
+
+
+class World:
+    """A programme team, people with tokens, and the events this test caused, read from Kafka."""
+
+    def __init__(self, http, runtime, signer, stack) -> None:  # type: ignore[no-untyped-def]
+        self.http, self.runtime, self.signer, self.stack = http, runtime, signer, stack
+        self.run = uuid.uuid4().hex[:8]
+        self.team = signer.headers(f"lead-{self.run}", "programme_team", programmes=["*"])
+        self.service = signer.headers(f"notifications-{self.run}", "service")
+        self.keys: set[str] = set()
+
+    def person(self, name: str) -> dict[str, str]:
+        return self.signer.headers(f"{name}-{self.run}", "participant")
+
+    async def programme(self, kind: str = "mentoring", rules: dict | None = None) -> str:
+        body: dict[str, Any] = {"name": f"{kind} {self.run}", "kind": kind}
+        if rules is not None:
+            body["rules"] = rules
+        response = await self.http.post("/programmes", json=body, headers=self.team)
+        assert response.status_code == 201, response.text
+        self.keys.add(response.json()["id"])
+        return response.json()["id"]
+
+    async def cohort(self, programme: str, *, opens_in: int = -1, closes_in: int = 10, places: int | None = None) -> str:
+        today = self.runtime.now().date()
+        body = {
+            "name": f"cohort {self.run}",
+            "registration_opens_on": str(today + timedelta(days=opens_in)),
+            "registration_closes_on": str(today + timedelta(days=closes_in)),
+            "starts_on": str(today + timedelta(days=closes_in + 1)),
+            "ends_on": str(today + timedelta(days=closes_in + 120)),
+            "places": places,
+        }
+        response = await self.http.post(f"/programmes/{programme}/cohorts", json=body, headers=self.team)
+        assert response.status_code == 201, response.text
+        self.keys.add(response.json()["id"])
+        return response.json()["id"]
+
+    def answers(self, name: str, **overrides: Any) -> dict[str, Any]:
+        base = {
+            "name": name.title(), "email": f"{name}.{self.run}@un.org", "index_number": "UN-998877",
+            "appointment_type": "permanent", "entity": "Secretariat", "duty_station": "Geneva",
+            "time_zone": "Europe/Zurich", "grade": "G-6", "years_of_service": 5, "job_network": "POLNET",
+            "job_family": "Political affairs", "languages": ["English"], "gender": "female", "skills": ["drafting"],
+            "goals": ["negotiation"], "favourite_activities": ["job shadowing"], "bio": "Drafts resolutions.",
+            "linkedin_url": "https://www.linkedin.com/in/someone", "preferred_language": "fr", "roles": ["mentee"],
+        }  # fmt: skip
+        return {**base, **overrides}
+
+    async def register(self, cohort: str, name: str, expect: int = 201, **overrides: Any) -> dict:
+        response = await self.http.post(
+            f"/cohorts/{cohort}/participants", json=self.answers(name, **overrides), headers=self.person(name)
+        )
+        assert response.status_code == expect, response.text
+        body = response.json()
+        if expect == 201:
+            self.keys.add(body["id"])
+        return body
+
+    async def events(self) -> list[Envelope]:
+        """This test's events, in each key's order, as they are on the topic."""
+        while await self.runtime.relay.publish_pending():
+            pass
+        records = await read_topic(self.stack.kafka_bootstrap, service_topic("registration"))
+        return [Envelope.from_json_bytes(r.value) for r in records if r.key.decode() in self.keys]
+
+    async def types(self, key: str) -> list[str]:
+        return [e.type.split(".")[2] for e in await self.events() if e.subject == key]
+
+    def travel_days(self, days: int) -> None:
+        self.runtime.clock.travel(timedelta(days=days))
+
+
+@pytest.fixture
+async def world(registration, signer, stack) -> World:
+    http, runtime = registration
+    return World(http, runtime, signer, stack)
+
+
+def details(response) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(field, rule) of each violation in an error response (or its parsed body)."""
+    body = response if isinstance(response, dict) else response.json()
+    return {(d["field"], d["rule"]) for d in body["error"]["details"]}
+
+
+async def test_programmes_get_their_kinds_defaults_overrides_and_rule_changes(world: World):
+    coaching = await world.programme("coaching")
+    rules = (await world.http.get(f"/programmes/{coaching}", headers=world.team)).json()["rules"]
+    assert rules["roles"]["coach"]["max_capacity"] == 3 and "temporary" in rules["roles"]["client"]["appointment_types"]
+    assert rules["session_plan"]["session_minutes"] == 45
+
+    pilot = await world.programme("mentoring", rules={"roles": {"mentee": {"job_networks": ["LOGNET"]}}})
+    rules = (await world.http.get(f"/programmes/{pilot}", headers=world.team)).json()["rules"]
+    assert rules["roles"]["mentee"]["job_networks"] == ["LOGNET"] and rules["roles"]["mentor"]["max_capacity"] == 2
+
+    refused = await world.http.post(
+        "/programmes",
+        json={
+            "name": "x",
+            "kind": "mentoring",
+            "rules": {
+                "roles": {"coach": {"appointment_types": ["permanent"], "min_capacity": 1, "max_capacity": 1}},
+                "session_plan": {"period_months": 0},
+            },
+        },
+        headers=world.team,
+    )
+    assert refused.status_code == 422
+    assert ("rules.roles.coach", "role_of_kind") in details(refused)
+    assert ("rules.session_plan.period_months", "between_1_and_36") in details(refused)
+
+    changed = await world.http.patch(
+        f"/programmes/{pilot}/rules",
+        json={"session_plan": {"period_months": 6}, "matching_weights": {"skills": 2.0}},
+        headers=world.team,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["session_plan"]["period_months"] == 6
+    same = await world.http.patch(f"/programmes/{pilot}/rules", json={"session_plan": {"period_months": 6}}, headers=world.team)
+    assert same.status_code == 200  # nothing changed: no event
+    bad = await world.http.patch(f"/programmes/{pilot}/rules", json={"colour": "red"}, headers=world.team)
+    assert bad.status_code == 422 and details(bad) == {("rules.colour", "unknown_rule")}
+
+    events = {e.subject: e for e in await world.events() if e.type.endswith("ProgrammeCreated.v1")}
+    assert events[coaching].data["rules"]["roles"]["coach"]["min_capacity"] == 1
+    assert await world.types(pilot) == ["ProgrammeCreated", "ProgrammeRulesChanged"]
+    rules_changed = [e for e in await world.events() if e.subject == pilot][-1]
+    assert rules_changed.data["rules"]["matching_weights"] == {"skills": 2.0}
+    assert rules_changed.data["rules"]["roles"]["mentee"]["job_networks"] == ["LOGNET"]
+
+
+async def test_the_questionnaire_says_which_answers_are_public(world: World):
+    programme = await world.programme("coaching")
+    response = await world.http.get("/questionnaire", params={"programme_id": programme}, headers=world.person("anyone"))
+    assert response.status_code == 200
+    visibility = {f["name"]: f["visibility"] for f in response.json()["fields"]}
+    assert {n for n, v in visibility.items() if v == "programme_team"} == {
+        "email", "index_number", "appointment_type", "preferred_language"
+    }  # fmt: skip
+    assert visibility["bio"] == "public" and visibility["coach_capacity"] == "public"
+    assert response.json()["programme_rules"]["roles"]["coach"]["max_capacity"] == 3
+
+
+async def test_an_ineligible_registration_is_refused_with_every_reason(world: World):
+    cohort = await world.cohort(await world.programme())
+    refused = await world.register(cohort, "connie", expect=422, appointment_type="consultant", job_network="LOGNET")
+    assert details(refused) == {
+        ("appointment_type", "eligible_appointment_type"),
+        ("job_network", "eligible_job_network"),
+    }
+    message = refused["error"]["message"]
+    assert "appointment type 'consultant' is not eligible for this programme" in message
+    assert "job network 'LOGNET' is not open to mentees in this cohort" in message
+
+    many = await world.register(
+        cohort, "mo", expect=422, roles=["mentor"], mentor_capacity=3, time_zone="Mars/Base", languages=["Klingon"]
+    )
+    assert details(many) == {
+        ("mentor_capacity", "between_1_and_2"),
+        ("time_zone", "iana_time_zone"),
+        ("languages", "meeting_language"),
+    }
+    assert await world.types(cohort) == ["CohortOpened"]  # nothing was registered
+
+
+async def test_outside_the_window_the_dates_are_given_and_a_second_registration_is_a_conflict(world: World):
+    programme = await world.programme()
+    later = await world.cohort(programme, opens_in=3, closes_in=10)
+    early = await world.register(later, "eager", expect=422)
+    assert details(early) == {("cohort", "registration_window")}
+    opens = (world.runtime.now().date() + timedelta(days=3)).isoformat()
+    assert opens in early["error"]["message"]
+
+    cohort = await world.cohort(programme)
+    await world.register(cohort, "once")
+    again = await world.register(cohort, "once", expect=409)
+    assert again["error"]["code"] == "conflict"
+    other_email = await world.http.post(
+        f"/cohorts/{cohort}/participants",
+        json=world.answers("twice", email=f"once.{world.run}@un.org"),
+        headers=world.person("twice"),
+    )
+    assert other_email.status_code == 409  # the same address, another token
+
+
+async def test_places_fill_then_a_waitlist_and_a_freed_place_goes_to_the_first_waiting(world: World):
+    cohort = await world.cohort(await world.programme(), places=1)
+    first = await world.register(cohort, "first")
+    mentor = await world.register(cohort, "mentor", roles=["mentor"], mentor_capacity=1, grade="P-4")
+    second = await world.register(cohort, "second")
+    third = await world.register(cohort, "third")
+    assert (first["waitlisted"], mentor["waitlisted"], second["waitlisted"], third["waitlisted"]) == (False, False, True, True)
+
+    withdrawn = await world.http.post(f"/participants/{first['id']}/withdrawal", json={}, headers=world.person("first"))
+    assert withdrawn.status_code == 200, withdrawn.text
+    view = (await world.http.get(f"/participants/{second['id']}", headers=world.person("second"))).json()
+    assert (view["status"], view["waitlisted"]) == ("active", False) and view["admitted_at"]
+    assert (await world.http.get(f"/participants/{third['id']}", headers=world.team)).json()["status"] == "waitlisted"
+
+    registered = {e.subject: e for e in await world.events() if e.type.endswith("ParticipantRegistered.v1")}
+    assert registered[second["id"]].data["waitlisted"] is True and registered[first["id"]].data["waitlisted"] is False
+    assert await world.types(second["id"]) == ["ParticipantRegistered", "ParticipantAdmitted"]
+    assert await world.types(third["id"]) == ["ParticipantRegistered"]
+    assert await world.types(first["id"]) == ["ParticipantRegistered", "ParticipantWithdrawn"]
+
+
+async def test_answers_change_while_open_then_only_capacities_and_roles_by_grant(world: World):
+    cohort = await world.cohort(await world.programme(), closes_in=2)
+    mentor = (await world.register(cohort, "amina", roles=["mentor"], mentor_capacity=1, grade="P-4"))["id"]
+    amina = world.person("amina")
+
+    changed = await world.http.patch(
+        f"/participants/{mentor}",
+        json={"languages": ["English", "French"], "bio": "New bio", "email": f"a2.{world.run}@un.org"},
+        headers=amina,
+    )
+    assert changed.status_code == 200, changed.text
+    assert sorted(changed.json()["changed"]) == ["bio", "email", "languages"]
+    refused = await world.http.patch(
+        f"/participants/{mentor}",
+        json={"roles": ["mentor", "mentee"], "job_network": "LOGNET", "mentor_capacity": 5},
+        headers=amina,
+    )
+    assert details(refused) == {("job_network", "eligible_job_network"), ("mentor_capacity", "between_1_and_2")}
+    both = await world.http.patch(f"/participants/{mentor}", json={"roles": ["mentor", "mentee"]}, headers=amina)
+    assert both.status_code == 200 and both.json()["changed"] == ["roles"]
+    back = await world.http.patch(f"/participants/{mentor}", json={"roles": ["mentor"]}, headers=amina)
+    assert back.status_code == 200
+    not_hers = await world.http.patch(f"/participants/{mentor}", json={"bio": "x"}, headers=world.person("ravi"))
+    assert not_hers.status_code == 403
+    early_grant = await world.http.post(f"/participants/{mentor}/roles", json={"role": "mentee"}, headers=world.team)
+    assert early_grant.status_code == 409  # while open, the participant adds it themself
+
+    world.travel_days(3)  # the window has passed
+    closer = CohortCloser(world.runtime)
+    assert str(cohort) in {str(c) for c in await closer.close_due()}
+    assert str(cohort) not in {str(c) for c in await closer.close_due()}  # once
+    assert (await world.http.post(f"/cohorts/{cohort}/closure", headers=world.team)).status_code == 409
+
+    role = await world.http.patch(f"/participants/{mentor}", json={"roles": ["mentor", "mentee"]}, headers=amina)
+    assert details(role) == {("roles", "closed_needs_grant")}
+    bio = await world.http.patch(f"/participants/{mentor}", json={"bio": "later"}, headers=amina)
+    assert details(bio) == {("bio", "registration_closed")}
+    too_many = await world.http.patch(f"/participants/{mentor}", json={"mentor_capacity": 3}, headers=amina)
+    assert details(too_many) == {("mentor_capacity", "between_1_and_2")}
+    raised = await world.http.patch(f"/participants/{mentor}", json={"mentor_capacity": 2}, headers=amina)
+    assert raised.json()["changed"] == ["mentor_capacity"]
+    late = await world.register(cohort, "late", expect=422)
+    assert details(late) == {("cohort", "registration_window")}
+
+    ineligible = await world.http.post(f"/participants/{mentor}/roles", json={"role": "coach", "capacity": 1}, headers=world.team)
+    assert ineligible.status_code == 422
+    granted = await world.http.post(f"/participants/{mentor}/roles", json={"role": "mentee"}, headers=world.team)
+    assert granted.status_code == 204, granted.text
+    assert (
+        await world.http.post(f"/participants/{mentor}/roles", json={"role": "mentee"}, headers=world.team)
+    ).status_code == 409
+
+    events = [e for e in await world.events() if e.subject == mentor]
+    assert [e.type.split(".")[2] for e in events] == [
+        "ParticipantRegistered", "ParticipantProfileUpdated", "ParticipantProfileUpdated", "ParticipantProfileUpdated",
+        "ParticipantProfileUpdated", "ParticipantRoleGranted",
+    ]  # fmt: skip
+    first_update = events[1].data
+    assert sorted(first_update["changed"]) == ["bio", "languages"]  # the new email is news for nobody
+    assert first_update["profile"]["languages"] == ["English", "French"] and first_update["profile"]["bio"] == "New bio"
+    assert events[4].data["changed"] == ["mentor_capacity"] and events[4].data["mentor_capacity"] == 2
+    assert events[5].data["granted_role"] == "mentee" and events[5].data["roles"] == ["mentor", "mentee"]
+    assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
+    about_her = str([e.data for e in events])
+    assert "@un.org" not in about_her  # no email, old or new
+    assert "UN-998877" not in about_her and "permanent" not in about_her  # nor other team-only answers
+
+
+async def test_the_team_may_close_registration_early_once(world: World):
+    programme = await world.programme()
+    cohort = await world.cohort(programme, closes_in=20)
+    other_team = world.signer.headers("other", "programme_team", programmes=[str(uuid.uuid4())])
+    assert (await world.http.post(f"/cohorts/{cohort}/closure", headers=other_team)).status_code == 403
+    closed = await world.http.post(f"/cohorts/{cohort}/closure", headers=world.team)
+    assert closed.status_code == 200 and closed.json()["closed_at"]
+    assert (await world.http.post(f"/cohorts/{cohort}/closure", headers=world.team)).status_code == 409
+    late = await world.register(cohort, "late", expect=422)
+    assert "closed early" in late["error"]["message"]
+    world.travel_days(30)
+    assert str(cohort) not in {str(c) for c in await CohortCloser(world.runtime).close_due()}
+    assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
+
+
+async def test_who_sees_which_answers(world: World):
+    cohort = await world.cohort(await world.programme())
+    ada = (await world.register(cohort, "ada"))["id"]
+    await world.register(cohort, "bob", job_network="DEVNET")
+
+    own = (await world.http.get(f"/participants/{ada}", headers=world.person("ada"))).json()
+    marks = {a["field"]: a["visibility"] for a in own["answers"]}
+    values = {a["field"]: a["value"] for a in own["answers"]}
+    assert marks["email"] == "programme_team" and marks["bio"] == "public"
+    assert values["appointment_type"] == "permanent" and values["index_number"] == "UN-998877"
+    assert values["preferred_language"] == "fr" and own["email"] == f"ada.{world.run}@un.org"
+    team = (await world.http.get(f"/participants/{ada}", headers=world.team)).json()
+    assert {a["field"] for a in team["answers"]} == set(marks)
+    other = (await world.http.get(f"/participants/{ada}", headers=world.person("bob"))).json()
+    assert "email" not in other and "person_id" not in other
+    assert {a["visibility"] for a in other["answers"]} == {"public"}
+    assert {a["field"] for a in other["answers"]} == set(marks) - {
+        "email",
+        "index_number",
+        "appointment_type",
+        "preferred_language",
+    }
+
+
+async def test_the_contact_endpoint_is_for_services(world: World):
+    cohort = await world.cohort(await world.programme())
+    ada = (await world.register(cohort, "ada"))["id"]
+    contact = await world.http.get(f"/participants/{ada}/contact", headers=world.service)
+    assert contact.status_code == 200
+    assert contact.json() == {
+        "participant_id": ada, "email": f"ada.{world.run}@un.org", "display_name": "Ada",
+        "preferred_language": "fr", "withdrawn": False,
+    }  # fmt: skip
+    for caller in (world.person("ada"), world.team):
+        assert (await world.http.get(f"/participants/{ada}/contact", headers=caller)).status_code == 403
+    assert (await world.http.get(f"/participants/{uuid.uuid4()}/contact", headers=world.service)).status_code == 404
+
+
+async def test_withdrawal_keeps_the_record_and_erases_answers_where_the_programme_allows(world: World):
+    cohort = await world.cohort(await world.programme())
+    ada = (await world.register(cohort, "ada"))["id"]
+    withdrawn = await world.http.post(
+        f"/participants/{ada}/withdrawal", json={"erase_answers": True}, headers=world.person("ada")
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json() == {"answers_erased": True}
+    again = await world.http.post(f"/participants/{ada}/withdrawal", json={}, headers=world.person("ada"))
+    assert again.status_code == 409
+    view = (await world.http.get(f"/participants/{ada}", headers=world.team)).json()
+    assert view["status"] == "withdrawn" and view["withdrawn_at"] and view["answers_erased"] is True
+    values = {a["field"]: a["value"] for a in view["answers"]}
+    assert values["name"] == "Withdrawn participant" and values["bio"] is None and values["index_number"] is None
+    assert world.run not in str(values)  # no trace of the email
+    contact = (await world.http.get(f"/participants/{ada}/contact", headers=world.service)).json()
+    assert contact["withdrawn"] is True and contact["email"].endswith("@erased.invalid")
+    edit = await world.http.patch(f"/participants/{ada}", json={"bio": "back"}, headers=world.person("ada"))
+    assert edit.status_code == 409
+    async with world.runtime.engine.connect() as conn:
+        row = (await conn.execute(sa.select(participants).where(participants.c.id == uuid.UUID(ada)))).one()
+    assert row.registered_at and row.withdrawn_by == "participant" and row.person_id == f"ada-{world.run}"
+    (event,) = [e for e in await world.events() if e.type.endswith("ParticipantWithdrawn.v1")]
+    assert event.data["answers_erased"] is True and event.data["participant_id"] == ada
+
+    keeping = await world.cohort(await world.programme(rules={"answers_erasable": False}))
+    bob = (await world.register(keeping, "bob"))["id"]
+    refused = await world.http.post(f"/participants/{bob}/withdrawal", json={"erase_answers": True}, headers=world.team)
+    assert details(refused) == {("erase_answers", "erasable_in_programme")}
+    by_team = await world.http.post(f"/participants/{bob}/withdrawal", headers=world.team)
+    assert by_team.status_code == 200 and by_team.json() == {"answers_erased": False}
+
+
+async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world: World):
+    cohort = await world.cohort(await world.programme("coaching"))
+    coach = (await world.register(cohort, "carla", roles=["coach"], coach_capacity=2, grade="P-5"))["id"]
+    client_id = (await world.register(cohort, "kim", roles=["client"], appointment_type="temporary"))["id"]
+    carla, kim = world.person("carla"), world.person("kim")
+    assert (await world.http.get(f"/participants/{coach}", headers=kim)).status_code == 404  # not approved yet
+    assert (await world.http.get(f"/participants/{coach}", headers=carla)).status_code == 200
+
+    async def submit(headers: dict, participant: str, *, file: tuple | None = None, **form: str) -> Any:
+        files = {"file": file} if file else None
+        return await world.http.post(f"/participants/{participant}/credentials", data=form, files=files, headers=headers)
+
+    refused = await submit(carla, coach, kind="icf_certificate", file=("cert.pdf", b"MZ\x90\x00not a pdf", "application/pdf"))
+    assert refused.status_code == 422
+    assert details(refused) == {("confidentiality_accepted", "must_accept"), ("file", "pdf_png_or_jpeg")}
+    too_big = await submit(
+        carla,
+        coach,
+        kind="icf_certificate",
+        confidentiality_accepted="true",
+        file=("big.png", PNG + b"\x00" * 100_000, "image/png"),
+    )
+    assert details(too_big) == {("file", "max_size")}
+    huge = await submit(
+        carla, coach, kind="icf_certificate", confidentiality_accepted="true", file=("x.png", PNG * 2, "image/png")
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "body_too_large"
+    not_a_coach = await submit(kim, client_id, kind="icf_certificate", confidentiality_accepted="true", reference="ICF-1")
+    assert details(not_a_coach) == {("participant", "coaches_only")}
+    assert (await submit(kim, coach, kind="icf_certificate", confidentiality_accepted="true", reference="x")).status_code == 403
+
+    submitted = await submit(
+        carla, coach, kind="icf_training_50_hours", confidentiality_accepted="true", file=("training.png", PNG, "image/png")
+    )
+    assert submitted.status_code == 201, submitted.text
+    credential = submitted.json()["id"]
+    assert (await submit(carla, coach, kind="icf_certificate", confidentiality_accepted="true", reference="x")).status_code == 409
+
+    programme = (await world.http.get(f"/cohorts/{cohort}", headers=world.team)).json()["programme_id"]
+    pending = (await world.http.get(f"/programmes/{programme}/credentials", headers=world.team)).json()
+    assert [(c["id"], c["content_type"], c["size_bytes"], c["display_name"]) for c in pending] == [
+        (credential, "image/png", len(PNG), "Carla")
+    ]
+    downloaded = await world.http.get(f"/credentials/{credential}/file", headers=world.team)
+    assert downloaded.status_code == 200 and downloaded.content == PNG and downloaded.headers["content-type"] == "image/png"
+    assert (await world.http.get(f"/credentials/{credential}/file", headers=kim)).status_code == 403
+    assert (await world.http.post(f"/credentials/{credential}/approval", headers=carla)).status_code == 403
+    assert (await world.http.post(f"/credentials/{credential}/approval", headers=world.team)).status_code == 204
+    assert (await world.http.post(f"/credentials/{credential}/approval", headers=world.team)).status_code == 409
+    assert (await world.http.get(f"/programmes/{programme}/credentials", headers=world.team)).json() == []
+    visible = await world.http.get(f"/participants/{coach}", headers=kim)
+    assert visible.status_code == 200 and visible.json()["coach_approved"] is True
+
+    other = (await world.register(cohort, "otto", roles=["coach"], coach_capacity=1, grade="P-5"))["id"]
+    by_reference = await submit(
+        world.person("otto"), other, kind="icf_certificate", confidentiality_accepted="true", reference="ICF ACC 778899"
+    )
+    assert by_reference.status_code == 201
+    reference_id = by_reference.json()["id"]
+    assert (await world.http.get(f"/credentials/{reference_id}/file", headers=world.team)).status_code == 404
+    no_reason = await world.http.post(f"/credentials/{reference_id}/rejection", json={}, headers=world.team)
+    assert no_reason.status_code == 422 and ("body.reason", "missing") in details(no_reason)
+    rejected = await world.http.post(
+        f"/credentials/{reference_id}/rejection", json={"reason": "Not an ICF number"}, headers=world.team
+    )
+    assert rejected.status_code == 204
+    assert (await world.http.get(f"/participants/{other}", headers=kim)).status_code == 404
+
+    assert await world.types(coach) == ["ParticipantRegistered", "CoachCredentialSubmitted", "CoachCredentialApproved"]
+    events = {e.type.split(".")[2]: e.data for e in await world.events() if e.subject == other}
+    assert events["CoachCredentialRejected"]["reason"] == "Not an ICF number"
+    assert events["ParticipantRegistered"]["coach_approved"] is False and events["ParticipantRegistered"]["coach_capacity"] == 1
+    assert "ICF ACC" not in str(events)  # the reference stays with registration
