@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from pairing import domain
 from pairing.domain import MentorView, preference_violations
 
 
@@ -55,3 +56,23 @@ def test_each_programme_kind_asks_for_its_kind_of_request():
         ("mentor_ids", "one_direct_request"), ("engagement", "networking_only"),
     }  # fmt: skip
     assert rules(engagement_violations("mentoring", one, "networking_meetings")) == {("engagement", "networking_only")}
+
+
+def test_the_mentor_side_is_a_mentor_or_an_approved_coach_still_in_the_cohort():
+    assert domain.offers_places(["mentor"], coach_approved=False)
+    assert not domain.offers_places(["coach"], coach_approved=False)
+    assert domain.offers_places(["coach"], coach_approved=True)
+    assert not domain.offers_places(["mentor"], coach_approved=True, withdrawn=True)
+    assert not domain.offers_places(["mentee", "client"], coach_approved=True)
+
+
+def test_the_mentee_side_is_a_mentee_or_a_client():
+    assert domain.seeks_partner(["mentee"]) and domain.seeks_partner(["client"]) and domain.seeks_partner(["mentor", "mentee"])
+    assert not domain.seeks_partner(["mentor", "coach"])
+
+
+def test_capacity_counts_the_capacity_of_each_role_held():
+    assert domain.capacity_of(["mentor"], 2, None) == 2
+    assert domain.capacity_of(["coach"], None, 3) == 3
+    assert domain.capacity_of(["mentor", "coach"], 1, 2) == 3
+    assert domain.capacity_of(["mentee"], 2, 3) == 0  # a capacity without the role counts for nothing
