@@ -2,7 +2,9 @@
 
 Seeded through notifications' own handlers: ParticipantRegistered for "owner"
 and "other-participant" in programme A's cohort and "stranger" in programme B's;
-then a RequestSent to the owner as mentor, so the owner has one message.
+then a RequestSent to the owner as mentor, so the owner has one message, whose
+e-mail delivery is marked failed (as the delivery worker records it) for the
+programme team's rows.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+import sqlalchemy as sa
 
 from notifications.consumers import handlers
+from notifications.tables import deliveries, notifications
 from tests.apps import client, service_app
 from tests.http.access import People, check, deliver, registered, table
 from together_events.contracts.pairing import RequestSent
@@ -33,6 +38,7 @@ async def service(stack, create_database, signer):
 class World:
     people: People
     participants: dict[str, uuid.UUID]
+    message: uuid.UUID  # the owner's one message
 
 
 @pytest.fixture
@@ -58,38 +64,91 @@ async def world(service) -> World:
         expires_at=now + timedelta(days=3),
     )
     await deliver(runtime, handlers(runtime), *events.values(), request_sent)
-    return World(people, {name: e.participant_id for name, e in events.items()})
+    owner = events["owner"].participant_id
+    async with runtime.engine.begin() as conn:
+        message = (await conn.execute(sa.select(notifications.c.id).where(notifications.c.recipient_id == owner))).scalar_one()
+        await conn.execute(
+            deliveries.update().where(deliveries.c.notification_id == message).values(state="failed", last_error="no address")
+        )
+    return World(people, {name: e.participant_id for name, e in events.items()}, message)
 
 
-# GET /participants/{participant_id}/notifications: that participant only; never the programme team.
+# The feed, read state and preferences: that participant only; never the programme team.
+# Failed deliveries and their retry: the programme's team only (it sees reasons, not the words).
+PERSONAL = ("messages", "read", "unread", "preferences", "set-preferences")
 CASES = table(
     "notifications",
     [
-        ("messages", "anonymous", "owner", 401),
-        ("messages", "owner", "owner", 200),
-        ("messages", "other-participant", "owner", 403),
-        ("messages", "stranger", "owner", 403),
-        ("messages", "team", "owner", 403),
-        ("messages", "all-teams", "owner", 403),
-        ("messages", "other-team", "owner", 403),
-        ("messages", "service", "owner", 403),
-        ("messages", "service-star", "owner", 403),
+        *(
+            row
+            for action in PERSONAL
+            for row in (
+                (action, "anonymous", "owner", 401),
+                (action, "owner", "owner", 204 if action in ("read", "unread") else 200),
+                (action, "other-participant", "owner", 403),
+                (action, "stranger", "owner", 403),
+                (action, "team", "owner", 403),
+                (action, "all-teams", "owner", 403),
+                (action, "other-team", "owner", 403),
+                (action, "service", "owner", 403),
+                (action, "service-star", "owner", 403),
+                (action, "owner", "missing", 404),
+            )
+        ),
         ("messages", "other-participant", "other-participant", 200),
-        ("messages", "owner", "missing", 404),
+        ("failed-deliveries", "anonymous", "programme", 401),
+        ("failed-deliveries", "team", "programme", 200),
+        ("failed-deliveries", "all-teams", "programme", 200),
+        ("failed-deliveries", "other-team", "programme", 403),
+        ("failed-deliveries", "owner", "programme", 403),
+        ("failed-deliveries", "service", "programme", 403),
+        ("failed-deliveries", "service-star", "programme", 403),
+        ("failed-deliveries", "participant-star", "programme", 403),
+        ("retry", "anonymous", "owner", 401),
+        ("retry", "team", "owner", 202),
+        ("retry", "all-teams", "owner", 202),
+        ("retry", "other-team", "owner", 403),
+        ("retry", "owner", "owner", 403),
+        ("retry", "service", "owner", 403),
+        ("retry", "service-star", "owner", 403),
+        ("retry", "team", "missing", 404),
     ],
 )
+
+
+async def act(http: httpx.AsyncClient, world: World, action: str, obj: str, headers: dict[str, str]) -> httpx.Response:
+    participant = world.participants.get(obj) or uuid.uuid4()
+    message = world.message if obj == "owner" else uuid.uuid4()
+    match action:
+        case "messages":
+            return await http.get(f"/participants/{participant}/notifications", headers=headers)
+        case "read" | "unread":
+            return await http.post(f"/participants/{participant}/notifications/{message}/{action}", headers=headers)
+        case "preferences":
+            return await http.get(f"/participants/{participant}/preferences", headers=headers)
+        case "set-preferences":
+            body = {"language": "fr", "email_off": ["request_reminder"]}
+            return await http.put(f"/participants/{participant}/preferences", json=body, headers=headers)
+        case "failed-deliveries":
+            return await http.get(f"/programmes/{world.people.programme}/failed-deliveries", headers=headers)
+        case "retry":
+            return await http.post(f"/deliveries/{message}/retry", headers=headers)
+    raise AssertionError(action)
 
 
 @pytest.mark.parametrize(("action", "caller", "obj", "status"), CASES)
 async def test_access(service, world, signer, action, caller, obj, status):
     http, _ = service
-    participant = world.participants.get(obj) or uuid.uuid4()
-    response = await http.get(f"/participants/{participant}/notifications", headers=world.people.headers(signer, caller))
+    response = await act(http, world, action, obj, world.people.headers(signer, caller))
     check(response, status)
-    if status == 200:
+    if (action, status) == ("messages", 200):
+        participant = world.participants[obj]
         kinds = [n["kind"] for n in response.json()]
         assert kinds == (["request_received"] if obj == "owner" else [])
         assert all(n["recipient_id"] == str(participant) for n in response.json())
+    if (action, status) == ("failed-deliveries", 200):
+        [failed] = [row for row in response.json() if row["notification_id"] == str(world.message)]
+        assert failed["reason"] == "no address" and "subject" not in failed and "body" not in failed
 
 
 async def test_a_team_member_who_is_also_a_participant_reads_only_their_own_messages(service, world, signer):
