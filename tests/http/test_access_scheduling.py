@@ -1,6 +1,6 @@
 """Scheduling's access rules, endpoint by endpoint, as tables (see tests/http/access.py).
 
-Seeded through scheduling's own handler (PairingFormed): the pairing of
+Seeded through scheduling's own handlers (PairingFormed): the pairing of
 "mentee" and "mentor" in programme A, and another pairing in the same cohort
 whose mentee is "other-participant". Sessions are booked through the API.
 """
@@ -59,6 +59,18 @@ class World:
         body = {"starts_at": starts.isoformat(), "time_zone": "UTC", "duration_minutes": 45}
         return await self.http.post(f"/pairings/{pairing}/sessions", json=body, headers=headers)
 
+    def local_in(self, hours: int) -> str:
+        return (self.runtime.now() + timedelta(hours=hours)).replace(tzinfo=None, microsecond=0).isoformat()
+
+    async def booked(self) -> uuid.UUID:
+        response = await self.book(self.pairing, self.as_("mentor"))
+        check(response, 201)
+        return uuid.UUID(response.json()["id"])
+
+    async def book_series(self, headers: dict):
+        body = {"starts_at": self.local_in(24), "time_zone": "UTC", "frequency": "weekly", "count": 3}
+        return await self.http.post(f"/pairings/{self.pairing}/series", json=body, headers=headers)
+
     async def session_that_has_started(self) -> uuid.UUID:
         response = await self.book(self.pairing, self.as_("mentee"), in_hours=1)
         check(response, 201)
@@ -91,7 +103,68 @@ async def act(w: World, action: str, obj: str, headers: dict):
             return await w.http.post(f"/sessions/{await w.session_that_has_started()}/done", headers=headers)
         case "done", "missing":
             return await w.http.post(f"/sessions/{uuid.uuid4()}/done", headers=headers)
+        case "book-series", "pairing":
+            return await w.book_series(headers)
+        case "plan", "pairing":
+            return await w.http.get(f"/pairings/{w.pairing}/plan", headers=headers)
+        case "plan", "missing":
+            return await w.http.get(f"/pairings/{uuid.uuid4()}/plan", headers=headers)
+        case "reschedule", "session":
+            body = {"starts_at": w.local_in(48), "time_zone": "UTC"}
+            return await w.http.post(f"/sessions/{await w.booked()}/reschedule", json=body, headers=headers)
+        case "cancel", "session":
+            return await w.http.post(f"/sessions/{await w.booked()}/cancel", headers=headers)
+        case "cancel", "missing":
+            return await w.http.post(f"/sessions/{uuid.uuid4()}/cancel", headers=headers)
+        case "reschedule-series", "series":
+            series = (await w.book_series(w.as_("mentor"))).json()["id"]
+            body = {"starts_at": w.local_in(72), "time_zone": "UTC"}
+            return await w.http.post(f"/series/{series}/reschedule", json=body, headers=headers)
+        case "cancel-series", "series":
+            series = (await w.book_series(w.as_("mentor"))).json()["id"]
+            return await w.http.post(f"/series/{series}/cancel", headers=headers)
+        case "invitation", "session":
+            return await w.http.get(f"/sessions/{await w.booked()}/invitation.ics", headers=headers)
+        case "invitation", "series":
+            series = (await w.book_series(w.as_("mentor"))).json()["id"]
+            return await w.http.get(f"/series/{series}/invitation.ics", headers=headers)
+        case "feedback", "completed-session":
+            session = await w.session_that_has_started()
+            check(await w.http.post(f"/sessions/{session}/done", headers=w.as_("mentor")), 204)
+            return await w.http.post(f"/sessions/{session}/feedback", json={"rating": 4, "comment": "good"}, headers=headers)
+        case "write-note", "session":
+            return await w.http.post(f"/sessions/{await w.booked()}/notes", json={"text": "n"}, headers=headers)
+        case "read-notes", "session":
+            session = await w.booked()
+            check(
+                await w.http.post(f"/sessions/{session}/notes", json={"text": "n", "shared": True}, headers=w.as_("mentor")), 201
+            )
+            return await w.http.get(f"/sessions/{session}/notes", headers=headers)
+        case "write-agreement", "pairing":
+            return await w.http.put(f"/pairings/{w.pairing}/agreement", json=AGREEMENT, headers=headers)
+        case "read-agreement", "pairing":
+            check(await w.http.put(f"/pairings/{w.pairing}/agreement", json=AGREEMENT, headers=w.as_("mentee")), 200)
+            return await w.http.get(f"/pairings/{w.pairing}/agreement", headers=headers)
+        case "read-assessment", "pairing":
+            check(await w.http.put(f"/pairings/{w.pairing}/agreement", json=AGREEMENT, headers=w.as_("mentee")), 200)
+            body = {"ratings": [{"skill_or_goal": "negotiation", "rating": 4}]}
+            check(await w.http.put(f"/pairings/{w.pairing}/assessment", json=body, headers=w.as_("mentor")), 200)
+            return await w.http.get(f"/pairings/{w.pairing}/assessment", headers=headers)
+        case "answer-survey", "pairing":
+            return await w.http.put(f"/pairings/{w.pairing}/surveys/pre", json={"confidence": 3}, headers=headers)
+        case "read-survey", "pairing":
+            check(await w.http.put(f"/pairings/{w.pairing}/surveys/pre", json={"confidence": 3}, headers=w.as_("mentor")), 200)
+            return await w.http.get(f"/pairings/{w.pairing}/surveys/pre", headers=headers)
+        case "survey-summary", "programme":
+            return await w.http.get(f"/programmes/{w.people.programme}/survey-summary", headers=headers)
     raise AssertionError((action, obj))
+
+
+AGREEMENT = {"skills_and_goals": ["negotiation"], "development_plan": "p", "schedule": "s"}
+
+
+def partners(action: str, obj: str, status: int) -> list[tuple[str, str, str, int]]:
+    return [(action, "mentee", obj, status), (action, "mentor", obj, status)]
 
 
 def others(action: str, obj: str, team: int) -> list[tuple[str, str, str, int]]:
@@ -125,6 +198,55 @@ CASES = table(
         ("done", "mentor", "started-session", 204),
         *others("done", "started-session", team=403),
         ("done", "mentee", "missing", 404),
+        # POST /pairings/{pairing_id}/series: a partner
+        *partners("book-series", "pairing", 201),
+        *others("book-series", "pairing", team=403),
+        # GET /pairings/{pairing_id}/plan: a partner, or the programme's team
+        *partners("plan", "pairing", 200),
+        *others("plan", "pairing", team=200),
+        ("plan", "team", "missing", 404),
+        # POST /sessions/{id}/reschedule and /cancel, /series/{id}/reschedule and /cancel: a partner
+        *partners("reschedule", "session", 204),
+        *others("reschedule", "session", team=403),
+        *partners("cancel", "session", 204),
+        *others("cancel", "session", team=403),
+        ("cancel", "mentee", "missing", 404),
+        *partners("reschedule-series", "series", 204),
+        *others("reschedule-series", "series", team=403),
+        *partners("cancel-series", "series", 204),
+        *others("cancel-series", "series", team=403),
+        # GET /sessions/{id}/invitation.ics, /series/{id}/invitation.ics: a partner
+        *partners("invitation", "session", 200),
+        *others("invitation", "session", team=403),
+        ("invitation", "mentor", "series", 200),
+        ("invitation", "team", "series", 403),
+        # POST /sessions/{id}/feedback: a partner, on a completed session
+        *partners("feedback", "completed-session", 201),
+        *others("feedback", "completed-session", team=403),
+        # Session notes: the partners only; the programme team NEVER (403 whatever its scope)
+        *partners("write-note", "session", 201),
+        *others("write-note", "session", team=403),
+        *partners("read-notes", "session", 200),
+        *others("read-notes", "session", team=403),
+        # Agreement and assessment: partners write; partners and the programme's team read
+        *partners("write-agreement", "pairing", 200),
+        *others("write-agreement", "pairing", team=403),
+        *partners("read-agreement", "pairing", 200),
+        *others("read-agreement", "pairing", team=200),
+        *partners("read-assessment", "pairing", 200),
+        *others("read-assessment", "pairing", team=200),
+        # Surveys: each partner answers and reads their own; the programme's team reads aggregates only
+        *partners("answer-survey", "pairing", 200),
+        *others("answer-survey", "pairing", team=403),
+        ("read-survey", "mentor", "pairing", 200),
+        ("read-survey", "mentee", "pairing", 404),  # the partner's answers are not theirs
+        *others("read-survey", "pairing", team=403),
+        ("survey-summary", "team", "programme", 200),
+        ("survey-summary", "all-teams", "programme", 200),
+        ("survey-summary", "other-team", "programme", 403),
+        ("survey-summary", "mentee", "programme", 403),
+        ("survey-summary", "service", "programme", 403),
+        ("survey-summary", "anonymous", "programme", 401),
     ],
 )
 
@@ -135,7 +257,14 @@ async def test_access(world, action, caller, obj, status):
     check(response, status)
     if (action, status) == ("list", 200):
         [session] = response.json()
-        assert set(session) == {"id", "pairing_id", "starts_at", "time_zone", "duration_minutes", "status", "completed_at"}
+        assert set(session) == {
+            "id", "pairing_id", "starts_at", "ends_at", "time_zone", "duration_minutes", "status", "completed_at",
+            "cancelled_at", "series_id", "plan_step", "agenda_title", "calendar_sequence", "local_times",
+        }  # fmt: skip
+        assert "notes" not in str(session)
+    if (action, status) == ("read-notes", 200):
+        [note] = response.json()
+        assert note["mine"] is (caller == "mentor")
 
 
 async def test_a_session_is_marked_done_once(world):

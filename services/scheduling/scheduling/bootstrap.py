@@ -3,7 +3,9 @@
 from fastapi import FastAPI
 
 from scheduling.api import router
+from scheduling.completion_worker import workers
 from scheduling.consumers import handlers
+from scheduling.records_api import router as records_router
 from scheduling.settings import SchedulingSettings
 from together_servicekit.app import build_app
 
@@ -12,7 +14,11 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
     return build_app(
         settings or SchedulingSettings(),
         title="Together scheduling",
-        description="Sessions of each pairing. Consumes `together.pairing`; publishes on `together.scheduling`.",
-        routers=[router],
+        description=(
+            "Session plans, sessions and series of each pairing with their calendar invitations, and the partners' "
+            "records. Consumes `together.registration` and `together.pairing`; publishes on `together.scheduling`."
+        ),
+        routers=[router, records_router],
         handlers=handlers,
+        workers=workers,
     )

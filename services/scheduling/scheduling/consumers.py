@@ -1,16 +1,115 @@
-"""Scheduling learns of pairings from `together.pairing`."""
+"""Scheduling learns of programmes and participants from `together.registration`, and of
+requests and pairings from `together.pairing`. Each handler is idempotent by construction (upserts,
+or updates to a final state); the inbox makes a replayed event a no-op anyway."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scheduling.tables import pairings
+from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
+from scheduling.use_cases import cancel_future_sessions
 from together_events import Envelope, Event, Handler
-from together_events.contracts.pairing import PairingEnded, PairingFormed
+from together_events.contracts.pairing import PairingEnded, PairingFormed, RequestSent
+from together_events.contracts.registration import (
+    CohortOpened,
+    ParticipantProfileUpdated,
+    ParticipantRegistered,
+    ParticipantRoleGranted,
+    ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
+)
+from together_events.contracts.scheduling import CancelledBecause
 from together_servicekit.runtime import Runtime
+
+
+async def on_programme_created(conn: AsyncConnection, event: ProgrammeCreated, _: Envelope) -> None:
+    plan = event.rules.session_plan.model_dump(mode="json") if event.rules is not None else None
+    await conn.execute(
+        insert(programmes).values(id=event.programme_id, kind=event.kind.value, session_plan=plan).on_conflict_do_nothing()
+    )
+
+
+async def on_programme_rules_changed(conn: AsyncConnection, event: ProgrammeRulesChanged, _: Envelope) -> None:
+    await conn.execute(
+        programmes.update()
+        .where(programmes.c.id == event.programme_id)
+        .values(session_plan=event.rules.session_plan.model_dump(mode="json"))
+    )
+
+
+async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
+    await conn.execute(
+        insert(cohorts)
+        .values(id=event.cohort_id, programme_id=event.programme_id, kind=event.programme_kind.value)
+        .on_conflict_do_nothing()
+    )
+
+
+async def on_participant_state(
+    conn: AsyncConnection, event: ParticipantRegistered | ParticipantProfileUpdated | ParticipantRoleGranted, _: Envelope
+) -> None:
+    """Name and time zone from the public profile: each partner sees times in their own zone."""
+    values = {"person_id": event.person_id, "display_name": event.profile.display_name, "time_zone": event.profile.time_zone}
+    await conn.execute(
+        insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    )
+
+
+def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
+    async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
+        await conn.execute(
+            participants.update().where(participants.c.id == event.participant_id).values(withdrawn_at=event.withdrawn_at)
+        )
+        # Their pairings take no more bookings, and every future session is cancelled with its invitation.
+        affected = await conn.execute(
+            sa.select(pairings)
+            .where(sa.or_(pairings.c.mentee_id == event.participant_id, pairings.c.mentor_id == event.participant_id))
+            .with_for_update()
+        )
+        for pairing in list(affected):
+            await _end(runtime, conn, pairing, event.withdrawn_at, CancelledBecause.participant_withdrawn)
+
+    async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
+        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == event.pairing_id).with_for_update())).first()
+        if pairing is not None:
+            await _end(runtime, conn, pairing, event.ended_at, CancelledBecause.pairing_ended)
+
+    return {  # type: ignore[return-value]
+        ProgrammeCreated: on_programme_created,
+        ProgrammeRulesChanged: on_programme_rules_changed,
+        CohortOpened: on_cohort_opened,
+        ParticipantRegistered: on_participant_state,
+        ParticipantProfileUpdated: on_participant_state,
+        ParticipantRoleGranted: on_participant_state,
+        ParticipantWithdrawn: on_participant_withdrawn,
+        RequestSent: on_request_sent,
+        PairingFormed: on_pairing_formed,
+        PairingEnded: on_pairing_ended,
+    }
+
+
+async def _end(runtime: Runtime, conn: AsyncConnection, pairing: sa.Row, at: datetime, reason: CancelledBecause) -> None:
+    """The earliest end wins whatever order a withdrawal and PairingEnded arrive in (a rebuild may
+    read the two topics in another order); the future sessions are cancelled the first time."""
+    ended_at = min(pairing.ended_at, at) if pairing.ended_at is not None else at
+    await conn.execute(pairings.update().where(pairings.c.id == pairing.id).values(ended_at=ended_at))
+    if pairing.ended_at is None:
+        await cancel_future_sessions(runtime, conn, pairing, reason, at)
+
+
+async def on_request_sent(conn: AsyncConnection, event: RequestSent, _: Envelope) -> None:
+    if event.engagement is not None:
+        await conn.execute(
+            insert(request_engagements)
+            .values(request_id=event.request_id, engagement=event.engagement.value)
+            .on_conflict_do_nothing()
+        )
 
 
 async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Envelope) -> None:
@@ -25,14 +124,7 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
             mentee_person_id=event.mentee_person_id,
             mentor_person_id=event.mentor_person_id,
             formed_at=event.formed_at,
+            request_id=event.request_id,
         )
         .on_conflict_do_nothing()
     )
-
-
-async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
-    await conn.execute(pairings.update().where(pairings.c.id == event.pairing_id).values(ended_at=event.ended_at))
-
-
-def handlers(_: Runtime) -> Mapping[type[Event], Handler]:
-    return {PairingFormed: on_pairing_formed, PairingEnded: on_pairing_ended}  # type: ignore[dict-item]

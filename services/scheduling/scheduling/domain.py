@@ -1,11 +1,26 @@
-"""Session rules, free of I/O: turning a local booking into an instant."""
+"""Session rules, free of I/O: local bookings become instants, series expand, times render per reader.
+
+The daylight-saving rule. A booking is a local wall-clock time in a named IANA zone (the
+organiser's). A single session is that instant. A series repeats the LOCAL wall-clock time in
+that zone: every occurrence starts at the same local hour and minute, so its UTC instant moves
+by the zone's offset change across a daylight-saving switch (13:00 New York is 18:00 UTC in
+February and 17:00 UTC in April). A local time that does not exist (skipped by a jump forward)
+is refused, for a single session and for any occurrence of a series (422 `exists_in_zone`,
+naming the date). A local time that occurs twice (clocks go back) means its first occurrence,
+as RFC 5545 reads it too.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from together_servicekit.errors import invalid
+from together_servicekit.errors import DomainError, Violation, invalid
+
+MAX_OCCURRENCES = 52
 
 
 def zone(name: str) -> ZoneInfo:
@@ -15,25 +30,95 @@ def zone(name: str) -> ZoneInfo:
         raise invalid("time_zone", "iana_time_zone", f"'{name}' is not an IANA time zone") from exc
 
 
-def local_start_to_utc(local_start: datetime, time_zone: str) -> datetime:
+def local_start_to_utc(local_start: datetime, time_zone: str, field: str = "starts_at") -> datetime:
     """The instant a booking in a named zone starts. A wall time that does not
     exist there (skipped by a daylight-saving jump) is refused, not guessed."""
     if local_start.tzinfo is not None:
-        raise invalid(
-            "starts_at",
-            "local_time",
-            "give the local wall-clock time without an offset; the zone is time_zone",
-        )
+        raise invalid(field, "local_time", "give the local wall-clock time without an offset; the zone is time_zone")
     tz = zone(time_zone)
     try:
         instant = local_start.replace(tzinfo=tz).astimezone(UTC)
         exists = instant.astimezone(tz).replace(tzinfo=None) == local_start
     except OverflowError as exc:  # within a day of year 1 or 9999, the offset leaves the calendar
-        raise invalid("starts_at", "in_range", f"{local_start.isoformat()} is too close to the ends of the calendar") from exc
+        raise invalid(field, "in_range", f"{local_start.isoformat()} is too close to the ends of the calendar") from exc
     if not exists:
-        raise invalid(
-            "starts_at",
-            "exists_in_zone",
-            f"{local_start.isoformat()} does not exist in {time_zone} (clocks jump that day)",
-        )
+        raise invalid(field, "exists_in_zone", f"{local_start.isoformat()} does not exist in {time_zone} (clocks jump that day)")
     return instant
+
+
+class Frequency(StrEnum):
+    weekly = "weekly"  # every `interval` weeks
+    monthly = "monthly"  # every `interval` months, on the same day of the month
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    frequency: Frequency
+    interval: int
+    count: int | None = None
+    until: date | None = None  # the last local date an occurrence may fall on
+
+
+def expand(local_start: datetime, time_zone: str, rule: Recurrence) -> list[datetime]:
+    """The UTC starts of a series: the local wall-clock time repeated in `time_zone`.
+
+    Monthly on a day a month lacks (the 31st) skips that month, as RRULE does. Every local
+    occurrence must exist in the zone (else 422 naming it); at most MAX_OCCURRENCES."""
+    if (rule.count is None) == (rule.until is None):
+        raise invalid("count", "count_or_until", "give either count or until, not both and not neither")
+    locals_: list[datetime] = []
+    k = 0
+    while True:
+        if rule.count is not None and len(locals_) >= rule.count:
+            break
+        candidate = _nth(local_start, rule, k)
+        k += 1
+        if candidate is None:
+            continue  # that month has no such day
+        if rule.until is not None and candidate.date() > rule.until:
+            break
+        locals_.append(candidate)
+        if len(locals_) > MAX_OCCURRENCES:
+            field = "count" if rule.count is not None else "until"
+            raise invalid(field, "at_most_52_occurrences", f"a series has at most {MAX_OCCURRENCES} occurrences")
+    if not locals_:
+        raise invalid("until", "after_start", "the series has no occurrence before its end date")
+    instants: list[datetime] = []
+    gaps: list[Violation] = []
+    for local in locals_:
+        try:
+            instants.append(local_start_to_utc(local, time_zone))
+        except DomainError as refused:
+            gaps += [Violation("starts_at", v.rule, f"occurrence {local.isoformat()}: {v.message}") for v in refused.violations]
+    if gaps:
+        raise DomainError("some occurrences of the series do not exist in the zone", gaps, code="invalid_input")
+    return instants
+
+
+def _nth(local_start: datetime, rule: Recurrence, k: int) -> datetime | None:
+    if rule.frequency is Frequency.weekly:
+        return local_start + timedelta(weeks=rule.interval * k)  # naive: keeps the wall-clock time
+    months = local_start.month - 1 + rule.interval * k
+    year, month = local_start.year + months // 12, months % 12 + 1
+    if local_start.day > calendar.monthrange(year, month)[1]:
+        return None
+    return local_start.replace(year=year, month=month)
+
+
+def rrule_text(rule: Recurrence, occurrences: int) -> str:
+    """The RRULE value. Always with COUNT (the occurrences counted here), so no UNTIL in UTC is needed."""
+    freq = "WEEKLY" if rule.frequency is Frequency.weekly else "MONTHLY"
+    return f"FREQ={freq};INTERVAL={rule.interval};COUNT={occurrences}"
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    time_zone: str
+    starts_at: datetime  # aware, in time_zone
+    ends_at: datetime
+
+
+def as_seen_in(starts_at: datetime, duration_minutes: int, time_zone: str) -> LocalTime:
+    """A session's times as someone in `time_zone` sees them (the date may differ from the organiser's)."""
+    tz = ZoneInfo(time_zone)
+    return LocalTime(time_zone, starts_at.astimezone(tz), (starts_at + timedelta(minutes=duration_minutes)).astimezone(tz))

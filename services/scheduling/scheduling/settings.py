@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from together_servicekit.settings import ServiceSettings
@@ -9,3 +10,5 @@ class SchedulingSettings(ServiceSettings):
     service_name: str = "scheduling"
     database_name: str = "scheduling"
     port: int = 8004
+    # The clock completes a session this long after its end, leaving the partners time to mark it done themselves.
+    complete_after_minutes: int = Field(default=72 * 60, ge=0)

@@ -1,7 +1,8 @@
-"""Scheduling's own tables: the pairings it learnt of, and their sessions."""
+"""Scheduling's own tables: what it learnt from events, the sessions and series booked, and the
+partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from together_events.tables import define_backbone_tables
 
@@ -18,8 +19,63 @@ pairings = sa.Table(
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False),  # whose team sees session counts and dates
     sa.Column("mentee_person_id", sa.Text, nullable=False),  # the partners' identities: who may book
     sa.Column("mentor_person_id", sa.Text, nullable=False),
-    sa.Column("ended_at", sa.DateTime(timezone=True)),  # from PairingEnded: no more bookings
+    sa.Column("ended_at", sa.DateTime(timezone=True)),  # from PairingEnded (or a partner's withdrawal): no more bookings
     sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("request_id", UUID(as_uuid=True)),  # the request that formed it: its engagement sizes a networking plan
+)
+
+# Read models from registration and pairing: the programme's kind and plan, the partners' names and zones.
+programmes = sa.Table(
+    "programmes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("session_plan", JSONB),  # ProgrammeRules.session_plan; None: the kind's default plan
+)
+
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", sa.Text, nullable=False, index=True),
+    sa.Column("display_name", sa.Text, nullable=False),
+    sa.Column("time_zone", sa.Text, nullable=False),  # public profile: each partner sees times in their own zone
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
+)
+
+request_engagements = sa.Table(
+    "request_engagements",
+    metadata,
+    sa.Column("request_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("engagement", sa.Text, nullable=False),  # networking_meetings | mentoring_relationship
+)
+
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), nullable=False, index=True),
+    sa.Column("organiser_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("local_start", sa.DateTime(timezone=False), nullable=False),  # wall-clock time in time_zone
+    sa.Column("time_zone", sa.Text, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("frequency", sa.Text, nullable=False),  # weekly | monthly
+    sa.Column("interval", sa.Integer, nullable=False),
+    sa.Column("count", sa.Integer),
+    sa.Column("until", sa.Date),
+    sa.Column("rrule", sa.Text, nullable=False),
+    sa.Column("agenda_title", sa.Text, nullable=False),
+    sa.Column("calendar_sequence", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # scheduled | cancelled
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 sessions = sa.Table(
@@ -36,9 +92,78 @@ sessions = sa.Table(
     sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("time_zone", sa.Text, nullable=False),
     sa.Column("duration_minutes", sa.Integer, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # scheduled | completed
+    sa.Column("status", sa.Text, nullable=False),  # scheduled | completed | cancelled
     sa.Column("completed_at", sa.DateTime(timezone=True)),
+    # The completion sweep looks for scheduled sessions whose end has passed.
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("organiser_id", UUID(as_uuid=True)),  # None for sessions from before it was kept: the mentee
+    sa.Column("series_id", UUID(as_uuid=True), sa.ForeignKey("series.id"), index=True),
+    sa.Column("recurrence_id", sa.DateTime(timezone=True)),  # an occurrence: its start as the series first set it
+    sa.Column("plan_step", sa.Integer),  # the session plan's agenda item
+    sa.Column("agenda_title", sa.Text),
+    sa.Column("calendar_sequence", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True)),
 )
 
-# The tables built purely from events: `together-events rebuild` rebuilds and compares them (sessions are booked through the API).
-READ_MODEL = (pairings,)
+# Feedback on a completed session: the comment stays here (never in an event). Readable by its author.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("session_id", UUID(as_uuid=True), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("rating", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("given_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Session notes: the author's; the partner reads them once shared; the programme team NEVER.
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("session_id", UUID(as_uuid=True), sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("author_person_id", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("shared", sa.Boolean, nullable=False),
+    sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The mentorship agreement and the final assessment: both partners and the programme team read them.
+agreements = sa.Table(
+    "agreements",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
+    sa.Column("skills_and_goals", JSONB, nullable=False),  # list of strings
+    sa.Column("development_plan", sa.Text, nullable=False),
+    sa.Column("schedule", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+assessments = sa.Table(
+    "assessments",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
+    sa.Column("ratings", JSONB, nullable=False),  # [{"skill_or_goal", "rating" 1-5, "comment"}], the agreement's items
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Pre- and post-programme surveys: the author reads theirs; the programme team reads aggregates.
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
+    sa.Column("author_person_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),  # pre | post
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("confidence", sa.Integer, nullable=False),  # 1-5
+    sa.Column("satisfaction", sa.Integer),  # 1-5, post only
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them (the rest is booked through the API).
+READ_MODEL = (pairings, programmes, cohorts, participants, request_engagements)

@@ -1,0 +1,65 @@
+"""Completes sessions whose end time has passed (a durable, clock-driven sweep).
+
+The sessions table is the timer: a scheduled session is due once `ends_at` plus the grace
+period (`SCHEDULING_COMPLETE_AFTER_MINUTES`, which leaves the partners time to mark it done
+themselves) is behind the runtime's clock. Each due session is claimed in its own transaction
+with FOR UPDATE SKIP LOCKED and completed in that same transaction, with its events: several
+workers (or replicas) never complete a session twice, and a worker that dies mid-way leaves the
+session for the next one. `SessionCompleted` is therefore published once per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+import structlog
+
+from scheduling.tables import sessions
+from scheduling.use_cases import complete, load_pairing
+from together_events.contracts.scheduling import CompletedBy
+from together_servicekit.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+
+class CompletionWorker:
+    def __init__(self, runtime: Runtime, *, grace: timedelta, poll_interval: float = 1.0) -> None:
+        self._runtime = runtime
+        self._grace = grace
+        self._poll_interval = poll_interval
+
+    async def complete_due(self, limit: int = 500) -> list[str]:
+        """Complete up to `limit` sessions that are due now; return their ids."""
+        completed: list[str] = []
+        while len(completed) < limit:
+            now = self._runtime.now()
+            async with self._runtime.engine.begin() as conn:
+                row = (
+                    await conn.execute(
+                        sa.select(sessions)
+                        .where(sessions.c.status == "scheduled", sessions.c.ends_at <= now - self._grace)
+                        .order_by(sessions.c.ends_at, sessions.c.id)
+                        .limit(1)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).first()
+                if row is None:
+                    break
+                pairing = await load_pairing(conn, row.pairing_id)
+                await complete(self._runtime, conn, row, pairing, CompletedBy.end_time_passed, now)
+            completed.append(str(row.id))
+            log.info("session.completed_by_clock", session_id=str(row.id))
+        return completed
+
+    async def run(self) -> None:
+        while True:
+            await self.complete_due()
+            await asyncio.sleep(self._poll_interval)
+
+
+def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    minutes = getattr(runtime.settings, "complete_after_minutes", 0)
+    return [("completion-worker", CompletionWorker(runtime, grace=timedelta(minutes=minutes)).run)]
