@@ -3,6 +3,8 @@
 Seeded through the HTTP API: a lead with scope '*' creates programme A (the
 object's) and B (another), a cohort in each whose registration window holds
 today; "owner" and "other-participant" register in A's cohort, "stranger" in B's.
+Credentials have a coaching world of their own: "owner" is a coach with a pending
+credential in programme C's cohort, "other-participant" a client there.
 """
 
 from __future__ import annotations
@@ -97,6 +99,22 @@ async def act(service, w: World, action: str, obj: str, headers: dict):
             return await http.post(f"/cohorts/{target}/participants", json=questionnaire(), headers=headers)
         case "read-participant":
             return await http.get(f"/participants/{target}", headers=headers)
+        case "change-rules":
+            return await http.patch(f"/programmes/{target}/rules", json={"session_plan": {"period_months": 5}}, headers=headers)
+        case "close-cohort":
+            return await http.post(f"/cohorts/{target}/closure", headers=headers)
+        case "questionnaire":
+            return await http.get("/questionnaire", headers=headers)
+        case "edit-answers":
+            return await http.patch(f"/participants/{target}", json={"bio": "Edited"}, headers=headers)
+        case "grant-role":
+            return await http.post(f"/participants/{target}/roles", json={"role": "mentor", "capacity": 1}, headers=headers)
+        case "withdraw":
+            return await http.post(f"/participants/{target}/withdrawal", json={}, headers=headers)
+        case "contact":
+            return await http.get(f"/participants/{target}/contact", headers=headers)
+        case "list-credentials":
+            return await http.get(f"/programmes/{target}/credentials", headers=headers)
     raise AssertionError(action)
 
 
@@ -145,6 +163,68 @@ CASES = table(
         ("read-participant", "anonymous", "participant", 401),
         *(("read-participant", caller, "participant", 200) for caller in ANYONE_SIGNED_IN),
         ("read-participant", "team", "missing", 404),
+        # PATCH /programmes/{id}/rules: the programme's own team
+        ("change-rules", "anonymous", "programme", 401),
+        ("change-rules", "owner", "programme", 403),
+        ("change-rules", "team", "programme", 200),
+        ("change-rules", "all-teams", "programme", 200),
+        ("change-rules", "other-team", "programme", 403),
+        ("change-rules", "service", "programme", 403),
+        ("change-rules", "all-teams", "missing", 404),
+        # POST /cohorts/{id}/closure: the programme's own team
+        ("close-cohort", "anonymous", "cohort", 401),
+        ("close-cohort", "owner", "cohort", 403),
+        ("close-cohort", "team", "cohort", 200),
+        ("close-cohort", "all-teams", "cohort", 200),
+        ("close-cohort", "other-team", "cohort", 403),
+        ("close-cohort", "service", "cohort", 403),
+        ("close-cohort", "team", "missing", 404),
+        # GET /questionnaire: anyone signed in
+        ("questionnaire", "anonymous", "new", 401),
+        *(("questionnaire", caller, "new", 200) for caller in ANYONE_SIGNED_IN),
+        # PATCH /participants/{id}: the participant themself
+        ("edit-answers", "anonymous", "participant", 401),
+        ("edit-answers", "owner", "participant", 200),
+        ("edit-answers", "other-participant", "participant", 403),
+        ("edit-answers", "team", "participant", 403),
+        ("edit-answers", "all-teams", "participant", 403),
+        ("edit-answers", "service", "participant", 403),
+        ("edit-answers", "owner", "missing", 404),
+        # POST /participants/{id}/roles: the programme's team (409: registration is still open)
+        ("grant-role", "anonymous", "participant", 401),
+        ("grant-role", "owner", "participant", 403),
+        ("grant-role", "other-participant", "participant", 403),
+        ("grant-role", "team", "participant", 409),
+        ("grant-role", "all-teams", "participant", 409),
+        ("grant-role", "other-team", "participant", 403),
+        ("grant-role", "service", "participant", 403),
+        ("grant-role", "all-teams", "missing", 404),
+        # POST /participants/{id}/withdrawal: the participant or their programme team
+        ("withdraw", "anonymous", "participant", 401),
+        ("withdraw", "owner", "participant", 200),
+        ("withdraw", "other-participant", "participant", 403),
+        ("withdraw", "team", "participant", 200),
+        ("withdraw", "all-teams", "participant", 200),
+        ("withdraw", "other-team", "participant", 403),
+        ("withdraw", "service", "participant", 403),
+        ("withdraw", "owner", "missing", 404),
+        # GET /participants/{id}/contact: the role service only
+        ("contact", "anonymous", "participant", 401),
+        ("contact", "owner", "participant", 403),
+        ("contact", "other-participant", "participant", 403),
+        ("contact", "team", "participant", 403),
+        ("contact", "all-teams", "participant", 403),
+        ("contact", "participant-star", "participant", 403),
+        ("contact", "service", "participant", 200),
+        ("contact", "service-star", "participant", 200),
+        ("contact", "service", "missing", 404),
+        # GET /programmes/{id}/credentials: the programme's own team
+        ("list-credentials", "anonymous", "programme", 401),
+        ("list-credentials", "owner", "programme", 403),
+        ("list-credentials", "team", "programme", 200),
+        ("list-credentials", "all-teams", "programme", 200),
+        ("list-credentials", "other-team", "programme", 403),
+        ("list-credentials", "service", "programme", 403),
     ],
 )
 
@@ -180,3 +260,110 @@ async def test_email_is_for_the_participant_and_their_team(service, world, signe
     if sees_private_answers:
         assert body["person_id"] == world.people.person("owner")
         assert body["email"].endswith("@un.org")
+
+
+# --- coach credentials: a coaching programme where "owner" is a coach who submitted a credential ---
+
+
+@dataclass
+class CoachWorld:
+    people: People
+    coach: uuid.UUID  # the owner's registration, a coach not yet approved
+    credential: uuid.UUID  # the owner's credential, pending
+
+
+@pytest.fixture
+async def coach_world(service, signer) -> CoachWorld:
+    http, runtime = service
+    lead = signer.headers("lead", "programme_team", programmes=["*"])
+
+    async def created(path: str, headers: dict, **body: object) -> uuid.UUID:
+        response = await http.post(path, headers=headers, **body)  # type: ignore[arg-type]
+        assert response.status_code == 201, response.text
+        return uuid.UUID(response.json()["id"])
+
+    programmes = [await created("/programmes", lead, json={"name": n, "kind": "coaching"}) for n in ("C", "D")]
+    cohort = await created(
+        f"/programmes/{programmes[0]}/cohorts", lead, json={"name": "2026", **cohort_dates(runtime.now().date())}
+    )
+    people = People(*programmes)
+    as_coach = {**questionnaire(), "roles": ["coach"], "coach_capacity": 2}
+    coach = await created(f"/cohorts/{cohort}/participants", signer.headers(people.person("owner"), "participant"), json=as_coach)
+    client = {**questionnaire(), "roles": ["client"]}
+    await created(
+        f"/cohorts/{cohort}/participants", signer.headers(people.person("other-participant"), "participant"), json=client
+    )
+    credential = await created(
+        f"/participants/{coach}/credentials",
+        signer.headers(people.person("owner"), "participant"),
+        data={"kind": "icf_certificate", "confidentiality_accepted": "true"},
+        files={"file": ("cert.pdf", b"%PDF-1.7 a certificate", "application/pdf")},
+    )
+    return CoachWorld(people, coach, credential)
+
+
+async def act_on_credential(service, w: CoachWorld, action: str, obj: str, headers: dict):
+    http, _ = service
+    credential = w.credential if obj == "credential" else uuid.uuid4()
+    participant = w.coach if obj == "coach" else uuid.uuid4()
+    match action:
+        case "submit-credential":
+            return await http.post(
+                f"/participants/{participant}/credentials",
+                data={"kind": "icf_training_50_hours", "confidentiality_accepted": "true", "reference": "ICF-TRAINING-2024"},
+                headers=headers,
+            )
+        case "download-credential":
+            return await http.get(f"/credentials/{credential}/file", headers=headers)
+        case "approve-credential":
+            return await http.post(f"/credentials/{credential}/approval", headers=headers)
+        case "reject-credential":
+            return await http.post(f"/credentials/{credential}/rejection", json={"reason": "Illegible scan"}, headers=headers)
+        case "read-coach":
+            return await http.get(f"/participants/{participant}", headers=headers)
+    raise AssertionError(action)
+
+
+REVIEW = ("approve-credential", "reject-credential")
+CREDENTIAL_CASES = table(
+    "registration",
+    [
+        # POST /participants/{id}/credentials: the coach themself (409: a credential is already pending)
+        ("submit-credential", "anonymous", "coach", 401),
+        ("submit-credential", "owner", "coach", 409),
+        ("submit-credential", "other-participant", "coach", 403),
+        ("submit-credential", "team", "coach", 403),
+        ("submit-credential", "service", "coach", 403),
+        ("submit-credential", "owner", "missing", 404),
+        # GET /credentials/{id}/file: the programme's team and the coach
+        ("download-credential", "anonymous", "credential", 401),
+        ("download-credential", "owner", "credential", 200),
+        ("download-credential", "other-participant", "credential", 403),
+        ("download-credential", "team", "credential", 200),
+        ("download-credential", "all-teams", "credential", 200),
+        ("download-credential", "other-team", "credential", 403),
+        ("download-credential", "service", "credential", 403),
+        ("download-credential", "team", "missing", 404),
+        # POST /credentials/{id}/approval and /rejection: the programme's own team
+        *((action, "anonymous", "credential", 401) for action in REVIEW),
+        *((action, "owner", "credential", 403) for action in REVIEW),
+        *((action, "other-participant", "credential", 403) for action in REVIEW),
+        *((action, "team", "credential", 204) for action in REVIEW),
+        *((action, "all-teams", "credential", 204) for action in REVIEW),
+        *((action, "other-team", "credential", 403) for action in REVIEW),
+        *((action, "service", "credential", 403) for action in REVIEW),
+        *((action, "all-teams", "missing", 404) for action in REVIEW),
+        # GET /participants/{id} of a coach not yet approved: the coach and the team only
+        ("read-coach", "owner", "coach", 200),
+        ("read-coach", "team", "coach", 200),
+        ("read-coach", "other-participant", "coach", 404),
+        ("read-coach", "other-team", "coach", 404),
+        ("read-coach", "service", "coach", 404),
+    ],
+)
+
+
+@pytest.mark.parametrize(("action", "caller", "obj", "status"), CREDENTIAL_CASES)
+async def test_credential_access(service, coach_world, signer, action, caller, obj, status):
+    response = await act_on_credential(service, coach_world, action, obj, coach_world.people.headers(signer, caller))
+    check(response, status)
