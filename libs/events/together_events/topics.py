@@ -59,8 +59,10 @@ PRIVACY = {
         "message between the two people, no note for the programme team."
     ),
     "scheduling": (
-        "Identifies people by participant id only. Carries the pairing, the start, its time zone, the duration and the "
-        "completion. Never carries session notes, feedback, places, meeting links or other free text."
+        "Identifies people by participant id only. Carries the pairing, the start, its time zone, the duration, a "
+        "series' recurrence rule, the calendar UID and sequence, the session plan's agenda title, cancellations and "
+        "their reason, the completion and feedback ratings (1-5). Never carries session notes, feedback comments, "
+        "agreements, assessments, survey answers, places, meeting links or other free text."
     ),
     "notifications": (
         "Identifies people by participant id only. Carries who was told which kind of message and why (the source "
