@@ -500,3 +500,23 @@ async def test_the_feed_has_pages_and_read_state(world: World):
     other = world.signer.headers("Ravi", "participant")
     assert (await world.http.post(f"{url}/{first}/read", headers=other)).status_code == 403
     assert (await world.http.post(f"{url}/{uuid.uuid4()}/read", headers=headers)).status_code == 404
+
+
+async def test_a_mail_that_cannot_be_built_is_counted_and_ends_failed_never_stuck(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    broken = SessionScheduled(
+        session_id=uuid.uuid4(), pairing_id=uuid.uuid4(), participant_ids=[ravi, amina], starts_at=datetime.now(UTC),
+        time_zone="Mars/Olympus_Mons", duration_minutes=30,
+    )  # fmt: skip
+    [envelope] = await world.publish(broken)
+    rows = await world.recorded(envelope.id, 2)
+    outcomes = []
+    for _ in range(4):
+        outcomes += await world.worker.deliver_due()
+        world.travel(3600)
+    assert outcomes == ["retry", "retry"] * 3 + ["failed", "failed"]
+    for row in rows:
+        failed = await world.delivery(row["id"])
+        assert failed["state"] == "failed" and "error while preparing the mail" in failed["last_error"]
+    assert world.mailbox.attempts == 0

@@ -71,7 +71,11 @@ class DeliveryWorker:
             claimed = await self._claim()
             if claimed is None:
                 break
-            outcome = await self._attempt(claimed)
+            try:
+                outcome = await self._attempt(claimed)
+            except Exception as exc:  # a bug or bad data: counted as an attempt, so it ends failed, never stuck
+                log.exception("mail.attempt_crashed", notification_id=str(claimed["notification_id"]))
+                outcome = Outcome("retry", f"error while preparing the mail: {exc!r}")
             outcomes.append(await self._finish(claimed, outcome))
         return outcomes
 
