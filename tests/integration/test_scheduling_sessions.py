@@ -223,6 +223,12 @@ async def test_a_series_with_an_occurrence_in_the_daylight_saving_gap_is_refused
     assert detail["rule"] == "exists_in_zone" and switch.isoformat() in detail["message"]
     body = {"starts_at": first.replace(hour=9).isoformat(), "time_zone": "America/New_York", "frequency": "weekly"}
     check(await pair.http.post(f"/pairings/{pair.pairing}/series", json=body, headers=pair.mentee_h), 422)  # no count, no end
+    far = {**body, "frequency": "monthly", "interval": 12, "count": 7}  # the last one 6 years on
+    refused = await pair.http.post(f"/pairings/{pair.pairing}/series", json=far, headers=pair.mentee_h)
+    check(refused, 422)
+    assert refused.json()["error"]["details"][0]["rule"] == "within_5_years"
+    ends = {"starts_at": "9999-12-01T10:00:00", "time_zone": "UTC", "frequency": "monthly", "count": 3}
+    check(await pair.http.post(f"/pairings/{pair.pairing}/series", json=ends, headers=pair.mentee_h), 422)  # not a 500
 
 
 async def test_a_reschedule_raises_the_sequence_and_a_cancellation_sends_cancel(pair):

@@ -71,7 +71,10 @@ def expand(local_start: datetime, time_zone: str, rule: Recurrence) -> list[date
     while True:
         if rule.count is not None and len(locals_) >= rule.count:
             break
-        candidate = _nth(local_start, rule, k)
+        try:
+            candidate = _nth(local_start, rule, k)
+        except (OverflowError, ValueError) as exc:  # past year 9999
+            raise invalid("starts_at", "in_range", "the series runs past the end of the calendar") from exc
         k += 1
         if candidate is None:
             continue  # that month has no such day

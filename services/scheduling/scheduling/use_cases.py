@@ -104,9 +104,16 @@ def _bookable(pairing: sa.Row, caller: Principal) -> None:
         raise Conflict("the pairing has ended: its sessions are no longer booked or changed")
 
 
-def _future(instant: datetime, now: datetime, local: datetime, time_zone: str) -> None:
+# Programmes run for months: a booking further ahead is a typo (and calendars need no zone rules for it).
+BOOKING_HORIZON = timedelta(days=5 * 366)
+
+
+def _future(instant: datetime, now: datetime, local: datetime, time_zone: str, last: datetime | None = None) -> None:
     if instant <= now:
         raise invalid("starts_at", "in_the_future", f"{local.isoformat()} in {time_zone} has already passed")
+    if (last or instant) > now + BOOKING_HORIZON:
+        field = "starts_at" if last is None else "count"
+        raise invalid(field, "within_5_years", "sessions are booked at most 5 years ahead")
 
 
 async def book_session(
@@ -177,6 +184,7 @@ async def book_series(
     rule = domain.Recurrence(frequency, interval, count, until)
     starts = domain.expand(local_start, time_zone, rule)
     _future(starts[0], runtime.now(), local_start, time_zone)
+    _future(starts[0], runtime.now(), local_start, time_zone, last=starts[-1])
     series_id = uuid.uuid4()
     async with runtime.engine.begin() as conn:
         pairing = await load_pairing(conn, pairing_id, lock=True)
@@ -391,6 +399,7 @@ async def reschedule_series(
         rule = domain.Recurrence(domain.Frequency(owner.frequency), owner.interval, count=len(rows))
         starts = domain.expand(local_start, time_zone, rule)
         _future(starts[0], now, local_start, time_zone)
+        _future(starts[0], now, local_start, time_zone, last=starts[-1])
         minutes = duration_minutes or owner.duration_minutes
         sequence = owner.calendar_sequence + 1
         rrule = domain.rrule_text(rule, len(starts))
