@@ -7,6 +7,7 @@ service's own relay and read back from the topic, keyed by this test's ids.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -474,3 +475,51 @@ async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world:
     assert events["CoachCredentialRejected"]["reason"] == "Not an ICF number"
     assert events["ParticipantRegistered"]["coach_approved"] is False and events["ParticipantRegistered"]["coach_capacity"] == 1
     assert "ICF ACC" not in str(events)  # the reference stays with registration
+
+
+async def test_concurrent_registrations_never_take_more_places_than_there_are(world: World):
+    cohort = await world.cohort(await world.programme(), places=3)
+    names = [f"rush{i}" for i in range(12)]
+    responses = await asyncio.gather(
+        *(world.http.post(f"/cohorts/{cohort}/participants", json=world.answers(n), headers=world.person(n)) for n in names)
+    )
+    assert [r.status_code for r in responses] == [201] * len(names)
+    assert sorted(r.json()["waitlisted"] for r in responses) == [False] * 3 + [True] * 9
+    for r in responses:
+        world.keys.add(r.json()["id"])
+    admitted = [e for e in await world.events() if e.type.endswith("ParticipantRegistered.v1") and not e.data["waitlisted"]]
+    assert len(admitted) == 3
+
+
+async def test_changing_roles_takes_or_frees_a_place(world: World):
+    cohort = await world.cohort(await world.programme(), places=1)
+    holder = (await world.register(cohort, "holder"))["id"]
+    mentor = (await world.register(cohort, "mentor", roles=["mentor"], mentor_capacity=1, grade="P-4"))["id"]
+    waiting = (await world.register(cohort, "waiting"))["id"]
+
+    both = await world.http.patch(f"/participants/{mentor}", json={"roles": ["mentor", "mentee"]}, headers=world.person("mentor"))
+    assert both.status_code == 200
+    assert (await world.http.get(f"/participants/{mentor}", headers=world.team)).json()["status"] == "waitlisted"
+
+    to_mentor = await world.http.patch(
+        f"/participants/{holder}",
+        json={"roles": ["mentor"], "mentor_capacity": 2, "grade": "P-3"},
+        headers=world.person("holder"),
+    )
+    assert to_mentor.status_code == 200, to_mentor.text
+    statuses = {
+        p: (await world.http.get(f"/participants/{p}", headers=world.team)).json()["status"] for p in (holder, mentor, waiting)
+    }
+    # first waiting, first admitted: "waiting" joined the waitlist before the mentor did
+    assert statuses == {holder: "active", mentor: "waitlisted", waiting: "active"}
+    assert await world.types(waiting) == ["ParticipantRegistered", "ParticipantAdmitted"]
+    assert await world.types(mentor) == ["ParticipantRegistered", "ParticipantProfileUpdated"]
+    updated = [e for e in await world.events() if e.subject == mentor and e.type.endswith("ParticipantProfileUpdated.v1")]
+    assert updated[0].data["waitlisted"] is True
+
+    another = await world.register(cohort, "another")
+    assert another["waitlisted"] is True
+    leaving = await world.http.post(f"/participants/{mentor}/withdrawal", headers=world.person("mentor"))
+    assert leaving.status_code == 200
+    assert await world.types(mentor) == ["ParticipantRegistered", "ParticipantProfileUpdated", "ParticipantWithdrawn"]
+    assert await world.types(another["id"]) == ["ParticipantRegistered"]  # the mentor held no place: nobody admitted

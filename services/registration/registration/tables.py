@@ -60,6 +60,7 @@ participants = sa.Table(
     # Waiting for one of the cohort's places; admitted_at says when a place came.
     sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("admitted_at", sa.DateTime(timezone=True)),
+    sa.Column("waitlisted_at", sa.DateTime(timezone=True)),  # the waitlist's order: first waiting, first admitted
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
     sa.Column("withdrawn_by", sa.Text),  # 'participant' or 'programme_team'

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -263,7 +263,7 @@ async def _must_wait(conn: AsyncConnection, cohort: sa.Row, roles: list[Role]) -
 
 
 async def _admit_waiting(runtime: Runtime, conn: AsyncConnection, cohort: sa.Row) -> list[UUID]:
-    """Give free places to the waitlisted, first registered first."""
+    """Give free places to the waitlisted, first waiting first."""
     admitted: list[UUID] = []
     if cohort.places is None:
         return admitted
@@ -278,7 +278,7 @@ async def _admit_waiting(runtime: Runtime, conn: AsyncConnection, cohort: sa.Row
                 participants.c.waitlisted.is_(True),
                 participants.c.withdrawn_at.is_(None),
             )
-            .order_by(participants.c.registered_at, participants.c.id)
+            .order_by(participants.c.waitlisted_at, participants.c.id)
             .limit(free)
             .with_for_update()
         )
@@ -286,7 +286,9 @@ async def _admit_waiting(runtime: Runtime, conn: AsyncConnection, cohort: sa.Row
     now = runtime.now()
     for participant_id in waiting:
         await conn.execute(
-            participants.update().where(participants.c.id == participant_id).values(waitlisted=False, admitted_at=now)
+            participants.update()
+            .where(participants.c.id == participant_id)
+            .values(waitlisted=False, waitlisted_at=None, admitted_at=now)
         )
         await runtime.record(
             conn,
@@ -349,6 +351,7 @@ async def register_participant(
                     cohort_id=cohort_id,
                     registered_at=now,
                     waitlisted=waitlisted,
+                    waitlisted_at=now if waitlisted else None,
                     **values,
                 )
             )
@@ -400,6 +403,13 @@ async def _place_after_role_change(
     return await _must_wait(conn, cohort, new_roles), False
 
 
+def _waitlist_values(row: sa.Row, waitlisted: bool, now: datetime) -> dict[str, Any]:
+    """Joining the waitlist now puts the participant at its end; leaving it clears the mark."""
+    if waitlisted and not row.waitlisted:
+        return {"waitlisted": True, "waitlisted_at": now}
+    return {"waitlisted": waitlisted, "waitlisted_at": row.waitlisted_at if waitlisted else None}
+
+
 async def update_answers(runtime: Runtime, *, participant_id: UUID, caller: Principal, changes: Mapping[str, Any]) -> list[str]:
     """The participant edits answers; returns the names of the answers that changed."""
     async with runtime.engine.begin() as conn:
@@ -434,7 +444,7 @@ async def update_answers(runtime: Runtime, *, participant_id: UUID, caller: Prin
         await conn.execute(
             participants.update()
             .where(participants.c.id == participant_id)
-            .values(**values, waitlisted=waitlisted, updated_at=now)
+            .values(**values, **_waitlist_values(row, waitlisted, now), updated_at=now)
         )
         public_changes = [name for name in changed if name not in TEAM_ONLY]
         if public_changes:  # team-only answers never travel, not even as news of a change
@@ -474,7 +484,7 @@ async def grant_role(runtime: Runtime, *, participant_id: UUID, caller: Principa
             "roles": proposed["roles"],
             "mentor_capacity": proposed["mentor_capacity"],
             "coach_capacity": proposed["coach_capacity"],
-            "waitlisted": waitlisted,
+            **_waitlist_values(row, waitlisted, now),
             "updated_at": now,
         }
         await conn.execute(participants.update().where(participants.c.id == participant_id).values(**values))
@@ -515,6 +525,7 @@ async def withdraw(runtime: Runtime, *, participant_id: UUID, caller: Principal,
             "withdrawn_at": now,
             "withdrawn_by": "participant" if caller.is_person(row.person_id) else "programme_team",
             "waitlisted": False,
+            "waitlisted_at": None,
             "updated_at": now,
         }
         if erase_answers:
