@@ -10,6 +10,7 @@ reads back. Addresses come over HTTP from a small real server that answers like 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import socket
 import uuid
@@ -171,26 +172,36 @@ async def _has(rows, count: int) -> bool:  # type: ignore[no-untyped-def]
     return len(await rows()) >= count
 
 
-@pytest.fixture
-async def world(stack, create_database, signer, monkeypatch) -> AsyncIterator[World]:
+@contextlib.asynccontextmanager
+async def served(app: FastAPI) -> AsyncIterator[str]:
+    """`app` over real HTTP on a loopback port (its lifespan off: the test set up its state); its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+
+    await wait_until(started, what="the HTTP server to listen")
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+@contextlib.asynccontextmanager
+async def notifications_world(stack, create_database, signer, monkeypatch, directory: Directory, registration_url: str):  # type: ignore[no-untyped-def]
     namespace = f"t{uuid.uuid4().hex[:8]}."
     monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", namespace)
     names = [service_topic(s) for s in ("registration", "pairing", "scheduling")]
     await ensure_topics(stack.kafka_bootstrap, [Topic(n, 2) for n in names] + [Topic(dead_letter_topic(n), 1) for n in names])
-
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    directory = Directory(signer.public_key_file.read_bytes())
-    server = uvicorn.Server(uvicorn.Config(directory.app(), host="127.0.0.1", port=free_port(), log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    await wait_until(lambda: _started(server), what="the contact directory to listen")
-    port = server.config.port
-
     settings = {
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp.port,
-        "registration_url": f"http://127.0.0.1:{port}",
+        "registration_url": registration_url,
         "token_source": "static",
         "service_token": signer.token("notifications", "service"),
         "delivery_max_attempts": 4,
@@ -222,14 +233,17 @@ async def world(stack, create_database, signer, monkeypatch) -> AsyncIterator[Wo
             await asyncio.gather(consuming, return_exceptions=True)
             await producer.stop()
             await contacts.close()
-            server.should_exit = True
-            await serving
             smtp.stop()
             await delete_topics(stack.kafka_bootstrap, names + [dead_letter_topic(n) for n in names])
 
 
-async def _started(server: uvicorn.Server) -> bool:
-    return bool(server.started)
+@pytest.fixture
+async def world(stack, create_database, signer, monkeypatch) -> AsyncIterator[World]:
+    """Contacts from a small server that answers like registration's endpoint."""
+    directory = Directory(signer.public_key_file.read_bytes())
+    async with served(directory.app()) as url:
+        async with notifications_world(stack, create_database, signer, monkeypatch, directory, url) as w:
+            yield w
 
 
 def request_sent(mentee: uuid.UUID, mentor: uuid.UUID, expires_at: datetime) -> RequestSent:

@@ -1,0 +1,110 @@
+"""Notifications addresses its mails with registration's real contact endpoint.
+
+Registration's real app runs in-process on its own database and is served over real HTTP on
+loopback; people register through its API with their e-mail and preferred language. Its
+`ParticipantRegistered` events are taken from its outbox and published to Kafka as its relay
+would; notifications' consumer learns of the people, and its delivery worker asks registration
+for their addresses with a service token and mails a real SMTP server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.apps import client, service_app
+from tests.integration.test_notifications_delivery import Directory, notifications_world, plain, request_sent, served
+from tests.kafka_tools import wait_until
+from together_events import Envelope
+from together_events.contracts.pairing import RequestDeclined
+from together_events.tables import outbox_table
+from together_events.topics import service_topic
+
+pytestmark = pytest.mark.integration
+
+
+def answers(name: str, email: str, language: str, time_zone: str, role: str) -> dict:
+    return {
+        "name": name, "email": email, "appointment_type": "permanent", "entity": "Secretariat", "duty_station": "Nairobi",
+        "time_zone": time_zone, "grade": "P-4" if role == "mentor" else "P-2", "years_of_service": 9, "job_network": "POLNET",
+        "languages": ["English", "French"], "preferred_language": language, "roles": [role],
+        **({"mentor_capacity": 2} if role == "mentor" else {}),
+    }  # fmt: skip
+
+
+async def test_mails_go_to_registrations_address_in_registrations_language(stack, create_database, signer, monkeypatch):
+    registration_db = await create_database("notif_reg")
+    async with service_app("registration", registration_db, stack.kafka_bootstrap, signer) as (reg_app, reg_runtime):
+        async with client(reg_app) as reg, served(reg_app) as registration_url:
+            lead = signer.headers("lead", "programme_team", programmes=["*"])
+            programme = (await reg.post("/programmes", json={"name": "Mentoring", "kind": "mentoring"}, headers=lead)).json()
+            today = reg_runtime.now().date()
+            dates = {"registration_opens_on": today - timedelta(days=1), "registration_closes_on": today + timedelta(days=30),
+                     "starts_on": today + timedelta(days=31), "ends_on": today + timedelta(days=150)}  # fmt: skip
+            cohort = await reg.post(
+                f"/programmes/{programme['id']}/cohorts",
+                json={"name": "2027", **{k: v.isoformat() for k, v in dates.items()}},
+                headers=lead,
+            )
+            assert cohort.status_code == 201, cohort.text
+            people = {}
+            for name, language, zone, role in (
+                ("Amina", "fr", "Africa/Nairobi", "mentor"),
+                ("Ravi", "es", "Asia/Bangkok", "mentee"),
+            ):
+                subject = f"{name.lower()}-{uuid.uuid4().hex[:6]}"
+                email = f"{subject}@un.test"
+                response = await reg.post(
+                    f"/cohorts/{cohort.json()['id']}/participants",
+                    json=answers(name, email, language, zone, role),
+                    headers=signer.headers(subject, "participant"),
+                )
+                assert response.status_code == 201, response.text
+                people[name] = (uuid.UUID(response.json()["id"]), subject, email)
+
+            async with notifications_world(
+                stack,
+                create_database,
+                signer,
+                monkeypatch,
+                Directory(b""),
+                registration_url,  # not the stand-in: registration
+            ) as world:
+                # Registration's own events, as its relay publishes them.
+                async with reg_runtime.engine.connect() as conn:
+                    rows = await conn.execute(
+                        sa.select(outbox_table.c.envelope).where(outbox_table.c.event_type.like("%ParticipantRegistered%"))
+                    )
+                    registered = [Envelope.model_validate(row.envelope) for row in rows]
+                for envelope in registered:
+                    await world.producer.send_and_wait(
+                        service_topic("registration"), value=envelope.to_json_bytes(), key=envelope.subject.encode()
+                    )
+                for participant, _, _ in people.values():
+                    await wait_until(lambda p=participant: world._knows(p), what="notifications to learn of the registrations")
+
+                amina, ravi = people["Amina"][0], people["Ravi"][0]
+                [sent] = await world.publish(request_sent(ravi, amina, datetime(2026, 12, 2, 9, 0, tzinfo=UTC)))
+                await world.recorded(sent.id)
+                assert await world.worker.deliver_due() == ["sent"]
+                [mail] = world.mailbox.mails
+                assert mail["To"] == people["Amina"][2]
+                assert mail["Subject"] == "Un mentoré vous demande d'être son mentor"
+                assert "2026-12-02 12:00 (Africa/Nairobi)" in plain(mail)
+
+                # Ravi withdraws in registration: a message to him stays in his feed, and is not mailed.
+                withdrawn = await reg.post(
+                    f"/participants/{ravi}/withdrawal", json={}, headers=signer.headers(people["Ravi"][1], "participant")
+                )
+                assert withdrawn.status_code == 200, withdrawn.text
+                declined = RequestDeclined(
+                    request_id=uuid.uuid4(), mentee_id=ravi, mentor_id=amina, declined_at=datetime.now(UTC)
+                )
+                [told] = await world.publish(declined)
+                [row] = await world.recorded(told.id)
+                assert await world.worker.deliver_due() == ["skipped"]
+                assert (await world.delivery(row["id"]))["last_error"] == "participant withdrawn"
+                assert len(world.mailbox.mails) == 1
