@@ -82,7 +82,30 @@ async def act(w: World, action: str, obj: str, headers: dict):
         case "accept" | "decline":
             request_id = await w.pending_request() if obj == "pending-request" else target
             return await w.http.post(f"/requests/{request_id}/{action}", headers=headers)
+        case "follow":  # only a full mentor may be followed: the mentor takes the mentee first
+            check(await w.http.post(f"/requests/{await w.pending_request()}/accept", headers=w.as_("mentor")), 200)
+            return await w.http.put(f"/mentors/{w.ids['mentor']}/followers/{target}", headers=headers)
+        case "holidays-set" | "holidays-get":
+            cohort = w.cohort if obj == "cohort" else uuid.uuid4()
+            if action == "holidays-get":
+                return await w.http.get(f"/cohorts/{cohort}/holidays", headers=headers)
+            body = {"time_zone": "Africa/Nairobi", "dates": ["2027-10-20"]}
+            return await w.http.put(f"/cohorts/{cohort}/holidays", json=body, headers=headers)
     raise AssertionError(action)
+
+
+def programme_team(action: str) -> list[tuple[str, str, str, int]]:
+    """The team running the cohort's programme; 404 for a cohort pairing does not know."""
+    return [
+        (action, "anonymous", "cohort", 401),
+        (action, "team", "cohort", 200),
+        (action, "all-teams", "cohort", 200),
+        (action, "other-team", "cohort", 403),
+        (action, "mentor", "cohort", 403),
+        (action, "participant-star", "cohort", 403),
+        (action, "service", "cohort", 403),
+        (action, "team", "missing", 404),
+    ]
 
 
 def answers(action: str, done: int) -> list[tuple[str, str, str, int]]:
@@ -135,6 +158,16 @@ CASES = table(
         *looking_on("current-request", "mentor", "mentee"),  # GET /mentors/{mentor_id}/current-request
         *answers("accept", 200),  # POST /requests/{request_id}/accept
         *answers("decline", 204),  # POST /requests/{request_id}/decline
+        # PUT /mentors/{mentor_id}/followers/{mentee_id}: the mentee themself
+        ("follow", "anonymous", "other-participant", 401),
+        ("follow", "other-participant", "other-participant", 200),
+        ("follow", "mentee", "other-participant", 403),
+        ("follow", "mentor", "other-participant", 403),
+        ("follow", "team", "other-participant", 403),
+        ("follow", "service", "other-participant", 403),
+        ("follow", "team", "missing", 404),
+        *programme_team("holidays-set"),  # PUT /cohorts/{cohort_id}/holidays
+        *programme_team("holidays-get"),  # GET /cohorts/{cohort_id}/holidays
     ],
 )
 

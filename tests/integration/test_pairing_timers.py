@@ -181,3 +181,50 @@ async def test_a_restarted_service_fires_the_timers_that_fell_due_while_it_was_d
         async with runtime.engine.connect() as conn:
             unfired = (await conn.execute(sa.select(sa.func.count()).where(timers.c.fired_at.is_(None)))).scalar_one()
         assert unfired == 0
+
+
+async def test_the_programme_teams_public_holidays_count_like_weekends_for_mentors_in_that_zone(cohort):
+    nairobi, zurich = "Africa/Nairobi", "Europe/Zurich"
+    team = cohort.signer.headers("lead", "programme_team", programmes=[str(cohort.programme)])
+    url = f"/cohorts/{cohort.id}/holidays"
+    in_nairobi, in_zurich = (
+        await cohort.join_in(Role.mentor, nairobi, capacity=1),
+        await cohort.join_in(Role.mentor, zurich, capacity=1),
+    )
+    mentees = [await cohort.join_in(Role.mentee, nairobi) for _ in range(2)]
+
+    mashujaa_day = {"time_zone": nairobi, "dates": ["2027-10-20", "2027-10-20"]}
+    refused = [
+        await cohort.http.put(url, json=mashujaa_day, headers=cohort.as_(in_nairobi)),
+        await cohort.http.put(
+            url, json=mashujaa_day, headers=cohort.signer.headers("x", "programme_team", programmes=[str(uuid.uuid4())])
+        ),
+        await cohort.http.put(f"/cohorts/{uuid.uuid4()}/holidays", json=mashujaa_day, headers=team),
+        await cohort.http.put(url, json={"time_zone": "Africa/Wakanda", "dates": []}, headers=team),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 404, 422]
+    assert refused[3].json()["error"]["details"][0]["rule"] == "known_time_zone"
+    saved = await cohort.http.put(url, json=mashujaa_day, headers=team)
+    assert saved.status_code == 200 and saved.json() == {"time_zone": nairobi, "dates": ["2027-10-20"]}
+    assert (await cohort.http.get(url, headers=team)).json() == [{"time_zone": nairobi, "dates": ["2027-10-20"]}]
+
+    cohort.set_clock(datetime(2027, 10, 18, 7, 0, tzinfo=UTC))  # Monday 10:00 in Nairobi, 09:00 in Zurich
+    await cohort.prefer(mentees[0], in_nairobi)
+    await cohort.prefer(mentees[1], in_zurich)
+    kenyan, swiss = await cohort.pending_for(in_nairobi), await cohort.pending_for(in_zurich)
+    assert (
+        local(datetime.fromisoformat(kenyan["remind_at"]), nairobi),
+        local(datetime.fromisoformat(kenyan["expires_at"]), nairobi),
+    ) == (
+        "Thu 10:00",
+        "Fri 10:00",
+    )  # fmt: skip  the Wednesday holiday moved both
+    assert (
+        local(datetime.fromisoformat(swiss["remind_at"]), zurich),
+        local(datetime.fromisoformat(swiss["expires_at"]), zurich),
+    ) == (
+        "Wed 09:00",
+        "Thu 09:00",
+    )  # fmt: skip  another zone's holiday is not Zurich's
+    assert (await cohort.http.put(url, json={"time_zone": nairobi, "dates": []}, headers=team)).json()["dates"] == []
+    assert (await cohort.http.get(url, headers=team)).json() == []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, status
@@ -12,10 +13,10 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
-from pairing.tables import pairings, participants, requests, selections, timers
+from pairing.tables import cohorts, holidays, pairings, participants, requests, selections, timers
 from together_events.contracts.pairing import Engagement
 from together_servicekit.auth import Forbidden, Principal, authenticated
-from together_servicekit.errors import NotFound
+from together_servicekit.errors import NotFound, invalid
 from together_servicekit.runtime import Runtime, get_runtime
 from together_servicekit.text import multiline_text
 
@@ -321,3 +322,69 @@ async def follow_mentor(
     """Be told (MentorAvailable) when this mentor has a free place again. Rule: the mentee themself."""
     newly = await use_cases.follow_mentor(runtime, caller, mentor_id=mentor_id, mentee_id=mentee_id)
     return FollowOut(following=True, newly=newly)
+
+
+class HolidaysIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: str = Field(
+        min_length=1, max_length=64, description="The IANA time zone of the duty station, e.g. Africa/Nairobi."
+    )
+    dates: list[date] = Field(max_length=366, description="Local dates that count like weekends for deadlines; [] clears them.")
+
+
+class Holidays(BaseModel):
+    time_zone: str
+    dates: list[date]
+
+
+@router.put("/cohorts/{cohort_id}/holidays", tags=["deadlines"])
+async def set_holidays(
+    cohort_id: UUID, body: HolidaysIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> Holidays:
+    """Replace the cohort's public holidays for one time zone: a reminder or expiry of a mentor in that zone
+    that falls on one moves to the next working day. Deadlines already set stay. Rule: the cohort's programme team."""
+    try:
+        ZoneInfo(body.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid("time_zone", "known_time_zone", f"{body.time_zone!r} is not an IANA time zone") from None
+    async with runtime.engine.begin() as conn:
+        await _programme_team_of_cohort(conn, caller, cohort_id)
+        await conn.execute(holidays.delete().where(holidays.c.cohort_id == cohort_id, holidays.c.time_zone == body.time_zone))
+        days = sorted(set(body.dates))
+        if days:
+            await conn.execute(holidays.insert(), [{"cohort_id": cohort_id, "time_zone": body.time_zone, "day": d} for d in days])
+    return Holidays(time_zone=body.time_zone, dates=days)
+
+
+@router.get("/cohorts/{cohort_id}/holidays", tags=["deadlines"])
+async def get_holidays(
+    cohort_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> list[Holidays]:
+    """The cohort's public holidays by time zone. Rule: the cohort's programme team."""
+    async with runtime.engine.connect() as conn:
+        await _programme_team_of_cohort(conn, caller, cohort_id)
+        rows = (
+            await conn.execute(
+                sa.select(holidays.c.time_zone, holidays.c.day)
+                .where(holidays.c.cohort_id == cohort_id)
+                .order_by(holidays.c.time_zone, holidays.c.day)
+            )
+        ).all()
+    by_zone: dict[str, list[date]] = {}
+    for zone, day in rows:
+        by_zone.setdefault(zone, []).append(day)
+    return [Holidays(time_zone=zone, dates=days) for zone, days in by_zone.items()]
+
+
+async def _programme_team_of_cohort(conn: AsyncConnection, caller: Principal, cohort_id: UUID) -> None:
+    """404 if pairing knows neither the cohort nor a participant of it; 403 unless the caller runs its programme."""
+    programme_id = (await conn.execute(sa.select(cohorts.c.programme_id).where(cohorts.c.id == cohort_id))).scalar()
+    if programme_id is None:
+        programme_id = (
+            await conn.execute(sa.select(participants.c.programme_id).where(participants.c.cohort_id == cohort_id).limit(1))
+        ).scalar()
+    if programme_id is None:
+        raise NotFound("cohort", cohort_id)
+    if not caller.runs(programme_id):
+        raise Forbidden("a cohort's holidays are set by its programme team")

@@ -2,7 +2,10 @@
 
 The rule book's invariants, and how this code keeps them:
 1. Nothing fires on a Saturday or Sunday local to the mentor: a deadline that
-   lands on one moves to the Monday after, same local wall-clock time.
+   lands on one moves to the Monday after, same local wall-clock time. The
+   cohort's public holidays for the mentor's time zone count like weekends: a
+   deadline on one moves to the next day that is neither (rule book: "a duty
+   station's public holidays may count like weekends (per programme)").
 2. Expiry is never earlier than 3 days after the request reached the mentor.
 3. The reminder comes at least 24 hours before the expiry: the expiry is at
    least one local day after the (possibly moved) reminder.
@@ -21,8 +24,9 @@ Deadlines are stored and published as UTC instants.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 REMINDER_AFTER = timedelta(days=2)
@@ -37,10 +41,10 @@ class Deadlines:
     expires_at: datetime
 
 
-def _skip_weekend(local: datetime) -> datetime:
-    """The same wall-clock time on the next Monday if `local` is a Saturday or Sunday."""
-    if local.weekday() >= SATURDAY:
-        return local + timedelta(days=7 - local.weekday())
+def _skip_days_off(local: datetime, holidays: Collection[date]) -> datetime:
+    """The same wall-clock time on the first day from `local`'s that is neither a Saturday, a Sunday nor a holiday."""
+    while local.weekday() >= SATURDAY or local.date() in holidays:
+        local += timedelta(days=1)
     return local
 
 
@@ -48,12 +52,13 @@ def _to_utc(local_wall: datetime, zone: ZoneInfo) -> datetime:
     return local_wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
-def request_deadlines(reached_at: datetime, mentor_time_zone: str) -> Deadlines:
+def request_deadlines(reached_at: datetime, mentor_time_zone: str, holidays: Collection[date] = ()) -> Deadlines:
+    """`holidays`: local dates in the mentor's time zone that count like weekends."""
     if reached_at.tzinfo is None:
         raise ValueError("reached_at must be an aware datetime")
     zone = ZoneInfo(mentor_time_zone)
     # Work on naive local wall-clock times so adding days never crosses an offset.
     reached_local = reached_at.astimezone(zone).replace(tzinfo=None)
-    remind_local = _skip_weekend(reached_local + REMINDER_AFTER)
-    expires_local = _skip_weekend(max(reached_local + EXPIRY_AFTER, remind_local + REMINDER_BEFORE_EXPIRY))
+    remind_local = _skip_days_off(reached_local + REMINDER_AFTER, holidays)
+    expires_local = _skip_days_off(max(reached_local + EXPIRY_AFTER, remind_local + REMINDER_BEFORE_EXPIRY), holidays)
     return Deadlines(remind_at=_to_utc(remind_local, zone), expires_at=_to_utc(expires_local, zone))

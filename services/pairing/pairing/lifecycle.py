@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing.deadlines import request_deadlines
-from pairing.tables import followers, participants, requests, selections, timers
+from pairing.tables import followers, holidays, participants, requests, selections, timers
 from together_events.contracts.pairing import (
     MentorAvailable,
     PreferencesExhausted,
@@ -115,7 +115,12 @@ async def deliver_next_waiting(runtime: Runtime, conn: AsyncConnection, mentor_i
     if waiting is None:
         return
     now = runtime.now()
-    deadlines = request_deadlines(now, mentor.time_zone)
+    days_off = (
+        await conn.execute(
+            sa.select(holidays.c.day).where(holidays.c.cohort_id == mentor.cohort_id, holidays.c.time_zone == mentor.time_zone)
+        )
+    ).scalars()
+    deadlines = request_deadlines(now, mentor.time_zone, set(days_off))
     selection_engagement = (
         await conn.execute(sa.select(selections.c.engagement).where(selections.c.id == waiting.selection_id))
     ).scalar()

@@ -134,6 +134,15 @@ followers = sa.Table(
     sa.Column("followed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Public holidays that count like weekends for deadlines, per cohort and mentor time zone; set by the programme team.
+holidays = sa.Table(
+    "holidays",
+    metadata,
+    sa.Column("cohort_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("time_zone", sa.Text, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+)
+
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them
 # (participants without active_pairings, which pairing's own use cases count).
 READ_MODEL = (participants, cohorts)

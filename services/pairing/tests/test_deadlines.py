@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -106,3 +106,43 @@ def test_each_day_of_the_week_on_both_sides_of_the_date_line(zone: str, day: str
     d = request_deadlines(local(f"{day}T10:00", zone), zone)
     assert as_local(d.remind_at, zone)[:3] == reminder and as_local(d.remind_at, zone).endswith("10:00")
     assert as_local(d.expires_at, zone)[:3] == expiry and as_local(d.expires_at, zone).endswith("10:00")
+
+
+NAIROBI = "Africa/Nairobi"
+
+
+def test_a_public_holiday_counts_like_a_weekend():
+    # Kenya's Mashujaa Day, Wednesday 2027-10-20: a Monday request's Wednesday reminder moves to Thursday,
+    # and the expiry a day after it, to Friday.
+    d = request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI, {date(2027, 10, 20)})
+    assert as_local(d.remind_at, NAIROBI) == "Thu 2027-10-21 10:00"
+    assert as_local(d.expires_at, NAIROBI) == "Fri 2027-10-22 10:00"
+
+
+def test_a_holiday_after_a_weekend_moves_the_deadline_past_both():
+    # Reached Tuesday 2027-12-21: the Thursday reminder stays; the expiry, Friday 24th (a holiday), moves
+    # past the weekend and the Monday and Tuesday holidays to Wednesday.
+    days_off = {date(2027, 12, 24), date(2027, 12, 27), date(2027, 12, 28)}
+    d = request_deadlines(local("2027-12-21T10:00", NAIROBI), NAIROBI, days_off)
+    assert as_local(d.remind_at, NAIROBI) == "Thu 2027-12-23 10:00"
+    assert as_local(d.expires_at, NAIROBI) == "Wed 2027-12-29 10:00"
+
+
+def test_holidays_of_another_day_change_nothing():
+    plain = request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI)
+    assert request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI, {date(2027, 10, 25)}) == plain
+
+
+@pytest.mark.parametrize("zone", [NAIROBI, "America/New_York", "Pacific/Kiritimati"])
+def test_invariants_hold_with_holidays_for_every_hour_of_a_year(zone: str):
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    days_off = {date(2027, 1, 1) + timedelta(days=n) for n in range(0, 400, 4)}  # every 4th day, runs included
+    for hours in range(0, 365 * 24, 5):
+        reached = start + timedelta(hours=hours)
+        d = request_deadlines(reached, zone, days_off)
+        remind_local, expires_local = d.remind_at.astimezone(ZoneInfo(zone)), d.expires_at.astimezone(ZoneInfo(zone))
+        for deadline in (remind_local, expires_local):
+            assert deadline.weekday() < 5 and deadline.date() not in days_off
+        reached_local = reached.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        assert expires_local.replace(tzinfo=None) - reached_local >= timedelta(days=3)
+        assert expires_local.replace(tzinfo=None) - remind_local.replace(tzinfo=None) >= timedelta(days=1)
