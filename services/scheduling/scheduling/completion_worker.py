@@ -5,14 +5,17 @@ period (`SCHEDULING_COMPLETE_AFTER_MINUTES`, which leaves the partners time to m
 themselves) is behind the runtime's clock. Each due session is claimed in its own transaction
 with FOR UPDATE SKIP LOCKED and completed in that same transaction, with its events: several
 workers (or replicas) never complete a session twice, and a worker that dies mid-way leaves the
-session for the next one. `SessionCompleted` is therefore published once per session.
+session for the next one. `SessionCompleted` is therefore published once per session. A
+completion that raises is rolled back and its session retried later with backoff
+(`completion_attempts`, `completion_retry_at`, `completion_error`), so one bad row never stalls the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from uuid import UUID
 
 import sqlalchemy as sa
 import structlog
@@ -36,23 +39,46 @@ class CompletionWorker:
         completed: list[str] = []
         while len(completed) < limit:
             now = self._runtime.now()
-            async with self._runtime.engine.begin() as conn:
-                row = (
-                    await conn.execute(
-                        sa.select(sessions)
-                        .where(sessions.c.status == "scheduled", sessions.c.ends_at <= now - self._grace)
-                        .order_by(sessions.c.ends_at, sessions.c.id)
-                        .limit(1)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).first()
-                if row is None:
-                    break
-                pairing = await load_pairing(conn, row.pairing_id)
-                await complete(self._runtime, conn, row, pairing, CompletedBy.end_time_passed, now)
+            claimed: UUID | None = None
+            try:
+                async with self._runtime.engine.begin() as conn:
+                    row = (
+                        await conn.execute(
+                            sa.select(sessions)
+                            .where(
+                                sessions.c.status == "scheduled",
+                                sessions.c.ends_at <= now - self._grace,
+                                sa.or_(sessions.c.completion_retry_at.is_(None), sessions.c.completion_retry_at <= now),
+                            )
+                            .order_by(sessions.c.ends_at, sessions.c.id)
+                            .limit(1)
+                            .with_for_update(skip_locked=True)
+                        )
+                    ).first()
+                    if row is None:
+                        break
+                    claimed = row.id
+                    pairing = await load_pairing(conn, row.pairing_id)
+                    await complete(self._runtime, conn, row, pairing, CompletedBy.end_time_passed, now)
+            except Exception as exc:
+                if claimed is None:
+                    raise
+                await self._failed(claimed, row.completion_attempts + 1, now, exc)
+                continue
             completed.append(str(row.id))
             log.info("session.completed_by_clock", session_id=str(row.id))
         return completed
+
+    async def _failed(self, session_id: UUID, attempts: int, now: datetime, exc: Exception) -> None:
+        """Nothing of the failed completion was committed; try it again later (1, 2, 4 ... minutes, at most an hour)."""
+        retry_at = now + min(timedelta(minutes=2 ** (attempts - 1)), timedelta(hours=1))
+        log.exception("session.completion_failed", session_id=str(session_id), attempts=attempts, retry_at=retry_at.isoformat())
+        async with self._runtime.engine.begin() as conn:
+            await conn.execute(
+                sessions.update()
+                .where(sessions.c.id == session_id)
+                .values(completion_attempts=attempts, completion_retry_at=retry_at, completion_error=repr(exc)[:2000])
+            )
 
     async def run(self) -> None:
         while True:

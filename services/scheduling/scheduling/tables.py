@@ -103,6 +103,10 @@ sessions = sa.Table(
     sa.Column("agenda_title", sa.Text),
     sa.Column("calendar_sequence", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cancelled_at", sa.DateTime(timezone=True)),
+    # A completion that raised is retried later with backoff, so one bad row never stalls the sweep.
+    sa.Column("completion_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("completion_retry_at", sa.DateTime(timezone=True)),
+    sa.Column("completion_error", sa.Text),
 )
 
 # Feedback on a completed session: the comment stays here (never in an event). Readable by its author.
