@@ -432,6 +432,8 @@ async def test_search_filters_pages_and_ranks_for_the_cohorts_mentees(service):
 
     first, second = await search(limit=2), await search(limit=2, offset=2)
     assert (names(first), names(second), first["total"], second["total"]) == (["ana", "ben"], ["chloe", "full"], 4, 4)
+    past_the_end = await search(limit=2, offset=10)
+    assert (past_the_end["results"], past_the_end["total"]) == ([], 4)
 
     # The client sees the same filters ranked by their score, without those a hard rule excludes.
     mine = await search(coaching.as_("client"))

@@ -108,14 +108,18 @@ async def load(conn: AsyncConnection, cohort_id: UUID, version: int = 0) -> Coho
     rows = (
         await conn.execute(
             sa.select(
-                candidates.c.participant_id, candidates.c.profile, candidates.c.capacity, active_pairings().label("active")
+                candidates.c.participant_id,
+                # As text, parsed by pydantic's own JSON reader: a few times faster than decoding JSONB to dicts first.
+                candidates.c.profile.cast(sa.Text).label("profile"),
+                candidates.c.capacity,
+                active_pairings().label("active"),
             ).where(candidates.c.cohort_id == cohort_id, mentor_side(), visible())
         )
     ).all()
     mentors = {
         row.participant_id: Person(
             participant_id=row.participant_id,
-            profile=PublicProfile.model_validate(row.profile),
+            profile=PublicProfile.model_validate_json(row.profile),
             capacity=row.capacity,
             active_pairings=row.active,
         )

@@ -300,16 +300,19 @@ async def search_mentors(
             me is not None and caller.is_person(me.person_id) and bool(set(me.roles) & set(MENTEE_ROLES)) and not me.waitlisted
         )
         if not ranked:
-            total = (await conn.execute(sa.select(sa.func.count()).select_from(candidates).where(*conditions))).scalar_one()
+            # The total rides along with the page (one scan, not two); a page past the end asks for it alone.
             rows = (
                 await conn.execute(
-                    sa.select(*columns)
+                    sa.select(*columns, sa.func.count().over().label("total"))
                     .where(*conditions)
                     .order_by(sa.func.lower(candidates.c.profile["display_name"].astext), candidates.c.participant_id)
                     .limit(limit)
                     .offset(offset)
                 )
             ).all()
+            total = rows[0].total if rows else 0
+            if not rows and offset:
+                total = (await conn.execute(sa.select(sa.func.count()).select_from(candidates).where(*conditions))).scalar_one()
             return SearchPage(total, "name", [_found(r) for r in rows])
         matching_ids = set((await conn.execute(sa.select(candidates.c.participant_id).where(*conditions))).scalars())
         view = await cache.view(conn, cohort_id)
