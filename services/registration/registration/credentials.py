@@ -164,6 +164,13 @@ async def submit(
 async def decide(runtime: Runtime, *, credential_id: UUID, caller: Principal, approve: bool, reason: str | None) -> None:
     """The programme team approves, or rejects with the reason the coach is given."""
     async with runtime.engine.begin() as conn:
+        # Lock the participant before the credential, in the order withdrawal (which erases files) takes them.
+        participant_id = (
+            await conn.execute(sa.select(coach_credentials.c.participant_id).where(coach_credentials.c.id == credential_id))
+        ).scalar()
+        if participant_id is None:
+            raise NotFound("credential", credential_id)
+        await conn.execute(sa.select(participants.c.id).where(participants.c.id == participant_id).with_for_update())
         row = (
             await conn.execute(
                 sa.select(coach_credentials, participants.c.person_id, participants.c.cohort_id, cohorts.c.programme_id)
@@ -172,9 +179,7 @@ async def decide(runtime: Runtime, *, credential_id: UUID, caller: Principal, ap
                 .where(coach_credentials.c.id == credential_id)
                 .with_for_update(of=coach_credentials)
             )
-        ).first()
-        if row is None:
-            raise NotFound("credential", credential_id)
+        ).one()
         if not caller.runs(row.programme_id):
             raise Forbidden("only the team running this programme reviews its coaches' credentials")
         if row.status != CredentialStatus.pending:
