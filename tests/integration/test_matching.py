@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from matching.cohort_cache import CohortCache
 from matching.consumers import handlers
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
@@ -102,6 +103,7 @@ class Service:
     runtime: object
     bus: Bus
     signer: Signer
+    cohorts: CohortCache
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ async def service(stack, create_database, signer) -> AsyncIterator[Service]:
             task = asyncio.create_task(consumer.run())
             try:
                 async with client(app) as http:
-                    yield Service(http, runtime, Bus(runtime), signer)
+                    yield Service(http, runtime, Bus(runtime), signer, app.state.cohorts)
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -291,6 +293,18 @@ async def test_suggestions_follow_registrations_withdrawals_pairings_and_profile
                      granted_role=Role.mentor, granted_at=now())
     )  # fmt: skip
     assert "senior-mentee" in await cohort.suggested("amina")
+
+
+async def test_the_cohort_index_is_built_once_and_rebuilt_after_an_event_changes_the_cohort(service, cohort):
+    await cohort.join("amina", Role.mentee)
+    await cohort.join("first", Role.mentor, capacity=1)
+    builds = service.cohorts.builds
+    assert await cohort.suggested("amina") == ["first"]
+    assert await cohort.suggested("amina") == ["first"]
+    assert service.cohorts.builds == builds + 1  # the second request used the cached index
+    await cohort.join("second", Role.mentor, capacity=1, skills=["negotiation"])
+    assert await cohort.suggested("amina") == ["second", "first"]
+    assert service.cohorts.builds == builds + 2
 
 
 async def test_a_pairing_before_the_mentors_registration_still_counts(service, cohort):
