@@ -297,6 +297,12 @@ async def test_a_whole_series_moves_before_it_starts_keeping_its_rhythm(pair):
     assert [(s.day, s.hour) for s in starts] == [(6, 15), (20, 15), (3, 15)]
     event = (await pair.ics(f"/series/{series_id}/invitation.ics")).walk("VEVENT")[0]
     assert int(event["SEQUENCE"]) == 1 and event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=30)
+    [moved] = await pair.events("SeriesRescheduled")
+    assert (moved["calendar_sequence"], moved["time_zone"]) == (1, "Europe/Paris")
+    second = (await pair.sessions())[1]["id"]
+    alone = {"starts_at": datetime(next_year, 1, 21, 15, 0).isoformat(), "time_zone": "Europe/Paris"}
+    check(await pair.http.post(f"/sessions/{second}/reschedule", json=alone, headers=pair.mentee_h), 204)
+    check(await pair.http.post(f"/series/{series_id}/reschedule", json=move, headers=pair.mentor_h), 409)  # one moved alone
 
 
 async def test_the_worker_completes_a_session_once_after_its_end_even_after_a_restart(pair):

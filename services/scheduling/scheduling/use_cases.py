@@ -394,8 +394,11 @@ async def reschedule_series(
     now = runtime.now()
     async with runtime.engine.begin() as conn:
         owner, pairing, rows = await _series_for_change(conn, caller, series_id)
-        if any(r.status != "scheduled" or r.starts_at <= now for r in rows):
-            raise Conflict("a series moves as a whole only before its first occurrence; move or cancel occurrences one by one")
+        if any(r.status != "scheduled" or r.starts_at <= now or r.starts_at != r.recurrence_id for r in rows):
+            raise Conflict(
+                "a series moves as a whole only before its first occurrence and while none was moved or cancelled alone; "
+                "move or cancel occurrences one by one"
+            )
         rule = domain.Recurrence(domain.Frequency(owner.frequency), owner.interval, count=len(rows))
         starts = domain.expand(local_start, time_zone, rule)
         _future(starts[0], now, local_start, time_zone)
