@@ -26,12 +26,13 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from aiosmtpd.controller import Controller
-from fastapi import FastAPI, Header, HTTPException
+from fastapi import FastAPI, Header, HTTPException, Request
 
 from notifications.consumers import handlers
-from notifications.contacts import ContactDirectory
+from notifications.contacts import ContactDirectory, ContactUnavailable
 from notifications.delivery import DeliveryWorker
 from notifications.mail import SmtpMailer
+from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
@@ -534,3 +535,51 @@ async def test_a_mail_that_cannot_be_built_is_counted_and_ends_failed_never_stuc
         failed = await world.delivery(row["id"])
         assert failed["state"] == "failed" and "error while preparing the mail" in failed["last_error"]
     assert world.mailbox.attempts == 0
+
+
+async def test_client_credentials_tokens_are_fetched_cached_and_renewed_when_refused(signer):
+    """Production's token source: OAuth2 client credentials at a token URL, over real HTTP."""
+    issued: list[str] = []
+    tokens = FastAPI()
+
+    @tokens.post("/oauth2/token")
+    async def token(request: Request) -> dict:
+        form = await request.form()
+        if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
+            "client_credentials", "together-notifications", "s3cret"
+        ):  # fmt: skip
+            raise HTTPException(401, "bad client")
+        issued.append(signer.token("together-notifications", "service"))
+        return {"access_token": issued[-1], "token_type": "Bearer", "expires_in": 3600}
+
+    directory = Directory(signer.public_key_file.read_bytes())
+    ravi = uuid.uuid4()
+    directory.contacts[ravi] = {"email": "ravi@un.test", "display_name": "Ravi", "preferred_language": "es", "withdrawn": False}
+    async with served(tokens) as token_url, served(directory.app()) as registration_url:
+        settings = NotificationsSettings(
+            registration_url=registration_url,
+            token_source="client_credentials",
+            token_url=f"{token_url}/oauth2/token",
+            client_id="together-notifications",
+            client_secret="s3cret",
+        )
+        contacts = ContactDirectory(settings)
+        try:
+            first = await contacts.contact(ravi)
+            assert first is not None and (first.email, first.preferred_language, first.withdrawn) == ("ravi@un.test", "es", False)
+            assert await contacts.contact(uuid.uuid4()) is None  # registration does not know them
+            assert len(issued) == 1  # cached
+            directory.public_key = b"rotated"  # registration now refuses the token: one fresh token, then the answer
+            with pytest.raises(ContactUnavailable):
+                await contacts.contact(ravi)
+            assert len(issued) == 2
+            directory.public_key = signer.public_key_file.read_bytes()
+            assert (await contacts.contact(ravi)) == first
+        finally:
+            await contacts.close()
+        wrong = ContactDirectory(settings.model_copy(update={"client_secret": "wrong"}))
+        try:
+            with pytest.raises(ContactUnavailable, match="client_credentials"):
+                await wrong.contact(ravi)
+        finally:
+            await wrong.close()
