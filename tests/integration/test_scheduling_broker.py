@@ -28,6 +28,7 @@ from tests.kafka_tools import read_topic, wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import EndedBy, PairingEnded, PairingFormed
 from together_events.contracts.registration import ParticipantRegistered, ProgrammeCreated, ProgrammeKind, PublicProfile, Role
+from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import declared_topics, service_topic
 from together_servicekit.invitations import Person, invitation
@@ -201,3 +202,12 @@ async def test_learns_from_kafka_completes_once_across_a_worker_restart_and_canc
             )
             assert [o.astimezone(UTC) for o in expanded] == [datetime.fromisoformat(s) for s in data["occurrence_starts"]]
         assert data["agenda_title"].startswith("Coaching session 1")  # after the introduction the first session took
+
+        # The read model rebuilt from the topics equals the live one (the pairing's end included).
+        fresh = await create_database("sched_rebuilt")
+        await rebuild("scheduling", fresh, bootstrap=stack.kafka_bootstrap, prefix=NS)
+        comparison = await compare("scheduling", fresh, database)
+        assert comparison.equal, comparison.lines()
+        assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [
+            ("pairings", 1), ("programmes", 1), ("cohorts", 0), ("participants", 2), ("request_engagements", 0),
+        ]  # fmt: skip
