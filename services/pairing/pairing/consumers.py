@@ -72,7 +72,7 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         await upsert_participant(runtime, conn, event)
 
     async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
-        await participant_withdrew(runtime, conn, event.participant_id)
+        await participant_withdrew(runtime, conn, event.participant_id, event.withdrawn_at)
 
     async def on_assignment_accepted(conn: AsyncConnection, event: AssignmentAccepted, _: Envelope) -> None:
         await assignment_accepted(runtime, conn, event)

@@ -13,6 +13,7 @@ All in the consumer's transaction, with the inbox row: once per event. The withd
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -24,11 +25,12 @@ from together_events.contracts.pairing import EndedBy, PairingEnded
 from together_servicekit.runtime import Runtime
 
 
-async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, participant_id: UUID) -> None:
+async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, participant_id: UUID, withdrawn_at: datetime) -> None:
+    """`withdrawn_at` is the event's (the read model must rebuild equal); what pairing does is at its own clock's now."""
     person = await lifecycle.lock_participant(conn, participant_id)
     if person is None or person.withdrawn_at is not None:
         return
-    await conn.execute(participants.update().where(participants.c.id == participant_id).values(withdrawn_at=runtime.now()))
+    await conn.execute(participants.update().where(participants.c.id == participant_id).values(withdrawn_at=withdrawn_at))
     await conn.execute(
         followers.delete().where(sa.or_(followers.c.mentee_id == participant_id, followers.c.mentor_id == participant_id))
     )
