@@ -113,6 +113,8 @@ async def act(service, w: World, action: str, obj: str, headers: dict):
             return await http.post(f"/participants/{target}/withdrawal", json={}, headers=headers)
         case "contact":
             return await http.get(f"/participants/{target}/contact", headers=headers)
+        case "list-participants":
+            return await http.get(f"/cohorts/{target}/participants", headers=headers)
         case "list-credentials":
             return await http.get(f"/programmes/{target}/credentials", headers=headers)
     raise AssertionError(action)
@@ -218,6 +220,14 @@ CASES = table(
         ("contact", "service", "participant", 200),
         ("contact", "service-star", "participant", 200),
         ("contact", "service", "missing", 404),
+        # GET /cohorts/{id}/participants: the programme's own team
+        ("list-participants", "anonymous", "cohort", 401),
+        ("list-participants", "owner", "cohort", 403),
+        ("list-participants", "team", "cohort", 200),
+        ("list-participants", "all-teams", "cohort", 200),
+        ("list-participants", "other-team", "cohort", 403),
+        ("list-participants", "service", "cohort", 403),
+        ("list-participants", "team", "missing", 404),
         # GET /programmes/{id}/credentials: the programme's own team
         ("list-credentials", "anonymous", "programme", 401),
         ("list-credentials", "owner", "programme", 403),

@@ -345,6 +345,9 @@ async def test_who_sees_which_answers(world: World):
     assert values["preferred_language"] == "fr" and own["email"] == f"ada.{world.run}@un.org"
     team = (await world.http.get(f"/participants/{ada}", headers=world.team)).json()
     assert {a["field"] for a in team["answers"]} == set(marks)
+    listed = (await world.http.get(f"/cohorts/{cohort}/participants", headers=world.team)).json()
+    assert [p["public_profile"]["display_name"] for p in listed] == ["Ada", "Bob"]
+    assert {a["field"]: a["value"] for a in listed[0]["answers"]}["appointment_type"] == "permanent"
     other = (await world.http.get(f"/participants/{ada}", headers=world.person("bob"))).json()
     assert "email" not in other and "person_id" not in other
     assert {a["visibility"] for a in other["answers"]} == {"public"}

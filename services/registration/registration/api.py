@@ -389,6 +389,40 @@ async def _participant(runtime: Runtime, participant_id: UUID) -> dict[str, Any]
     return dict(row)
 
 
+def _view(row: dict[str, Any], insider: bool) -> ParticipantPrivateOut | ParticipantOut:
+    """A participant as the caller may see them: every answer for insiders, the public ones otherwise."""
+    answers = [
+        AnswerOut(field=name, value=value, visibility=VISIBILITY[name])
+        for name, value in use_cases.answers_of(row).items()
+        if insider or name not in TEAM_ONLY
+    ]
+    state = "withdrawn" if row["withdrawn_at"] else "waitlisted" if row["waitlisted"] else "active"
+    view = {**row, "status": state, "answers": answers}
+    return ParticipantPrivateOut.model_validate(view) if insider else ParticipantOut.model_validate(view)
+
+
+@router.get("/cohorts/{cohort_id}/participants", tags=["participants"])
+async def list_participants(
+    cohort_id: UUID,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+) -> list[ParticipantPrivateOut]:
+    """Rule: the team of the cohort's programme. Every participant with every answer, in registration order."""
+    cohort = await _one(runtime, cohorts, cohort_id, "cohort")
+    if not caller.runs(cohort["programme_id"]):
+        raise Forbidden("only the team running this programme lists its participants")
+    async with runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(participants, cohorts.c.programme_id)
+                .join(cohorts, cohorts.c.id == participants.c.cohort_id)
+                .where(participants.c.cohort_id == cohort_id)
+                .order_by(participants.c.registered_at, participants.c.id)
+            )
+        ).mappings()
+        return [_view(dict(row), insider=True) for row in rows]  # type: ignore[misc]
+
+
 @router.get("/participants/{participant_id}", tags=["participants"])
 async def get_participant(
     participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
@@ -399,14 +433,7 @@ async def get_participant(
     insider = caller.is_person(row["person_id"]) or caller.runs(row["programme_id"])
     if not insider and Role.coach.value in row["roles"] and not row["coach_approved"]:
         raise NotFound("participant", participant_id)
-    answers = [
-        AnswerOut(field=name, value=value, visibility=VISIBILITY[name])
-        for name, value in use_cases.answers_of(row).items()
-        if insider or name not in TEAM_ONLY
-    ]
-    state = "withdrawn" if row["withdrawn_at"] else "waitlisted" if row["waitlisted"] else "active"
-    view = {**row, "status": state, "answers": answers}
-    return ParticipantPrivateOut.model_validate(view) if insider else ParticipantOut.model_validate(view)
+    return _view(row, insider)
 
 
 @router.patch("/participants/{participant_id}", tags=["participants"])
