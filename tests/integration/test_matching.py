@@ -526,6 +526,16 @@ async def test_the_team_proposes_reviews_and_accepts_a_cohort_wide_assignment(se
     }
 
 
+async def test_an_assignment_with_no_mentor_says_why_each_mentee_is_left_out(service, cohort):
+    await cohort.join("alone", Role.mentee)
+    response = await service.http.post(f"/cohorts/{cohort.id}/assignments", json={}, headers=cohort.team())
+    assert response.status_code == 201, response.text
+    assert response.json()["pairs"] == []
+    assert response.json()["report"]["unmatched"] == [
+        {"mentee_id": str(cohort.id_of("alone")), "reason": "no mentor has a free place"}
+    ]
+
+
 # --- fairness -------------------------------------------------------------------------------------
 
 
