@@ -64,9 +64,15 @@ class DeliveryWorker:
         self._runtime, self._settings, self._contacts, self._mailer = runtime, settings, contacts, mailer
 
     async def deliver_due(self, limit: int = 200) -> list[str]:
-        """Try every delivery due now (up to `limit`); return their outcomes."""
+        """Try every delivery due now (up to `limit`), `delivery_concurrency` at a time; return their outcomes."""
         await self.reclaim_abandoned()
         outcomes: list[str] = []
+        lanes = max(1, self._settings.delivery_concurrency)
+        await asyncio.gather(*(self._lane(outcomes, limit) for _ in range(lanes)))
+        return outcomes
+
+    async def _lane(self, outcomes: list[str], limit: int) -> None:
+        """One mail at a time: claim, send, record; SKIP LOCKED keeps the lanes (and replicas) apart."""
         while len(outcomes) < limit:
             claimed = await self._claim()
             if claimed is None:
@@ -77,7 +83,6 @@ class DeliveryWorker:
                 log.exception("mail.attempt_crashed", notification_id=str(claimed["notification_id"]))
                 outcome = Outcome("retry", f"error while preparing the mail: {exc!r}")
             outcomes.append(await self._finish(claimed, outcome))
-        return outcomes
 
     async def run(self) -> None:
         while True:

@@ -34,6 +34,7 @@ class NotificationsSettings(ServiceSettings):
     delivery_backoff_seconds: float = 60.0
     delivery_backoff_max_seconds: float = 6 * 3600.0
     delivery_poll_seconds: float = 1.0
+    delivery_concurrency: int = Field(default=4, ge=1, le=64, description="Mails sent at the same time by one process.")
     # A "sending" attempt older than this lost its worker (crash between SMTP and commit): ambiguous.
     delivery_lease_seconds: float = 300.0
 
