@@ -14,6 +14,7 @@ later, over the programme's current rules): nested objects merge key by key, any
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -166,6 +167,13 @@ def rules_violations(kind: ProgrammeKind, rules: ProgrammeRules) -> list[Violati
                 )
         elif role_rules.min_capacity is not None or role_rules.max_capacity is not None:
             violations.append(Violation(f"{where}.max_capacity", "offering_roles_only", f"a {role.value} states no capacity"))
+    for factor, weight in rules.matching_weights.items():
+        if not (math.isfinite(weight) and 0 <= weight <= 1000):
+            violations.append(
+                Violation(
+                    f"rules.matching_weights.{factor}", "between_0_and_1000", "a matching weight is a number from 0 to 1000"
+                )
+            )
     if not rules.meeting_languages:
         violations.append(Violation("rules.meeting_languages", "at_least_one", "meetings need at least one language"))
     if not 1 <= rules.session_plan.period_months <= 36:

@@ -78,6 +78,7 @@ def test_an_override_is_refused_with_every_reason():
             },
             "session_plan": {"period_months": 0},
             "meeting_languages": [],
+            "matching_weights": {"skills": float("inf"), "grade": -1},
         },
     )
     assert rules(violations) == {
@@ -87,6 +88,8 @@ def test_an_override_is_refused_with_every_reason():
         ("rules.roles.mentee.max_capacity", "offering_roles_only"),
         ("rules.session_plan.period_months", "between_1_and_36"),
         ("rules.meeting_languages", "at_least_one"),
+        ("rules.matching_weights.skills", "between_0_and_1000"),
+        ("rules.matching_weights.grade", "between_0_and_1000"),
     }
 
 
