@@ -110,3 +110,10 @@ def test_a_zone_without_daylight_saving_and_a_date_line_crossing():
 def test_naive_times_are_refused():
     with pytest.raises(ValueError):
         series_ics(starts_at=datetime(2027, 2, 23, 13, 0))
+
+
+def test_without_until_the_zone_still_covers_a_series_into_the_next_year():
+    ics = series_ics(starts_at=datetime(2027, 10, 4, 13, 0, tzinfo=NEW_YORK), rrule="FREQ=MONTHLY;COUNT=8", until=None)
+    calendar = icalendar.Calendar.from_ical(ics)
+    observances = {(c.name, c["DTSTART"].dt) for c in calendar.walk("VTIMEZONE")[0].subcomponents}
+    assert ("DAYLIGHT", datetime(2028, 3, 12, 2, 0)) in observances  # the May 2028 occurrence is in EDT

@@ -19,7 +19,7 @@ so neither imports the other.
         stamp=now,                              # DTSTAMP: when this invitation was produced
         rrule=event.rrule,                      # series only, e.g. "FREQ=WEEKLY;INTERVAL=2;COUNT=8"
         recurrence_id=event.recurrence_id,      # one occurrence of a series changed or cancelled alone
-        until=last_occurrence,                  # series: the VTIMEZONE covers the zone's rules until then
+        until=last_occurrence,                  # optional: the VTIMEZONE covers the zone until then (default: from the RRULE)
     )
 
 The text uses CRLF line endings, folds lines at 75 octets, escapes TEXT values, and always gives
@@ -96,6 +96,8 @@ def invitation(
     tz = ZoneInfo(time_zone)
     exdates = list(exdates)
     moved = list(moved)
+    if rrule and until is None:
+        until = rule_end(rrule, starts_at)
     instants = [starts_at, recurrence_id, until, *exdates, *(m.starts_at for m in moved)]
     span_end = max(i for i in instants if i is not None) + timedelta(minutes=duration_minutes)
     lines = [
@@ -186,6 +188,23 @@ def _vevent(
         "END:VEVENT",
     ]
     return lines
+
+
+_STEP = {"DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1), "MONTHLY": timedelta(days=31), "YEARLY": timedelta(days=366)}
+
+
+def rule_end(rrule: str, starts_at: datetime) -> datetime:
+    """An instant at or after the rule's last occurrence, for the VTIMEZONE's span when `until`
+    is not given: from UNTIL, else COUNT x INTERVAL steps (generous), else two years."""
+    parts = dict(part.split("=", 1) for part in rrule.upper().split(";") if "=" in part)
+    if "UNTIL" in parts:
+        text = parts["UNTIL"].rstrip("Z")
+        fmt = "%Y%m%dT%H%M%S" if "T" in text else "%Y%m%d"
+        return datetime.strptime(text, fmt).replace(tzinfo=UTC) + timedelta(days=1)
+    step = _STEP.get(parts.get("FREQ", ""), timedelta(days=31))
+    if "COUNT" in parts:
+        return starts_at + step * int(parts.get("INTERVAL", "1")) * int(parts["COUNT"])
+    return starts_at + timedelta(days=2 * 366)
 
 
 def vtimezone(time_zone: str, span_start: datetime, span_end: datetime) -> list[str]:
