@@ -27,6 +27,7 @@ from together_events import EventConsumer, build_producer
 from together_events.contracts.matching import AssignedPair, AssignmentAccepted
 from together_events.contracts.registration import (
     CoachCredentialApproved,
+    ParticipantAdmitted,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -398,3 +399,20 @@ async def test_registration_and_matching_events_over_the_broker_duplicates_inclu
     finally:
         await producer.stop()
         await delete_topics(stack.kafka_bootstrap, [t.name for t in topics])
+
+
+async def test_a_waitlisted_mentee_requests_nobody_until_admitted(world):
+    mentor, mentee = await world.join(Role.mentor, capacity=1), await world.register(Role.mentee, waitlisted=True)
+    refused = await world.submit(mentee, mentor)
+    assert [(d["field"], d["rule"]) for d in refused.json()["error"]["details"]] == [("mentee_id", "admitted")]
+    assignment = AssignmentAccepted(
+        assignment_id=uuid.uuid4(), cohort_id=world.id, programme_id=world.programme, accepted_at=datetime.now(UTC),
+        pairs=[AssignedPair(mentee_id=mentee, mentor_id=mentor, score=1.0)],
+    )  # fmt: skip
+    await world.apply(assignment)
+    assert [e["reason"] for e in await world.events("AssignedPairSkipped")] == ["mentee_unknown"]
+    admitted = ParticipantAdmitted(
+        participant_id=mentee, cohort_id=world.id, programme_id=world.programme, admitted_at=datetime.now(UTC)
+    )
+    await world.apply(admitted)
+    assert (await world.submit(mentee, mentor)).status_code == 201

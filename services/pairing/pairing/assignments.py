@@ -45,6 +45,7 @@ async def _send(runtime: Runtime, conn: AsyncConnection, event: AssignmentAccept
         mentee is None
         or mentee.cohort_id != event.cohort_id
         or mentee.withdrawn_at is not None
+        or mentee.waitlisted
         or not domain.seeks_partner(mentee.roles)
     ):
         return SkipReason.mentee_unknown

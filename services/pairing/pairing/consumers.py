@@ -19,6 +19,7 @@ from together_events.contracts.matching import AssignmentAccepted
 from together_events.contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
+    ParticipantAdmitted,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -44,6 +45,7 @@ async def upsert_participant(runtime: Runtime, conn: AsyncConnection, event: Par
     }
     if isinstance(event, ParticipantRegistered):
         values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
+        values["waitlisted"] = event.waitlisted  # and as ParticipantAdmitted
     before = await lifecycle.lock_participant(conn, event.participant_id)
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
@@ -54,6 +56,10 @@ async def upsert_participant(runtime: Runtime, conn: AsyncConnection, event: Par
 
 async def on_coach_approved(conn: AsyncConnection, event: CoachCredentialApproved, _: Envelope) -> None:
     await _set(conn, event.participant_id, coach_approved=True)
+
+
+async def on_admitted(conn: AsyncConnection, event: ParticipantAdmitted, _: Envelope) -> None:
+    await _set(conn, event.participant_id, waitlisted=False)
 
 
 async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
@@ -82,6 +88,7 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         ParticipantProfileUpdated: on_participant_state,
         ParticipantRoleGranted: on_participant_state,
         CoachCredentialApproved: on_coach_approved,
+        ParticipantAdmitted: on_admitted,
         ParticipantWithdrawn: on_participant_withdrawn,
         CohortOpened: on_cohort_opened,
         AssignmentAccepted: on_assignment_accepted,

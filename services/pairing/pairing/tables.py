@@ -23,6 +23,7 @@ participants = sa.Table(
     sa.Column("time_zone", sa.Text, nullable=False),
     sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),  # a coach is requestable once approved
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),  # left the cohort: neither requested nor requesting
+    sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),  # waits for a place: requests nobody yet
 )
 
 selections = sa.Table(

@@ -58,6 +58,8 @@ async def submit_preferences(
             )
         if mentee.withdrawn_at is not None:
             raise invalid("mentee_id", "still_in_cohort", "this participant withdrew from the cohort")
+        if mentee.waitlisted:
+            raise invalid("mentee_id", "admitted", "this participant is on the cohort's waitlist until a place is theirs")
         rows = (
             await conn.execute(
                 sa.select(participants).where(

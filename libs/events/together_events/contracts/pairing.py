@@ -224,7 +224,7 @@ class SkipReason(StrEnum):
     mentee_paired = "mentee_paired"  # the mentee already has an active pairing
     open_selection = "open_selection"  # the mentee's own preferences are being tried
     already_sent = "already_sent"  # this assignment's pair was sent before
-    mentee_unknown = "mentee_unknown"  # not a mentee or client pairing knows in the cohort, or withdrawn
+    mentee_unknown = "mentee_unknown"  # not a mentee or client pairing knows in the cohort, withdrawn or waitlisted
     mentor_unknown = "mentor_unknown"  # not a mentor or approved coach pairing knows in the cohort, or withdrawn
 
 
