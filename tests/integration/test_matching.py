@@ -28,16 +28,22 @@ from together_events import Envelope, Event, EventConsumer
 from together_events.contracts.matching import AssignmentAccepted
 from together_events.contracts.pairing import EndedBy, PairingEnded, PairingFormed, PreferencesSubmitted
 from together_events.contracts.registration import (
+    AppointmentType,
     CoachCredentialApproved,
     CohortOpened,
+    ParticipantAdmitted,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
     ProgrammeCreated,
     ProgrammeKind,
+    ProgrammeRules,
+    ProgrammeRulesChanged,
     PublicProfile,
     Role,
+    RoleRules,
+    SessionPlan,
 )
 from together_events.provision import delete_topics, ensure_topics
 from together_events.tables import inbox_table
@@ -307,6 +313,25 @@ async def test_the_cohort_index_is_built_once_and_rebuilt_after_an_event_changes
     assert service.cohorts.builds == builds + 2
 
 
+async def test_changed_matching_weights_reorder_later_suggestions(service, cohort):
+    await cohort.join("amina", Role.mentee)
+    await cohort.join("same-network", Role.mentor, capacity=1, entity="DESA")  # DEVNET, as amina
+    await cohort.join(
+        "skilled", Role.mentor, capacity=1, entity="DESA", job_network="POLNET", skills=["negotiation", "budgeting"]
+    )
+    assert await cohort.suggested("amina") == ["skilled", "same-network"]  # 2 x 2.0 for goals beat 3.0 for the network
+
+    rules = ProgrammeRules(
+        roles={role: RoleRules(appointment_types=[AppointmentType.permanent]) for role in (Role.mentor, Role.mentee)},
+        meeting_languages=["English"], session_plan=SessionPlan(period_months=4, meeting_interval="twice a month"),
+        matching_weights={"job_network": 10.0},
+    )  # fmt: skip
+    await service.bus.send(ProgrammeRulesChanged(programme_id=cohort.programme, rules=rules, changed_at=now()))
+    assert await cohort.suggested("amina") == ["same-network", "skilled"]
+    [first, _] = await cohort.suggestions("amina")
+    assert {"factor": "job_network", "points": 10.0, "reason": "both work in DEVNET"} in first["contributions"]
+
+
 async def test_a_pairing_before_the_mentors_registration_still_counts(service, cohort):
     await cohort.join("amina", Role.mentee)
     await cohort.join("taken-early", Role.mentee)
@@ -342,6 +367,11 @@ async def test_a_coach_appears_once_approved_and_waitlisted_people_do_not_take_p
         f"/cohorts/{coaching.id}/mentees/{coaching.id_of('waiting-client')}/suggestions", headers=coaching.as_("waiting-client")
     )
     assert response.status_code == 409, response.text
+    await service.bus.send(
+        ParticipantAdmitted(participant_id=coaching.id_of("waiting-client"), cohort_id=coaching.id,
+                            programme_id=coaching.programme, admitted_at=now())
+    )  # fmt: skip
+    assert await coaching.suggested("waiting-client") == ["coach"]
 
 
 async def test_every_suggestion_served_is_published_for_audit(service, cohort):
@@ -368,6 +398,9 @@ async def test_the_team_learns_why_a_mentor_was_not_suggested(service, cohort):
     await cohort.join("francophone", Role.mentor, capacity=1, languages=["French"])
     await cohort.join("junior", Role.mentor, capacity=1, grade="G-4", years_of_service=2)
     await cohort.join("left", Role.mentor, capacity=1)
+    await cohort.join("busy", Role.mentor, capacity=1, skills=["negotiation"])
+    await cohort.join("busy-mentee", Role.mentee)
+    await service.bus.send(cohort.pairing("busy-mentee", "busy"))
     await service.bus.send(
         ParticipantWithdrawn(participant_id=cohort.id_of("left"), person_id=cohort.people["left"].person_id,
                              cohort_id=cohort.id, programme_id=cohort.programme, withdrawn_at=now(), answers_erased=True)
@@ -386,6 +419,9 @@ async def test_the_team_learns_why_a_mentor_was_not_suggested(service, cohort):
     assert [e["rule"] for e in junior["exclusions"]] == ["grade"]
     assert "not more experienced" in junior["exclusions"][0]["reason"]
     left = (await why_not("left")).json()
+    busy = (await why_not("busy")).json()
+    assert [e["rule"] for e in busy["exclusions"]] == ["capacity"]
+    assert busy["exclusions"][0]["reason"] == "the mentor has no free place (1 of 1 taken)"
     assert [e["rule"] for e in left["exclusions"]] == ["withdrawn"]
 
     below = (await why_not("fourth")).json()
