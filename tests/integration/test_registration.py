@@ -8,6 +8,7 @@ service's own relay and read back from the topic, keyed by this test's ids.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -15,10 +16,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from registration.cohort_closer import CohortCloser
+from registration.cohort_closer import CohortCloser, workers
 from registration.tables import participants
 from tests.apps import client, service_app
-from tests.kafka_tools import read_topic
+from tests.kafka_tools import read_topic, wait_until
 from together_events import Envelope
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, service_topic
@@ -526,3 +527,24 @@ async def test_changing_roles_takes_or_frees_a_place(world: World):
     assert leaving.status_code == 200
     assert await world.types(mentor) == ["ParticipantRegistered", "ParticipantProfileUpdated", "ParticipantWithdrawn"]
     assert await world.types(another["id"]) == ["ParticipantRegistered"]  # the mentor held no place: nobody admitted
+
+
+async def test_the_service_worker_closes_a_cohort_when_its_window_passes(world: World):
+    cohort = await world.cohort(await world.programme(), closes_in=0)
+    ((name, _),) = workers(world.runtime)  # wired into the service; run below with a short poll
+    assert name == "cohort-closer"
+    closer = asyncio.create_task(CohortCloser(world.runtime, poll_interval=0.05).run())
+    try:
+        await asyncio.sleep(0.3)
+        assert await world.types(cohort) == ["CohortOpened"]  # today is the window's last day: still open
+        world.travel_days(1)
+
+        async def closed() -> bool:
+            return (await world.http.get(f"/cohorts/{cohort}", headers=world.team)).json()["closed_at"] is not None
+
+        await wait_until(closed, timeout=10, what="the cohort closer")
+    finally:
+        closer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await closer
+    assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
