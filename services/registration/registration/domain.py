@@ -7,7 +7,7 @@ from datetime import date
 from zoneinfo import available_timezones
 
 from registration.programme_rules import COMBINABLE, NEVER_ELIGIBLE, OFFERING_ROLES, SEEKING_ROLES
-from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role
+from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
 from together_servicekit.errors import Violation
 
 _TIME_ZONES = frozenset(available_timezones())
@@ -126,7 +126,7 @@ def role_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
     return violations
 
 
-def _eligibility(role: Role, role_rules, answers: Answers) -> list[Violation]:  # type: ignore[no-untyped-def]
+def _eligibility(role: Role, role_rules: RoleRules, answers: Answers) -> list[Violation]:
     violations = []
     if answers.appointment_type is not None and answers.appointment_type not in role_rules.appointment_types:
         violations.append(_appointment_refusal(answers.appointment_type, role))
