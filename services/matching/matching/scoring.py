@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from together_events.contracts.registration import ProgrammeKind, ProgrammeRules, PublicProfile, grade_rank
+from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, grade_rank
 
 FACTORS: tuple[str, ...] = (
     "grade",
@@ -381,16 +381,65 @@ class CandidateGraph:
 
 
 _NEG = np.float32(-np.inf)
+_GRADE_RANK = {grade: grade_rank(grade) for grade in GRADES}
+
+# Scores of excluded pairs: far below any real score, still finite so arithmetic stays cheap.
+EXCLUDED = np.float32(-1e30)
+_EXCLUDED_BELOW = np.float32(-1e29)
+
+
+class _Rows:
+    """Rows of a table computed on demand by key (a mentee's time zone, grade, years...)."""
+
+    def __init__(self, compute, width: int, dtype: type = np.float32) -> None:
+        self._compute = compute
+        self._dtype = dtype
+        self._index: dict[object, int] = {}
+        self._rows: list[np.ndarray] = []
+        self._table = np.zeros((0, width), dtype=dtype)
+
+    def code(self, key: object) -> int:
+        code = self._index.get(key)
+        if code is None:
+            code = self._index[key] = len(self._rows)
+            self._rows.append(np.asarray(self._compute(key), dtype=self._dtype))
+        return code
+
+    @property
+    def table(self) -> np.ndarray:
+        if self._table.shape[0] != len(self._rows):
+            self._table = np.stack(self._rows)
+        return self._table
+
+
+@dataclass
+class _MenteeCodes:
+    """A block of mentees as the codes the index reads them by."""
+
+    network: np.ndarray
+    entity: np.ndarray
+    station: np.ndarray
+    week: np.ndarray
+    grade: np.ndarray
+    years: np.ndarray
+    languages: np.ndarray
+    experience: np.ndarray
+    rank: np.ndarray
+    own_column: np.ndarray
+    skills: tuple[np.ndarray, np.ndarray]  # (row, code) pairs
+    activities: tuple[np.ndarray, np.ndarray]
 
 
 class CohortIndex:
     """A cohort's mentors with a free place, as columns, scored for many mentees at once.
 
-    The score is bilinear: a mentee row (one number per mentor feature column) times the mentors'
-    feature matrix, one float32 matrix product for a block of mentees. The hard rules are two
-    integer comparisons (shared language as bit masks; grade and years as one sortable key).
-    Rebuilding for a cohort of 20,000 mentors takes a fraction of a second: do it when mentors
-    change.
+    The score is bilinear: a mentee row (one number per mentor feature column: one-hot job
+    network, entity, duty station, grade and years; multi-hot skills and activities; the time-zone
+    overlap with each distinct working week) times the mentors' feature matrix, one float32 matrix
+    product for a block of mentees. The hard rules are integer comparisons: a shared language
+    through the mentee's language set's row of allowed mentors, grade and years as one sortable
+    key. Excluded pairs score `EXCLUDED`. Building it for 20,000 mentors takes about a second:
+    rebuild it when mentors change.
     """
 
     def __init__(self, mentors: Sequence[Person], policy: Policy) -> None:
@@ -398,29 +447,30 @@ class CohortIndex:
         eligible = sorted((m for m in mentors if m.free_places > 0), key=lambda m: m.participant_id)
         self.mentors = eligible
         self.mentor_ids = [m.participant_id for m in eligible]
-        self.free_places = np.array([m.free_places for m in eligible], dtype=np.int32)
+        self.free_places = np.array([m.free_places for m in eligible], dtype=np.int64)
         self._column = {mid: i for i, mid in enumerate(self.mentor_ids)}
         n = len(eligible)
-        w = policy.weight
-        self._languages, self._networks = _Vocab(), _Vocab()
-        self._entities, self._stations = _Vocab(), _Vocab()
-        self._skills, self._activities = _Vocab(), _Vocab()
+        self._w = {factor: policy.weight(factor) for factor in FACTORS}
+        w = self._w
+        self._networks, self._entities, self._stations = _Vocab(), _Vocab(), _Vocab()
+        self._skills, self._activities, self._languages = _Vocab(), _Vocab(), _Vocab()
         self._weeks, self._grades, self._years = _Vocab(), _Vocab(), _Vocab()
         profiles = [m.profile for m in eligible]
         network = [self._networks.code(p.job_network) for p in profiles]
-        entity = [self._entities.code(p.entity.strip().casefold()) for p in profiles]
-        station = [self._stations.code(p.duty_station.strip().casefold()) for p in profiles]
+        entity = [self._entities.code(_key(p.entity)) for p in profiles]
+        station = [self._stations.code(_key(p.duty_station)) for p in profiles]
         week = [self._weeks.code(working_week(p.time_zone)) for p in profiles]
         ranks = [grade_rank(p.grade) for p in profiles]
         grade = [self._grades.code(r) for r in ranks]
         years = [self._years.code(p.years_of_service) for p in profiles]
-        skill_sets = [set(_fold(p.skills)) | set(_fold(p.expertise_areas)) for p in profiles]
-        skill_codes = [[self._skills.code(s) for s in sorted(ss)] for ss in skill_sets]
+        skill_codes = [
+            [self._skills.code(s) for s in sorted(set(_fold(p.skills)) | set(_fold(p.expertise_areas)))] for p in profiles
+        ]
         activity_codes = [[self._activities.code(a) for a in sorted(_fold(p.favourite_activities))] for p in profiles]
-        language_codes = [[self._languages.code(lang) for lang in _fold(p.languages)] for p in profiles]
+        language_bits = [sum(1 << self._languages.code(lang) for lang in _fold(p.languages)) for p in profiles]
 
-        # Feature blocks, skipped when their weight is 0 (fewer columns, faster products).
-        blocks: list[tuple[str, int]] = [("bias", 1)]
+        # Feature blocks, left out when their weight is 0 (fewer columns, faster products).
+        sizes = {"bias": 1}
         for name, vocab, factor in (
             ("job_network", self._networks, "job_network"),
             ("entity", self._entities, "cross_entity"),
@@ -431,17 +481,16 @@ class CohortIndex:
             ("grade", self._grades, "grade"),
             ("years", self._years, "seniority"),
         ):
-            if w(factor) > 0 and len(vocab):
-                blocks.append((name, len(vocab)))
-        self._offset: dict[str, int] = {}
-        width = 0
-        for name, size in blocks:
-            self._offset[name] = width
-            width += size
-        self.width = width
-        features = np.zeros((width, n), dtype=np.float32)
+            if w[factor] > 0 and len(vocab):
+                sizes[name] = len(vocab)
+        self._offset = dict(zip(sizes, np.cumsum([0, *sizes.values()])[:-1].tolist(), strict=True))
+        self.width = int(sum(sizes.values()))
+        # Padded to whole groups of columns for the top-k search (padding is never allowed).
+        self._group = max(1, min(16, n // 200))
+        padded = -(-n // self._group) * self._group if n else 0
+        features = np.zeros((self.width, padded), dtype=np.float32)
         columns = np.arange(n)
-        features[0, :] = 1.0
+        features[0, :n] = 1.0
         for name, codes in (
             ("job_network", network),
             ("entity", entity),
@@ -454,23 +503,41 @@ class CohortIndex:
                 features[self._offset[name] + np.asarray(codes, dtype=np.int64), columns] = 1.0
         for name, code_lists in (("skills", skill_codes), ("activities", activity_codes)):
             if name in self._offset:
-                for j, codes in enumerate(code_lists):
-                    features[[self._offset[name] + c for c in codes], j] = 1.0
+                rows = [c for codes in code_lists for c in codes]
+                cols = np.repeat(columns, [len(codes) for codes in code_lists])
+                features[self._offset[name] + np.asarray(rows, dtype=np.int64), cols] = 1.0
         self._features = features
+        self._padded = padded
+        self._language_bits = language_bits
+        experience = np.full(padded, np.iinfo(np.int16).max, dtype=np.int16)
+        experience[:n] = [r * 256 + min(max(p.years_of_service, 0), 255) for r, p in zip(ranks, profiles, strict=True)]
+        self._experience = experience
+        rank = np.full(padded, np.iinfo(np.int16).max, dtype=np.int16)
+        rank[:n] = ranks
+        self._rank = rank
 
-        words = max(1, (len(self._languages) + 63) // 64)
-        self._language_bits = np.zeros((words, n), dtype=np.uint64)
-        for j, codes in enumerate(language_codes):
-            for c in codes:
-                self._language_bits[c // 64, j] |= np.uint64(1) << np.uint64(c % 64)
-        self._rank = np.asarray(ranks, dtype=np.int16)
-        self._experience = np.asarray(
-            [r * 256 + min(p.years_of_service, 255) for r, p in zip(ranks, profiles, strict=True)], dtype=np.int16
+        # What a mentee's row holds, by the mentee's value, computed once per distinct value.
+        weeks_of_mentors = list(self._weeks.codes)
+        rank_of_code = np.asarray(list(self._grades.codes), dtype=np.int64)
+        years_of_code = np.asarray(list(self._years.codes), dtype=np.int64)
+        below = policy.grade_rule is GradeRule.mentor_below_mentee
+        self._week_rows = _Rows(
+            lambda mine: [
+                0.0 if mine is None or theirs is None else w["time_zone"] * _overlap_of_weeks(mine, theirs) / WORKING_HOURS
+                for theirs in weeks_of_mentors
+            ],
+            len(weeks_of_mentors),
         )
-        # Mentor-side tables the mentee rows read from.
-        self._week_of_code = list(self._weeks.codes)
-        self._rank_of_code = np.asarray(list(self._grades.codes), dtype=np.int64)
-        self._years_of_code = np.asarray(list(self._years.codes), dtype=np.int64)
+        self._grade_rows = _Rows(lambda r: w["grade"] * ((rank_of_code < r) if below else (rank_of_code > r)), len(rank_of_code))
+        self._years_rows = _Rows(
+            lambda y: w["seniority"] * np.clip(years_of_code - y, 0, SENIORITY_YEARS_CAP) / SENIORITY_YEARS_CAP,
+            len(years_of_code),
+        )
+        self._language_rows = _Rows(
+            lambda bits: np.concatenate(([(theirs & bits) != 0 for theirs in language_bits], np.zeros(padded - n, dtype=bool))),
+            padded,
+            bool,
+        )
 
     @classmethod
     def build(cls, mentors: Sequence[Person], policy: Policy) -> CohortIndex:
@@ -479,87 +546,115 @@ class CohortIndex:
     def __len__(self) -> int:
         return len(self.mentor_ids)
 
-    # -- one mentee as a row ---------------------------------------------------------------------
+    # -- mentees as codes, then rows -------------------------------------------------------------
 
-    def _row(self, mentee: PublicProfile) -> np.ndarray:
-        w, off = self.policy.weight, self._offset
-        row = np.zeros(self.width, dtype=np.float64)
-        row[0] = w("language") + w("cross_entity") + w("cross_duty_station")
-        if "job_network" in off and (c := self._networks.get(mentee.job_network)) is not None:
-            row[off["job_network"] + c] = w("job_network")
-        if "entity" in off and (c := self._entities.get(mentee.entity.strip().casefold())) is not None:
-            row[off["entity"] + c] = -w("cross_entity")
-        if "station" in off and (c := self._stations.get(mentee.duty_station.strip().casefold())) is not None:
-            row[off["station"] + c] = -w("cross_duty_station")
-        if "skills" in off:
-            for goal in _fold(mentee.goals):
-                if (c := self._skills.get(goal)) is not None:
-                    row[off["skills"] + c] = w("skills_for_goals")
-        if "activities" in off:
-            for activity in _fold(mentee.favourite_activities):
-                if (c := self._activities.get(activity)) is not None:
-                    row[off["activities"] + c] = w("favourite_activities")
-        if "week" in off:
-            mine = working_week(mentee.time_zone)
-            if mine is not None:
-                for c, theirs in enumerate(self._week_of_code):
-                    if theirs is not None:
-                        row[off["week"] + c] = w("time_zone") * _overlap_of_weeks(mine, theirs) / WORKING_HOURS
-        rank = grade_rank(mentee.grade)
-        if "grade" in off:
-            right_side = (
-                self._rank_of_code < rank
-                if self.policy.grade_rule is GradeRule.mentor_below_mentee
-                else self._rank_of_code > rank
-            )
-            row[off["grade"] : off["grade"] + len(self._grades)] = w("grade") * right_side
-        if "years" in off:
-            extra = np.clip(self._years_of_code - mentee.years_of_service, 0, SENIORITY_YEARS_CAP)
-            row[off["years"] : off["years"] + len(self._years)] = w("seniority") * extra / SENIORITY_YEARS_CAP
-        return row
-
-    def _language_mask(self, mentee: PublicProfile) -> np.ndarray:
-        bits = np.zeros(self._language_bits.shape[0], dtype=np.uint64)
-        for language in _fold(mentee.languages):
-            if (c := self._languages.get(language)) is not None:
-                bits[c // 64] |= np.uint64(1) << np.uint64(c % 64)
-        return bits
-
-    def _hard_keys(self, mentee: PublicProfile) -> tuple[int, int]:
-        rank = grade_rank(mentee.grade)
-        return rank, rank * 256 + min(mentee.years_of_service, 255)
-
-    # -- scoring blocks ---------------------------------------------------------------------------
-
-    def _score_block(self, mentees: Sequence[Person]) -> np.ndarray:
-        """Scores (len(mentees) x mentors), float32, -inf where a hard rule excludes."""
-        profiles = [m.profile for m in mentees]
-        rows = (
-            np.stack([self._row(p) for p in profiles]).astype(np.float32) if profiles else np.zeros((0, self.width), np.float32)
-        )
-        scores = rows @ self._features
-        allowed = np.zeros(scores.shape, dtype=bool)
-        for w in range(self._language_bits.shape[0]):
-            mine = np.array([self._language_mask(p)[w] for p in profiles], dtype=np.uint64)[:, None]
-            allowed |= (self._language_bits[w][None, :] & mine) != 0
-        keys = np.array([self._hard_keys(p) for p in profiles], dtype=np.int16).reshape(-1, 2)
-        if self.policy.grade_rule is GradeRule.mentor_more_experienced:
-            allowed &= self._experience[None, :] > keys[:, 1:2]
-        elif self.policy.grade_rule is GradeRule.mentor_below_mentee:
-            allowed &= self._rank[None, :] < keys[:, 0:1]
-        np.copyto(scores, _NEG, where=~allowed)
+    def _codes(self, mentees: Sequence[Person]) -> _MenteeCodes:
+        # A plain loop with local names: this runs once per mentee of the cohort.
+        networks, entities, stations = self._networks.codes, self._entities.codes, self._stations.codes
+        skills, activities, languages_known = self._skills.codes, self._activities.codes, self._languages.codes
+        week_code, grade_code, years_code = self._week_rows.code, self._grade_rows.code, self._years_rows.code
+        language_code, columns = self._language_rows.code, self._column
+        network, entity, station, week, grade, years, languages, experience, rank, own = ([] for _ in range(10))
+        skill_rows, skill_codes, activity_rows, activity_codes = [], [], [], []
         for i, mentee in enumerate(mentees):
-            if (col := self._column.get(mentee.participant_id)) is not None:
-                scores[i, col] = _NEG
+            p = mentee.profile
+            network.append(networks.get(p.job_network, -1))
+            entity.append(entities.get(p.entity.strip().casefold(), -1))
+            station.append(stations.get(p.duty_station.strip().casefold(), -1))
+            week.append(week_code(working_week(p.time_zone)))
+            r = _GRADE_RANK[p.grade]
+            rank.append(r)
+            grade.append(grade_code(r))
+            years.append(years_code(p.years_of_service))
+            experience.append(r * 256 + min(max(p.years_of_service, 0), 255))
+            bits = 0
+            for language in p.languages:
+                c = languages_known.get(language.strip().casefold())
+                if c is not None:
+                    bits |= 1 << c
+            languages.append(language_code(bits))
+            own.append(columns.get(mentee.participant_id, -1))
+            for goal in {g.strip().casefold() for g in p.goals}:
+                c = skills.get(goal)
+                if c is not None:
+                    skill_rows.append(i)
+                    skill_codes.append(c)
+            for activity in {a.strip().casefold() for a in p.favourite_activities}:
+                c = activities.get(activity)
+                if c is not None:
+                    activity_rows.append(i)
+                    activity_codes.append(c)
+
+        def ints(values: list[int]) -> np.ndarray:
+            return np.asarray(values, dtype=np.int64)
+
+        return _MenteeCodes(
+            network=ints(network),
+            entity=ints(entity),
+            station=ints(station),
+            week=ints(week),
+            grade=ints(grade),
+            years=ints(years),
+            languages=ints(languages),
+            experience=np.asarray(experience, dtype=np.int16),
+            rank=np.asarray(rank, dtype=np.int16),
+            own_column=ints(own),
+            skills=(ints(skill_rows), ints(skill_codes)),
+            activities=(ints(activity_rows), ints(activity_codes)),
+        )
+
+    def _rows(self, codes: _MenteeCodes) -> np.ndarray:
+        w, off = self._w, self._offset
+        b = codes.network.size
+        rows = np.zeros((b, self.width), dtype=np.float32)
+        rows[:, 0] = w["language"] + w["cross_entity"] + w["cross_duty_station"]
+        everyone = np.arange(b)
+        for name, values, points in (
+            ("job_network", codes.network, w["job_network"]),
+            ("entity", codes.entity, -w["cross_entity"]),
+            ("station", codes.station, -w["cross_duty_station"]),
+        ):
+            if name in off:
+                known = values >= 0
+                rows[everyone[known], off[name] + values[known]] = points
+        for name, (who, what), points in (
+            ("skills", codes.skills, w["skills_for_goals"]),
+            ("activities", codes.activities, w["favourite_activities"]),
+        ):
+            if name in off:
+                rows[who, off[name] + what] = points
+        for name, table, values in (
+            ("week", self._week_rows, codes.week),
+            ("grade", self._grade_rows, codes.grade),
+            ("years", self._years_rows, codes.years),
+        ):
+            if name in off:
+                rows[:, off[name] : off[name] + table.table.shape[1]] = table.table[values]
+        return rows
+
+    def _score_block(self, codes: _MenteeCodes) -> np.ndarray:
+        """Scores (mentees x padded mentor columns), float32, `EXCLUDED` where a hard rule excludes."""
+        scores = self._rows(codes) @ self._features
+        allowed = self._language_rows.table[codes.languages]
+        if self.policy.grade_rule is GradeRule.mentor_more_experienced:
+            allowed &= self._experience[None, :] > codes.experience[:, None]
+        elif self.policy.grade_rule is GradeRule.mentor_below_mentee:
+            allowed &= self._rank[None, :] < codes.rank[:, None]
+        # An added penalty, not a masked write: masked writes branch on every element and cost 5x.
+        scores += np.logical_not(allowed) * EXCLUDED
+        own = np.flatnonzero(codes.own_column >= 0)
+        scores[own, codes.own_column[own]] = EXCLUDED
         return scores
+
+    # -- the best candidates ----------------------------------------------------------------------
 
     def top(self, mentee: Person, k: int) -> list[tuple[UUID, float]]:
         """The best `k` mentors for this mentee (id, score), best first, ties by mentor id."""
         if k <= 0 or not self.mentor_ids:
             return []
-        scores = self._score_block([mentee])[0]
-        cols = _top_columns(scores, k)
-        return [(self.mentor_ids[c], float(scores[c])) for c in cols]
+        scores = self._score_block(self._codes([mentee]))
+        cols, _ = self._best(scores, k)
+        return [(self.mentor_ids[c], float(scores[0, c])) for c in cols]
 
     def top_all(self, mentees: Sequence[Person], k: int, block: int = 256) -> CandidateGraph:
         """Each mentee's best `k` candidates, computed `block` mentees at a time (memory stays at a
@@ -568,29 +663,52 @@ class CohortIndex:
         cols_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         no_candidate = [""] * len(mentees)
-        for start in range(0, len(mentees), block):
-            chunk = mentees[start : start + block]
-            scores = self._score_block(chunk)
-            cols, counts = _top_columns_block(scores, k)
-            cols_parts.append(cols)
-            score_parts.append(scores[np.repeat(np.arange(len(chunk)), counts), cols])
-            indptr[start + 1 : start + len(chunk) + 1] = counts
-            for i in np.flatnonzero(counts == 0):
-                no_candidate[start + i] = self.why_no_candidate(chunk[i])
+        if self.mentor_ids and k > 0:
+            for start in range(0, len(mentees), block):
+                chunk = mentees[start : start + block]
+                scores = self._score_block(self._codes(chunk))
+                cols, counts = self._best(scores, k)
+                cols_parts.append(cols.astype(np.int32))
+                score_parts.append(scores[np.repeat(np.arange(len(chunk)), counts), cols])
+                indptr[start + 1 : start + len(chunk) + 1] = counts
+        for i in np.flatnonzero(indptr[1:] == 0):
+            no_candidate[i] = self.why_no_candidate(mentees[i])
         np.cumsum(indptr, out=indptr)
         return CandidateGraph(
             mentee_ids=[m.participant_id for m in mentees],
             mentor_ids=self.mentor_ids,
             indptr=indptr,
-            mentor_index=np.concatenate(cols_parts).astype(np.int32) if cols_parts else np.zeros(0, np.int32),
-            score=np.concatenate(score_parts).astype(np.float32) if score_parts else np.zeros(0, np.float32),
+            mentor_index=np.concatenate(cols_parts) if cols_parts else np.zeros(0, np.int32),
+            score=np.concatenate(score_parts) if score_parts else np.zeros(0, np.float32),
             no_candidate=no_candidate,
         )
 
+    def _best(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per row the best `k` allowed columns, best first, ties by column: (flat columns, counts).
+
+        Without sorting every row: the columns fall in groups (column mod the number of groups);
+        the k-th best group maximum is a floor that at least k scores reach, so the best k are
+        among the scores at or above it: a handful per row to sort."""
+        rows, width = scores.shape
+        groups = width // self._group
+        if groups > k:
+            best_of_group = scores.reshape(rows, self._group, groups).max(axis=1)
+            floor = -np.partition(-best_of_group, k - 1, axis=1)[:, k - 1 : k]
+            floor = np.maximum(floor, _EXCLUDED_BELOW)
+        else:
+            floor = np.full((rows, 1), _EXCLUDED_BELOW, dtype=np.float32)
+        flat = np.flatnonzero(scores >= floor)
+        r, c = np.divmod(flat, width)
+        s = scores.ravel()[flat]
+        order = np.lexsort((c, -s, r))
+        r, c = r[order], c[order]
+        counts = np.bincount(r, minlength=rows)
+        starts = np.cumsum(counts) - counts
+        keep = (np.arange(r.size) - starts[r]) < k
+        return c[keep], np.minimum(counts, k)
+
     def why_no_candidate(self, mentee: Person) -> str:
         """Why no mentor of this index may be suggested to the mentee ("" if one may)."""
-        if not self.mentor_ids:
-            return "no mentor has a free place"
         others = [m for m in self.mentors if m.participant_id != mentee.participant_id]
         if not others:
             return "no mentor has a free place"
@@ -606,34 +724,5 @@ class CohortIndex:
         return ""
 
 
-def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
-    """Columns of the best `k` finite scores of one row, best first, ties by column."""
-    finite = np.flatnonzero(scores > _NEG)
-    if finite.size > k:
-        part = finite[np.argpartition(-scores[finite], k - 1)[:k]]
-        kth = scores[part].min()
-        # Everything tied with the k-th best competes for the last places by column order.
-        finite = np.flatnonzero(scores >= kth)
-    order = np.lexsort((finite, -scores[finite]))
-    return finite[order[:k]]
-
-
-def _top_columns_block(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row the best `k` finite columns (best first, ties by column): flat columns, counts."""
-    rows, cols = scores.shape
-    if cols == 0 or rows == 0:
-        return np.zeros(0, np.int64), np.zeros(rows, np.int64)
-    if cols > k:
-        kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
-        kth = np.maximum(kth, np.float32(np.finfo(np.float32).min))  # -inf rows: only finite scores count
-        r, c = np.nonzero(scores >= kth)
-    else:
-        r, c = np.nonzero(scores > _NEG)
-    s = scores[r, c]
-    order = np.lexsort((c, -s, r))
-    r, c = r[order], c[order]
-    counts = np.bincount(r, minlength=rows)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    rank_in_row = np.arange(r.size) - starts[r]
-    keep = rank_in_row < k
-    return c[keep], np.minimum(counts, k)
+def _key(text: str) -> str:
+    return text.strip().casefold()
