@@ -444,7 +444,7 @@ async def change_answers(
     caller: Principal = Depends(authenticated),
 ) -> ChangedOut:
     """Rule: the participant themself. While registration is open any answer (roles included),
-    re-validated with every reason; after it closes, capacities only (a role needs a grant)."""
+    re-validated with every reason; after it closes, every answer but the roles (a role needs a grant)."""
     changes = body.model_dump(mode="json", include=body.model_fields_set)
     removed = [
         Violation(name, "required", f"'{name}' cannot be removed")

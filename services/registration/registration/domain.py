@@ -177,15 +177,6 @@ def _capacity_violations(role: Role, field: str, capacity: int | None, low: int 
     return []
 
 
-def capacity_violations(rules: ProgrammeRules, roles: list[Role], field: str, capacity: int | None) -> list[Violation]:
-    """A capacity change on its own (allowed after registration closes, within the programme's bounds)."""
-    role = next(r for r, f in CAPACITY_FIELD.items() if f == field)
-    role_rules = rules.roles.get(role)
-    if role not in roles or role_rules is None:
-        return [Violation(field, f"{role.value}s_only", f"only {_PLURAL[role]} state a {field.replace('_', ' ')}")]
-    return _capacity_violations(role, field, capacity, role_rules.min_capacity, role_rules.max_capacity)
-
-
 def seeks_a_place(roles: list[Role]) -> bool:
     """Mentees and clients take one of the cohort's places; mentors and coaches do not."""
     return any(role in SEEKING_ROLES for role in roles)
@@ -195,20 +186,13 @@ def offers(roles: list[Role]) -> bool:
     return any(role in OFFERING_ROLES for role in roles)
 
 
-# Answers changeable once registration has closed: capacities (pairing uses a raise to tell
-# followers a slot opened). Anything else, roles above all, is fixed; a role is added by a grant.
-CHANGEABLE_AFTER_CLOSING = frozenset({"mentor_capacity", "coach_capacity"})
-
-
-def closed_edit_violations(changed: list[str]) -> list[Violation]:
+def edit_violations(rules: ProgrammeRules, answers: Answers, *, roles_changed: bool, registration_open: bool) -> list[Violation]:
+    """Every reason an edit is refused. After registration closes the roles are fixed (the programme
+    team adds a role by a grant); every other answer, capacities included (pairing reads a raise as
+    a free slot), still changes, re-validated against the programme's rules."""
     violations = []
-    for name in changed:
-        if name == "roles":
-            violations.append(
-                Violation("roles", "closed_needs_grant", "registration has closed: a role is added by the programme team's grant")
-            )
-        elif name not in CHANGEABLE_AFTER_CLOSING:
-            violations.append(
-                Violation(name, "registration_closed", f"registration has closed: '{name}' can no longer be changed")
-            )
-    return violations
+    if roles_changed and not registration_open:
+        violations.append(
+            Violation("roles", "closed_needs_grant", "registration has closed: a role is added by the programme team's grant")
+        )
+    return violations + answer_violations(rules, answers)

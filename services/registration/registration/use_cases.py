@@ -427,14 +427,13 @@ async def update_answers(runtime: Runtime, *, participant_id: UUID, caller: Prin
             return []
         rules = rules_of(cohort.kind, cohort.rules)
         now = runtime.now()
-        if window_of(cohort).is_open(now.date()):
-            violations = domain.answer_violations(rules, _answers(proposed))
-        else:
-            violations = domain.closed_edit_violations(changed)
-            roles = [Role(r) for r in row.roles]
-            for name in changed:
-                if name in domain.CHANGEABLE_AFTER_CLOSING:
-                    violations += domain.capacity_violations(rules, roles, name, proposed[name])
+        registration_open = window_of(cohort).is_open(now.date())
+        roles_changed = "roles" in changed
+        # A refused role change is judged with the roles the participant keeps.
+        judged = proposed if registration_open or not roles_changed else {**proposed, "roles": row.roles}
+        violations = domain.edit_violations(
+            rules, _answers(judged), roles_changed=roles_changed, registration_open=registration_open
+        )
         _refuse("the change is refused", violations)
         if "email" in changed and await _email_taken(conn, cohort.id, proposed["email"], None, participant_id):
             raise Conflict("this email is already registered in this cohort")

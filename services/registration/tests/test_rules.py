@@ -9,9 +9,8 @@ from registration.domain import (
     Answers,
     Window,
     answer_violations,
-    capacity_violations,
-    closed_edit_violations,
     cohort_date_violations,
+    edit_violations,
     registration_violations,
     seeks_a_place,
 )
@@ -139,15 +138,21 @@ def test_entities_are_restricted_when_the_programme_lists_them():
     assert rules(answer_violations(restricted, replace(MENTEE, entity="UNICEF"))) == {("entity", "eligible_entity")}
 
 
-def test_after_closing_only_capacities_change_and_a_role_needs_a_grant():
-    assert closed_edit_violations(["mentor_capacity"]) == []
-    assert rules(closed_edit_violations(["roles", "bio", "coach_capacity"])) == {
-        ("roles", "closed_needs_grant"),
-        ("bio", "registration_closed"),
+def test_after_closing_roles_need_a_grant_and_other_answers_are_still_checked():
+    closed = dict(roles_changed=False, registration_open=False)
+    assert edit_violations(MENTORING, replace(MENTOR, mentor_capacity=1, languages=["French"]), **closed) == []
+    assert rules(edit_violations(MENTORING, replace(MENTOR, mentor_capacity=5), **closed)) == {
+        ("mentor_capacity", "between_1_and_2")
     }
-    assert capacity_violations(MENTORING, [Role.mentor], "mentor_capacity", 2) == []
-    assert rules(capacity_violations(MENTORING, [Role.mentor], "mentor_capacity", 5)) == {("mentor_capacity", "between_1_and_2")}
-    assert rules(capacity_violations(MENTORING, [Role.mentee], "mentor_capacity", 1)) == {("mentor_capacity", "mentors_only")}
+    assert rules(edit_violations(MENTORING, MENTOR, roles_changed=True, registration_open=False)) == {
+        ("roles", "closed_needs_grant")
+    }
+    assert edit_violations(MENTORING, MENTOR, roles_changed=True, registration_open=True) == []
+    ineligible = replace(MENTOR, appointment_type=AppointmentType.intern, roles=[Role.mentor, Role.mentee])
+    assert rules(edit_violations(MENTORING, ineligible, roles_changed=True, registration_open=True)) == {
+        ("appointment_type", "eligible_appointment_type"),
+        ("job_network", "eligible_job_network"),
+    }
 
 
 def test_mentees_and_clients_take_places():
