@@ -9,7 +9,7 @@ PACKAGES := libs/events libs/servicekit libs/synthetic services/registration ser
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
-.PHONY: demo test stop infra provision services status lint format bench lock clean catalogue
+.PHONY: demo test stop infra provision services status lint format bench bench-matching lock clean catalogue
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
@@ -46,6 +46,10 @@ format: $(STAMP)
 ## bench: the pipeline benchmark (registrations/s into matching, commit-to-consume lag, raw aiokafka rate)
 bench: $(STAMP) infra provision
 	@$(WITH_STACK) $(PY) bench/pipeline.py
+
+## bench-matching: the matching engine (suggestions, candidate graph, assignment, a 77,000-person cohort) beside OR-Tools, scipy and the `matching` library; QUICK=1 for a tenth of the sizes
+bench-matching: $(STAMP)
+	$(PY) bench/matching/engine.py $(if $(QUICK),--quick,)
 
 # The virtualenv: pinned dependencies, then the project's own packages (editable, no further resolution).
 $(STAMP): requirements.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
