@@ -577,8 +577,8 @@ async def test_an_assignment_with_no_mentor_says_why_each_mentee_is_left_out(ser
 
 async def test_the_fairness_report_on_a_small_known_cohort(service):
     small = await Cohort(service, suggestions_per_mentee=1).open()
-    for mentee in ("m1", "m2", "m3"):
-        await small.join(mentee, Role.mentee)
+    for mentee, gender in (("m1", "female"), ("m2", "male"), ("m3", "female"), ("m4", None)):
+        await small.join(mentee, Role.mentee, gender=gender)
     # "star" fits every mentee best; the others are eligible but score less.
     await small.join("star", Role.mentor, capacity=2, skills=["negotiation", "budgeting"], gender="female", grade="P-5")
     await small.join("p4", Role.mentor, capacity=2, job_network="POLNET", gender="male", entity="DESA")
@@ -606,6 +606,8 @@ async def test_the_fairness_report_on_a_small_known_cohort(service):
     assert entities == {"OCHA": (1, 3), "DESA": (3, 0)}
     stations = {g["value"]: g["mentors"] for g in body["by"]["duty_station"]}
     assert stations == {"New York": 3, "Geneva": 1}
+    mentee_genders = {g["value"]: (g["mentees"], g["suggested"], g["paired"]) for g in body["mentees_by"]["gender"]}
+    assert mentee_genders == {"female": (2, 2, 0), "male": (1, 1, 1), "not stated": (1, 0, 0)}  # m4 never looked
 
     assert (await service.http.get(f"/cohorts/{small.id}/fairness", headers=small.as_("m1"))).status_code == 403
     missing = await service.http.get(f"/cohorts/{uuid.uuid4()}/fairness", headers=small.team())

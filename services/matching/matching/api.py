@@ -281,6 +281,13 @@ class GroupOut(BaseModel):
     acceptances: int
 
 
+class MenteeGroupOut(BaseModel):
+    value: str
+    mentees: int
+    suggested: int = Field(description="Mentees of the group shown at least one mentor")
+    paired: int = Field(description="Mentees of the group with a pairing formed")
+
+
 class MentorShareOut(BaseModel):
     mentor_id: UUID
     display_name: str
@@ -301,6 +308,7 @@ class ConcentrationOut(BaseModel):
 class FairnessOut(BaseModel):
     cohort_id: UUID
     by: dict[str, list[GroupOut]] = Field(description="Per mentor grade, gender, entity and duty station")
+    mentees_by: dict[str, list[MenteeGroupOut]] = Field(description="Per mentee grade, gender, entity and duty station")
     concentration: ConcentrationOut
 
 
@@ -312,6 +320,7 @@ async def fairness(cohort_id: UUID, runtime: Rt, caller: Caller) -> FairnessOut:
     return FairnessOut(
         cohort_id=cohort_id,
         by={d: [GroupOut(**g.__dict__) for g in groups] for d, groups in report.by.items()},
+        mentees_by={d: [MenteeGroupOut(**g.__dict__) for g in groups] for d, groups in report.mentees_by.items()},
         concentration=ConcentrationOut(
             mentors=c.mentors,
             suggestions=c.suggestions,

@@ -1,4 +1,4 @@
-"""How evenly a cohort's suggestions and acceptances are spread over its mentors. No I/O.
+"""How evenly a cohort's suggestions and acceptances are spread, over its mentors and its mentees. No I/O.
 
 A suggestion counts once per (mentee, mentor): a mentee who reloads the list does not make a
 mentor look more popular. Acceptances are the pairings formed (ended ones included).
@@ -17,7 +17,7 @@ MOST_SUGGESTED = 10
 
 
 @dataclass(frozen=True)
-class PoolMentor:
+class Member:
     participant_id: UUID
     display_name: str
     attributes: dict[str, str]  # dimension -> value (UNSTATED when missing)
@@ -30,6 +30,14 @@ class GroupFigures:
     suggestions: int
     suggestion_share: float
     acceptances: int
+
+
+@dataclass(frozen=True)
+class MenteeGroupFigures:
+    value: str
+    mentees: int
+    suggested: int  # mentees who were shown at least one mentor
+    paired: int  # mentees with at least one pairing formed
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class Concentration:
 
 @dataclass(frozen=True)
 class FairnessReport:
-    by: dict[str, list[GroupFigures]]
+    by: dict[str, list[GroupFigures]]  # over the mentors
+    mentees_by: dict[str, list[MenteeGroupFigures]]
     concentration: Concentration
 
 
@@ -72,8 +81,21 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def report(pool: list[PoolMentor], suggested: list[tuple[UUID, UUID]], accepted: list[tuple[UUID, UUID]]) -> FairnessReport:
-    """`suggested` and `accepted` are (mentee_id, mentor_id) pairs; suggestions are counted once per pair."""
+def _groups(members: list[Member], dimension: str) -> dict[str, list[Member]]:
+    groups: dict[str, list[Member]] = {}
+    for member in members:
+        groups.setdefault(member.attributes.get(dimension) or UNSTATED, []).append(member)
+    return groups
+
+
+def report(
+    pool: list[Member],
+    suggested: list[tuple[UUID, UUID]],
+    accepted: list[tuple[UUID, UUID]],
+    mentees: list[Member] | None = None,
+) -> FairnessReport:
+    """`pool` are the mentors, `mentees` the mentees; `suggested` and `accepted` are (mentee_id, mentor_id)
+    pairs; suggestions are counted once per pair."""
     known = {m.participant_id: m for m in pool}
     suggestions = Counter(mentor for _, mentor in set(suggested) if mentor in known)
     acceptances = Counter(mentor for _, mentor in accepted if mentor in known)
@@ -81,11 +103,8 @@ def report(pool: list[PoolMentor], suggested: list[tuple[UUID, UUID]], accepted:
 
     by: dict[str, list[GroupFigures]] = {}
     for dimension in DIMENSIONS:
-        groups: dict[str, list[PoolMentor]] = {}
-        for mentor in pool:
-            groups.setdefault(mentor.attributes.get(dimension) or UNSTATED, []).append(mentor)
         figures = []
-        for value, members in groups.items():
+        for value, members in _groups(pool, dimension).items():
             given = sum(suggestions[m.participant_id] for m in members)
             figures.append(
                 GroupFigures(
@@ -97,6 +116,24 @@ def report(pool: list[PoolMentor], suggested: list[tuple[UUID, UUID]], accepted:
                 )
             )
         by[dimension] = sorted(figures, key=lambda g: (-g.suggestions, g.value))
+
+    shown = {mentee for mentee, _ in suggested}
+    paired = {mentee for mentee, _ in accepted}
+    mentees_by = {
+        dimension: sorted(
+            (
+                MenteeGroupFigures(
+                    value=value,
+                    mentees=len(members),
+                    suggested=sum(1 for m in members if m.participant_id in shown),
+                    paired=sum(1 for m in members if m.participant_id in paired),
+                )
+                for value, members in _groups(mentees or [], dimension).items()
+            ),
+            key=lambda g: (-g.mentees, g.value),
+        )
+        for dimension in DIMENSIONS
+    }
 
     counts = sorted((suggestions[m.participant_id] for m in pool), reverse=True)
     top_decile = max(1, math.ceil(len(pool) / 10)) if pool else 0
@@ -116,4 +153,4 @@ def report(pool: list[PoolMentor], suggested: list[tuple[UUID, UUID]], accepted:
             if suggestions[m.participant_id]
         ],
     )
-    return FairnessReport(by=by, concentration=concentration)
+    return FairnessReport(by=by, mentees_by=mentees_by, concentration=concentration)

@@ -334,7 +334,7 @@ def _found(row: Row) -> Found:
 
 
 async def fairness_report(runtime: Runtime, caller: Principal, *, cohort_id: UUID) -> fairness.FairnessReport:
-    """How the cohort's suggestions and acceptances spread over its mentors. Rule: the programme's team."""
+    """How the cohort's suggestions and acceptances spread over its mentors and mentees. Rule: the programme's team."""
     async with runtime.engine.connect() as conn:
         programme_id = await cohort_programme(conn, cohort_id)
         require_team(caller, programme_id, "the fairness report")
@@ -344,6 +344,15 @@ async def fairness_report(runtime: Runtime, caller: Principal, *, cohort_id: UUI
             await conn.execute(
                 sa.select(candidates.c.participant_id, candidates.c.profile).where(
                     candidates.c.cohort_id == cohort_id, mentor_side(), candidates.c.withdrawn.is_(False)
+                )
+            )
+        ).all()
+        mentee_rows = (
+            await conn.execute(
+                sa.select(candidates.c.participant_id, candidates.c.profile).where(
+                    candidates.c.cohort_id == cohort_id,
+                    candidates.c.roles.overlap(list(MENTEE_ROLES)),
+                    candidates.c.withdrawn.is_(False),
                 )
             )
         ).all()
@@ -361,12 +370,17 @@ async def fairness_report(runtime: Runtime, caller: Principal, *, cohort_id: UUI
                 )
             )
         ).all()
-    pool = [
-        fairness.PoolMentor(
-            participant_id=r.participant_id,
-            display_name=r.profile.get("display_name", ""),
-            attributes={d: str(r.profile.get(d) or fairness.UNSTATED) for d in fairness.DIMENSIONS},
+
+    def member(row: Row) -> fairness.Member:
+        return fairness.Member(
+            participant_id=row.participant_id,
+            display_name=row.profile.get("display_name", ""),
+            attributes={d: str(row.profile.get(d) or fairness.UNSTATED) for d in fairness.DIMENSIONS},
         )
-        for r in pool_rows
-    ]
-    return fairness.report(pool, [tuple(r) for r in suggested], [tuple(r) for r in accepted])
+
+    return fairness.report(
+        [member(r) for r in pool_rows],
+        [tuple(r) for r in suggested],
+        [tuple(r) for r in accepted],
+        [member(r) for r in mentee_rows],
+    )
