@@ -111,6 +111,8 @@ async def act(service, w: World, action: str, obj: str, headers: dict):
             return await http.post(f"/participants/{target}/roles", json={"role": "mentor", "capacity": 1}, headers=headers)
         case "withdraw":
             return await http.post(f"/participants/{target}/withdrawal", json={}, headers=headers)
+        case "erase":
+            return await http.post(f"/participants/{target}/erasure", headers=headers)
         case "contact":
             return await http.get(f"/participants/{target}/contact", headers=headers)
         case "list-participants":
@@ -210,6 +212,14 @@ CASES = table(
         ("withdraw", "other-team", "participant", 403),
         ("withdraw", "service", "participant", 403),
         ("withdraw", "owner", "missing", 404),
+        # POST /participants/{id}/erasure: the participant or their programme team (409: not withdrawn yet)
+        ("erase", "anonymous", "participant", 401),
+        ("erase", "owner", "participant", 409),
+        ("erase", "other-participant", "participant", 403),
+        ("erase", "team", "participant", 409),
+        ("erase", "other-team", "participant", 403),
+        ("erase", "service", "participant", 403),
+        ("erase", "owner", "missing", 404),
         # GET /participants/{id}/contact: the role service only
         ("contact", "anonymous", "participant", 401),
         ("contact", "owner", "participant", 403),

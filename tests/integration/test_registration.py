@@ -400,6 +400,22 @@ async def test_withdrawal_keeps_the_record_and_erases_answers_where_the_programm
     assert row.registered_at and row.withdrawn_by == "participant" and row.person_id == f"ada-{world.run}"
     (event,) = [e for e in await world.events() if e.type.endswith("ParticipantWithdrawn.v1")]
     assert event.data["answers_erased"] is True and event.data["participant_id"] == ada
+    assert await world.types(ada) == ["ParticipantRegistered", "ParticipantWithdrawn", "ParticipantAnswersErased"]
+
+    later = await world.cohort(await world.programme())
+    cleo = (await world.register(later, "cleo"))["id"]
+    too_early = await world.http.post(f"/participants/{cleo}/erasure", headers=world.person("cleo"))
+    assert too_early.status_code == 409  # withdraw first
+    assert (await world.http.post(f"/participants/{cleo}/withdrawal", headers=world.person("cleo"))).json() == {
+        "answers_erased": False
+    }
+    kept = (await world.http.get(f"/participants/{cleo}", headers=world.team)).json()
+    assert kept["public_profile"]["display_name"] == "Cleo" and kept["answers_erased"] is False
+    assert (await world.http.post(f"/participants/{cleo}/erasure", headers=world.person("cleo"))).status_code == 204
+    erased = (await world.http.get(f"/participants/{cleo}", headers=world.team)).json()
+    assert erased["public_profile"]["display_name"] == "Withdrawn participant" and erased["answers_erased"] is True
+    assert (await world.http.post(f"/participants/{cleo}/erasure", headers=world.team)).status_code == 409  # once
+    assert await world.types(cleo) == ["ParticipantRegistered", "ParticipantWithdrawn", "ParticipantAnswersErased"]
 
     keeping = await world.cohort(await world.programme(rules={"answers_erasable": False}))
     bob = (await world.register(keeping, "bob"))["id"]
@@ -407,6 +423,8 @@ async def test_withdrawal_keeps_the_record_and_erases_answers_where_the_programm
     assert details(refused) == {("erase_answers", "erasable_in_programme")}
     by_team = await world.http.post(f"/participants/{bob}/withdrawal", headers=world.team)
     assert by_team.status_code == 200 and by_team.json() == {"answers_erased": False}
+    not_later_either = await world.http.post(f"/participants/{bob}/erasure", headers=world.person("bob"))
+    assert details(not_later_either) == {("erase_answers", "erasable_in_programme")}
 
 
 async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world: World):

@@ -479,6 +479,16 @@ async def withdraw(
     return WithdrawnOut(answers_erased=erased)
 
 
+@router.post("/participants/{participant_id}/erasure", status_code=status.HTTP_204_NO_CONTENT, tags=["participants"])
+async def erase(
+    participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> Response:
+    """Rule: the participant themself or their programme team, once withdrawn (409 before, or if already
+    erased; 422 where the programme keeps answers)."""
+    await use_cases.erase_answers(runtime, participant_id=participant_id, caller=caller)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/participants/{participant_id}/contact", tags=["participants"])
 async def get_contact(
     participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)

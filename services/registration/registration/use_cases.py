@@ -24,6 +24,7 @@ from together_events.contracts.registration import (
     CohortClosed,
     CohortOpened,
     ParticipantAdmitted,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -505,41 +506,66 @@ def erased_profile(profile: Mapping[str, Any]) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
+def _check_erasable(cohort: sa.Row) -> None:
+    if not rules_of(cohort.kind, cohort.rules).answers_erasable:
+        raise DomainError(
+            "erasure refused",
+            [Violation("erase_answers", "erasable_in_programme", "this programme keeps the answers of those who withdraw")],
+        )
+
+
+async def _erase(runtime: Runtime, conn: AsyncConnection, cohort: sa.Row, row: sa.Row, now: datetime) -> None:
+    """Placeholders for the personal answers, credential files and references deleted: ParticipantAnswersErased."""
+    await conn.execute(
+        participants.update()
+        .where(participants.c.id == row.id)
+        .values(
+            email=f"erased+{row.id}@erased.invalid",  # unique per cohort, like any email
+            index_number=None,
+            public_profile=erased_profile(row.public_profile),
+            answers_erased=True,
+            updated_at=now,
+        )
+    )
+    await conn.execute(
+        coach_credentials.update()
+        .where(coach_credentials.c.participant_id == row.id)
+        .values(content=None, reference=None, file_name=None)
+    )
+    await runtime.record(
+        conn,
+        ParticipantAnswersErased(
+            participant_id=row.id,
+            person_id=row.person_id,
+            cohort_id=cohort.id,
+            programme_id=cohort.programme_id,
+            erased_at=now,
+        ),
+    )
+
+
 async def withdraw(runtime: Runtime, *, participant_id: UUID, caller: Principal, erase_answers: bool) -> bool:
     """The participant (or their programme team) withdraws them; returns whether answers were erased."""
     async with runtime.engine.begin() as conn:
         cohort, row = await _locked_participant(conn, participant_id)
-        by_team = caller.runs(cohort.programme_id)
-        if not (caller.is_person(row.person_id) or by_team):
+        if not (caller.is_person(row.person_id) or caller.runs(cohort.programme_id)):
             raise Forbidden("only the participant or their programme team withdraws a participant")
         if row.withdrawn_at is not None:
             raise Conflict(f"this participant withdrew at {row.withdrawn_at.isoformat()}")
-        if erase_answers and not rules_of(cohort.kind, cohort.rules).answers_erasable:
-            raise DomainError(
-                "erasure refused",
-                [Violation("erase_answers", "erasable_in_programme", "this programme keeps the answers of those who withdraw")],
-            )
-        now = runtime.now()
-        values: dict[str, Any] = {
-            "withdrawn_at": now,
-            "withdrawn_by": "participant" if caller.is_person(row.person_id) else "programme_team",
-            "waitlisted": False,
-            "waitlisted_at": None,
-            "updated_at": now,
-        }
         if erase_answers:
-            values |= {
-                "email": f"erased+{participant_id}@erased.invalid",  # unique per cohort, like any email
-                "index_number": None,
-                "public_profile": erased_profile(row.public_profile),
-                "answers_erased": True,
-            }
-            await conn.execute(
-                coach_credentials.update()
-                .where(coach_credentials.c.participant_id == participant_id)
-                .values(content=None, reference=None, file_name=None)
+            _check_erasable(cohort)
+        now = runtime.now()
+        await conn.execute(
+            participants.update()
+            .where(participants.c.id == participant_id)
+            .values(
+                withdrawn_at=now,
+                withdrawn_by="participant" if caller.is_person(row.person_id) else "programme_team",
+                waitlisted=False,
+                waitlisted_at=None,
+                updated_at=now,
             )
-        await conn.execute(participants.update().where(participants.c.id == participant_id).values(**values))
+        )
         await runtime.record(
             conn,
             ParticipantWithdrawn(
@@ -551,6 +577,22 @@ async def withdraw(runtime: Runtime, *, participant_id: UUID, caller: Principal,
                 answers_erased=erase_answers,
             ),
         )
+        if erase_answers:
+            await _erase(runtime, conn, cohort, row, now)
         if domain.seeks_a_place([Role(r) for r in row.roles]) and not row.waitlisted:
             await _admit_waiting(runtime, conn, cohort)
     return erase_answers
+
+
+async def erase_answers(runtime: Runtime, *, participant_id: UUID, caller: Principal) -> None:
+    """Erase a withdrawn participant's personal answers later, at their (or their team's) request."""
+    async with runtime.engine.begin() as conn:
+        cohort, row = await _locked_participant(conn, participant_id)
+        if not (caller.is_person(row.person_id) or caller.runs(cohort.programme_id)):
+            raise Forbidden("only the participant or their programme team asks for erasure")
+        if row.withdrawn_at is None:
+            raise Conflict("answers are erased once the participant has withdrawn: withdraw first")
+        if row.answers_erased:
+            raise Conflict("this participant's answers are already erased")
+        _check_erasable(cohort)
+        await _erase(runtime, conn, cohort, row, runtime.now())

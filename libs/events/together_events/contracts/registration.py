@@ -303,3 +303,16 @@ class ParticipantWithdrawn(_RegistrationEvent):
     programme_id: UUID
     withdrawn_at: AwareDatetime
     answers_erased: bool = Field(description="True when the participant's personal answers were erased at their request.")
+
+
+@register
+class ParticipantAnswersErased(_RegistrationEvent):
+    """A withdrawn participant's personal answers were erased at their request (at withdrawal or later).
+    Registration keeps placeholders; subscribers holding copies of the public profile erase theirs."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    person_id: str
+    cohort_id: UUID
+    programme_id: UUID
+    erased_at: AwareDatetime
