@@ -311,6 +311,10 @@ async def test_the_cohort_index_is_built_once_and_rebuilt_after_an_event_changes
     await cohort.join("second", Role.mentor, capacity=1, skills=["negotiation"])
     assert await cohort.suggested("amina") == ["second", "first"]
     assert service.cohorts.builds == builds + 2
+    await cohort.join("third", Role.mentor, capacity=1)
+    at_once = await asyncio.gather(*(cohort.suggested("amina") for _ in range(5)))
+    assert all("third" in names for names in at_once)
+    assert service.cohorts.builds == builds + 3  # five requests found it stale at once; one rebuilt it
 
 
 async def test_changed_matching_weights_reorder_later_suggestions(service, cohort):

@@ -9,15 +9,17 @@ through its ordinary lifecycle.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from enum import StrEnum
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matching.assignment import optimal_assignment
-from matching.cohort_cache import MENTEE_ROLES, CohortCache, visible
+from matching.cohort_cache import MENTEE_ROLES, CohortCache, CohortView, visible
 from matching.scoring import Person, explain
 from matching.stable import stable_assignment
 from matching.tables import assignments, candidates, mentor_pairings, preferences
@@ -41,7 +43,7 @@ SOLVERS = {Method.optimal: optimal_assignment, Method.stable: stable_assignment}
 
 
 async def propose(runtime: Runtime, cache: CohortCache, caller: Principal, *, cohort_id: UUID, method: Method) -> Row:
-    async with runtime.engine.begin() as conn:
+    async with runtime.engine.connect() as conn:
         programme_id = await cohort_programme(conn, cohort_id)
         require_team(caller, programme_id, "cohort-wide assignment")
         view = await cache.view(conn, cohort_id)
@@ -63,31 +65,10 @@ async def propose(runtime: Runtime, cache: CohortCache, caller: Principal, *, co
                 sa.select(preferences.c.mentee_id, preferences.c.ranked_mentor_ids).where(preferences.c.cohort_id == cohort_id)
             )
         }
-        graph = view.index.top_all(mentees, CANDIDATES_PER_MENTEE)
-        result = SOLVERS[method](graph, view.index.free_places, choices)
-        by_id = {m.participant_id: m for m in mentees}
-        pairs = []
-        for mentee_id, mentor_id in sorted(result.pairs.items(), key=lambda p: str(p[0])):
-            explained = explain(by_id[mentee_id], view.mentors[mentor_id], view.policy)
-            ranked = choices.get(mentee_id, [])
-            pairs.append(
-                {
-                    "mentee_id": str(mentee_id),
-                    "mentor_id": str(mentor_id),
-                    "score": explained.score,
-                    "choice": ranked.index(mentor_id) + 1 if mentor_id in ranked else None,
-                    "reasons": explained.reasons,
-                }
-            )
-        report = {
-            "mentees": len(mentees),
-            "paired": len(pairs),
-            "total_score": result.total_score,
-            "choices": {str(r): n for r, n in enumerate(result.choice_counts, start=1)},
-            "unmatched": [
-                {"mentee_id": str(m), "reason": why} for m, why in sorted(result.unpaired.items(), key=lambda p: str(p[0]))
-            ],
-        }
+    # Seconds of CPU for thousands of mentees: off the event loop (requests and the consumer go on), and
+    # outside any transaction.
+    pairs, report = await asyncio.to_thread(solve, view, mentees, choices, method)
+    async with runtime.engine.begin() as conn:
         proposal = (
             await conn.execute(
                 assignments.insert()
@@ -108,7 +89,37 @@ async def propose(runtime: Runtime, cache: CohortCache, caller: Principal, *, co
     return proposal
 
 
-async def _proposal(conn: sa.ext.asyncio.AsyncConnection, cohort_id: UUID, assignment_id: UUID, *, lock: bool = False) -> Row:
+def solve(view: CohortView, mentees: list[Person], choices: dict[UUID, list[UUID]], method: Method) -> tuple[list, dict]:
+    """The engine's assignment of these mentees: the proposal's pairs (with reasons) and its report."""
+    graph = view.index.top_all(mentees, CANDIDATES_PER_MENTEE)
+    result = SOLVERS[method](graph, view.index.free_places, choices)
+    by_id = {m.participant_id: m for m in mentees}
+    pairs = []
+    for mentee_id, mentor_id in sorted(result.pairs.items(), key=lambda p: str(p[0])):
+        explained = explain(by_id[mentee_id], view.mentors[mentor_id], view.policy)
+        ranked = choices.get(mentee_id, [])
+        pairs.append(
+            {
+                "mentee_id": str(mentee_id),
+                "mentor_id": str(mentor_id),
+                "score": explained.score,
+                "choice": ranked.index(mentor_id) + 1 if mentor_id in ranked else None,
+                "reasons": explained.reasons,
+            }
+        )
+    report = {
+        "mentees": len(mentees),
+        "paired": len(pairs),
+        "total_score": result.total_score,
+        "choices": {str(r): n for r, n in enumerate(result.choice_counts, start=1)},
+        "unmatched": [
+            {"mentee_id": str(m), "reason": why} for m, why in sorted(result.unpaired.items(), key=lambda p: str(p[0]))
+        ],
+    }
+    return pairs, report
+
+
+async def _proposal(conn: AsyncConnection, cohort_id: UUID, assignment_id: UUID, *, lock: bool = False) -> Row:
     query = sa.select(assignments).where(assignments.c.assignment_id == assignment_id, assignments.c.cohort_id == cohort_id)
     row = (await conn.execute(query.with_for_update() if lock else query)).first()
     if row is None:

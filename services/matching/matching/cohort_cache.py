@@ -10,6 +10,7 @@ by an event is seen by the very next request, in every process.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 from uuid import UUID
@@ -66,6 +67,7 @@ class CohortCache:
     def __init__(self, max_cohorts: int = 64) -> None:
         self.max_cohorts = max_cohorts
         self._views: OrderedDict[UUID, CohortView] = OrderedDict()
+        self._building: dict[UUID, asyncio.Lock] = {}
         self.builds = 0  # how many times a view was (re)built: for tests and benchmarks
 
     async def view(self, conn: AsyncConnection, cohort_id: UUID) -> CohortView:
@@ -74,16 +76,19 @@ class CohortCache:
         version = (
             await conn.execute(sa.select(cohort_changes.c.version).where(cohort_changes.c.cohort_id == cohort_id))
         ).scalar_one_or_none() or 0
-        cached = self._views.get(cohort_id)
-        if cached is not None and cached.version == version:
+        # Requests that find the view stale at once wait for one rebuild instead of each doing it.
+        async with self._building.setdefault(cohort_id, asyncio.Lock()):
+            cached = self._views.get(cohort_id)
+            if cached is not None and cached.version >= version:
+                self._views.move_to_end(cohort_id)
+                return cached
+            view = await load(conn, cohort_id, version)
+            self.builds += 1
+            self._views[cohort_id] = view
             self._views.move_to_end(cohort_id)
-            return cached
-        view = await load(conn, cohort_id, version)
-        self.builds += 1
-        self._views[cohort_id] = view
-        self._views.move_to_end(cohort_id)
-        while len(self._views) > self.max_cohorts:
-            self._views.popitem(last=False)
+            while len(self._views) > self.max_cohorts:
+                dropped, _ = self._views.popitem(last=False)
+                self._building.pop(dropped, None)
         return view
 
 
@@ -132,6 +137,7 @@ async def load(conn: AsyncConnection, cohort_id: UUID, version: int = 0) -> Coho
         suggestions_per_mentee=programme.suggestions_per_mentee if programme is not None else DEFAULT_SUGGESTIONS,
         policy=policy,
         mentors=mentors,
-        index=CohortIndex.build(list(mentors.values()), policy),
+        # Vectorising thousands of mentors takes a while: off the event loop, so requests and the consumer go on.
+        index=await asyncio.to_thread(CohortIndex.build, list(mentors.values()), policy),
         version=version,
     )
