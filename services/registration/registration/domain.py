@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import available_timezones
 
-from registration.programme_rules import COMBINABLE, NEVER_ELIGIBLE, OFFERING_ROLES, SEEKING_ROLES
+from registration.programme_rules import COMBINABLE, NEVER_ELIGIBLE, SEEKING_ROLES
 from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
 from together_servicekit.errors import Violation
 
@@ -180,10 +180,6 @@ def _capacity_violations(role: Role, field: str, capacity: int | None, low: int 
 def seeks_a_place(roles: list[Role]) -> bool:
     """Mentees and clients take one of the cohort's places; mentors and coaches do not."""
     return any(role in SEEKING_ROLES for role in roles)
-
-
-def offers(roles: list[Role]) -> bool:
-    return any(role in OFFERING_ROLES for role in roles)
 
 
 def edit_violations(rules: ProgrammeRules, answers: Answers, *, roles_changed: bool, registration_open: bool) -> list[Violation]:
