@@ -315,6 +315,9 @@ async def test_the_cohort_index_is_built_once_and_rebuilt_after_an_event_changes
     at_once = await asyncio.gather(*(cohort.suggested("amina") for _ in range(5)))
     assert all("third" in names for names in at_once)
     assert service.cohorts.builds == builds + 3  # five requests found it stale at once; one rebuilt it
+    await cohort.join("another-mentee", Role.mentee)  # no mentor changed: the index stands
+    assert len(await cohort.suggested("another-mentee")) == 3
+    assert service.cohorts.builds == builds + 3
 
 
 async def test_changed_matching_weights_reorder_later_suggestions(service, cohort):

@@ -3,8 +3,9 @@
 Every handler is an upsert or a guarded update, so a redelivered event changes nothing (the inbox
 already skips it) and events of different aggregates may arrive in any order: a pairing before the
 mentor's registration, a registration before its programme or cohort. Each handler that changes who
-may be suggested, or how they score, bumps the cohort's change counter in the same transaction,
-which tells every process's in-memory cohort index to rebuild.
+may be suggested, or how they score (a mentor's or coach's state, a pairing, the programme's rules),
+bumps the cohort's change counter in the same transaction, which tells every process's in-memory
+cohort index to rebuild. A mentee's own changes do not: they are read per request.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from matching.cohort_cache import MENTOR_ROLES
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, preferences, programmes
 from together_events import Envelope, Event, Handler
 from together_events.contracts.pairing import PairingEnded, PairingFormed, PreferencesSubmitted
@@ -96,6 +98,28 @@ def _capacity(mentor_capacity: int | None, coach_capacity: int | None) -> int:
     return (mentor_capacity or 0) + (coach_capacity or 0)
 
 
+def _offers_places(roles: list[str] | None) -> bool:
+    return roles is not None and not set(roles).isdisjoint(MENTOR_ROLES)
+
+
+async def _roles(conn: AsyncConnection, participant_id: UUID) -> list[str] | None:
+    return (
+        await conn.execute(sa.select(candidates.c.roles).where(candidates.c.participant_id == participant_id))
+    ).scalar_one_or_none()
+
+
+async def _upsert_participant(conn: AsyncConnection, participant_id: UUID, insert_only: dict, values: dict) -> None:
+    """Insert or update a participant; the cohort changed if they offer places, before or after."""
+    before = await _roles(conn, participant_id)
+    await conn.execute(
+        insert(candidates)
+        .values(participant_id=participant_id, **insert_only, **values)
+        .on_conflict_do_update(index_elements=["participant_id"], set_=values)
+    )
+    if _offers_places(before) or _offers_places(values["roles"]):
+        await cohort_changed(conn, values["cohort_id"])
+
+
 async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, _: Envelope) -> None:
     values = {
         "person_id": event.person_id,
@@ -109,12 +133,7 @@ async def on_participant_registered(conn: AsyncConnection, event: ParticipantReg
         "waitlisted": event.waitlisted,
         "withdrawn": False,
     }
-    await conn.execute(
-        insert(candidates)
-        .values(participant_id=event.participant_id, **values)
-        .on_conflict_do_update(index_elements=["participant_id"], set_=values)
-    )
-    await cohort_changed(conn, event.cohort_id)
+    await _upsert_participant(conn, event.participant_id, {}, values)
 
 
 async def _participant_state(
@@ -130,12 +149,7 @@ async def _participant_state(
         "profile": event.profile.model_dump(mode="json"),
         "waitlisted": event.waitlisted,
     }
-    await conn.execute(
-        insert(candidates)
-        .values(participant_id=event.participant_id, registered_at=at, **values)
-        .on_conflict_do_update(index_elements=["participant_id"], set_=values)
-    )
-    await cohort_changed(conn, event.cohort_id)
+    await _upsert_participant(conn, event.participant_id, {"registered_at": at}, values)
 
 
 async def on_profile_updated(conn: AsyncConnection, event: ParticipantProfileUpdated, _: Envelope) -> None:
@@ -147,8 +161,13 @@ async def on_role_granted(conn: AsyncConnection, event: ParticipantRoleGranted, 
 
 
 async def _set_flag(conn: AsyncConnection, participant_id: UUID, cohort_id: UUID, **flags: object) -> None:
-    await conn.execute(candidates.update().where(candidates.c.participant_id == participant_id).values(**flags))
-    await cohort_changed(conn, cohort_id)
+    roles = (
+        await conn.execute(
+            candidates.update().where(candidates.c.participant_id == participant_id).values(**flags).returning(candidates.c.roles)
+        )
+    ).scalar_one_or_none()
+    if _offers_places(roles):
+        await cohort_changed(conn, cohort_id)
 
 
 async def on_coach_approved(conn: AsyncConnection, event: CoachCredentialApproved, _: Envelope) -> None:
