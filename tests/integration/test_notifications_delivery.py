@@ -39,7 +39,7 @@ from tests.http.access import envelope_of, registered
 from tests.kafka_tools import wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import RequestDeclined, RequestSent
-from together_events.contracts.registration import CoachCredentialRejected, Role
+from together_events.contracts.registration import CoachCredentialRejected, ParticipantWithdrawn, Role
 from together_events.contracts.scheduling import SessionScheduled
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, dead_letter_topic, service_topic
@@ -583,3 +583,34 @@ async def test_client_credentials_tokens_are_fetched_cached_and_renewed_when_ref
                 await wrong.contact(ravi)
         finally:
             await wrong.close()
+
+
+async def test_a_withdrawal_skips_mail_not_yet_sent_and_erasure_drops_name_and_address(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    [sent] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [first] = await world.recorded(sent.id)
+    assert await world.worker.deliver_due() == ["sent"]
+    [again] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [pending] = await world.recorded(again.id)
+    withdrawn = ParticipantWithdrawn(
+        participant_id=amina, person_id="Amina", cohort_id=world.cohort, programme_id=world.programme,
+        withdrawn_at=datetime.now(UTC), answers_erased=True,
+    )  # fmt: skip
+    [left] = await world.publish(withdrawn)
+
+    async def skipped() -> bool:
+        return (await world.delivery(pending["id"]))["state"] == "skipped"
+
+    await wait_until(skipped, what="the pending mail to be skipped")
+    assert (await world.delivery(pending["id"]))["last_error"] == "participant withdrawn"
+    assert (await world.delivery(first["id"]))["address"] is None  # erased, also from the sent mail's row
+    calls = world.directory.calls
+    assert await world.worker.deliver_due() == []
+    assert world.directory.calls == calls and len(world.mailbox.mails) == 1
+    async with world.runtime.engine.connect() as conn:
+        name = (await conn.execute(sa.select(participants.c.display_name).where(participants.c.id == amina))).scalar_one()
+    assert name is None
+    feed = await world.http.get(f"/participants/{amina}/notifications", headers=world.signer.headers("Amina", "participant"))
+    assert [n["email"] for n in feed.json()] == ["sent", "skipped"]
+    assert left.type.endswith("ParticipantWithdrawn.v1")

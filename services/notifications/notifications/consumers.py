@@ -20,6 +20,7 @@ from together_events.contracts.registration import (
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
+    ParticipantWithdrawn,
 )
 from together_servicekit.runtime import Runtime
 
@@ -37,6 +38,22 @@ async def on_participant_state(
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )
+
+
+def on_participant_withdrawn(runtime: Runtime) -> Handler:
+    async def handle(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
+        """They left: mail not yet sent is skipped (the messages stay in their feed). Erased answers:
+        their name and address are dropped here too."""
+        await conn.execute(
+            deliveries.update()
+            .where(deliveries.c.recipient_id == event.participant_id, deliveries.c.state == "pending")
+            .values(state="skipped", last_error="participant withdrawn", finished_at=runtime.now())
+        )
+        if event.answers_erased:
+            await conn.execute(participants.update().where(participants.c.id == event.participant_id).values(display_name=None))
+            await conn.execute(deliveries.update().where(deliveries.c.recipient_id == event.participant_id).values(address=None))
+
+    return handle  # type: ignore[return-value]
 
 
 def message_id_for(notification_id: uuid.UUID, domain: str) -> str:
@@ -115,5 +132,6 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         ParticipantRegistered: on_participant_state,  # type: ignore[dict-item]
         ParticipantProfileUpdated: on_participant_state,  # type: ignore[dict-item]
         ParticipantRoleGranted: on_participant_state,  # type: ignore[dict-item]
+        ParticipantWithdrawn: on_participant_withdrawn(runtime),
         **messages,
     }
