@@ -66,11 +66,11 @@ class Bus:
         self.runtime = runtime
         self.sequences: Counter[str] = Counter()
 
-    def envelope(self, event: Event) -> Envelope:
+    def envelope(self, event: Event, time: datetime | None = None) -> Envelope:
         self.sequences[event.aggregate_id()] += 1
         return Envelope(
             id=str(uuid.uuid4()), source=f"/together/{event.service}", type=event.event_type(), subject=event.aggregate_id(),
-            time=now(), aggregatetype=event.aggregate, sequence=self.sequences[event.aggregate_id()],
+            time=time or now(), aggregatetype=event.aggregate, sequence=self.sequences[event.aggregate_id()],
             correlationid=str(uuid.uuid4()), data=event.model_dump(mode="json"),
         )  # fmt: skip
 
@@ -83,6 +83,10 @@ class Bus:
             sent.append(envelope)
         await self.handled(*sent)
         return sent
+
+    async def send_at(self, event: Event, time: datetime) -> None:
+        """Publish with the envelope time an earlier or later outbox would have given it."""
+        await self.resend(self.envelope(event, time))
 
     async def resend(self, envelope: Envelope, *, wait: bool = True) -> None:
         topic = service_topic(envelope.source.rsplit("/", 1)[-1], NS)
@@ -337,6 +341,29 @@ async def test_changed_matching_weights_reorder_later_suggestions(service, cohor
     assert await cohort.suggested("amina") == ["same-network", "skilled"]
     [first, _] = await cohort.suggestions("amina")
     assert {"factor": "job_network", "points": 10.0, "reason": "both work in DEVNET"} in first["contributions"]
+
+
+async def test_registrations_before_their_programme_and_selections_out_of_order(service):
+    early = Cohort(service, suggestions_per_mentee=1)  # its ProgrammeCreated and CohortOpened come last
+    await early.join("amina", Role.mentee)
+    await early.join("first", Role.mentor, capacity=1, skills=["negotiation"])
+    await early.join("second", Role.mentor, capacity=1)
+    assert await early.suggested("amina") == ["first", "second"]  # the default length until the programme is known
+    await early.open()
+    assert await early.suggested("amina") == ["first"]  # the programme's suggestions_per_mentee
+
+    newer, older = now(), now() - timedelta(minutes=5)
+    mentee, first, second = early.id_of("amina"), early.id_of("first"), early.id_of("second")
+    await service.bus.send_at(
+        PreferencesSubmitted(selection_id=uuid.uuid4(), mentee_id=mentee, cohort_id=early.id, ranked_mentor_ids=[second, first]),
+        newer,
+    )
+    await service.bus.send_at(  # an earlier selection read later: it does not replace the newer one
+        PreferencesSubmitted(selection_id=uuid.uuid4(), mentee_id=mentee, cohort_id=early.id, ranked_mentor_ids=[first]), older
+    )
+    proposal = await service.http.post(f"/cohorts/{early.id}/assignments", json={}, headers=early.team())
+    [pair] = proposal.json()["pairs"]
+    assert (pair["mentor_id"], pair["choice"]) == (str(second), 1)
 
 
 async def test_a_pairing_before_the_mentors_registration_still_counts(service, cohort):
