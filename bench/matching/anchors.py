@@ -3,9 +3,11 @@
 - OR-Tools min-cost flow (`SimpleMinCostFlow`): source -> mentee (1) -> mentor (edge) -> sink
   (capacity), plus mentee -> sink (unpaired, cost 0); costs are minus our integer weights, so its
   optimum equals ours exactly when both are right.
-- scipy's sparse assignment (`min_weight_full_bipartite_matching`, LAPJVsp) straight on the
-  capacity-expanded graph, mentees as rows, each with a private "unpaired" column: the textbook
-  formulation, without the engine's settling step and slot orientation.
+- scipy's sparse assignment (`min_weight_full_bipartite_matching`, LAPJVsp) on the
+  capacity-expanded graph (a mentor with c free places is c slots), in two orientations: mentees
+  as rows, each with a private "unpaired" column (the textbook formulation), and slots as rows,
+  each with a private "empty" column (the same optimum; 2-10x faster in LAPJVsp). Independent of
+  the engine's min-cost flow, so its objective is the check that ours is the optimum.
 - The PyPI `matching` library's hospitals/residents solver (`matching.games.HospitalResident`,
   resident-optimal) on the same preference lists as our stable method. Its top-level package name
   is the service's (`matching`), so it cannot be imported here: it runs in a child process with the
@@ -66,6 +68,25 @@ def scipy_expanded(edges: Edges, mentees: int, capacity: np.ndarray) -> tuple[fl
     matrix = csr_matrix((cost, (rows, cols)), shape=(mentees, n_slots + mentees))
     row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
     total = round(float(top * mentees - matrix[row_ind, col_ind].sum()))
+    return time.perf_counter() - start, total
+
+
+def scipy_slots(edges: Edges, mentees: int, capacity: np.ndarray) -> tuple[float, int]:
+    """(seconds, optimum): LAPJVsp with mentor slots as rows, each filled by a mentee or its own empty column."""
+    start = time.perf_counter()
+    slots = np.minimum(np.asarray(capacity, dtype=np.int64), np.bincount(edges.mentor, minlength=capacity.size))
+    slot_start = np.concatenate(([0], np.cumsum(slots)))
+    copies = slots[edges.mentor]
+    edge_of_copy = np.repeat(np.arange(edges.mentee.size), copies)
+    copy_no = np.arange(edge_of_copy.size) - np.repeat(np.cumsum(copies) - copies, copies)
+    n_slots = int(slot_start[-1])
+    top = int(edges.weight.max()) + 1
+    rows = np.concatenate((slot_start[edges.mentor[edge_of_copy]] + copy_no, np.arange(n_slots)))
+    cols = np.concatenate((edges.mentee[edge_of_copy], mentees + np.arange(n_slots)))
+    cost = np.concatenate(((top - edges.weight[edge_of_copy]).astype(np.float64), np.full(n_slots, float(top))))
+    matrix = csr_matrix((cost, (rows, cols)), shape=(n_slots, mentees + n_slots))
+    row_ind, col_ind = min_weight_full_bipartite_matching(matrix)
+    total = round(float(top * n_slots - matrix[row_ind, col_ind].sum()))
     return time.perf_counter() - start, total
 
 
