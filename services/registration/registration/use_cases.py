@@ -1,7 +1,8 @@
 """Registration's use cases: each is one transaction writing state and its events.
 
 Lock order, so concurrent requests never deadlock: the cohort row, then participant rows.
-Taking the cohort row FOR UPDATE also serialises the counting of its places.
+Taking the cohort row FOR UPDATE serialises the counting of its places; registrations that take
+no place share it (FOR SHARE), so they run in parallel.
 """
 
 from __future__ import annotations
@@ -217,13 +218,15 @@ def answers_of(row: Mapping[str, Any]) -> dict[str, Any]:
     return answers
 
 
-async def _locked_cohort(conn: AsyncConnection, cohort_id: UUID) -> sa.Row:
+async def _locked_cohort(conn: AsyncConnection, cohort_id: UUID, *, shared: bool = False) -> sa.Row:
+    """The cohort with its programme's rules, locked FOR UPDATE (or FOR SHARE: registrations that take
+    no place run side by side, yet a closing or a withdrawal waits for them and they for it)."""
     cohort = (
         await conn.execute(
             sa.select(cohorts, programmes.c.kind, programmes.c.rules)
             .join(programmes, programmes.c.id == cohorts.c.programme_id)
             .where(cohorts.c.id == cohort_id)
-            .with_for_update(of=cohorts)
+            .with_for_update(of=cohorts, read=shared)
         )
     ).first()
     if cohort is None:
@@ -332,8 +335,14 @@ async def register_participant(
     """Register the person; returns the participant id and whether they wait for a place."""
     participant_id = uuid.uuid4()
     now = runtime.now()
+    roles = [Role(r) for r in answers["roles"]]
     async with runtime.engine.begin() as conn:
-        cohort = await _locked_cohort(conn, cohort_id)
+        # Places never change once the cohort is opened: read them first to choose the lock.
+        limited = (await conn.execute(sa.select(cohorts.c.places).where(cohorts.c.id == cohort_id))).first()
+        if limited is None:
+            raise NotFound("cohort", cohort_id)
+        counts_places = limited.places is not None and domain.seeks_a_place(roles)
+        cohort = await _locked_cohort(conn, cohort_id, shared=not counts_places)
         rules = rules_of(cohort.kind, cohort.rules)
         violations = domain.registration_violations(
             today=now.date(), window=window_of(cohort), rules=rules, answers=_answers(answers)
@@ -341,7 +350,6 @@ async def register_participant(
         _refuse("registration refused", violations)
         if await _email_taken(conn, cohort_id, answers["email"], person_id, None):
             raise Conflict("this person or this email is already registered in this cohort")
-        roles = [Role(r) for r in answers["roles"]]
         waitlisted = await _must_wait(conn, cohort, roles)
         values = _row_values(answers)
         try:
