@@ -318,9 +318,11 @@ async def test_a_withdrawal_racing_an_accept_and_an_expiry_never_overfills_the_m
         request_id = uuid.UUID((await world.pending_for(mentor))["id"])
         expires_at = await world.value(requests.c.expires_at, requests.c.id == request_id)
         world.runtime.clock.travel(expires_at - world.runtime.now() + timedelta(seconds=1))
-        accepted, _, _ = await asyncio.gather(
-            world.answer(mentor, "accept"), DeadlineWorker(world.runtime).fire_due(), world.apply(world.withdrawn(leaving))
+        accept = world.http.post(f"/requests/{request_id}/accept", headers=world.as_(mentor))  # this request, not the next
+        response, _, _ = await asyncio.gather(
+            accept, DeadlineWorker(world.runtime).fire_due(), world.apply(world.withdrawn(leaving))
         )
+        accepted = response.status_code
         async with world.runtime.engine.connect() as conn:
             active = (
                 await conn.execute(
