@@ -3,7 +3,8 @@
 A programme team creates a programme and cohort; a mentor and a mentee
 register; matching explains its suggestion; the mentee's preference becomes a
 request, the mentor accepts; a session is booked and marked done; each partner
-is notified exactly once per event, even when an event is delivered twice.
+is notified exactly once per event, even when an event is delivered twice, and
+e-mailed once, in their language, to the development mail sink.
 Every caller signs in at the development identity provider first, as a real
 client would, and each step is also tried by someone it does not belong to.
 """
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -35,6 +39,7 @@ NAMESPACE = f"e2e{RUN}."  # topics of their own: a running demo or an earlier ru
 # The identity provider on 18100, the five services on 18101-18105.
 SPECS = tuple(launcher.ServiceSpec(spec.name, 18100 + i, spec.module) for i, spec in enumerate(launcher.EVERYTHING))
 URL = {spec.name: spec.url() for spec in SPECS}
+STATE = REPO / ".run" / f"e2e-{RUN}"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,7 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
     for spec in SPECS[1:]:
         env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(spec.name)
         env[f"{spec.env_prefix}CONSUMER_GROUP"] = f"e2e-{RUN}-{spec.name}"
-    state = REPO / ".run" / f"e2e-{RUN}"
+    state = STATE
     try:
         await asyncio.to_thread(launcher.start, SPECS, state=state, extra_env=env)
         yield URL
@@ -64,6 +69,14 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
 def _print_logs(state: Path) -> None:
     for log in sorted((state / "logs").glob("*.log")):
         print(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-30:]))
+
+
+def delivered() -> list[EmailMessage]:
+    """The mails the run's mail sink received."""
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for path in sorted((STATE / "mail").glob("*.eml"))
+    ]
 
 
 def topic(service: str) -> str:
@@ -129,7 +142,8 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         ).json()
         register = f"{URL['registration']}/cohorts/{cohort['id']}/participants"
         mentor = await amina.post(
-            register, json=answers("Amina", roles=["mentor"], mentor_capacity=1, time_zone="Africa/Nairobi")
+            register,
+            json=answers("Amina", roles=["mentor"], mentor_capacity=1, time_zone="Africa/Nairobi", preferred_language="fr"),
         )
         mentee = await ravi.post(
             register, json=answers("Ravi", roles=["mentee"], grade="G-6", years_of_service=5, goals=["negotiation"], skills=[])
@@ -198,13 +212,28 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             return [row["kind"] for row in await inbox(person)]
 
         deadline = asyncio.get_running_loop().time() + 30
-        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (3, 3):
+        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (4, 4):
             assert asyncio.get_running_loop().time() < deadline, (await kinds(mentor_id), await kinds(mentee_id))
             await asyncio.sleep(0.2)
-        assert await kinds(mentor_id) == ["request_received", "session_scheduled", "feedback_requested"]
-        assert await kinds(mentee_id) == ["request_accepted", "session_scheduled", "feedback_requested"]
+        after_session = ["session_scheduled", "feedback_requested", "next_session_reminder"]
+        assert await kinds(mentor_id) == ["request_received", *after_session]
+        assert await kinds(mentee_id) == ["request_accepted", *after_session]
         assert (await ravi.get(f"{URL['notifications']}/participants/{mentor_id}/notifications")).status_code == 403
         notification_ids = {row["id"] for person in (mentor_id, mentee_id) for row in await inbox(person)}
+
+        # Each message e-mailed once to the address registration holds, in the person's language.
+        amina_address, ravi_address = f"amina.{RUN}@un.org", f"ravi.{RUN}@un.org"
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(mails := delivered()) < 8:
+            assert asyncio.get_running_loop().time() < deadline, [(m["To"], m["Subject"]) for m in mails]
+            await asyncio.sleep(0.2)
+        assert sorted(m["To"] for m in mails) == [amina_address] * 4 + [ravi_address] * 4
+        assert {f"<notification-{i}@together.localhost>" for i in notification_ids} == {m["Message-ID"].strip() for m in mails}
+        subjects = {(m["To"], m["Subject"].split(":")[0].strip()) for m in mails}
+        assert (amina_address, "Un mentoré vous demande d'être son mentor") in subjects  # French, as she chose
+        assert (amina_address, "Séance réservée") in subjects and (ravi_address, "Session booked") in subjects
+        invitations = [m for m in mails if any(p.get_filename() == "invite.ics" for p in m.walk())]
+        assert sorted(m["To"] for m in invitations) == [amina_address, ravi_address]
 
         # The events on the topics: types in order per aggregate, keyed by aggregate, numbered from 1.
         registration = await events_of(stack, topic("registration"), {programme["id"], cohort["id"], mentor_id, mentee_id})
@@ -234,8 +263,9 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
 
         # (Filtered by this deployment's notification ids: another deployment may share the broker.)
         recorded = [e for e in await events_of(stack, topic("notifications")) if e.data["notification_id"] in notification_ids]
-        sources = {e.id: e for e in pairing + scheduling}
-        assert len(recorded) == 6
+        reminders = await events_of(stack, topic("scheduling"), {pairing_id})  # keyed by pairing: NextSessionReminderDue
+        sources = {e.id: e for e in pairing + scheduling + reminders}
+        assert len(recorded) == 8
         for notification in recorded:
             cause = sources[notification.causationid]  # each notification names the event that caused it
             assert notification.data["source_event_id"] == cause.id
@@ -255,6 +285,8 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             assert asyncio.get_running_loop().time() < deadline, "notifications did not consume the redelivery"
             await asyncio.sleep(0.2)
         assert [row["source_event_id"] for row in await inbox(mentor_id)].count(sent.id) == 1
+        await asyncio.sleep(2)  # the delivery worker polls every second: a second mail would be here by now
+        assert len(delivered()) == 8
 
 
 async def test_every_api_refuses_callers_without_a_valid_token(services: dict[str, str]):
