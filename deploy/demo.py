@@ -13,12 +13,15 @@ scheduling service's clock past the session, as a real week would.
 from __future__ import annotations
 
 import asyncio
+import email
 import json
 import os
 import sys
 import time
 import uuid
 from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -27,6 +30,7 @@ from aiokafka import AIOKafkaConsumer
 from together_events.topics import SERVICES, service_topic
 from together_servicekit.dev_identity import fetch_token
 from together_servicekit.launcher import EVERYTHING as SPECS
+from together_servicekit.launcher import state_dir
 
 URL = {spec.name: spec.url() for spec in SPECS}
 TOPICS = [service_topic(service) for service in SERVICES]
@@ -123,6 +127,7 @@ async def story(http: httpx.AsyncClient) -> None:
             "name": "Amina Njoroge", "appointment_type": "permanent", "entity": "UNEP", "duty_station": "Nairobi", "time_zone": "Africa/Nairobi",
             "grade": "P-4", "years_of_service": 12, "job_network": "DEVNET", "languages": ["English", "French"],
             "skills": ["negotiation", "project management"], "roles": ["mentor"], "mentor_capacity": 2,
+            "preferred_language": "fr",
         },
         "Jean (mentor, P-5, Geneva)": {
             "name": "Jean Dupont", "appointment_type": "continuing", "entity": "OHCHR", "duty_station": "Geneva", "time_zone": "Europe/Zurich",
@@ -209,7 +214,7 @@ async def story(http: httpx.AsyncClient) -> None:
     await asyncio.sleep(1.0)
 
     step("Notifications recorded, once per event and person")
-    for name, someone, expected in (("Amina", amina, 3), ("Ravi", ravi, 3)):
+    for name, someone, expected in (("Amina", amina, 4), ("Ravi", ravi, 4)):
         deadline = time.monotonic() + 30
         while True:
             messages = ok(await http.get(f"{URL['notifications']}/participants/{someone}/notifications", headers=person[name]))
@@ -218,6 +223,23 @@ async def story(http: httpx.AsyncClient) -> None:
             await asyncio.sleep(0.2)
         for message in messages:
             say(f"to {name}: [{message['kind']}] {message['subject']} ({message['source_event_type'].split('.')[-2]})")
+
+    step("E-mails delivered once each, in the reader's language, to the development mail sink (.run/mail/)")
+    addresses = {f"amina.{run}@un.org", f"ravi.{run}@un.org"}
+    deadline = time.monotonic() + 30
+    while len(mails := [m for m in delivered_mails() if m["To"] in addresses]) < 8 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    for mail in mails:
+        files = [part.get_filename() for part in mail.walk() if part.get_filename()]
+        say(f"to {mail['To']}: {mail['Subject']}" + (f"  [{', '.join(files)}]" if files else ""))
+    say("all of them: .venv/bin/python -m notifications.mailsink list")
+
+
+def delivered_mails() -> list[EmailMessage]:
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for path in sorted((state_dir() / "mail").glob("*.eml"))
+    ]
 
 
 async def main() -> None:
@@ -231,7 +253,7 @@ async def main() -> None:
     tail.cancel()
     print(f"\n{BOLD}The stack keeps running.{RESET} API docs:")
     for name, url in URL.items():
-        print(f"  {name:<14} {url}/docs")
+        print(f"  {name:<14} {url}" + ("  (SMTP mail sink; mails in .run/mail/)" if name == "mailsink" else "/docs"))
     print(f"Tokens: POST {URL['identity']}/token (see libs/servicekit/README.md), then 'Authorize' in the docs.")
     print("Logs: .run/logs/<service>.log, .run/kafka/kafka.log, .run/postgres/postgres.log. Stop everything: make stop")
 
