@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -656,21 +657,28 @@ class CohortIndex:
         cols, _ = self._best(scores, k)
         return [(self.mentor_ids[c], float(scores[0, c])) for c in cols]
 
-    def top_all(self, mentees: Sequence[Person], k: int, block: int = 256) -> CandidateGraph:
+    def top_all(self, mentees: Sequence[Person], k: int, block: int = 256, threads: int = 2) -> CandidateGraph:
         """Each mentee's best `k` candidates, computed `block` mentees at a time (memory stays at a
-        block's scores, not the cohort's)."""
+        few blocks' scores, not the cohort's), on `threads` threads (numpy releases the GIL)."""
         indptr = np.zeros(len(mentees) + 1, dtype=np.int64)
-        cols_parts: list[np.ndarray] = []
-        score_parts: list[np.ndarray] = []
         no_candidate = [""] * len(mentees)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         if self.mentor_ids and k > 0:
-            for start in range(0, len(mentees), block):
-                chunk = mentees[start : start + block]
-                scores = self._score_block(self._codes(chunk))
+            chunks = [mentees[start : start + block] for start in range(0, len(mentees), block)]
+            codes = [self._codes(chunk) for chunk in chunks]  # Python work: under the GIL, done first
+
+            def candidates(c: _MenteeCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                scores = self._score_block(c)
                 cols, counts = self._best(scores, k)
-                cols_parts.append(cols.astype(np.int32))
-                score_parts.append(scores[np.repeat(np.arange(len(chunk)), counts), cols])
-                indptr[start + 1 : start + len(chunk) + 1] = counts
+                return cols.astype(np.int32), counts, scores[np.repeat(np.arange(counts.size), counts), cols]
+
+            if threads > 1 and len(codes) > 1:
+                with ThreadPoolExecutor(threads) as pool:
+                    parts = list(pool.map(candidates, codes))
+            else:
+                parts = [candidates(c) for c in codes]
+            if parts:
+                indptr[1:] = np.concatenate([counts for _, counts, _ in parts])
         for i in np.flatnonzero(indptr[1:] == 0):
             no_candidate[i] = self.why_no_candidate(mentees[i])
         np.cumsum(indptr, out=indptr)
@@ -678,8 +686,8 @@ class CohortIndex:
             mentee_ids=[m.participant_id for m in mentees],
             mentor_ids=self.mentor_ids,
             indptr=indptr,
-            mentor_index=np.concatenate(cols_parts) if cols_parts else np.zeros(0, np.int32),
-            score=np.concatenate(score_parts) if score_parts else np.zeros(0, np.float32),
+            mentor_index=np.concatenate([cols for cols, _, _ in parts]) if parts else np.zeros(0, np.int32),
+            score=np.concatenate([score for _, _, score in parts]) if parts else np.zeros(0, np.float32),
             no_candidate=no_candidate,
         )
 
@@ -700,7 +708,10 @@ class CohortIndex:
         flat = np.flatnonzero(scores >= floor)
         r, c = np.divmod(flat, width)
         s = scores.ravel()[flat]
-        order = np.lexsort((c, -s, r))
+        # Best first within each row, ties by column: flat positions come sorted by (row, column),
+        # so one stable sort by (row, -score) does it.
+        span = float(np.abs(s).max(initial=0.0)) * 2 + 1
+        order = np.argsort(r * span - s.astype(np.float64), kind="stable")
         r, c = r[order], c[order]
         counts = np.bincount(r, minlength=rows)
         starts = np.cumsum(counts) - counts
