@@ -89,10 +89,11 @@ def ranked_choices(graph: CandidateGraph, seed: int) -> dict[uuid.UUID, list[uui
     return choices
 
 
-def describe(result: Assignment, mentees: int) -> str:
+def describe(result: Assignment, mentees: int, places: int) -> str:
     reasons = Counter(result.unpaired.values())
     lines = [
-        f"    paired {len(result.pairs):,} of {mentees:,}; total score {result.total_score:,.2f}; objective {result.objective:,}",
+        f"    paired {len(result.pairs):,} of {mentees:,} ({places - len(result.pairs):,} places left: no unpaired mentee has those mentors among their {K} candidates)"
+        f"; total score {result.total_score:,.2f}; objective {result.objective:,}",
         "    choices met: "
         + ", ".join(f"{r}: {n:,}" for r, n in zip(("1st", "2nd", "3rd", "4th", "5th"), result.choice_counts, strict=True)),
         f"    unpaired {len(result.unpaired):,}" + "".join(f"\n      {n:>7,}  {why}" for why, n in reasons.most_common()),
@@ -169,7 +170,7 @@ def part_assignment(seed: int, quick: bool) -> None:
     print(f"    OR-Tools min-cost flow alone           {ort_seconds:6.2f} s   objective {ort:,}   {verdict(ort)}")
     print(f"    scipy LAPJVsp, slots as rows           {slots_seconds:6.2f} s   objective {slots:,}   {verdict(slots)}")
     print(f"    scipy LAPJVsp, mentees as rows         {rows_seconds:6.2f} s   objective {rows:,}   {verdict(rows)}")
-    print(describe(ours, len(mentees)))
+    print(describe(ours, len(mentees), int(capacity.sum())))
 
     seconds, stable = timed(lambda: stable_assignment(graph, capacity, choices))
     print("\n  stable assignment (mentee-proposing; mentees: choices then score; mentors: score)")
@@ -197,7 +198,7 @@ def part_assignment(seed: int, quick: bool) -> None:
         print(
             f"      `matching` HospitalResident          {hr['solve_seconds']:6.2f} s   (+{hr['build_seconds']:.2f} s to build the game)   {same}"
         )
-    print(describe(stable, len(mentees)))
+    print(describe(stable, len(mentees), int(capacity.sum())))
     print(f"\n  peak RSS {peak_mb():,.0f} MB")
 
 
@@ -226,9 +227,9 @@ def part_cohort(seed: int, quick: bool) -> None:
         print(f"    {name:40s} {seconds:6.2f} s")
     print(f"  engine end to end {engine:.2f} s; with generating the profiles {time.perf_counter() - total:.2f} s (target < 30 s)")
     print("  optimal:")
-    print(describe(optimal, len(mentees)))
+    print(describe(optimal, len(mentees), int(index.free_places.sum())))
     print("  stable:")
-    print(describe(stable, len(mentees)))
+    print(describe(stable, len(mentees), int(index.free_places.sum())))
     print(f"  peak RSS {peak_mb():,.0f} MB (target < 4 GB)")
 
 
