@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.messages import NOTIFYING_EVENTS, Message, messages_for
 from notifications.rendering import language_of, render
-from notifications.tables import deliveries, notifications, participants, preferences
+from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
 from together_events import Envelope, Event, Handler
 from together_events.contracts.notifications import NotificationRecorded
 from together_events.contracts.registration import (
@@ -63,7 +63,8 @@ def message_id_for(notification_id: uuid.UUID, domain: str) -> str:
 
 async def compose(conn: AsyncConnection, message: Message) -> tuple[dict[str, Any], str, str | None]:
     """The message's params with the names it asks for, the language known so far (the person's
-    preference, else English; delivery may refine it with registration's), and their time zone."""
+    preference, else registration's as last learned when mailing them, else English; delivery
+    renders again with registration's current one), and their time zone."""
     ids = [message.recipient_id, *message.names.values()]
     known = {row.id: row for row in await conn.execute(sa.select(participants).where(participants.c.id.in_(ids)))}
     params = dict(message.params)
@@ -73,8 +74,13 @@ async def compose(conn: AsyncConnection, message: Message) -> tuple[dict[str, An
     chosen = (
         await conn.execute(sa.select(preferences.c.language).where(preferences.c.participant_id == message.recipient_id))
     ).scalar()
+    learned = (
+        await conn.execute(
+            sa.select(contact_languages.c.language).where(contact_languages.c.participant_id == message.recipient_id)
+        )
+    ).scalar()
     recipient = known.get(message.recipient_id)
-    return params, language_of(chosen), recipient.time_zone if recipient is not None else None
+    return params, language_of(chosen, learned), recipient.time_zone if recipient is not None else None
 
 
 def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:

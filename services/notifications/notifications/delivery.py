@@ -32,13 +32,14 @@ from uuid import UUID
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.contacts import Contact, ContactDirectory, ContactUnavailable
 from notifications.mail import Calendar, SendFailure, SmtpMailer, build_mail
-from notifications.rendering import Rendered, language_of, render
+from notifications.rendering import LANGUAGES, Rendered, language_of, render
 from notifications.settings import NotificationsSettings
-from notifications.tables import deliveries, notifications, participants, preferences
+from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
 from together_servicekit.invitations import Person, invitation
 from together_servicekit.runtime import Runtime
 
@@ -51,6 +52,7 @@ class Outcome:
     reason: str | None = None
     address: str | None = None
     words: Rendered | None = None
+    registration_language: str | None = None  # what the contact endpoint said, remembered for later messages
 
 
 class DeliveryWorker:
@@ -159,20 +161,28 @@ class DeliveryWorker:
 
     async def _attempt(self, row: dict[str, Any]) -> Outcome:
         if row["kind"] in (row["email_off"] or ()):
-            return Outcome("skipped", f"e-mail turned off for {row['kind']}")
+            # No mail; still ask registration for the language (best effort), so the feed reads right.
+            try:
+                contact = await self._contacts.contact(row["recipient_id"])
+            except ContactUnavailable:
+                contact = None
+            return Outcome(
+                "skipped",
+                f"e-mail turned off for {row['kind']}",
+                words=self._words(row, contact),
+                registration_language=_language(contact),
+            )
         try:
             contact = await self._contacts.contact(row["recipient_id"])
         except ContactUnavailable as exc:
             return Outcome("retry", str(exc))
         if contact is None:
             return Outcome("failed", "no address: registration does not know the participant")
+        words, learned = self._words(row, contact), _language(contact)
         if contact.withdrawn:
-            return Outcome("skipped", "participant withdrawn")
+            return Outcome("skipped", "participant withdrawn", words=words, registration_language=learned)
         if not contact.email:
-            return Outcome("failed", "no address")
-        words = render(
-            row["kind"], language_of(row["chosen_language"], contact.preferred_language), row["params"], row["time_zone"]
-        )
+            return Outcome("failed", "no address", words=words, registration_language=learned)
         mail = build_mail(
             sender=self._settings.mail_from,
             to=contact.email,
@@ -187,8 +197,13 @@ class DeliveryWorker:
         try:
             await self._mailer.send(mail)
         except SendFailure as exc:
-            return Outcome("failed" if exc.permanent else "retry", exc.reason, contact.email)
-        return Outcome("sent", None, contact.email, words)
+            return Outcome("failed" if exc.permanent else "retry", exc.reason, contact.email, words, learned)
+        return Outcome("sent", None, contact.email, words, learned)
+
+    def _words(self, row: dict[str, Any], contact: Contact | None) -> Rendered:
+        """In the person's chosen language, else registration's, else English; times in their zone."""
+        registration_language = contact.preferred_language if contact is not None else None
+        return render(row["kind"], language_of(row["chosen_language"], registration_language), row["params"], row["time_zone"])
 
     def _calendar(self, row: dict[str, Any], contact: Contact, words: Rendered) -> Calendar | None:
         spec = row["params"].get("calendar")
@@ -254,10 +269,24 @@ class DeliveryWorker:
                     .where(notifications.c.id == row["notification_id"])
                     .values(subject=outcome.words.subject, body=outcome.words.text, language=outcome.words.language)
                 )
+            if updated.rowcount and outcome.registration_language is not None:
+                # Later messages to this person are written in it from the start (in the feed too).
+                learned = {"language": outcome.registration_language, "learned_at": now}
+                await conn.execute(
+                    insert(contact_languages)
+                    .values(participant_id=row["recipient_id"], **learned)
+                    .on_conflict_do_update(index_elements=["participant_id"], set_=learned)
+                )
         event = {"sent": "mail.sent", "failed": "mail.failed", "skipped": "mail.skipped"}.get(state, "mail.retry_later")
         log_method = log.warning if state in ("failed", "retry") else log.info
         log_method(event, notification_id=str(row["notification_id"]), kind=row["kind"], attempts=row["attempts"], reason=reason)
         return state
+
+
+def _language(contact: Contact | None) -> str | None:
+    """Registration's preferred language, if it is one messages are written in."""
+    code = ((contact.preferred_language if contact is not None else None) or "").strip().lower()[:2]
+    return code if code in LANGUAGES else None
 
 
 async def retry_failed(conn: AsyncConnection, notification_id: UUID, now: datetime) -> bool:

@@ -50,6 +50,16 @@ preferences = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# The preferred language registration gave when a mail was last addressed (its contact endpoint),
+# so later messages are written in it from the start, in the feed too.
+contact_languages = sa.Table(
+    "contact_languages",
+    metadata,
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("learned_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # One e-mail delivery per notification (the outbox of mail): pending -> sending -> sent | failed | skipped.
 deliveries = sa.Table(
     "deliveries",
