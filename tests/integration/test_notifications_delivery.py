@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import RequestDeclined, RequestReminderDue, RequestSent
 from together_events.contracts.registration import CoachCredentialRejected, ParticipantWithdrawn, Role
 from together_events.contracts.scheduling import SessionScheduled
+from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, dead_letter_topic, service_topic
 
@@ -637,3 +639,21 @@ async def test_registrations_language_is_remembered_so_later_messages_start_in_i
     feed = (await world.http.get(f"/participants/{amina}/notifications", headers=headers)).json()
     assert [(n["language"], n["email"]) for n in feed] == [("fr", "sent"), ("fr", "skipped")]
     assert len(world.mailbox.mails) == 1
+
+
+async def test_the_read_model_rebuilds_from_the_topics_equal_to_the_live_one(world: World, stack, create_database):
+    amina = await world.register("Amina", email="amina@un.test", language="fr", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="es", time_zone="Asia/Bangkok")
+    sent = request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3))
+    declined = RequestDeclined(request_id=sent.request_id, mentee_id=ravi, mentor_id=amina, declined_at=datetime.now(UTC))
+    for env in await world.publish(sent, declined):
+        await world.recorded(env.id)
+    assert sorted(await world.worker.deliver_due()) == ["sent", "sent"]  # mailing changes words, not the read model
+
+    fresh = await create_database("notif_rebuilt")
+    report = await rebuild("notifications", fresh, bootstrap=stack.kafka_bootstrap, prefix=os.environ["TOGETHER_TOPIC_NAMESPACE"])
+    assert report.handled == 4 and report.dead_letters == []
+    live = world.runtime.settings.database_url
+    comparison = await compare("notifications", fresh, live)
+    assert comparison.equal, comparison.lines()
+    assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [("participants", 2), ("notifications", 2)]

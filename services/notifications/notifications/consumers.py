@@ -84,7 +84,8 @@ async def compose(conn: AsyncConnection, message: Message) -> tuple[dict[str, An
 
 
 def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
-    domain = getattr(runtime.settings, "message_id_domain", "together.localhost")
+    # (`together-events rebuild` passes a runtime without settings: its deliveries are never sent.)
+    domain = getattr(getattr(runtime, "settings", None), "message_id_domain", "together.localhost")
 
     async def record_messages(conn: AsyncConnection, event: Event, envelope: Envelope) -> None:
         now = runtime.now()
