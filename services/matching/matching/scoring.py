@@ -408,9 +408,10 @@ class _Rows:
 
     @property
     def table(self) -> np.ndarray:
-        if self._table.shape[0] != len(self._rows):
-            self._table = np.stack(self._rows)
-        return self._table
+        table = self._table  # one read: another thread may replace it meanwhile
+        if table.shape[0] != len(self._rows):
+            table = self._table = np.stack(self._rows)
+        return table
 
 
 @dataclass
@@ -720,17 +721,27 @@ class CohortIndex:
 
     def why_no_candidate(self, mentee: Person) -> str:
         """Why no mentor of this index may be suggested to the mentee ("" if one may)."""
-        others = [m for m in self.mentors if m.participant_id != mentee.participant_id]
-        if not others:
+        codes = self._codes([mentee])
+        others = np.zeros(self._padded, dtype=bool)
+        others[: len(self.mentor_ids)] = True
+        if codes.own_column[0] >= 0:
+            others[codes.own_column[0]] = False
+        if not others.any():
             return "no mentor has a free place"
-        rules = [{e.rule for e in _exclusions(mentee, m, self.policy)} for m in others]
-        if all("language" in r for r in rules):
+        language = self._language_rows.table[codes.languages[0]] & others
+        if self.policy.grade_rule is GradeRule.mentor_more_experienced:
+            grade = (self._experience > codes.experience[0]) & others
+        elif self.policy.grade_rule is GradeRule.mentor_below_mentee:
+            grade = (self._rank < codes.rank[0]) & others
+        else:
+            grade = others
+        if not language.any():
             return "no mentor with a free place shares a meeting language with you"
-        if all("grade" in r for r in rules):
+        if not grade.any():
             if self.policy.grade_rule is GradeRule.mentor_below_mentee:
                 return "no mentor with a free place has a grade below yours"
             return "no mentor with a free place is more experienced than you"
-        if all(r for r in rules):
+        if not (language & grade).any():
             return "no mentor with a free place both shares a meeting language and has the right grade"
         return ""
 

@@ -146,3 +146,28 @@ def test_weights_set_to_zero_drop_their_columns_and_the_scores_follow():
         want = dict(expected_top(me, mentors, policy, 100))
         assert len(got) == len(want)
         assert np.allclose([s for _, s in got], [want[mid] for mid, _ in got], rtol=1e-5)
+
+
+def test_why_no_candidate_names_the_rule_and_agrees_with_top():
+    policy = policy_for(ProgrammeKind.reverse_mentoring)
+    rng = random.Random(5)
+    french_juniors = [random_person(rng, capacity=1) for _ in range(10)]
+    french_juniors = [
+        Person(m.participant_id, m.profile.model_copy(update={"languages": ["French"], "grade": "G-3"}), 1)
+        for m in french_juniors
+    ]
+    english_senior = Person(
+        uuid.uuid4(), french_juniors[0].profile.model_copy(update={"languages": ["English"], "grade": "P-5"}), 1
+    )
+    index = CohortIndex.build([*french_juniors, english_senior], policy)
+    leader = random_person(rng)
+    g1 = Person(leader.participant_id, leader.profile.model_copy(update={"languages": ["French"], "grade": "G-1"}))
+    english_leader = Person(leader.participant_id, leader.profile.model_copy(update={"languages": ["English"], "grade": "P-4"}))
+    assert index.why_no_candidate(g1) == "no mentor with a free place has a grade below yours"
+    # English: only the P-5 speaks it, and a P-5 may not reverse-mentor a P-4; the French G-3s may.
+    assert index.why_no_candidate(english_leader) == (
+        "no mentor with a free place both shares a meeting language and has the right grade"
+    )
+    for _ in range(40):
+        me = random_person(rng)
+        assert (index.why_no_candidate(me) == "") == bool(index.top(me, 1))
