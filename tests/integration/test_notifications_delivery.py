@@ -41,7 +41,7 @@ from tests.kafka_tools import wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import RequestDeclined, RequestReminderDue, RequestSent
 from together_events.contracts.registration import CoachCredentialRejected, ParticipantWithdrawn, Role
-from together_events.contracts.scheduling import SessionScheduled
+from together_events.contracts.scheduling import CancelledBecause, SeriesCancelled, SeriesScheduled, SessionScheduled
 from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, dead_letter_topic, service_topic
@@ -657,3 +657,47 @@ async def test_the_read_model_rebuilds_from_the_topics_equal_to_the_live_one(wor
     comparison = await compare("notifications", fresh, live)
     assert comparison.equal, comparison.lines()
     assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [("participants", 2), ("notifications", 2)]
+
+
+async def test_a_series_invitation_carries_its_rule_and_a_cancellation_cancels_it(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="Asia/Bangkok")
+    first = datetime(2027, 3, 3, 13, 0, tzinfo=UTC)  # Zurich changes to summer time during the series
+    occurrences = [first + timedelta(weeks=2 * i) for i in range(4)]
+    series = {
+        "series_id": uuid.uuid4(), "pairing_id": uuid.uuid4(), "participant_ids": [ravi, amina], "organiser_id": amina,
+        "starts_at": first, "time_zone": "Europe/Zurich", "duration_minutes": 45, "rrule": "FREQ=WEEKLY;INTERVAL=2;COUNT=4",
+        "agenda_title": "Coaching session", "calendar_uid": "series-1@together",
+    }  # fmt: skip
+    booked = SeriesScheduled(
+        **series, occurrence_starts=occurrences, session_ids=[uuid.uuid4() for _ in occurrences], calendar_sequence=0
+    )
+    cancelled = SeriesCancelled(
+        **series,
+        cancelled_session_ids=[],
+        calendar_sequence=1,
+        reason=CancelledBecause.pairing_ended,
+        cancelled_at=datetime.now(UTC),
+    )
+    [booked_env] = await world.publish(booked)
+    await world.recorded(booked_env.id, 2)
+    assert await world.worker.deliver_due() == ["sent", "sent"]
+    [cancelled_env] = await world.publish(cancelled)
+    await world.recorded(cancelled_env.id, 2)
+    assert await world.worker.deliver_due() == ["sent", "sent"]
+
+    booking, cancellation = world.mailbox.to("ravi@un.test")
+    assert booking["Subject"] == "Sessions booked: 2027-03-03 20:00 (Asia/Bangkok)"
+    assert "A series of 4 sessions (Coaching session) with Amina" in plain(booking)
+    assert cancellation["Subject"] == "Session cancelled: 2027-03-03 20:00 (Asia/Bangkok)"
+    assert "because the pairing ended" in plain(cancellation)
+    for mail, method, filename in ((booking, "REQUEST", "invite.ics"), (cancellation, "CANCEL", "cancel.ics")):
+        assert next(p for p in mail.walk() if p.get_content_type() == "text/calendar").get_param("method") == method
+        attachment = next(p for p in mail.walk() if p.get_filename() == filename)
+        parsed = icalendar.Calendar.from_ical(attachment.get_content())
+        [vevent] = parsed.walk("VEVENT")
+        assert (str(parsed["METHOD"]), str(vevent["UID"])) == (method, "series-1@together")
+        assert dict(vevent["RRULE"]) == {"FREQ": ["WEEKLY"], "INTERVAL": [2], "COUNT": [4]}
+        assert str(vevent["STATUS"]) == ("CONFIRMED" if method == "REQUEST" else "CANCELLED")
+        assert int(vevent["SEQUENCE"]) == (0 if method == "REQUEST" else 1)
+        assert vevent.decoded("DTSTART") == first  # 14:00 in Zurich, the organiser's zone (TZID)
