@@ -24,6 +24,7 @@ reason, which the programme team sees and can retry (`api.py`).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,6 +65,7 @@ class DeliveryWorker:
         mailer: SmtpMailer,
     ) -> None:
         self._runtime, self._settings, self._contacts, self._mailer = runtime, settings, contacts, mailer
+        self.last_progress: float | None = None  # time.monotonic() of the last attempt finished or pass found nothing
 
     async def deliver_due(self, limit: int = 200) -> list[str]:
         """Try every delivery due now (up to `limit`), `delivery_concurrency` at a time; return their outcomes."""
@@ -78,6 +80,7 @@ class DeliveryWorker:
         while len(outcomes) < limit:
             claimed = await self._claim()
             if claimed is None:
+                self.last_progress = time.monotonic()
                 break
             try:
                 outcome = await self._attempt(claimed)
@@ -85,6 +88,15 @@ class DeliveryWorker:
                 log.exception("mail.attempt_crashed", notification_id=str(claimed["notification_id"]))
                 outcome = Outcome("retry", f"error while preparing the mail: {exc!r}")
             outcomes.append(await self._finish(claimed, outcome))
+            self.last_progress = time.monotonic()
+
+    def health(self) -> str:
+        """For /readyz: "ok" while the worker makes progress (a mail may take up to the SMTP timeout)."""
+        if self.last_progress is None:
+            return "no pass yet"
+        idle = time.monotonic() - self.last_progress
+        limit = max(60.0, 2 * self._settings.smtp_timeout_seconds + 10 * self._settings.delivery_poll_seconds)
+        return "ok" if idle <= limit else f"stalled: no progress for {idle:.0f}s"
 
     async def run(self) -> None:
         while True:
@@ -303,4 +315,5 @@ def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]
     settings = runtime.settings
     assert isinstance(settings, NotificationsSettings)
     worker = DeliveryWorker(runtime, settings, ContactDirectory(settings), SmtpMailer(settings))
+    runtime.checks["delivery_worker"] = worker.health
     return [("delivery-worker", worker.run)]
