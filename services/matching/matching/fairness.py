@@ -16,11 +16,11 @@ UNSTATED = "not stated"
 MOST_SUGGESTED = 10
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # thousands per report: plain slots build fastest
 class Member:
     participant_id: UUID
     display_name: str
-    attributes: dict[str, str]  # dimension -> value (UNSTATED when missing)
+    attributes: dict[str, str | None]  # dimension -> the answer (None or missing: UNSTATED)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Matching's own tables: a read model built from registration and pairing events, and its own records."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 
 from together_events.tables import define_backbone_tables
 
@@ -29,6 +29,12 @@ cohorts = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
 )
 
+# Skills, areas of expertise and bio (the JSON arrays' text is fine: the parser keeps only the words).
+SEARCH_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, coalesce(profile ->> 'skills', '') || ' ' || "
+    "coalesce(profile ->> 'expertise_areas', '') || ' ' || coalesce(profile ->> 'bio', ''))"
+)
+
 candidates = sa.Table(
     "candidates",
     metadata,
@@ -43,6 +49,9 @@ candidates = sa.Table(
     sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The searchable public answers as unstemmed words, kept by PostgreSQL itself whenever the profile changes.
+    sa.Column("search_document", TSVECTOR, sa.Computed(SEARCH_DOCUMENT, persisted=True)),
+    sa.Index("ix_candidates_search_document", "search_document", postgresql_using="gin"),
 )
 
 # One row per pairing a mentor was ever in; active while ended_at is null. Counted at query time rather

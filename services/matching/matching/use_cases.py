@@ -244,13 +244,6 @@ def text_query(text: str) -> str:
     return " & ".join(f"{w}:*" for w in words[:16])
 
 
-def _document() -> sa.ColumnElement[object]:
-    """The searchable public answers: skills, areas of expertise and bio, as 'simple' (unstemmed) words."""
-    profile = candidates.c.profile
-    text = sa.func.concat_ws(" ", profile["skills"].astext, profile["expertise_areas"].astext, profile["bio"].astext)
-    return sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), text)
-
-
 def _conditions(cohort_id: UUID, filters: SearchFilters) -> list[sa.ColumnElement[bool]]:
     conditions = [candidates.c.cohort_id == cohort_id, mentor_side(), visible()]
     for name in TEXT_FIELDS:
@@ -267,9 +260,9 @@ def _conditions(cohort_id: UUID, filters: SearchFilters) -> list[sa.ColumnElemen
     if filters.available:
         conditions.append(active_pairings() < candidates.c.capacity)
     if filters.text is not None:
-        conditions.append(
-            _document().op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), text_query(filters.text)))
-        )
+        # The stored, GIN-indexed tsvector of skills, areas of expertise and bio (tables.SEARCH_DOCUMENT).
+        query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), text_query(filters.text))
+        conditions.append(candidates.c.search_document.op("@@")(query))
     return conditions
 
 
@@ -340,16 +333,18 @@ async def fairness_report(runtime: Runtime, caller: Principal, *, cohort_id: UUI
         require_team(caller, programme_id, "the fairness report")
         # The pool: every mentor or coach who registered and did not withdraw (full ones too: being full
         # is no reason to be left out of the figures).
+        # Only the answers the report groups by, as text: not every profile decoded.
+        answers = [candidates.c.profile[name].astext.label(name) for name in ("display_name", *fairness.DIMENSIONS)]
         pool_rows = (
             await conn.execute(
-                sa.select(candidates.c.participant_id, candidates.c.profile).where(
+                sa.select(candidates.c.participant_id, *answers).where(
                     candidates.c.cohort_id == cohort_id, mentor_side(), candidates.c.withdrawn.is_(False)
                 )
             )
         ).all()
         mentee_rows = (
             await conn.execute(
-                sa.select(candidates.c.participant_id, candidates.c.profile).where(
+                sa.select(candidates.c.participant_id, *answers).where(
                     candidates.c.cohort_id == cohort_id,
                     candidates.c.roles.overlap(list(MENTEE_ROLES)),
                     candidates.c.withdrawn.is_(False),
@@ -371,16 +366,10 @@ async def fairness_report(runtime: Runtime, caller: Principal, *, cohort_id: UUI
             )
         ).all()
 
-    def member(row: Row) -> fairness.Member:
-        return fairness.Member(
-            participant_id=row.participant_id,
-            display_name=row.profile.get("display_name", ""),
-            attributes={d: str(row.profile.get(d) or fairness.UNSTATED) for d in fairness.DIMENSIONS},
-        )
+    def members(rows: list[Row]) -> list[fairness.Member]:
+        return [
+            fairness.Member(participant_id, name or "", dict(zip(fairness.DIMENSIONS, values, strict=True)))
+            for participant_id, name, *values in rows
+        ]
 
-    return fairness.report(
-        [member(r) for r in pool_rows],
-        [tuple(r) for r in suggested],
-        [tuple(r) for r in accepted],
-        [member(r) for r in mentee_rows],
-    )
+    return fairness.report(members(pool_rows), [tuple(r) for r in suggested], [tuple(r) for r in accepted], members(mentee_rows))
