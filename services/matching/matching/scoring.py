@@ -475,8 +475,6 @@ class CohortIndex:
         sizes = {"bias": 1}
         for name, vocab, factor in (
             ("job_network", self._networks, "job_network"),
-            ("entity", self._entities, "cross_entity"),
-            ("station", self._stations, "cross_duty_station"),
             ("skills", self._skills, "skills_for_goals"),
             ("activities", self._activities, "favourite_activities"),
             ("week", self._weeks, "time_zone"),
@@ -495,8 +493,6 @@ class CohortIndex:
         features[0, :n] = 1.0
         for name, codes in (
             ("job_network", network),
-            ("entity", entity),
-            ("station", station),
             ("week", week),
             ("grade", grade),
             ("years", years),
@@ -517,6 +513,12 @@ class CohortIndex:
         rank = np.full(padded, np.iinfo(np.int16).max, dtype=np.int16)
         rank[:n] = ranks
         self._rank = rank
+        # Same entity / duty station: compared, not multiplied (50 one-hot entity columns cost more
+        # in the product than one comparison). The bias counts the reach; the same place takes it back.
+        self._entity_code = np.full(padded, -2, dtype=np.int32)
+        self._entity_code[:n] = entity
+        self._station_code = np.full(padded, -2, dtype=np.int32)
+        self._station_code[:n] = station
 
         # What a mentee's row holds, by the mentee's value, computed once per distinct value.
         weeks_of_mentors = list(self._weeks.codes)
@@ -611,11 +613,7 @@ class CohortIndex:
         rows = np.zeros((b, self.width), dtype=np.float32)
         rows[:, 0] = w["language"] + w["cross_entity"] + w["cross_duty_station"]
         everyone = np.arange(b)
-        for name, values, points in (
-            ("job_network", codes.network, w["job_network"]),
-            ("entity", codes.entity, -w["cross_entity"]),
-            ("station", codes.station, -w["cross_duty_station"]),
-        ):
+        for name, values, points in (("job_network", codes.network, w["job_network"]),):
             if name in off:
                 known = values >= 0
                 rows[everyone[known], off[name] + values[known]] = points
@@ -644,6 +642,12 @@ class CohortIndex:
             allowed &= self._rank[None, :] < codes.rank[:, None]
         # An added penalty, not a masked write: masked writes branch on every element and cost 5x.
         scores += np.logical_not(allowed) * EXCLUDED
+        for reach, theirs, mine in (
+            ("cross_entity", self._entity_code, codes.entity),
+            ("cross_duty_station", self._station_code, codes.station),
+        ):
+            if self._w[reach] > 0:
+                scores -= (theirs[None, :] == mine[:, None]) * np.float32(self._w[reach])
         own = np.flatnonzero(codes.own_column >= 0)
         scores[own, codes.own_column[own]] = EXCLUDED
         return scores
