@@ -40,7 +40,12 @@ from tests.http.access import envelope_of, registered
 from tests.kafka_tools import wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import RequestDeclined, RequestReminderDue, RequestSent
-from together_events.contracts.registration import CoachCredentialRejected, ParticipantWithdrawn, Role
+from together_events.contracts.registration import (
+    CoachCredentialRejected,
+    ParticipantAnswersErased,
+    ParticipantWithdrawn,
+    Role,
+)
 from together_events.contracts.scheduling import CancelledBecause, SeriesCancelled, SeriesScheduled, SessionScheduled
 from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
@@ -703,3 +708,24 @@ async def test_a_series_invitation_carries_its_rule_and_a_cancellation_cancels_i
         assert str(vevent["STATUS"]) == ("CONFIRMED" if method == "REQUEST" else "CANCELLED")
         assert int(vevent["SEQUENCE"]) == (0 if method == "REQUEST" else 1)
         assert vevent.decoded("DTSTART") == first  # 14:00 in Zurich, the organiser's zone (TZID)
+
+
+async def test_answers_erased_later_drop_our_copies_of_name_and_address(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
+    [sent] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [row] = await world.recorded(sent.id)
+    assert await world.worker.deliver_due() == ["sent"]
+    assert (await world.delivery(row["id"]))["address"] == "amina@un.test"
+    erased = ParticipantAnswersErased(
+        participant_id=amina, person_id="Amina", cohort_id=world.cohort, programme_id=world.programme, erased_at=datetime.now(UTC)
+    )
+    await world.publish(erased)
+
+    async def erased_here() -> bool:
+        return (await world.delivery(row["id"]))["address"] is None
+
+    await wait_until(erased_here, what="the address to be erased")
+    async with world.runtime.engine.connect() as conn:
+        name = (await conn.execute(sa.select(participants.c.display_name).where(participants.c.id == amina))).scalar_one()
+    assert name is None

@@ -17,6 +17,7 @@ from notifications.tables import contact_languages, deliveries, notifications, p
 from together_events import Envelope, Event, Handler
 from together_events.contracts.notifications import NotificationRecorded
 from together_events.contracts.registration import (
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -50,10 +51,19 @@ def on_participant_withdrawn(runtime: Runtime) -> Handler:
             .values(state="skipped", last_error="participant withdrawn", finished_at=runtime.now())
         )
         if event.answers_erased:
-            await conn.execute(participants.update().where(participants.c.id == event.participant_id).values(display_name=None))
-            await conn.execute(deliveries.update().where(deliveries.c.recipient_id == event.participant_id).values(address=None))
+            await erase_copies(conn, event.participant_id)
 
     return handle  # type: ignore[return-value]
+
+
+async def erase_copies(conn: AsyncConnection, participant_id: uuid.UUID) -> None:
+    """Our copies of a person's answers: the display name, and the addresses kept on their deliveries."""
+    await conn.execute(participants.update().where(participants.c.id == participant_id).values(display_name=None))
+    await conn.execute(deliveries.update().where(deliveries.c.recipient_id == participant_id).values(address=None))
+
+
+async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased, _: Envelope) -> None:
+    await erase_copies(conn, event.participant_id)
 
 
 def message_id_for(notification_id: uuid.UUID, domain: str) -> str:
@@ -140,5 +150,6 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         ParticipantProfileUpdated: on_participant_state,  # type: ignore[dict-item]
         ParticipantRoleGranted: on_participant_state,  # type: ignore[dict-item]
         ParticipantWithdrawn: on_participant_withdrawn(runtime),
+        ParticipantAnswersErased: on_answers_erased,  # type: ignore[dict-item]
         **messages,
     }

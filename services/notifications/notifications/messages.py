@@ -19,13 +19,14 @@ from together_events.contracts.pairing import (
     PairingEnded,
     PreferencesExhausted,
     RequestAccepted,
+    RequestCancelled,
     RequestDeclined,
     RequestExpired,
     RequestReminderDue,
     RequestSent,
     RequestWithdrawn,
 )
-from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected
+from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected, ParticipantAdmitted
 from together_events.contracts.scheduling import (
     NextSessionReminderDue,
     SeriesCancelled,
@@ -42,9 +43,11 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestSent,
     RequestReminderDue,
     RequestAccepted,
+    RequestCancelled,
     RequestDeclined,
     RequestExpired,
     RequestWithdrawn,
+    RequestCancelled,
     PreferencesExhausted,
     PairingEnded,
     MentorAvailable,
@@ -58,6 +61,7 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     NextSessionReminderDue,
     CoachCredentialApproved,
     CoachCredentialRejected,
+    ParticipantAdmitted,
 )
 
 # Every kind of message: a participant may turn e-mail off per kind (the message stays in the feed).
@@ -66,6 +70,7 @@ KINDS: tuple[str, ...] = (
     "request_reminder",
     "request_accepted",
     "request_not_accepted",
+    "request_cancelled",
     "preferences_exhausted",
     "pairing_ended",
     "mentor_available",
@@ -76,6 +81,7 @@ KINDS: tuple[str, ...] = (
     "next_session_reminder",
     "coach_credential_approved",
     "coach_credential_rejected",
+    "admitted_from_waitlist",
 )
 
 
@@ -100,11 +106,18 @@ def messages_for(event: Event) -> list[Message]:
         case RequestDeclined() | RequestExpired() | RequestWithdrawn():
             reason = {RequestDeclined: "declined", RequestExpired: "expired", RequestWithdrawn: "mentor_full"}[type(event)]
             return [Message(event.mentee_id, "request_not_accepted", {"reason": reason})]
+        case RequestCancelled():
+            if event.withdrawn_participant_id == event.mentor_id:  # the mentee moves on to the next choice
+                return [Message(event.mentee_id, "request_not_accepted", {"reason": "mentor_left"})]
+            if event.was_pending:  # the mentor had it before them; a waiting one they never saw
+                return [Message(event.mentor_id, "request_cancelled")]
+            return []
         case PreferencesExhausted():
             return [Message(event.mentee_id, "preferences_exhausted")]
         case PairingEnded():
             partner = event.mentor_id if event.ended_by == EndedBy.mentee else event.mentee_id
-            return [Message(partner, "pairing_ended")]
+            params = {"participant_withdrew": event.participant_withdrew, "is_mentee": partner == event.mentee_id}
+            return [Message(partner, "pairing_ended", params)]
         case MentorAvailable():
             return [Message(event.mentee_id, "mentor_available", names={"mentor": event.mentor_id})]
         case RequestAccepted():  # the pairing is formed: the mentee hears it from the mentor's answer
@@ -142,6 +155,8 @@ def messages_for(event: Event) -> list[Message]:
             return [Message(event.participant_id, "coach_credential_approved")]
         case CoachCredentialRejected():
             return [Message(event.participant_id, "coach_credential_rejected", {"reason": event.reason})]
+        case ParticipantAdmitted():
+            return [Message(event.participant_id, "admitted_from_waitlist")]
     return []
 
 

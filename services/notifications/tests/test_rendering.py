@@ -21,6 +21,7 @@ from together_events.contracts.pairing import (
     PairingEnded,
     PreferencesExhausted,
     RequestAccepted,
+    RequestCancelled,
     RequestDeclined,
     RequestExpired,
     RequestReminderDue,
@@ -28,7 +29,7 @@ from together_events.contracts.pairing import (
     RequestWithdrawn,
     WithdrawalReason,
 )
-from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected
+from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected, ParticipantAdmitted
 from together_events.contracts.scheduling import (
     CancelledBecause,
     CompletedBy,
@@ -52,6 +53,13 @@ SESSION = {"pairing_id": uuid.uuid4(), "participant_ids": PAIR, "organiser_id": 
 BOOKING = {**SESSION, "starts_at": STARTS, "duration_minutes": 45, "agenda_title": "Introduction", "calendar_uid": "u@t"}
 SERIES = {**BOOKING, "series_id": uuid.uuid4(), "rrule": "FREQ=WEEKLY;COUNT=3", "calendar_sequence": 0}
 OCCURRENCES = {"occurrence_starts": [STARTS], "session_ids": [uuid.uuid4()]}
+CANCELLED = {
+    "request_id": uuid.uuid4(),
+    "selection_id": uuid.uuid4(),
+    "mentee_id": MENTEE,
+    "mentor_id": MENTOR,
+    "cohort_id": uuid.uuid4(),
+}
 REGISTRATION = {"participant_id": MENTOR, "person_id": "coach", "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4()}
 
 ONE_OF_EACH = [
@@ -74,6 +82,10 @@ ONE_OF_EACH = [
     NextSessionReminderDue(pairing_id=uuid.uuid4(), participant_ids=PAIR, after_session_id=uuid.uuid4(), sessions_completed=1, sessions_planned=6, reminded_at=NOW),
     CoachCredentialApproved(**REGISTRATION, credential_id=uuid.uuid4(), approved_at=NOW),
     CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), reason="The certificate has expired.", rejected_at=NOW),
+    RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
+    RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
+    ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),
+    PairingEnded(pairing_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(), ended_by=EndedBy.mentor, ended_at=NOW, participant_withdrew=True),
 ]  # fmt: skip
 
 
@@ -108,10 +120,24 @@ def test_words_differ_by_language_and_times_are_in_the_readers_zone():
     assert "2026-11-25 13:00 (UTC)" in spanish.text  # no zone known: UTC, and it says so
 
 
+def test_who_hears_of_a_departure():
+    mentor_left, mentee_left = (e for e in ONE_OF_EACH if isinstance(e, RequestCancelled))
+    assert [(m.recipient_id, m.kind, m.params) for m in messages_for(mentor_left)] == [
+        (MENTEE, "request_not_accepted", {"reason": "mentor_left"})
+    ]
+    assert [(m.recipient_id, m.kind) for m in messages_for(mentee_left)] == [(MENTOR, "request_cancelled")]
+    waiting = mentee_left.model_copy(update={"was_pending": False})  # the mentor never saw it
+    assert messages_for(waiting) == []
+    [ended] = messages_for(ONE_OF_EACH[-1])  # the mentor left: the mentee is told, and what they can do
+    words = render(ended.kind, "fr", ended.params, None)
+    assert ended.recipient_id == MENTEE and "a quitté le programme" in words.text and "nouveau mentor" in words.text
+
+
 def test_a_decline_tells_the_mentee_what_happens_next_and_a_rejection_gives_the_reason():
     declined = render("request_not_accepted", "en", messages_for(ONE_OF_EACH[3])[0].params, None)
     assert "declined" in declined.text and "next choice" in declined.text
-    rejected = render("coach_credential_rejected", "es", messages_for(ONE_OF_EACH[-1])[0].params, None)
+    rejected_event = next(e for e in ONE_OF_EACH if isinstance(e, CoachCredentialRejected))
+    rejected = render("coach_credential_rejected", "es", messages_for(rejected_event)[0].params, None)
     assert "Motivo: The certificate has expired." in rejected.text
 
 
