@@ -98,6 +98,8 @@ async def act(http, w: World, action: str, obj: str, headers: dict[str, str]):  
             return await http.get(cohort_path(w, obj, "mentors"), headers=headers)
         case "propose":
             return await http.post(cohort_path(w, obj, "assignments"), json={"method": "stable"}, headers=headers)
+        case "list":
+            return await http.get(cohort_path(w, obj, "assignments"), headers=headers)
         case "review":
             return await http.get(assignment_path(w, obj), headers=headers)
         case "accept":
@@ -159,6 +161,13 @@ CASES = table(
         ("propose", "service-star", "cohort", 403),
         ("propose", "participant-star", "cohort", 403),
         ("propose", "team", "unknown-cohort", 404),
+        ("list", "anonymous", "cohort", 401),
+        ("list", "owner", "cohort", 403),
+        ("list", "team", "cohort", 200),
+        ("list", "all-teams", "cohort", 200),
+        ("list", "other-team", "cohort", 403),
+        ("list", "service", "cohort", 403),
+        ("list", "team", "unknown-cohort", 404),
         ("review", "anonymous", "proposal", 401),
         ("review", "owner", "proposal", 403),
         ("review", "team", "proposal", 200),
@@ -201,6 +210,8 @@ async def test_access(service, world, signer, action, caller, obj, status):
         assert body["suggestions"][0]["reasons"]
     if action == "search" and status == 200:
         assert [r["participant_id"] for r in response.json()["results"]] == [str(world.participants["mentor"])]
+    if action == "list" and status == 200:
+        assert [p["assignment_id"] for p in response.json()] == [str(world.assignment)]
     if action == "accept" and status == 200:
         assert response.json()["status"] == "accepted"
     if action == "propose" and status == 201:

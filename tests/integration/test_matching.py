@@ -574,6 +574,10 @@ async def test_the_team_proposes_reviews_and_accepts_a_cohort_wide_assignment(se
     assert stable.json()["report"]["paired"] == 2
     assert (await service.http.post(path, json={"method": "random"}, headers=cohort.team())).status_code == 422
 
+    listed = (await service.http.get(path, headers=cohort.team())).json()
+    assert [p["assignment_id"] for p in listed] == [stable.json()["assignment_id"], proposal["assignment_id"]]  # newest first
+    assert listed[1]["report"] == report
+
     one = f"{path}/{proposal['assignment_id']}"
     assert (await service.http.get(one, headers=cohort.team())).json() == proposal
     assert (await service.http.post(f"{one}/accept", headers=cohort.as_("a"))).status_code == 403

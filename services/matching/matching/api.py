@@ -262,6 +262,31 @@ async def propose_assignment(cohort_id: UUID, body: AssignmentIn, runtime: Rt, c
     return assignment_out(await assignments.propose(runtime, cohorts, caller, cohort_id=cohort_id, method=body.method))
 
 
+class ProposalSummaryOut(BaseModel):
+    assignment_id: UUID
+    method: str
+    status: str
+    proposed_at: datetime
+    accepted_at: datetime | None
+    report: AssignmentReportOut
+
+
+@router.get("/cohorts/{cohort_id}/assignments", tags=["assignment"])
+async def list_assignments(cohort_id: UUID, runtime: Rt, caller: Caller) -> list[ProposalSummaryOut]:
+    """The cohort's proposals, newest first, with their reports (the pairs: GET one)."""
+    return [
+        ProposalSummaryOut(
+            assignment_id=row.assignment_id,
+            method=row.method,
+            status=row.status,
+            proposed_at=row.proposed_at,
+            accepted_at=row.accepted_at,
+            report=AssignmentReportOut.model_validate(row.report),
+        )
+        for row in await assignments.proposals(runtime, caller, cohort_id=cohort_id)
+    ]
+
+
 @router.get("/cohorts/{cohort_id}/assignments/{assignment_id}", tags=["assignment"])
 async def review_assignment(cohort_id: UUID, assignment_id: UUID, runtime: Rt, caller: Caller) -> AssignmentOut:
     return assignment_out(await assignments.review(runtime, caller, cohort_id=cohort_id, assignment_id=assignment_id))

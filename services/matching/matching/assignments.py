@@ -127,6 +127,21 @@ async def _proposal(conn: AsyncConnection, cohort_id: UUID, assignment_id: UUID,
     return row
 
 
+async def proposals(runtime: Runtime, caller: Principal, *, cohort_id: UUID) -> list[Row]:
+    """The cohort's proposals, newest first."""
+    async with runtime.engine.connect() as conn:
+        require_team(caller, await cohort_programme(conn, cohort_id), "cohort-wide assignment")
+        return list(
+            (
+                await conn.execute(
+                    sa.select(assignments)
+                    .where(assignments.c.cohort_id == cohort_id)
+                    .order_by(assignments.c.proposed_at.desc(), assignments.c.assignment_id)
+                )
+            ).all()
+        )
+
+
 async def review(runtime: Runtime, caller: Principal, *, cohort_id: UUID, assignment_id: UUID) -> Row:
     async with runtime.engine.connect() as conn:
         row = await _proposal(conn, cohort_id, assignment_id)
