@@ -144,9 +144,13 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
                 ),
             )
 
+    async def on_registered(conn: AsyncConnection, event: ParticipantRegistered, envelope: Envelope) -> None:
+        await on_participant_state(conn, event, envelope)
+        await record_messages(conn, event, envelope)  # a waitlisted person is told so
+
     messages: dict[type[Event], Handler] = {model: record_messages for model in NOTIFYING_EVENTS}
     return {
-        ParticipantRegistered: on_participant_state,  # type: ignore[dict-item]
+        ParticipantRegistered: on_registered,  # type: ignore[dict-item]
         ParticipantProfileUpdated: on_participant_state,  # type: ignore[dict-item]
         ParticipantRoleGranted: on_participant_state,  # type: ignore[dict-item]
         ParticipantWithdrawn: on_participant_withdrawn(runtime),

@@ -26,7 +26,12 @@ from together_events.contracts.pairing import (
     RequestSent,
     RequestWithdrawn,
 )
-from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected, ParticipantAdmitted
+from together_events.contracts.registration import (
+    CoachCredentialApproved,
+    CoachCredentialRejected,
+    ParticipantAdmitted,
+    ParticipantRegistered,
+)
 from together_events.contracts.scheduling import (
     NextSessionReminderDue,
     SeriesCancelled,
@@ -38,7 +43,8 @@ from together_events.contracts.scheduling import (
     SessionScheduled,
 )
 
-# The events someone must hear about; `messages_for` says who and what.
+# The events someone must hear about; `messages_for` says who and what. (ParticipantRegistered too,
+# when the person waits for a place: its handler in `consumers.py` fills `participants` first.)
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestSent,
     RequestReminderDue,
@@ -81,6 +87,7 @@ KINDS: tuple[str, ...] = (
     "next_session_reminder",
     "coach_credential_approved",
     "coach_credential_rejected",
+    "waitlisted",
     "admitted_from_waitlist",
 )
 
@@ -155,6 +162,8 @@ def messages_for(event: Event) -> list[Message]:
             return [Message(event.participant_id, "coach_credential_approved")]
         case CoachCredentialRejected():
             return [Message(event.participant_id, "coach_credential_rejected", {"reason": event.reason})]
+        case ParticipantRegistered():
+            return [Message(event.participant_id, "waitlisted")] if event.waitlisted else []
         case ParticipantAdmitted():
             return [Message(event.participant_id, "admitted_from_waitlist")]
     return []

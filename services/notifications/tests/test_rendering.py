@@ -29,7 +29,14 @@ from together_events.contracts.pairing import (
     RequestWithdrawn,
     WithdrawalReason,
 )
-from together_events.contracts.registration import CoachCredentialApproved, CoachCredentialRejected, ParticipantAdmitted
+from together_events.contracts.registration import (
+    CoachCredentialApproved,
+    CoachCredentialRejected,
+    ParticipantAdmitted,
+    ParticipantRegistered,
+    PublicProfile,
+    Role,
+)
 from together_events.contracts.scheduling import (
     CancelledBecause,
     CompletedBy,
@@ -85,12 +92,18 @@ ONE_OF_EACH = [
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
     ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),
+    ParticipantRegistered(
+        participant_id=MENTEE, person_id="ravi", cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), roles=[Role.mentee],
+        registered_at=NOW, waitlisted=True,
+        profile=PublicProfile(display_name="Ravi", entity="ESCAP", duty_station="Bangkok", time_zone="Asia/Bangkok",
+                              grade="G-6", years_of_service=5, job_network="DEVNET", languages=["English"]),
+    ),
     PairingEnded(pairing_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(), ended_by=EndedBy.mentor, ended_at=NOW, participant_withdrew=True),
 ]  # fmt: skip
 
 
 def test_one_of_each_covers_every_notifying_event_and_every_kind():
-    assert {type(e) for e in ONE_OF_EACH} == set(NOTIFYING_EVENTS)
+    assert {type(e) for e in ONE_OF_EACH} == {*NOTIFYING_EVENTS, ParticipantRegistered}
     assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == set(KINDS)
 
 
@@ -118,6 +131,12 @@ def test_words_differ_by_language_and_times_are_in_the_readers_zone():
     assert "2026-11-25 16:00 (Africa/Nairobi)" in english.text
     assert "2026-11-25 08:00 (America/New_York)" in french.text
     assert "2026-11-25 13:00 (UTC)" in spanish.text  # no zone known: UTC, and it says so
+
+
+def test_a_registration_tells_only_a_person_who_waits_for_a_place():
+    waiting = next(e for e in ONE_OF_EACH if isinstance(e, ParticipantRegistered))
+    assert [(m.recipient_id, m.kind) for m in messages_for(waiting)] == [(MENTEE, "waitlisted")]
+    assert messages_for(waiting.model_copy(update={"waitlisted": False})) == []
 
 
 def test_who_hears_of_a_departure():
