@@ -366,6 +366,27 @@ async def test_registrations_before_their_programme_and_selections_out_of_order(
     assert (pair["mentor_id"], pair["choice"]) == (str(second), 1)
 
 
+async def test_an_unknown_grade_leaves_that_participant_out_and_nobody_else(service, cohort):
+    await cohort.join("amina", Role.mentee)
+    await cohort.join("odd", Role.mentor, capacity=1, grade="Senior")  # the contract allows any text
+    await cohort.join("known", Role.mentor, capacity=1)
+    await cohort.join("odd-mentee", Role.mentee, grade="Junior")
+    assert await cohort.suggested("amina") == ["known"]
+    why = await service.http.get(
+        f"/cohorts/{cohort.id}/mentees/{cohort.id_of('amina')}/why-not/{cohort.id_of('odd')}", headers=cohort.team()
+    )
+    assert [e["rule"] for e in why.json()["exclusions"]] == ["unknown_grade"]
+    refused = await service.http.get(
+        f"/cohorts/{cohort.id}/mentees/{cohort.id_of('odd-mentee')}/suggestions", headers=cohort.as_("odd-mentee")
+    )
+    assert refused.status_code == 409
+    proposal = (await service.http.post(f"/cohorts/{cohort.id}/assignments", json={}, headers=cohort.team())).json()
+    assert proposal["report"]["mentees"] == 2
+    assert {u["mentee_id"]: u["reason"] for u in proposal["report"]["unmatched"]} == {
+        str(cohort.id_of("odd-mentee")): "your grade 'Junior' is not one matching knows"
+    }
+
+
 async def test_a_pairing_before_the_mentors_registration_still_counts(service, cohort):
     await cohort.join("amina", Role.mentee)
     await cohort.join("taken-early", Role.mentee)

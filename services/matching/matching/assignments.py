@@ -25,7 +25,7 @@ from matching.stable import stable_assignment
 from matching.tables import assignments, candidates, mentor_pairings, preferences
 from matching.use_cases import cohort_programme, require_team
 from together_events.contracts.matching import AssignedPair, AssignmentAccepted
-from together_events.contracts.registration import PublicProfile
+from together_events.contracts.registration import GRADES, PublicProfile
 from together_servicekit.auth import Principal
 from together_servicekit.errors import Conflict, NotFound
 from together_servicekit.runtime import Runtime
@@ -58,7 +58,12 @@ async def propose(runtime: Runtime, cache: CohortCache, caller: Principal, *, co
                 .order_by(candidates.c.participant_id)
             )
         ).all()
-        mentees = [Person(participant_id=r.participant_id, profile=PublicProfile.model_validate(r.profile)) for r in rows]
+        mentees, unknown_grade = [], []
+        for r in rows:
+            profile = PublicProfile.model_validate(r.profile)
+            (mentees if profile.grade in GRADES else unknown_grade).append(
+                Person(participant_id=r.participant_id, profile=profile)
+            )
         choices = {
             r.mentee_id: list(r.ranked_mentor_ids)
             for r in await conn.execute(
@@ -68,6 +73,11 @@ async def propose(runtime: Runtime, cache: CohortCache, caller: Principal, *, co
     # Seconds of CPU for thousands of mentees: off the event loop (requests and the consumer go on), and
     # outside any transaction.
     pairs, report = await asyncio.to_thread(solve, view, mentees, choices, method)
+    report["mentees"] += len(unknown_grade)
+    report["unmatched"] += [
+        {"mentee_id": str(m.participant_id), "reason": f"your grade {m.profile.grade!r} is not one matching knows"}
+        for m in unknown_grade
+    ]
     async with runtime.engine.begin() as conn:
         proposal = (
             await conn.execute(

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matching.scoring import CohortIndex, Person, Policy, policy_for
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, programmes
-from together_events.contracts.registration import ProgrammeKind, ProgrammeRules, PublicProfile, Role
+from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, Role
+
+log = structlog.get_logger(__name__)
 
 DEFAULT_SUGGESTIONS = 10  # when the programme's own number is not known (yet)
 MENTOR_ROLES = (Role.mentor.value, Role.coach.value)
@@ -121,15 +124,15 @@ async def load(conn: AsyncConnection, cohort_id: UUID, version: int = 0) -> Coho
             ).where(candidates.c.cohort_id == cohort_id, mentor_side(), visible())
         )
     ).all()
-    mentors = {
-        row.participant_id: Person(
-            participant_id=row.participant_id,
-            profile=PublicProfile.model_validate_json(row.profile),
-            capacity=row.capacity,
-            active_pairings=row.active,
+    mentors: dict[UUID, Person] = {}
+    for row in rows:
+        profile = PublicProfile.model_validate_json(row.profile)
+        if profile.grade not in GRADES:  # the contract allows any text; one odd answer must not sink the cohort
+            log.warning("matching.unknown_grade_left_out", participant_id=str(row.participant_id), grade=profile.grade)
+            continue
+        mentors[row.participant_id] = Person(
+            participant_id=row.participant_id, profile=profile, capacity=row.capacity, active_pairings=row.active
         )
-        for row in rows
-    }
     return CohortView(
         cohort_id=cohort_id,
         programme_id=programme_id,

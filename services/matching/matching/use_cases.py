@@ -25,7 +25,7 @@ from matching.cohort_cache import (
 from matching.scoring import Contribution, Exclusion, Explanation, Person, explain
 from matching.tables import candidates, cohorts, mentor_pairings, served_suggestions
 from together_events.contracts.matching import ServedSuggestion, SuggestionsServed
-from together_events.contracts.registration import PublicProfile, Role
+from together_events.contracts.registration import GRADES, PublicProfile, Role
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, NotFound, invalid
 from together_servicekit.runtime import Runtime
@@ -71,7 +71,10 @@ def mentee_person(row: Row) -> Person:
         raise Conflict("this participant has withdrawn from the cohort")
     if row.waitlisted:
         raise Conflict("this participant is on the waitlist: suggestions come once they have a place")
-    return Person(participant_id=row.participant_id, profile=PublicProfile.model_validate(row.profile))
+    profile = PublicProfile.model_validate(row.profile)
+    if profile.grade not in GRADES:
+        raise Conflict(f"this participant's grade {profile.grade!r} is not one matching knows")
+    return Person(participant_id=row.participant_id, profile=profile)
 
 
 # --- suggestions -------------------------------------------------------------------------------
@@ -171,9 +174,13 @@ async def why_not(
     excluded = _not_suggestible(mentor_row)
     if excluded:
         return WhyNot(mentee_id, mentor_id, False, "; ".join(e.reason for e in excluded), excluded, suggestions_per_mentee=n)
+    mentor_profile = PublicProfile.model_validate(mentor_row.profile)
+    if mentor_profile.grade not in GRADES:
+        unknown = [Exclusion("unknown_grade", f"the mentor's grade {mentor_profile.grade!r} is not one matching knows")]
+        return WhyNot(mentee_id, mentor_id, False, unknown[0].reason, unknown, suggestions_per_mentee=n)
     mentor = Person(
         participant_id=mentor_id,
-        profile=PublicProfile.model_validate(mentor_row.profile),
+        profile=mentor_profile,
         capacity=mentor_row.capacity,
         active_pairings=mentor_row.active,
     )
@@ -290,7 +297,11 @@ async def search_mentors(
         columns = (candidates.c.participant_id, candidates.c.profile, candidates.c.capacity, active_pairings().label("active"))
         conditions = _conditions(cohort_id, filters)
         ranked = (
-            me is not None and caller.is_person(me.person_id) and bool(set(me.roles) & set(MENTEE_ROLES)) and not me.waitlisted
+            me is not None
+            and caller.is_person(me.person_id)
+            and bool(set(me.roles) & set(MENTEE_ROLES))
+            and not me.waitlisted
+            and me.profile.get("grade") in GRADES
         )
         if not ranked:
             # The total rides along with the page (one scan, not two); a page past the end asks for it alone.
