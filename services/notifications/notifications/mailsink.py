@@ -31,13 +31,16 @@ class EmlStore:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._count = len(list(directory.glob("*.eml")))
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self._lock:
-            number = len(list(self.directory.glob("*.eml"))) + 1
-            path = self.directory / f"{number:06d}-{uuid.uuid4().hex[:8]}.eml"
+        with self._lock:  # numbered in the order they arrive, after those already there
+            self._count += 1
+            path = self.directory / f"{self._count:06d}-{uuid.uuid4().hex[:8]}.eml"
         header = f"X-Envelope-From: {envelope.mail_from}\r\nX-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
-        path.write_bytes(header + envelope.original_content)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(header + envelope.original_content)
+        partial.replace(path)  # readers of *.eml never see half a mail
         return "250 OK stored"
 
 
