@@ -537,11 +537,18 @@ class CohortIndex:
             lambda y: w["seniority"] * np.clip(years_of_code - y, 0, SENIORITY_YEARS_CAP) / SENIORITY_YEARS_CAP,
             len(years_of_code),
         )
-        self._language_rows = _Rows(
-            lambda bits: np.concatenate(([(theirs & bits) != 0 for theirs in language_bits], np.zeros(padded - n, dtype=bool))),
-            padded,
-            bool,
-        )
+        padding = np.zeros(padded - n, dtype=bool)
+        if len(self._languages) <= 64:
+            as_words = np.array(language_bits, dtype=np.uint64)
+
+            def shares_language(bits: int) -> np.ndarray:
+                return np.concatenate(((as_words & np.uint64(bits)) != 0, padding))
+        else:  # more languages than bits in a word: Python integers
+
+            def shares_language(bits: int) -> np.ndarray:
+                return np.concatenate(([(theirs & bits) != 0 for theirs in language_bits], padding))
+
+        self._language_rows = _Rows(shares_language, padded, bool)
 
     @classmethod
     def build(cls, mentors: Sequence[Person], policy: Policy) -> CohortIndex:
