@@ -12,7 +12,9 @@ The shape the service codes against:
 - `CohortIndex.build(mentors, policy)`: the cohort's mentors as columns, for fast scoring.
   `index.top(mentee, k)` is the best `k` (mentor id, score), best first, ties by mentor id;
   `index.top_all(mentees, k)` is the candidate graph of the whole cohort (`CandidateGraph`, CSR
-  arrays), computed in blocks. Their scores equal `explain(...).score` up to float32 rounding.
+  arrays over `index.mentor_ids`, whose free places are `index.free_places`: the input of
+  `assignment.py` and `stable.py`), computed in blocks on two threads. Their scores equal
+  `explain(...).score` up to float32 rounding.
 
 Factors (points added when they apply; weights per programme):
 
@@ -381,7 +383,6 @@ class CandidateGraph:
         return int(self.indptr[-1])
 
 
-_NEG = np.float32(-np.inf)
 _GRADE_RANK = {grade: grade_rank(grade) for grade in GRADES}
 
 # Scores of excluded pairs: far below any real score, still finite so arithmetic stays cheap.
