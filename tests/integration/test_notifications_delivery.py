@@ -37,7 +37,7 @@ from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
-from tests.kafka_tools import wait_until
+from tests.kafka_tools import group_caught_up, wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import RequestDeclined, RequestReminderDue, RequestSent
 from together_events.contracts.registration import (
@@ -350,14 +350,13 @@ async def test_a_duplicated_or_replayed_event_sends_one_mail(world: World, stack
     )  # fmt: skip
     task = asyncio.create_task(replay.run())
     try:
-        from tests.kafka_tools import group_caught_up
-
         await wait_until(lambda: group_caught_up(stack.kafka_bootstrap, replay.group_id, event.topic()), what="the replay")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     await world.publish(event, envelope=envelope)  # and once more, after the mail went out
-    await asyncio.sleep(1.0)
+    group = f"notifications-{os.environ['TOGETHER_TOPIC_NAMESPACE']}"
+    await wait_until(lambda: group_caught_up(stack.kafka_bootstrap, group, event.topic()), what="the consumer to pass the copy")
     assert await world.worker.deliver_due() == []
     assert len(await world.recorded(envelope.id)) == 1
     assert [m["Message-ID"] for m in world.mailbox.to("amina@un.test")] == [f"<notification-{row['id']}@test.together>"]
