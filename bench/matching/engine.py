@@ -253,7 +253,9 @@ def main() -> None:
         parser.error(f"unknown part(s): {', '.join(unknown)}")
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
-    print(f"matching engine benchmark{' (quick)' if args.quick else ''}: seed {args.seed}, load average {' '.join(load)}")
+    print(
+        f"matching engine benchmark{' (quick: a tenth of the sizes; the targets are for the default sizes)' if args.quick else ''}: seed {args.seed}, load average {' '.join(load)}"
+    )
     context = multiprocessing.get_context("spawn")
     for name in chosen:
         print(f"\n== {name}")
