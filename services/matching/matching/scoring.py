@@ -131,6 +131,11 @@ class Policy:
     cross_entity_preferred: bool = True
     cross_duty_station_preferred: bool = False
 
+    @property
+    def partner(self) -> str:
+        """What the one suggested is called in the words participants read."""
+        return "coach" if self.kind is ProgrammeKind.coaching else "mentor"
+
     def weight(self, factor: str) -> float:
         if factor == "cross_entity" and not self.cross_entity_preferred:
             return 0.0
@@ -249,9 +254,9 @@ def _hours(h: float) -> str:
     return f"{text} hour" if rounded == 1 else f"{text} hours"
 
 
-def _experience(mentor: PublicProfile, mentee: PublicProfile) -> str:
+def _experience(mentor: PublicProfile, mentee: PublicProfile, partner: str = "mentor") -> str:
     return (
-        f"mentor is {mentor.grade} with {mentor.years_of_service} years of service; "
+        f"{partner} is {mentor.grade} with {mentor.years_of_service} years of service; "
         f"you are {mentee.grade} with {mentee.years_of_service}"
     )
 
@@ -266,11 +271,13 @@ def _exclusions(mentee: Person, mentor: Person, policy: Policy) -> list[Exclusio
             Exclusion(
                 "language",
                 f"no shared meeting language: you asked for {', '.join(me.languages)}; "
-                f"the mentor speaks {', '.join(them.languages)}",
+                f"the {policy.partner} speaks {', '.join(them.languages)}",
             )
         )
     if mentor.free_places == 0:
-        out.append(Exclusion("capacity", f"the mentor has no free place ({mentor.active_pairings} of {mentor.capacity} taken)"))
+        out.append(
+            Exclusion("capacity", f"the {policy.partner} has no free place ({mentor.active_pairings} of {mentor.capacity} taken)")
+        )
     rank_me, rank_them = grade_rank(me.grade), grade_rank(them.grade)
     if policy.grade_rule is GradeRule.mentor_more_experienced and (rank_them, them.years_of_service) <= (
         rank_me,
@@ -298,7 +305,7 @@ def _contributions(mentee: Person, mentor: Person, policy: Policy) -> list[Contr
     rank_me, rank_them = grade_rank(me.grade), grade_rank(them.grade)
     above = rank_them > rank_me if policy.grade_rule is not GradeRule.mentor_below_mentee else rank_them < rank_me
     if above:
-        add("grade", 1.0, _experience(them, me))
+        add("grade", 1.0, _experience(them, me, policy.partner))
     extra_years = them.years_of_service - me.years_of_service
     if extra_years > 0:
         add(
@@ -739,7 +746,7 @@ class CohortIndex:
         if codes.own_column[0] >= 0:
             others[codes.own_column[0]] = False
         if not others.any():
-            return "no mentor has a free place"
+            return f"no {self.policy.partner} has a free place"
         language = self._language_rows.table[codes.languages[0]] & others
         if self.policy.grade_rule is GradeRule.mentor_more_experienced:
             grade = (self._experience > codes.experience[0]) & others
@@ -748,7 +755,7 @@ class CohortIndex:
         else:
             grade = others
         if not language.any():
-            return "no mentor with a free place shares a meeting language with you"
+            return f"no {self.policy.partner} with a free place shares a meeting language with you"
         if not grade.any():
             if self.policy.grade_rule is GradeRule.mentor_below_mentee:
                 return "no mentor with a free place has a grade below yours"

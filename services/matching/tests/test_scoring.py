@@ -289,3 +289,13 @@ def test_time_zone_points_follow_the_overlap():
     far = explain(mentee(time_zone="Asia/Bangkok"), mentor(time_zone="America/New_York", grade="P-4"), MENTORING)
     assert points(far, "time_zone") == 0
     assert not [r for r in far.reasons if "overlap" in r]
+
+
+def test_coaching_speaks_of_coaches():
+    coaching = policy_for(ProgrammeKind.coaching)
+    client = mentee(languages=["Spanish"])
+    why = explain(client, mentor(capacity=1, active=1, languages=["Arabic"]), coaching)
+    assert [e.reason for e in why.exclusions] == [
+        "no shared meeting language: you asked for Spanish; the coach speaks Arabic",
+        "the coach has no free place (1 of 1 taken)",
+    ]
