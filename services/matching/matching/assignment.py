@@ -39,7 +39,7 @@ class Assignment:
     method: str
     pairs: dict[UUID, UUID]  # mentee -> mentor
     total_score: float  # sum of the pairs' scores (choice bonuses not included)
-    objective: int  # what the method maximised, in hundredths of a point (optimal method)
+    objective: int  # the pairs' weight (score + choice bonus + 0.01), in hundredths of a point: what the optimum maximises
     choice_counts: tuple[int, ...]  # [r-1]: mentees paired with their r-th choice, r = 1..5
     unpaired: dict[UUID, str]  # mentee -> why
 
@@ -99,7 +99,6 @@ def report(
     edges: Edges,
     chosen: np.ndarray,
     capacity: np.ndarray,
-    objective: int | None = None,
 ) -> Assignment:
     """The assignment given by the chosen edge positions, and why the others got no mentor."""
     chosen = np.asarray(chosen, dtype=np.int64)
@@ -114,13 +113,13 @@ def report(
             unpaired[graph.mentee_ids[i]] = graph.no_candidate[i] or "no candidate mentor"
         elif np.all(load[edges.mentor[lo:hi]] >= capacity[edges.mentor[lo:hi]]):
             unpaired[graph.mentee_ids[i]] = NO_FREE_PLACE_LEFT
-        else:
+        else:  # neither method leaves this (a free place would take them); said plainly should it happen
             unpaired[graph.mentee_ids[i]] = "your candidate mentors with a free place preferred other mentees"
     return Assignment(
         method=method,
         pairs={graph.mentee_ids[int(edges.mentee[e])]: graph.mentor_ids[int(edges.mentor[e])] for e in chosen},
         total_score=float(edges.score[chosen].sum()),
-        objective=int(edges.weight[chosen].sum()) if objective is None else objective,
+        objective=int(edges.weight[chosen].sum()),
         choice_counts=tuple(int(np.count_nonzero(ranks == r)) for r in range(1, CHOICES + 1)),
         unpaired=unpaired,
     )
