@@ -4,7 +4,7 @@
 
 A programme team creates a programme and a cohort; a mentor and a mentee
 register; matching suggests mentors with reasons; the mentee ranks them;
-the mentor accepts; a session is booked, held and marked done; every event
+the mentor accepts; a session is booked, held and completed when it ends; every event
 on Kafka and every notification recorded is printed as it happens.
 The services must run with TOGETHER_CLOCK_MODE=travel: the demo moves the
 scheduling service's clock past the session, as a real week would.
@@ -208,10 +208,16 @@ async def story(http: httpx.AsyncClient) -> None:
     )
     await asyncio.sleep(0.5)
 
-    step("Two days later (the scheduling service's demo clock travels), the session is marked done")
+    step("Two days later (the scheduling service's demo clock travels), the session has ended: scheduling completes it")
     ok(await http.post(f"{URL['scheduling']}/clock/travel", json={"seconds": 2 * 24 * 3600}, headers=operator))
-    ok(await http.post(f"{URL['scheduling']}/sessions/{session['id']}/done", headers=person["Amina"]))
-    await asyncio.sleep(1.0)
+    for _ in range(150):  # the completion worker polls; give it a few seconds
+        sessions = ok(await http.get(f"{URL['scheduling']}/pairings/{pairing['pairing_id']}/sessions", headers=person["Amina"]))
+        if sessions[0]["id"] == session["id"] and sessions[0]["status"] == "completed":
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise RuntimeError("scheduling did not complete the ended session")
+    say(f"session {sessions[0]['id'][:8]}… completed at {sessions[0]['completed_at']}")
 
     step("Notifications recorded, once per event and person")
     for name, someone, expected in (("Amina", amina, 4), ("Ravi", ravi, 4)):

@@ -2,7 +2,7 @@
 
 A programme team creates a programme and cohort; a mentor and a mentee
 register; matching explains its suggestion; the mentee's preference becomes a
-request, the mentor accepts; a session is booked and marked done; each partner
+request, the mentor accepts; a session is booked and, once its end passes, completed; each partner
 is notified exactly once per event, even when an event is delivered twice, and
 e-mailed once, in their language, to the development mail sink.
 Every caller signs in at the development identity provider first, as a real
@@ -182,7 +182,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         again = await amina.post(f"{URL['pairing']}/requests/{request['id']}/accept")
         assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
-        # 4. Scheduling learnt of the pairing; a partner books a session and marks it done once it started.
+        # 4. Scheduling learnt of the pairing; a partner books a session; once its end passes, the worker completes it.
         start = (today + timedelta(days=1)).isoformat() + "T13:00:00"
         booked = await eventually(
             lambda: ravi.post(
@@ -199,8 +199,13 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         assert (await amina.post(f"{URL['scheduling']}/clock/travel", json={"seconds": 60})).status_code == 403
         travelled = await operator.post(f"{URL['scheduling']}/clock/travel", json={"seconds": 3 * 24 * 3600})
         assert travelled.status_code == 200
-        done = await amina.post(f"{URL['scheduling']}/sessions/{session_id}/done")
-        assert done.status_code == 204, done.text
+        completed = await eventually(
+            lambda: team.get(f"{URL['scheduling']}/pairings/{pairing_id}/sessions"),
+            until=lambda r: r.is_success and r.json()[0]["status"] == "completed",
+        )
+        assert completed.json()[0]["status"] == "completed", completed.text
+        again = await amina.post(f"{URL['scheduling']}/sessions/{session_id}/done")
+        assert again.status_code == 409  # completed once, by the worker
 
         # 5. Notifications: one message per event and person, readable by that person only.
         async def inbox(person: str) -> list[dict]:
@@ -262,7 +267,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         assert accepted_event.correlationid == formed_event.correlationid  # one HTTP request caused both
         scheduling = await events_of(stack, topic("scheduling"), {session_id})
         assert [(e.type.split(".")[2], e.sequence) for e in scheduling] == [("SessionScheduled", 1), ("SessionCompleted", 2)]
-        assert scheduling[1].data["completed_by"] == "marked_done"
+        assert scheduling[1].data["completed_by"] == "end_time_passed"
 
         # (Filtered by this deployment's notification ids: another deployment may share the broker.)
         recorded = [e for e in await events_of(stack, topic("notifications")) if e.data["notification_id"] in notification_ids]

@@ -1,8 +1,8 @@
 """Completes sessions whose end time has passed (a durable, clock-driven sweep).
 
 The sessions table is the timer: a scheduled session is due once `ends_at` plus the grace
-period (`SCHEDULING_COMPLETE_AFTER_MINUTES`, which leaves the partners time to mark it done
-themselves) is behind the runtime's clock. Each due session is claimed in its own transaction
+period (`SCHEDULING_COMPLETE_AFTER_MINUTES`, default 0: feedback is asked for as soon as the
+session ends) is behind the runtime's clock. Each due session is claimed in its own transaction
 with FOR UPDATE SKIP LOCKED and completed in that same transaction, with its events: several
 workers (or replicas) never complete a session twice, and a worker that dies mid-way leaves the
 session for the next one. `SessionCompleted` is therefore published once per session. A

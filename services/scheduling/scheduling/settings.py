@@ -11,4 +11,4 @@ class SchedulingSettings(ServiceSettings):
     database_name: str = "scheduling"
     port: int = 8004
     # The clock completes a session this long after its end, leaving the partners time to mark it done themselves.
-    complete_after_minutes: int = Field(default=72 * 60, ge=0)
+    complete_after_minutes: int = Field(default=0, ge=0)
