@@ -1,7 +1,7 @@
 """Matching engine benchmark: suggestions, the cohort's candidate graph and cohort-wide assignment.
 
     make bench-matching                      # default sizes (about two minutes on 2 cores)
-    .venv/bin/python bench/matching/engine.py [--quick] [--seed S] [--only NAME,...]
+    .venv/bin/python bench/matching/engine.py [--quick] [--seed S] [--only NAME,...] [--library-mentees N]
 
 Needs nothing running: pure computation on synthetic cohorts (`together_synthetic`, mentoring
 programme defaults, 10% of people both mentor and mentee). Each part runs in its own child process,
@@ -109,7 +109,7 @@ def percentiles(samples: list[float]) -> str:
 # -- parts (each in its own process) ---------------------------------------------------------------
 
 
-def part_suggestions(seed: int, quick: bool) -> None:
+def part_suggestions(seed: int, quick: bool, library_mentees: int | None = None) -> None:
     n = 2_000 if quick else 20_000
     mentors, mentees = people(seed, n, 300)
     before = peak_mb()
@@ -146,12 +146,12 @@ def candidate_graph(seed: int, quick: bool) -> tuple[list[Person], CohortIndex, 
     return mentees, index, graph
 
 
-def part_candidates(seed: int, quick: bool) -> None:
+def part_candidates(seed: int, quick: bool, library_mentees: int | None = None) -> None:
     candidate_graph(seed, quick)
 
 
-def part_assignment(seed: int, quick: bool) -> None:
-    library_mentees = 1_000 if quick else 2_000
+def part_assignment(seed: int, quick: bool, library_mentees: int | None = None) -> None:
+    library_mentees = library_mentees or (1_000 if quick else 2_000)
     mentees, index, graph = candidate_graph(seed, quick)
     capacity = index.free_places
     choices = ranked_choices(graph, seed)
@@ -202,7 +202,7 @@ def part_assignment(seed: int, quick: bool) -> None:
     print(f"\n  peak RSS {peak_mb():,.0f} MB")
 
 
-def part_cohort(seed: int, quick: bool) -> None:
+def part_cohort(seed: int, quick: bool, library_mentees: int | None = None) -> None:
     # 77,000 people, 12 mentors for 20 mentees, 10% of the mentors also mentees.
     n_mentors, n_mentees = (3_000, 5_000) if quick else (30_000, 50_000)
     total = time.perf_counter()
@@ -246,6 +246,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes: a smoke run")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts: " + ", ".join(PARTS))
+    parser.add_argument(
+        "--library-mentees",
+        type=int,
+        default=None,
+        help="mentees whose subgraph the matching library solves (default 2,000; 20,000 takes about 10 minutes)",
+    )
     args = parser.parse_args()
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in PARTS]
@@ -259,7 +265,7 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     for name in chosen:
         print(f"\n== {name}")
-        child = context.Process(target=PARTS[name], args=(args.seed, args.quick))
+        child = context.Process(target=PARTS[name], args=(args.seed, args.quick, args.library_mentees))
         child.start()
         child.join()
         if child.exitcode != 0:
