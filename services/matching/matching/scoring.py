@@ -392,6 +392,12 @@ class CandidateGraph:
 
 _GRADE_RANK = {grade: grade_rank(grade) for grade in GRADES}
 
+
+def _experience_key(profile: PublicProfile) -> int:
+    """Grade, then years of service, as one sortable number."""
+    return _GRADE_RANK[profile.grade] * 256 + min(max(profile.years_of_service, 0), 255)
+
+
 # Scores of excluded pairs: far below any real score, still finite so arithmetic stays cheap.
 EXCLUDED = np.float32(-1e30)
 _EXCLUDED_BELOW = np.float32(-1e29)
@@ -458,14 +464,20 @@ class CohortIndex:
         self.mentors = eligible
         self.mentor_ids = [m.participant_id for m in eligible]
         self.free_places = np.array([m.free_places for m in eligible], dtype=np.int64)
-        self._column = {mid: i for i, mid in enumerate(self.mentor_ids)}
         n = len(eligible)
+        # Columns in order of experience: a block of mentees (sorted the same way) then scores only
+        # the columns its grade rule can allow, a suffix (reverse mentoring: a prefix). Positions in
+        # `mentor_ids` (id order) are what callers see.
+        order = list(range(n))
+        if policy.grade_rule is not GradeRule.none:
+            order.sort(key=lambda i: _experience_key(eligible[i].profile))
+        self._column = {eligible[i].participant_id: column for column, i in enumerate(order)}
         self._w = {factor: policy.weight(factor) for factor in FACTORS}
         w = self._w
         self._networks, self._entities, self._stations = _Vocab(), _Vocab(), _Vocab()
         self._skills, self._activities, self._languages = _Vocab(), _Vocab(), _Vocab()
         self._weeks, self._grades, self._years = _Vocab(), _Vocab(), _Vocab()
-        profiles = [m.profile for m in eligible]
+        profiles = [eligible[i].profile for i in order]
         network = [self._networks.code(p.job_network) for p in profiles]
         entity = [self._entities.code(_key(p.entity)) for p in profiles]
         station = [self._stations.code(_key(p.duty_station)) for p in profiles]
@@ -514,6 +526,8 @@ class CohortIndex:
                 features[self._offset[name] + np.asarray(rows, dtype=np.int64), cols] = 1.0
         self._features = features
         self._padded = padded
+        self._public = np.full(padded, -1, dtype=np.int64)
+        self._public[:n] = order
         self._language_bits = language_bits
         experience = np.full(padded, np.iinfo(np.int16).max, dtype=np.int16)
         experience[:n] = [r * 256 + min(max(p.years_of_service, 0), 255) for r, p in zip(ranks, profiles, strict=True)]
@@ -647,14 +661,25 @@ class CohortIndex:
                 rows[:, off[name] : off[name] + table.table.shape[1]] = table.table[values]
         return rows
 
-    def _score_block(self, codes: _MenteeCodes) -> np.ndarray:
-        """Scores (mentees x padded mentor columns), float32, `EXCLUDED` where a hard rule excludes."""
-        scores = self._rows(codes) @ self._features
-        allowed = self._language_rows.table[codes.languages]
+    def _bounds(self, codes: _MenteeCodes) -> tuple[int, int]:
+        """The columns the grade rule may allow for any mentee of the block, in whole column groups."""
+        group = self._group
         if self.policy.grade_rule is GradeRule.mentor_more_experienced:
-            allowed &= self._experience[None, :] > codes.experience[:, None]
+            lo = int(np.searchsorted(self._experience, codes.experience.min(), side="right"))
+            return lo // group * group, self._padded
+        if self.policy.grade_rule is GradeRule.mentor_below_mentee:
+            hi = int(np.searchsorted(self._rank, codes.rank.max(), side="left"))
+            return 0, min(self._padded, -(-hi // group) * group)
+        return 0, self._padded
+
+    def _score_block(self, codes: _MenteeCodes, lo: int, hi: int) -> np.ndarray:
+        """Scores (mentees x columns lo..hi), float32, `EXCLUDED` where a hard rule excludes."""
+        scores = self._rows(codes) @ self._features[:, lo:hi]
+        allowed = self._language_rows.table[:, lo:hi][codes.languages]
+        if self.policy.grade_rule is GradeRule.mentor_more_experienced:
+            allowed &= self._experience[None, lo:hi] > codes.experience[:, None]
         elif self.policy.grade_rule is GradeRule.mentor_below_mentee:
-            allowed &= self._rank[None, :] < codes.rank[:, None]
+            allowed &= self._rank[None, lo:hi] < codes.rank[:, None]
         # An added penalty, not a masked write: masked writes branch on every element and cost 5x.
         scores += np.logical_not(allowed) * EXCLUDED
         for reach, theirs, mine in (
@@ -662,9 +687,10 @@ class CohortIndex:
             ("cross_duty_station", self._station_code, codes.station),
         ):
             if self._w[reach] > 0:
-                scores -= (theirs[None, :] == mine[:, None]) * np.float32(self._w[reach])
-        own = np.flatnonzero(codes.own_column >= 0)
-        scores[own, codes.own_column[own]] = EXCLUDED
+                scores -= (theirs[None, lo:hi] == mine[:, None]) * np.float32(self._w[reach])
+        own = codes.own_column - lo
+        mine = np.flatnonzero((own >= 0) & (own < hi - lo))
+        scores[mine, own[mine]] = EXCLUDED
         return scores
 
     # -- the best candidates ----------------------------------------------------------------------
@@ -673,32 +699,47 @@ class CohortIndex:
         """The best `k` mentors for this mentee (id, score), best first, ties by mentor id."""
         if k <= 0 or not self.mentor_ids:
             return []
-        scores = self._score_block(self._codes([mentee]))
-        cols, _ = self._best(scores, k)
-        return [(self.mentor_ids[c], float(scores[0, c])) for c in cols]
+        codes = self._codes([mentee])
+        lo, hi = self._bounds(codes)
+        scores = self._score_block(codes, lo, hi)
+        positions, _, best = self._best(scores, k, lo)
+        return [(self.mentor_ids[p], float(s)) for p, s in zip(positions, best, strict=True)]
 
     def top_all(self, mentees: Sequence[Person], k: int, block: int = 256, threads: int = 2) -> CandidateGraph:
         """Each mentee's best `k` candidates, computed `block` mentees at a time (memory stays at a
-        few blocks' scores, not the cohort's), on `threads` threads (numpy releases the GIL)."""
-        indptr = np.zeros(len(mentees) + 1, dtype=np.int64)
-        no_candidate = [""] * len(mentees)
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        if self.mentor_ids and k > 0:
-            chunks = [mentees[start : start + block] for start in range(0, len(mentees), block)]
-            codes = [self._codes(chunk) for chunk in chunks]  # Python work: under the GIL, done first
+        few blocks' scores, not the cohort's), on `threads` threads (numpy releases the GIL).
+
+        Blocks hold mentees of similar experience, so each scores only the mentors its grade rule
+        can allow; the graph comes back in the order of `mentees`."""
+        n = len(mentees)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        no_candidate = [""] * n
+        positions = np.zeros(0, dtype=np.int32)
+        scores = np.zeros(0, dtype=np.float32)
+        if self.mentor_ids and k > 0 and n:
+            if self.policy.grade_rule is GradeRule.none:
+                order = np.arange(n)
+            else:
+                order = np.argsort([_experience_key(m.profile) for m in mentees], kind="stable")
+            blocks = [order[start : start + block] for start in range(0, n, block)]
+            codes = [self._codes([mentees[i] for i in rows]) for rows in blocks]  # Python work: under the GIL, first
 
             def candidates(c: _MenteeCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-                scores = self._score_block(c)
-                cols, counts = self._best(scores, k)
-                return cols.astype(np.int32), counts, scores[np.repeat(np.arange(counts.size), counts), cols]
+                lo, hi = self._bounds(c)
+                return self._best(self._score_block(c, lo, hi), k, lo)
 
             if threads > 1 and len(codes) > 1:
                 with ThreadPoolExecutor(threads) as pool:
                     parts = list(pool.map(candidates, codes))
             else:
                 parts = [candidates(c) for c in codes]
-            if parts:
-                indptr[1:] = np.concatenate([counts for _, counts, _ in parts])
+            counts = np.concatenate([c for _, c, _ in parts])
+            # Back to the callers' order: each edge belongs to the mentee at its block position.
+            owner = np.repeat(order, counts)
+            back = np.argsort(owner, kind="stable")
+            positions = np.concatenate([p for p, _, _ in parts])[back].astype(np.int32)
+            scores = np.concatenate([s for _, _, s in parts])[back]
+            indptr[1:][order] = counts
         for i in np.flatnonzero(indptr[1:] == 0):
             no_candidate[i] = self.why_no_candidate(mentees[i])
         np.cumsum(indptr, out=indptr)
@@ -706,18 +747,21 @@ class CohortIndex:
             mentee_ids=[m.participant_id for m in mentees],
             mentor_ids=self.mentor_ids,
             indptr=indptr,
-            mentor_index=np.concatenate([cols for cols, _, _ in parts]) if parts else np.zeros(0, np.int32),
-            score=np.concatenate([score for _, _, score in parts]) if parts else np.zeros(0, np.float32),
+            mentor_index=positions,
+            score=scores,
             no_candidate=no_candidate,
         )
 
-    def _best(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per row the best `k` allowed columns, best first, ties by column: (flat columns, counts).
+    def _best(self, scores: np.ndarray, k: int, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row the best `k` allowed columns of a block starting at column `lo`, best first, ties by
+        mentor id: (positions in `mentor_ids`, count per row, scores), rows one after the other.
 
         Without sorting every row: the columns fall in groups (column mod the number of groups);
         the k-th best group maximum is a floor that at least k scores reach, so the best k are
         among the scores at or above it: a handful per row to sort."""
         rows, width = scores.shape
+        if width == 0:
+            return np.zeros(0, np.int64), np.zeros(rows, np.int64), np.zeros(0, np.float32)
         groups = width // self._group
         if groups > k:
             best_of_group = scores.reshape(rows, self._group, groups).max(axis=1)
@@ -728,15 +772,13 @@ class CohortIndex:
         flat = np.flatnonzero(scores >= floor)
         r, c = np.divmod(flat, width)
         s = scores.ravel()[flat]
-        # Best first within each row, ties by column: flat positions come sorted by (row, column),
-        # so one stable sort by (row, -score) does it.
-        span = float(np.abs(s).max(initial=0.0)) * 2 + 1
-        order = np.argsort(r * span - s.astype(np.float64), kind="stable")
-        r, c = r[order], c[order]
+        p = self._public[c + lo]
+        order = np.lexsort((p, -s, r))
+        r, p, s = r[order], p[order], s[order]
         counts = np.bincount(r, minlength=rows)
         starts = np.cumsum(counts) - counts
         keep = (np.arange(r.size) - starts[r]) < k
-        return c[keep], np.minimum(counts, k)
+        return p[keep], np.minimum(counts, k), s[keep]
 
     def why_no_candidate(self, mentee: Person) -> str:
         """Why no mentor of this index may be suggested to the mentee ("" if one may)."""
