@@ -41,7 +41,6 @@ def build_mail(
     mail["Subject"] = subject
     mail["Message-ID"] = message_id  # the same on every attempt: receivers drop a second copy by it
     mail["Date"] = format_datetime(date)
-    mail["Content-Language"] = language
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     mail.set_content(text)
     mail.add_alternative(html, subtype="html")
@@ -53,6 +52,8 @@ def build_mail(
             subtype="ics",
             filename="invite.ics" if calendar.method == "REQUEST" else "cancel.ics",
         )
+    # Last: set_content clears a part's Content-* headers and making a multipart moves them inward.
+    mail["Content-Language"] = language
     return mail
 
 

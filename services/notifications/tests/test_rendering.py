@@ -180,6 +180,7 @@ def test_an_invitation_mail_is_multipart_with_a_calendar_part_and_an_ics_attachm
     )  # fmt: skip
     parsed = email.message_from_bytes(mail.as_bytes(), policy=policy.default)
     assert parsed["Message-ID"] == "<notification-1@t.example>"
+    assert parsed["Content-Language"] == "en"
     assert parsed.get_content_type() == "multipart/mixed"
     types = [part.get_content_type() for part in parsed.walk()]
     assert types == ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "text/calendar", "application/ics"]
