@@ -48,8 +48,13 @@ bench: $(STAMP) infra provision
 	@$(WITH_STACK) $(PY) bench/pipeline.py
 
 ## bench-matching: the matching engine (suggestions, candidate graph, assignment, a 77,000-person cohort) beside OR-Tools, scipy and the `matching` library; QUICK=1 for a tenth of the sizes
-bench-matching: $(STAMP)
-	$(PY) bench/matching/engine.py $(if $(QUICK),--quick,)
+# The PyPI `matching` library's top-level name is our service's, so it lives outside the venv's site-packages.
+ANCHOR_LIBRARY := $(VENV)/anchors/matching-1.4.3
+$(ANCHOR_LIBRARY):
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --target $@ matching==1.4.3
+
+bench-matching: $(STAMP) $(ANCHOR_LIBRARY)
+	MATCHING_LIBRARY_PATH=$(CURDIR)/$(ANCHOR_LIBRARY) $(PY) bench/matching/engine.py $(if $(QUICK),--quick,)
 
 # The virtualenv: pinned dependencies, then the project's own packages (editable, no further resolution).
 $(STAMP): requirements.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
