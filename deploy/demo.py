@@ -262,6 +262,12 @@ CHARACTERS: dict[str, dict[str, Any]] = {
         "languages": ["Arabic", "French", "Spanish"], "goals": ["Drafting"], "roles": ["mentee"],
         "preferred_language": "es",
     },
+    # The most senior staff: the mentoring rule wants a more experienced mentor, and this cohort has none.
+    "Kofi": {
+        "name": "Kofi Mensah", "appointment_type": "permanent", "entity": "DPPA", "duty_station": "New York",
+        "time_zone": "America/New_York", "grade": "USG", "years_of_service": 40, "job_network": "POLNET",
+        "languages": ["English", "French"], "goals": ["Intercultural communication"], "roles": ["mentee"],
+    },
 }  # fmt: skip
 # Refused on purpose: an intern, in a job network the pilot does not take mentees from, who
 # speaks neither meeting language. Registration gives every reason at once.
@@ -328,7 +334,7 @@ async def story(http: httpx.AsyncClient, tail: EventTail) -> None:
     say(f'cohort {cohort_id[:8]}… "Demo cohort {run}": registration open until {today + timedelta(days=14)}')
 
     # --- 2 ---------------------------------------------------------------------------------------
-    step(f"2. A synthetic cohort registers ({MENTORS} mentors, {MENTEES} mentees, seed {SEED}), and the story's four people")
+    step(f"2. A synthetic cohort registers ({MENTORS} mentors, {MENTEES} mentees, seed {SEED}), and the story's people")
     synthetic = generate_cohort(SEED, mentors=MENTORS, mentees=MENTEES)
     people = list({p.index_number: p for p in synthetic.mentors + synthetic.mentees}.values())
     limit = asyncio.Semaphore(8)
@@ -365,11 +371,14 @@ async def story(http: httpx.AsyncClient, tail: EventTail) -> None:
     counted = tail.unhush()
     mentors = {i: a for i, a in accepted.items() if "mentor" in a["roles"]}
     mentees = {i: a for i, a in accepted.items() if "mentee" in a["roles"]}
+    all_mentors = len(mentors) + sum("mentor" in a["roles"] for a in CHARACTERS.values())
+    all_mentees = len(mentees) + sum("mentee" in a["roles"] for a in CHARACTERS.values())
     say(f"accepted {len(accepted)} of {len(people)}: {len(mentors)} mentors, {len(mentees)} mentees (both roles count in each)")
     by_rule = Counter(v["rule"] for _, violations in refused for v in violations)
     say(f"refused {len(refused)}, reasons by rule: " + ", ".join(f"{rule} x{n}" for rule, n in by_rule.most_common()))
     say(
-        "Amina (mentor, P-4, Nairobi), Jean (mentor, P-5, Geneva), Ravi (mentee, G-6, Bangkok), Lina (mentee, P-2, Beirut) registered"
+        ", ".join(f"{name} ({a['roles'][0]}, {a['grade']}, {a['duty_station']})" for name, a in CHARACTERS.items())
+        + " registered"
     )
     say(f"{DIM}events: " + ", ".join(f"{n} x {kind}" for kind, n in counted.items()) + RESET)
     refusal = await register(cohort_id, f"lucia.{run}", {**REFUSED, "email": f"lucia.{run}@un.org"})
@@ -388,13 +397,13 @@ async def story(http: httpx.AsyncClient, tail: EventTail) -> None:
             return False
         report = response.json()
         known_mentees = sum(g["mentees"] for g in report["mentees_by"]["grade"])
-        return report["concentration"]["mentors"] == len(mentors) + 2 and known_mentees == len(mentees) + 2
+        return report["concentration"]["mentors"] == all_mentors and known_mentees == all_mentees
 
     await until("matching learns of every registration", matching_knows_everyone)
     suggestions = ok(await http.get(f"{URL['matching']}/cohorts/{cohort_id}/mentees/{ravi}/suggestions", headers=person["Ravi"]))[
         "suggestions"
     ]
-    say(f"{len(suggestions)} suggestions among {len(mentors) + 2} mentors; the top three:")
+    say(f"{len(suggestions)} suggestions among {all_mentors} mentors; the top three:")
     for rank, s in enumerate(suggestions[:3], 1):
         say(f"{rank}. {s['display_name']} (score {s['score']:.1f}): " + "; ".join(s["reasons"]), 4)
     await tail.seen_all(("SuggestionsServed", {"mentee_id": ravi}))
