@@ -130,6 +130,12 @@ class EventTail:
             return f"{data['kind']} for {name('recipient_id') or 'a mentor'}"
         if "mentee_id" in data and "mentor_id" in data:
             return f"{name('mentee_id') or 'a mentee'} → {name('mentor_id') or 'a mentor'}"
+        if "ranked_mentor_ids" in data:
+            return f"{name('mentee_id') or 'a mentee'} ranks " + ", ".join(
+                self.names.get(str(i), "a mentor") for i in data["ranked_mentor_ids"]
+            )
+        if "mentee_id" in data:
+            return name("mentee_id")
         if "participant_ids" in data:
             return " and ".join(self.names.get(str(i), "?") for i in data["participant_ids"])
         return name("participant_id")
@@ -389,7 +395,7 @@ async def story(http: httpx.AsyncClient, tail: EventTail) -> None:
         say(f"{violation['field']} ({violation['rule']}): {violation['message']}", 4)
 
     # --- 3 ---------------------------------------------------------------------------------------
-    step("3. Matching suggests mentors to Ravi, each with its reasons; the team asks why not another")
+    step("3. Matching suggests mentors to Ravi, each with its reasons; the team asks why not others")
 
     async def matching_knows_everyone() -> bool:  # matching reads the registrations from Kafka
         response = await http.get(f"{URL['matching']}/cohorts/{cohort_id}/fairness", headers=team)
