@@ -4,8 +4,8 @@
     KAFKA_BOOTSTRAP_SERVERS=... PG_DSN_BASE=... .venv/bin/python bench/pipeline.py [--registrations N] [--messages M] [--json]
 
 Starts its own registration and matching processes on fresh databases, topics and
-consumer group, POSTs N registrations, waits until matching's read model holds them
-all, reports HTTP rate, end-to-end throughput and commit→consume lag per event, then
+consumer group, POSTs N synthetic people's registrations (`together_synthetic`), waits
+until matching's read model holds every accepted one, reports HTTP rate, end-to-end throughput and commit→consume lag per event, then
 measures raw aiokafka produce/consume on a temporary topic of the same broker.
 It prints figures and asserts none: timings depend on the machine.
 """
@@ -15,25 +15,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
-import random
 import signal
 import socket
 import statistics
+import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
+import jwt
+import numpy as np
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from together_events.contracts.registration import GRADES
+from together_events.contracts.registration import AppointmentType
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, declared_topics
 from together_servicekit import launcher
 from together_servicekit.settings import DEFAULT_KAFKA, DEFAULT_PG_DSN_BASE
+from together_synthetic import Participant, generate_cohort
+from together_synthetic.vocabulary import LANGUAGES
 
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
 PG = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
@@ -41,32 +49,54 @@ STATE = Path(__file__).resolve().parent.parent / ".run" / "bench"
 SPECS = (launcher.ServiceSpec("registration", 18201), launcher.ServiceSpec("matching", 18202))
 REGISTERED = "together.registration.ParticipantRegistered.v1"
 
-STATIONS = [  # (duty station, IANA time zone, entities there)
-    ("Nairobi", "Africa/Nairobi", ["UNEP", "UN-Habitat", "UNON"]), ("New York", "America/New_York", ["DPPA", "DESA", "UNICEF"]),
-    ("Bangkok", "Asia/Bangkok", ["ESCAP", "OCHA"]), ("Geneva", "Europe/Zurich", ["OHCHR", "UNOG", "WHO"]),
-    ("Vienna", "Europe/Vienna", ["UNODC", "UNOV"]), ("Santiago", "America/Santiago", ["ECLAC"]),
-    ("Addis Ababa", "Africa/Addis_Ababa", ["ECA"]), ("Beirut", "Asia/Beirut", ["ESCWA"]),
-]  # fmt: skip
-LANGUAGES = ["English", "French", "Spanish", "Arabic", "Russian", "Chinese", "Portuguese", "Swahili"]
-NETWORKS = ["DEVNET", "POLNET", "MGTNET", "ITECNET", "LEGALNET", "ECONET", "INFONET", "SAFETYNET"]
-SKILLS = ["negotiation", "drafting", "project management", "budgeting", "data analysis", "public speaking",
-          "team leadership", "procurement", "humanitarian coordination", "policy research", "mediation"]  # fmt: skip
+ISSUER, AUDIENCE = "https://identity.bench.together", "together"
+# Every appointment type a programme may accept (consultants, contractors, interns and UNVs never are),
+# mentees from any job network, meetings in every language the generator speaks: the synthetic
+# people are refused only for what no programme accepts, and those refusals are counted apart.
+NEVER_ELIGIBLE = {"consultant", "contractor", "intern", "unv"}
+ACCEPTABLE = [t.value for t in AppointmentType if t.value not in NEVER_ELIGIBLE]
+OPEN_TO_ALL = {
+    "roles": {"mentor": {"appointment_types": ACCEPTABLE}, "mentee": {"appointment_types": ACCEPTABLE, "job_networks": None}},
+    "meeting_languages": list(LANGUAGES),
+}
 
 
-# The benchmark's random answers are all eligible: mentees from any job network, meetings in any language.
-OPEN_TO_ALL = {"roles": {"mentee": {"job_networks": None}}, "meeting_languages": LANGUAGES}
+class Signer:
+    """The bench's own identity provider: a key made for the run, trusted by its services only."""
+
+    def __init__(self, directory: Path) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_key_file = directory / "bench-public-key.pem"
+        self.public_key_file.write_bytes(
+            self.key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+
+    def headers(self, subject: str, role: str, programmes: list[str] | None = None) -> dict[str, str]:
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "exp": now + 3 * 3600, "roles": [role]}
+        if programmes:
+            claims["programmes"] = programmes
+        return {"Authorization": "Bearer " + jwt.encode(claims, self.key, algorithm="RS256")}
 
 
-def answers(rng: random.Random, i: int, run: str) -> dict:
-    station, zone, entities = rng.choice(STATIONS)
-    roles = rng.choices([["mentee"], ["mentor"], ["mentor", "mentee"]], weights=[6, 3, 1])[0]
+def synthetic_people(seed: int, n: int) -> list[Participant]:
+    """N distinct synthetic people in a shuffled order, about 6 mentees to 3 mentors to 1 in both roles."""
+    cohort = generate_cohort(seed, mentors=math.ceil(n * 0.4), mentees=math.ceil(n * 0.7))  # 10% of mentors in both
+    rows = np.random.default_rng(seed).permutation(len(cohort))[:n]  # rows run mentors, both, mentees: mix them
+    return [cohort.participant(int(row)) for row in rows]
+
+
+def registrations(people: list[Participant], signer: Signer, run: str) -> list[tuple[dict, dict]]:
+    """(questionnaire, participant token headers) per person; the subject is the row, one per person."""
+    return [(p.questionnaire(), signer.headers(f"bench-{run}-{p.row}", "participant")) for p in people]
+
+
+def load_summary(people: list[Participant]) -> dict:
+    roles = Counter("both" if len(p.roles) == 2 else p.roles[0] for p in people)
     return {
-        "name": f"Participant {i} {run}", "email": f"p{i}.{run}@un.org", "appointment_type": "permanent",
-        "entity": rng.choice(entities),
-        "duty_station": station, "time_zone": zone, "grade": rng.choice(GRADES), "years_of_service": rng.randint(0, 35),
-        "job_network": rng.choice(NETWORKS), "languages": rng.sample(LANGUAGES, rng.randint(1, 3)),
-        "skills": rng.sample(SKILLS, rng.randint(0, 4)), "goals": rng.sample(SKILLS, rng.randint(0, 3)),
-        "roles": roles, "mentor_capacity": rng.randint(1, 2) if "mentor" in roles else None,
+        "mentors_only": roles["mentor"], "mentees_only": roles["mentee"], "both": roles["both"],
+        "time_zones": len({p.time_zone for p in people}), "languages": len({lang for p in people for lang in p.languages}),
+        "appointment_never_eligible": sum(p.appointment_type not in ACCEPTABLE for p in people),
     }  # fmt: skip
 
 
@@ -92,38 +122,46 @@ async def admin_sql(*statements: str) -> None:
         await conn.close()
 
 
-async def register_all(http: httpx.AsyncClient, url: str, bodies: list[dict], concurrency: int) -> tuple[list, list]:
-    """POST every body with `concurrency` requests in flight; return (latencies of the 201s, failures)."""
-    queue, latencies, failures = iter(bodies), [], []
+async def register_all(
+    http: httpx.AsyncClient, url: str, requests: list[tuple[dict, dict]], concurrency: int
+) -> tuple[list, list, list]:
+    """POST every (body, headers) with `concurrency` requests in flight; return (latencies of the 201s,
+    the rules each 422 names, other failures)."""
+    queue, latencies, refused, failures = iter(requests), [], [], []
 
     async def worker() -> None:
-        for body in queue:  # one shared iterator: each body is taken by exactly one worker
+        for body, headers in queue:  # one shared iterator: each body is taken by exactly one worker
             started = time.perf_counter()
             try:
-                response = await http.post(url, json=body)
+                response = await http.post(url, json=body, headers=headers)
             except httpx.HTTPError as exc:
                 failures.append(repr(exc))
                 continue
             if response.status_code == 201:
                 latencies.append(time.perf_counter() - started)
+            elif response.status_code == 422:  # a refusal by the programme's rules: the service worked
+                refused.append([detail["rule"] for detail in response.json()["error"]["details"]])
             else:
                 failures.append(f"{response.status_code} {response.text[:300]}")
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, failures
+    return latencies, refused, failures
 
 
 async def candidates(db: asyncpg.Connection, cohort: str) -> int:
     return await db.fetchval("SELECT count(*) FROM candidates WHERE cohort_id = $1", uuid.UUID(cohort))
 
 
-async def drive(args: argparse.Namespace, run: str, reg: str, matching_db: asyncpg.Connection, figures: dict) -> str:
+async def drive(
+    args: argparse.Namespace, run: str, reg: str, matching_db: asyncpg.Connection, signer: Signer, figures: dict
+) -> str:
     """Programme, cohort, warm-up, then the measured registrations; return the measured cohort's id."""
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     async with httpx.AsyncClient(base_url=reg, timeout=60, limits=limits) as http:
+        team = signer.headers(f"bench-team-{run}", "programme_team", programmes=["*"])
 
         async def create(path: str, body: dict) -> str:
-            response = await http.post(path, json=body)
+            response = await http.post(path, json=body, headers=team)
             response.raise_for_status()
             return response.json()["id"]
 
@@ -135,19 +173,20 @@ async def drive(args: argparse.Namespace, run: str, reg: str, matching_db: async
         programme = await create("/programmes", {"name": f"Bench {run}", "kind": "mentoring", "rules": OPEN_TO_ALL})
         warmup = await create(f"/programmes/{programme}/cohorts", {"name": f"Warm-up {run}", **window})
         cohort = await create(f"/programmes/{programme}/cohorts", {"name": f"Bench {run}", **window})
-        rng = random.Random(run)
 
-        # Warm-up (own cohort, not counted): pools filled, consumer group joined before the clock starts.
-        _, failures = await register_all(
-            http, f"/cohorts/{warmup}/participants", [answers(rng, -i, run) for i in range(1, 33)], 8
+        # Warm-up (own cohort and people, not counted): pools filled, consumer group joined before the clock starts.
+        warm, _, failures = await register_all(
+            http, f"/cohorts/{warmup}/participants", registrations(synthetic_people(args.seed + 1, 32), signer, run), 8
         )
-        if failures:
+        if failures or not warm:
             raise RuntimeError(f"warm-up registrations failed: {failures[:3]}")
-        await until(lambda: _at_least(matching_db, warmup, 32), "the warm-up registrations to reach matching")
+        await until(lambda: _at_least(matching_db, warmup, len(warm)), "the warm-up registrations to reach matching")
 
-        bodies = [answers(rng, i, run) for i in range(args.registrations)]  # built before the clock starts
+        people = synthetic_people(args.seed, args.registrations)
+        figures["people"] = load_summary(people)
+        requests = registrations(people, signer, run)  # built (and tokens signed) before the clock starts
         started = time.perf_counter()
-        posting = asyncio.create_task(register_all(http, f"/cohorts/{cohort}/participants", bodies, args.concurrency))
+        posting = asyncio.create_task(register_all(http, f"/cohorts/{cohort}/participants", requests, args.concurrency))
         e2e = http_s = None
         try:
             while True:  # poll matching's read model until it holds every accepted registration
@@ -163,10 +202,12 @@ async def drive(args: argparse.Namespace, run: str, reg: str, matching_db: async
                     break
         finally:
             posting.cancel()  # on failure or interruption: no request outlives the client
-    latencies, failures = posting.result()
+    latencies, refused, failures = posting.result()
     for failure in sorted(set(failures))[:5]:
         print(f"  failed request: {failure}")
     figures.update(accepted=len(latencies), failed=len(failures), in_read_model=seen, http_s=http_s, e2e_s=e2e)
+    figures["refused"] = len(refused)
+    figures["refused_by_rule"] = dict(Counter(rule for rules in refused for rule in rules).most_common())
     figures["http_rps"] = len(latencies) / http_s
     figures["http_latency_ms"] = percentiles([s * 1000 for s in latencies], (0.5, 0.95, 0.99))
     figures["e2e_per_s"] = len(latencies) / e2e if e2e else None
@@ -177,7 +218,7 @@ async def _at_least(db: asyncpg.Connection, cohort: str, n: int) -> bool:
     return await candidates(db, cohort) >= n
 
 
-async def lags(dbs: dict[str, str], cohort: str, group: str, figures: dict) -> None:
+async def lags(dbs: dict[str, str], cohort: str, figures: dict) -> None:
     """Per event: matching's inbox.processed_at - registration's outbox.created_at, one server's clock."""
     reg_db, matching_db = await asyncpg.connect(f"{PG}/{dbs['registration']}"), await asyncpg.connect(f"{PG}/{dbs['matching']}")
     try:
@@ -187,7 +228,8 @@ async def lags(dbs: dict[str, str], cohort: str, group: str, figures: dict) -> N
             REGISTERED,
             cohort,
         )
-        inbox = dict(await matching_db.fetch("SELECT event_id, processed_at FROM inbox WHERE consumer = $1", group))
+        # The inbox is keyed by the consumer's stable name, not the group; the database is this run's alone.
+        inbox = dict(await matching_db.fetch("SELECT event_id, min(processed_at) FROM inbox GROUP BY event_id"))
     finally:
         await reg_db.close()
         await matching_db.close()
@@ -206,13 +248,19 @@ async def pipeline(args: argparse.Namespace, run: str, dbs: dict[str, str], name
         "MATCHING_CONSUMER_GROUP": group, "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
         "TOGETHER_TOPIC_NAMESPACE": namespace, "TOGETHER_LOG_LEVEL": "WARNING", "TOGETHER_CLOCK_MODE": "system",
     }  # fmt: skip
-    urls = await asyncio.to_thread(launcher.start, SPECS, state=STATE, extra_env=env)
-    matching_db = await asyncpg.connect(f"{PG}/{dbs['matching']}")
-    try:
-        cohort = await drive(args, run, urls["registration"], matching_db, figures)
-    finally:
-        await matching_db.close()
-    await lags(dbs, cohort, group, figures)
+    with tempfile.TemporaryDirectory(prefix="bench-auth-") as keys:
+        # The services trust the bench's own key (no identity provider to start, none of a demo's to share).
+        signer = Signer(Path(keys))
+        auth = {"TOGETHER_AUTH_PUBLIC_KEY_FILE": str(signer.public_key_file), "TOGETHER_AUTH_ISSUER": ISSUER}
+        urls = await asyncio.to_thread(
+            launcher.start, SPECS, state=STATE, extra_env={**env, **auth, "TOGETHER_AUTH_AUDIENCE": AUDIENCE}
+        )
+        matching_db = await asyncpg.connect(f"{PG}/{dbs['matching']}")
+        try:
+            cohort = await drive(args, run, urls["registration"], matching_db, signer, figures)
+        finally:
+            await matching_db.close()
+    await lags(dbs, cohort, figures)
 
 
 async def raw_kafka(args: argparse.Namespace, run: str, figures: dict) -> None:
@@ -264,7 +312,8 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
     def ms(d: dict) -> str:
         return "  ".join(f"{k} {v:,.1f}" for k, v in d.items())
 
-    f, ev = figures, figures["events"]
+    f, ev, people = figures, figures["events"], figures["people"]
+    refusals = ", ".join(f"{rule} x{n}" for rule, n in f["refused_by_rule"].items()) or "none"
     # Services of a `make demo` stack do not see the bench's topics, but they share the CPUs.
     others = [s.name for s in launcher.SERVICES if launcher.running_pid(launcher.state_dir(), s)]
     e2e = f"{f['e2e_per_s']:,.1f} registrations/s  ({f['e2e_s']:.2f} s)" if f["e2e_s"] else "n/a: not all events arrived"
@@ -273,10 +322,17 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
         ("  Kafka / PostgreSQL", f"{KAFKA}  /  {PG.rsplit('@', 1)[-1]}"),
         ("  CPUs / load average at start", f"{os.cpu_count()} / {load:.2f}"),
         ("  N registrations / in flight", f"{args.registrations} / {args.concurrency}"),
+        (
+            "  synthetic people (seed)",
+            f"{people['mentors_only']} mentors only, {people['mentees_only']} mentees only, {people['both']} both ({args.seed})",
+        ),
+        ("  their time zones / languages", f"{people['time_zones']} / {people['languages']}"),
         ("  M raw messages / value size", f"{args.messages} / {args.message_bytes} B"),
         ("  other Together services running", ", ".join(others) + " (own topics; share the CPUs)" if others else "none"),
         ("Registration → matching", ""),
         ("  HTTP 201 / failed", f"{f['accepted']} / {f['failed']}"),
+        ("  HTTP 422 refused by the rules", f"{f['refused']}  ({refusals})"),
+        ("  expected: never-eligible appointments", f"{people['appointment_never_eligible']} (whatever a programme says)"),
         ("  HTTP registration rate", f"{f['http_rps']:,.1f} req/s  ({f['http_s']:.2f} s)"),
         ("  HTTP latency ms", ms(f["http_latency_ms"])),
         ("  end-to-end throughput", e2e),
@@ -310,6 +366,7 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=50_000, metavar="M", help="raw aiokafka messages (default 50,000)")
     parser.add_argument("--message-bytes", type=int, default=300, help="raw message value size (default 300)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the pipeline to drain")
+    parser.add_argument("--seed", type=int, default=7, help="the synthetic cohort's seed (default 7)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args()
 
