@@ -5,8 +5,9 @@
 
 Starts its own registration and matching processes on fresh databases, topics and
 consumer group, POSTs N synthetic people's registrations (`together_synthetic`), waits
-until matching's read model holds every accepted one, reports HTTP rate, end-to-end throughput and commit→consume lag per event, then
-measures raw aiokafka produce/consume on a temporary topic of the same broker.
+until matching's read model holds every accepted one, reports HTTP rate, end-to-end
+throughput and commit→consume lag per event, then measures raw aiokafka produce/consume
+on a temporary topic of the same broker.
 It prints figures and asserts none: timings depend on the machine.
 """
 
