@@ -232,6 +232,30 @@ def test_a_ranked_choice_outweighs_any_score():
 
 
 @pytest.mark.parametrize("seed", range(5))
+def test_choice_ranks_are_found_on_the_mentees_own_candidates_only(seed):
+    """Each edge's rank by definition: the first place at which its mentee ranked its mentor among
+    their first five; a ranked mentor who is another mentee's candidate only, a mentor ranked twice,
+    a choice beyond the fifth and a chooser outside the graph."""
+    rng = np.random.default_rng(seed)
+    graph, _ = random_graph(rng, mentees=40, mentors=15, k=8)
+    choices = {
+        mid: [graph.mentor_ids[j] for j in rng.integers(0, 15, size=int(rng.integers(1, 8)))]
+        for mid in graph.mentee_ids
+        if rng.random() < 0.8
+    }
+    choices[uuid.UUID(int=77_777)] = graph.mentor_ids[:5]
+    edges = edges_of(graph, choices)
+    expected = []
+    for i, mid in enumerate(graph.mentee_ids):
+        ranked = choices.get(mid, [])[:5]
+        for j in graph.mentor_index[graph.indptr[i] : graph.indptr[i + 1]]:
+            mentor = graph.mentor_ids[j]
+            expected.append(ranked.index(mentor) + 1 if mentor in ranked else 0)
+    assert edges.choice_rank.tolist() == expected
+    assert any(expected)
+
+
+@pytest.mark.parametrize("seed", range(5))
 def test_stable_equals_gale_shapley_by_hand(seed):
     """The mentee-optimal stable assignment is unique: a plain round-based Gale-Shapley agrees."""
     rng = np.random.default_rng(3000 + seed)
