@@ -345,15 +345,16 @@ async def story(http: httpx.AsyncClient, tail: EventTail) -> None:
     people = list({p.index_number: p for p in synthetic.mentors + synthetic.mentees}.values())
     limit = asyncio.Semaphore(8)
 
-    async def register_synthetic(p: Any) -> tuple[dict[str, Any], httpx.Response]:
+    async def register_synthetic(number: int, p: Any) -> tuple[dict[str, Any], httpx.Response]:
         answers = p.questionnaire()
         local, domain = answers["email"].split("@")
         answers["email"] = f"{local}.{run}@{domain}"  # fresh addresses per run: the mail sink tells runs apart
         async with limit:
-            return answers, await register(cohort_id, f"synthetic-{run}-{p.index_number}", answers)
+            # The subject travels in events as person_id: never derive it from a team-only answer.
+            return answers, await register(cohort_id, f"synthetic-{run}-{number}", answers)
 
     tail.hush()
-    results = await asyncio.gather(*(register_synthetic(p) for p in people))
+    results = await asyncio.gather(*(register_synthetic(n, p) for n, p in enumerate(people)))
     accepted = {r.json()["id"]: answers for answers, r in results if r.status_code == 201}
     tail.follow(*accepted)
     refused = [(answers, r.json()["error"]["details"]) for answers, r in results if r.status_code == 422]
