@@ -43,9 +43,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: the pipeline benchmark (registrations/s into matching, commit-to-consume lag, raw aiokafka rate)
+## bench: the pipeline benchmark (registrations/s into matching, commit-to-consume lag, raw aiokafka rate); N=300 for fewer registrations
 bench: $(STAMP) infra provision
-	@$(WITH_STACK) $(PY) bench/pipeline.py
+	@$(WITH_STACK) $(PY) bench/pipeline.py $(if $(N),--registrations $(N),)
 
 ## bench-matching: the matching engine (suggestions, candidate graph, assignment, a 77,000-person cohort) beside OR-Tools, scipy and the `matching` library; QUICK=1 for a tenth of the sizes
 # The PyPI `matching` library's top-level name is our service's, so it lives outside the venv's site-packages.
