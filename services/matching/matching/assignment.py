@@ -8,8 +8,9 @@ the mentees' ranked choices if they have made them) and the same report (`Assign
   solvers agree exactly): its score, plus `choice_weight x (6 - r)` points when the mentor is the
   mentee's r-th choice (1st +25 by default, 5th +5: a ranked choice outweighs any score, a higher
   choice outweighs a lower one), plus one hundredth (a pair beats no pair when the score is 0).
-  Solved exactly as a min-cost flow (OR-Tools): source -> mentee -> candidate mentor -> sink, the
-  mentor's arc to the sink carrying their free places, and an "unpaired" arc from each mentee.
+  Solved exactly as a min-cost flow (OR-Tools): each mentee with a candidate supplies one unit,
+  mentee -> candidate mentor -> sink, the mentor's arc to the sink carrying their free places, and
+  an "unpaired" arc from each mentee to the sink.
 - `stable_assignment` (stable.py): mentee-proposing deferred acceptance, hospitals/residents style.
 
 The report: total score (scores only, without choice bonuses), how many mentees got their 1st..5th
