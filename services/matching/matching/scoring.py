@@ -40,6 +40,7 @@ is below the mentee's; coaching: no grade rule, a coach is chosen for expertise,
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -428,6 +429,20 @@ class _Rows:
         return table
 
 
+class _Scratch:
+    """Arrays for scoring blocks, reused from block to block (one per thread)."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, int], dtype: type) -> np.ndarray:
+        size = shape[0] * shape[1]
+        flat = self._arrays.get(name)
+        if flat is None or flat.size < size:
+            flat = self._arrays[name] = np.empty(size, dtype=dtype)
+        return flat[:size].reshape(shape)
+
+
 @dataclass
 class _MenteeCodes:
     """A block of mentees as the codes the index reads them by."""
@@ -672,22 +687,30 @@ class CohortIndex:
             return 0, min(self._padded, -(-hi // group) * group)
         return 0, self._padded
 
-    def _score_block(self, codes: _MenteeCodes, lo: int, hi: int) -> np.ndarray:
-        """Scores (mentees x columns lo..hi), float32, `EXCLUDED` where a hard rule excludes."""
-        scores = self._rows(codes) @ self._features[:, lo:hi]
-        allowed = self._language_rows.table[:, lo:hi][codes.languages]
+    def _score_block(self, codes: _MenteeCodes, lo: int, hi: int, scratch: _Scratch | None = None) -> np.ndarray:
+        """Scores (mentees x columns lo..hi), float32, `EXCLUDED` where a hard rule excludes. Written
+        into `scratch`'s arrays when given (valid until the next block scored with it)."""
+        scratch = scratch or _Scratch()
+        shape = (codes.network.size, hi - lo)
+        scores = np.matmul(self._rows(codes), self._features[:, lo:hi], out=scratch.array("scores", shape, np.float32))
+        allowed = np.take(
+            self._language_rows.table[:, lo:hi], codes.languages, axis=0, out=scratch.array("allowed", shape, bool), mode="clip"
+        )
+        flag = scratch.array("flag", shape, bool)
         if self.policy.grade_rule is GradeRule.mentor_more_experienced:
-            allowed &= self._experience[None, lo:hi] > codes.experience[:, None]
+            allowed &= np.greater(self._experience[None, lo:hi], codes.experience[:, None], out=flag)
         elif self.policy.grade_rule is GradeRule.mentor_below_mentee:
-            allowed &= self._rank[None, lo:hi] < codes.rank[:, None]
+            allowed &= np.less(self._rank[None, lo:hi], codes.rank[:, None], out=flag)
         # An added penalty, not a masked write: masked writes branch on every element and cost 5x.
-        scores += np.logical_not(allowed) * EXCLUDED
+        penalty = np.multiply(np.logical_not(allowed, out=allowed), EXCLUDED, out=scratch.array("penalty", shape, np.float32))
+        scores += penalty
         for reach, theirs, mine in (
             ("cross_entity", self._entity_code, codes.entity),
             ("cross_duty_station", self._station_code, codes.station),
         ):
             if self._w[reach] > 0:
-                scores -= (theirs[None, lo:hi] == mine[:, None]) * np.float32(self._w[reach])
+                same = np.equal(theirs[None, lo:hi], mine[:, None], out=flag)
+                scores -= np.multiply(same, np.float32(self._w[reach]), out=penalty)
         own = codes.own_column - lo
         mine = np.flatnonzero((own >= 0) & (own < hi - lo))
         scores[mine, own[mine]] = EXCLUDED
@@ -724,9 +747,15 @@ class CohortIndex:
             blocks = [order[start : start + block] for start in range(0, n, block)]
             codes = [self._codes([mentees[i] for i in rows]) for rows in blocks]  # Python work: under the GIL, first
 
+            per_thread = threading.local()
+
             def candidates(c: _MenteeCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                # Each thread reuses its block-sized arrays: fresh tens of MB per block cost page
+                # faults, about a fifth of the time.
+                if not hasattr(per_thread, "scratch"):
+                    per_thread.scratch = _Scratch()
                 lo, hi = self._bounds(c)
-                return self._best(self._score_block(c, lo, hi), k, lo)
+                return self._best(self._score_block(c, lo, hi, per_thread.scratch), k, lo)
 
             if threads > 1 and len(codes) > 1:
                 with ThreadPoolExecutor(threads) as pool:
