@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import icalendar
 import jwt
@@ -27,6 +28,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from aiosmtpd.controller import Controller
+from dateutil.rrule import rrulestr
 from fastapi import FastAPI, Header, HTTPException, Request
 
 from notifications.consumers import handlers
@@ -46,7 +48,13 @@ from together_events.contracts.registration import (
     ParticipantWithdrawn,
     Role,
 )
-from together_events.contracts.scheduling import CancelledBecause, SeriesCancelled, SeriesScheduled, SessionScheduled
+from together_events.contracts.scheduling import (
+    CancelledBecause,
+    SeriesCancelled,
+    SeriesEnded,
+    SeriesScheduled,
+    SessionScheduled,
+)
 from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, dead_letter_topic, service_topic
@@ -707,6 +715,39 @@ async def test_a_series_invitation_carries_its_rule_and_a_cancellation_cancels_i
         assert str(vevent["STATUS"]) == ("CONFIRMED" if method == "REQUEST" else "CANCELLED")
         assert int(vevent["SEQUENCE"]) == (0 if method == "REQUEST" else 1)
         assert vevent.decoded("DTSTART") == first  # 14:00 in Zurich, the organiser's zone (TZID)
+
+
+async def test_a_series_ended_part_way_mails_the_updated_invitation_keeping_the_held_ones(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="Asia/Bangkok")
+    first = datetime(2027, 3, 3, 13, 0, tzinfo=UTC)  # Zurich changes to summer time during the series
+    zurich = ZoneInfo("Europe/Zurich")
+    local = [datetime(2027, 3, 3, 14, 0) + timedelta(weeks=2 * i) for i in range(4)]  # 14:00 in Zurich, each time
+    local = [t.replace(tzinfo=zurich) for t in local]
+    occurrences = [t.astimezone(UTC) for t in local]  # 13:00, 13:00, 12:00, 12:00 UTC
+    ended = SeriesEnded(
+        series_id=uuid.uuid4(), pairing_id=uuid.uuid4(), participant_ids=[ravi, amina], organiser_id=amina,
+        starts_at=first, time_zone="Europe/Zurich", duration_minutes=45,
+        rrule=f"FREQ=WEEKLY;INTERVAL=2;UNTIL={(occurrences[2] - timedelta(seconds=1)):%Y%m%dT%H%M%SZ}",
+        previous_rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=4", ends_before=occurrences[2], last_held_at=occurrences[1],
+        exdates=[occurrences[1]], held_session_ids=[uuid.uuid4()], cancelled_session_ids=[uuid.uuid4(), uuid.uuid4()],
+        agenda_title="Coaching session", calendar_uid="series-2@together", calendar_sequence=3,
+        reason=CancelledBecause.partner_cancelled, ended_at=datetime.now(UTC),
+    )  # fmt: skip
+    [env] = await world.publish(ended)
+    await world.recorded(env.id, 2)
+    assert await world.worker.deliver_due() == ["sent", "sent"]
+    [mail] = world.mailbox.to("ravi@un.test")
+    assert mail["Subject"] == "Series ends: sessions from 2027-03-31 19:00 (Asia/Bangkok) cancelled"
+    assert "The sessions already held stay as they are" in plain(mail)
+    assert next(p for p in mail.walk() if p.get_content_type() == "text/calendar").get_param("method") == "REQUEST"
+    parsed = icalendar.Calendar.from_ical(next(p for p in mail.walk() if p.get_filename() == "invite.ics").get_content())
+    [vevent] = parsed.walk("VEVENT")
+    assert (str(parsed["METHOD"]), str(vevent["UID"]), int(vevent["SEQUENCE"])) == ("REQUEST", "series-2@together", 3)
+    expanded = rrulestr(vevent["RRULE"].to_ical().decode(), dtstart=vevent["DTSTART"].dt, forceset=True)
+    for exdate in vevent["EXDATE"].dts:
+        expanded.exdate(exdate.dt)
+    assert list(expanded) == [local[0]]  # the first held stays; the one cancelled alone and the ended ones are gone
 
 
 async def test_answers_erased_later_drop_our_copies_of_name_and_address(world: World):

@@ -288,6 +288,36 @@ async def test_one_occurrence_moves_or_is_cancelled_alone_and_the_whole_series_i
     assert {s["status"] for s in await pair.sessions()} == {"cancelled"}
 
 
+async def test_a_series_cancelled_part_way_ends_keeping_the_held_occurrences(pair):
+    start = (pair.runtime.now() + timedelta(hours=1)).astimezone(NEW_YORK).replace(tzinfo=None, second=0, microsecond=0)
+    series_id = await pair.book_series(start, frequency="weekly", count=5)
+    occurrences = await pair.sessions()
+    starts = [datetime.fromisoformat(s["starts_at"]) for s in occurrences]
+    check(await pair.http.post(f"/sessions/{occurrences[1]['id']}/cancel", headers=pair.mentor_h), 204)  # alone: EXDATE
+    pair.runtime.clock.travel(timedelta(hours=1, minutes=5))
+    check(await pair.http.post(f"/sessions/{occurrences[0]['id']}/done", headers=pair.mentor_h), 204)
+    pair.runtime.clock.travel(timedelta(weeks=2))  # the third occurrence has started too
+
+    check(await pair.http.post(f"/series/{series_id}/cancel", headers=pair.mentee_h), 204)
+    assert await pair.events("SeriesCancelled") == []  # a CANCEL of the UID would erase the held ones
+    [ended] = await pair.events("SeriesEnded")
+    assert ended["calendar_sequence"] == 2 and ended["reason"] == "partner_cancelled"
+    assert sorted(ended["cancelled_session_ids"]) == sorted([occurrences[3]["id"], occurrences[4]["id"]])
+    assert datetime.fromisoformat(ended["ends_before"]) == starts[3]
+    assert [s["status"] for s in await pair.sessions()] == ["completed", "cancelled", "scheduled", "cancelled", "cancelled"]
+
+    calendar = await pair.ics(f"/series/{series_id}/invitation.ics")
+    [master] = calendar.walk("VEVENT")
+    assert calendar["METHOD"] == "REQUEST" and int(master["SEQUENCE"]) == 2
+    rule = dict(master["RRULE"])
+    assert "COUNT" not in rule and rule["UNTIL"][0].tzinfo is not None and rule["UNTIL"][0].utcoffset() == timedelta(0)
+    assert "UNTIL=" in ended["rrule"] and ended["rrule"].endswith("Z")
+    expanded = rrulestr(master["RRULE"].to_ical().decode(), dtstart=master["DTSTART"].dt, forceset=True)
+    for exdate in master["EXDATE"].dts:
+        expanded.exdate(exdate.dt)
+    assert [o.astimezone(UTC) for o in expanded] == [starts[0], starts[2]]  # held stay; the rest vanish
+
+
 async def test_a_whole_series_moves_before_it_starts_keeping_its_rhythm(pair):
     next_year = pair.runtime.now().year + 1
     series_id = await pair.book_series(datetime(next_year, 1, 4, 9, 0), frequency="weekly", interval=2, count=3)

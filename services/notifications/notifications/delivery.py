@@ -247,6 +247,7 @@ class DeliveryWorker:
             rrule=spec.get("rrule"),
             recurrence_id=instant("recurrence_id"),
             until=instant("until"),
+            exdates=[datetime.fromisoformat(x) for x in spec.get("exdates") or ()],
         )
         return Calendar(text, spec["method"])
 

@@ -35,6 +35,7 @@ from together_events.contracts.registration import (
 from together_events.contracts.scheduling import (
     NextSessionReminderDue,
     SeriesCancelled,
+    SeriesEnded,
     SeriesRescheduled,
     SeriesScheduled,
     SessionCancelled,
@@ -63,6 +64,7 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     SeriesRescheduled,
     SessionCancelled,
     SeriesCancelled,
+    SeriesEnded,
     SessionCompleted,
     NextSessionReminderDue,
     CoachCredentialApproved,
@@ -137,6 +139,10 @@ def messages_for(event: Event) -> list[Message]:
         case SessionCancelled() | SeriesCancelled():
             params = {**_session_params(event), "reason": event.reason.value}
             return _for_both(event, "session_cancelled", params, _calendar(event, "CANCEL"))
+        case SeriesEnded():  # cancelled part-way: the updated invitation keeps the held occurrences
+            params = {**_session_params(event), "reason": event.reason.value, "ends_from": event.ends_before.isoformat()}
+            calendar = {**_calendar(event, "REQUEST"), "exdates": [d.isoformat() for d in event.exdates]}
+            return _for_both(event, "session_cancelled", params, calendar)
         case SessionCompleted():
             return [
                 Message(
@@ -169,7 +175,9 @@ def messages_for(event: Event) -> list[Message]:
     return []
 
 
-Booking = SessionScheduled | SeriesScheduled | SessionRescheduled | SeriesRescheduled | SessionCancelled | SeriesCancelled
+Booking = (
+    SessionScheduled | SeriesScheduled | SessionRescheduled | SeriesRescheduled | SessionCancelled | SeriesCancelled | SeriesEnded
+)
 
 
 def _session_params(event: Booking) -> dict[str, Any]:
@@ -203,9 +211,14 @@ def _calendar(event: Booking, method: str) -> dict[str, Any]:
         "attendee_ids": [str(p) for p in event.participant_ids],
         "rrule": getattr(event, "rrule", None),
         "recurrence_id": recurrence_id.isoformat() if recurrence_id is not None else None,
-        "until": max(series).isoformat() if series else None,
+        "until": max(series).isoformat() if series else _last_held(event),
         "summary": event.agenda_title,
     }
+
+
+def _last_held(event: Booking) -> str | None:
+    last = getattr(event, "last_held_at", None)
+    return last.isoformat() if last is not None else None
 
 
 def _for_both(event: Booking, kind: str, params: dict[str, Any], calendar: dict[str, Any]) -> list[Message]:

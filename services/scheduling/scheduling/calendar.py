@@ -53,14 +53,21 @@ async def session_ics(conn: AsyncConnection, row: sa.Row, pairing: sa.Row, stamp
 
 
 async def series_ics(conn: AsyncConnection, series_id: UUID, pairing: sa.Row, stamp: datetime) -> str:
-    """The series with its RRULE; occurrences cancelled alone as EXDATE, moved ones as overrides."""
+    """The series with its RRULE; occurrences cancelled alone as EXDATE, moved ones as overrides.
+    A series ended part-way (status `ended`) is a REQUEST whose RRULE ends with UNTIL: its cancelled
+    occurrences after that need no EXDATE."""
     owner = (await conn.execute(sa.select(series).where(series.c.id == series_id))).one()
     rows = list(
         await conn.execute(sa.select(sessions).where(sessions.c.series_id == series_id).order_by(sessions.c.recurrence_id))
     )
     organiser, attendees = await people(conn, pairing, owner.organiser_id)
     whole_cancelled = owner.status == "cancelled"
-    exdates = [r.recurrence_id for r in rows if r.status == "cancelled" and not whole_cancelled]
+    last = max((r.recurrence_id for r in rows if r.status != "cancelled"), default=rows[-1].recurrence_id)
+    exdates = [
+        r.recurrence_id
+        for r in rows
+        if r.status == "cancelled" and not whole_cancelled and (owner.status != "ended" or r.recurrence_id < last)
+    ]
     moved = [
         Moved(r.recurrence_id, r.starts_at, r.duration_minutes, r.calendar_sequence)
         for r in rows

@@ -114,6 +114,12 @@ def rrule_text(rule: Recurrence, occurrences: int) -> str:
     return f"FREQ={freq};INTERVAL={rule.interval};COUNT={occurrences}"
 
 
+def rrule_until_text(frequency: Frequency, interval: int, until: datetime) -> str:
+    """The RRULE value of a series ended early: UNTIL in UTC (RFC 5545, as DTSTART has a TZID), no COUNT."""
+    freq = "WEEKLY" if frequency is Frequency.weekly else "MONTHLY"
+    return f"FREQ={freq};INTERVAL={interval};UNTIL={until.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
 @dataclass(frozen=True)
 class LocalTime:
     time_zone: str

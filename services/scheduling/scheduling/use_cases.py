@@ -23,6 +23,7 @@ from together_events.contracts.scheduling import (
     CompletedBy,
     NextSessionReminderDue,
     SeriesCancelled,
+    SeriesEnded,
     SeriesRescheduled,
     SeriesScheduled,
     SessionCancelled,
@@ -470,8 +471,14 @@ async def _cancel_series(
     reason: CancelledBecause,
     now: datetime,
 ) -> None:
-    """Cancel the occurrences that have not started; the whole series' invitation is cancelled."""
+    """Cancel the occurrences that have not started. When none has started yet, the whole series'
+    invitation is cancelled; otherwise the series ENDS (`_end_series`): a CANCEL of its UID would also
+    remove the occurrences already held from the partners' calendars."""
     future = [r for r in rows if r.status == "scheduled" and r.starts_at > now]
+    held = [r for r in rows if r.status == "completed" or (r.status == "scheduled" and r.starts_at <= now)]
+    if held:
+        await _end_series(runtime, conn, owner, pairing, rows, held, future, reason, now)
+        return
     sequence = owner.calendar_sequence + 1
     await conn.execute(series.update().where(series.c.id == owner.id).values(status="cancelled", calendar_sequence=sequence))
     if future:
@@ -498,6 +505,65 @@ async def _cancel_series(
             calendar_sequence=sequence,
             reason=reason,
             cancelled_at=now,
+        ),
+    )
+
+
+async def _end_series(
+    runtime: Runtime,
+    conn: AsyncConnection,
+    owner: sa.Row,
+    pairing: sa.Row,
+    rows: list[sa.Row],
+    held: list[sa.Row],
+    future: list[sa.Row],
+    reason: CancelledBecause,
+    now: datetime,
+) -> None:
+    """End a series after its last held occurrence: its RRULE gets an UNTIL just before the first
+    occurrence after it (RFC 5545: in UTC, since DTSTART has a TZID), SEQUENCE + 1, sent as REQUEST."""
+    last_held = max(r.recurrence_id for r in held)
+    after = [r.recurrence_id for r in rows if r.recurrence_id > last_held]
+    ends_before = min(after) if after else last_held + timedelta(seconds=1)
+    until = ends_before - timedelta(seconds=1)
+    rrule = domain.rrule_until_text(domain.Frequency(owner.frequency), owner.interval, until)
+    sequence = owner.calendar_sequence + 1
+    await conn.execute(
+        series.update().where(series.c.id == owner.id).values(status="ended", calendar_sequence=sequence, rrule=rrule)
+    )
+    if future:
+        await conn.execute(
+            sessions.update()
+            .where(sessions.c.id.in_([r.id for r in future]))
+            .values(status="cancelled", cancelled_at=now, calendar_sequence=sequence, plan_step=None)
+        )
+    cancelled_ids = {r.id for r in future}
+    # Occurrences before the end that are cancelled (alone earlier, or now: moved past a held one) stay out as EXDATE.
+    exdates = [
+        r.recurrence_id for r in rows if r.recurrence_id < ends_before and (r.status == "cancelled" or r.id in cancelled_ids)
+    ]
+    await runtime.record(
+        conn,
+        SeriesEnded(
+            series_id=owner.id,
+            pairing_id=owner.pairing_id,
+            participant_ids=_partners(pairing),
+            organiser_id=owner.organiser_id,
+            starts_at=rows[0].recurrence_id,
+            time_zone=owner.time_zone,
+            duration_minutes=owner.duration_minutes,
+            rrule=rrule,
+            previous_rrule=owner.rrule,
+            ends_before=ends_before,
+            last_held_at=last_held,
+            exdates=exdates,
+            held_session_ids=[r.id for r in held],
+            cancelled_session_ids=[r.id for r in future],
+            agenda_title=owner.agenda_title,
+            calendar_uid=series_uid(owner.id),
+            calendar_sequence=sequence,
+            reason=reason,
+            ended_at=now,
         ),
     )
 

@@ -227,3 +227,34 @@ class NextSessionReminderDue(_SchedulingEvent):
     sessions_planned: int = Field(ge=0)
     next_agenda_title: str | None = None
     reminded_at: AwareDatetime
+
+
+@register
+class SeriesEnded(_SchedulingEvent):
+    """A series was cancelled part-way: some occurrences had already taken place (or started), so
+    the series ENDS instead of vanishing. Tell both partners; send the updated invitation
+    (METHOD:REQUEST, same UID, SEQUENCE one higher) whose `rrule` now ends with UNTIL (UTC, just
+    before `ends_before`), with `exdates` (occurrences cancelled before the end, as EXDATE): calendars
+    keep the held occurrences and drop the cancelled ones. `cancelled_session_ids`: the occurrences
+    that had not started. When no occurrence had started, `SeriesCancelled` is sent instead."""
+
+    aggregate = "series"
+    series_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    organiser_id: UUID
+    starts_at: AwareDatetime = Field(description="the first occurrence (the invitation's DTSTART)")
+    time_zone: str
+    duration_minutes: int = Field(gt=0)
+    rrule: str = Field(description="the rule ending with UNTIL (UTC), e.g. FREQ=WEEKLY;INTERVAL=1;UNTIL=20270301T135959Z")
+    previous_rrule: str
+    ends_before: AwareDatetime = Field(description="the original start of the first cancelled occurrence")
+    last_held_at: AwareDatetime = Field(description="the original start of the last occurrence that stays")
+    exdates: list[AwareDatetime] = Field(default_factory=list, description="occurrences before the end that are cancelled")
+    held_session_ids: list[UUID] = Field(min_length=1)
+    cancelled_session_ids: list[UUID]
+    agenda_title: str
+    calendar_uid: str = Field(description=_UID)
+    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    reason: CancelledBecause
+    ended_at: AwareDatetime
