@@ -468,7 +468,8 @@ async def story(http: httpx.AsyncClient, tail: EventTail) -> None:
     tail.follow(pairing_id)
     await tail.seen_all(
         ("PairingFormed", {"pairing_id": pairing_id}),
-        ("NotificationRecorded", {"kind": "request_accepted", "recipient_id": ravi}),
+        ("NotificationRecorded", {"kind": "pairing_formed", "recipient_id": ravi}),
+        ("NotificationRecorded", {"kind": "pairing_formed", "recipient_id": amina}),
     )
     say(f"pairing {pairing_id[:8]}… formed; Amina has one place left")
 

@@ -217,29 +217,32 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             return [row["kind"] for row in await inbox(person)]
 
         deadline = asyncio.get_running_loop().time() + 30
-        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (4, 4):
+        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (5, 4):
             assert asyncio.get_running_loop().time() < deadline, (await kinds(mentor_id), await kinds(mentee_id))
             await asyncio.sleep(0.2)
         # The feedback request (keyed by session) and the next-session reminder (keyed by pairing) are on
         # different partitions: notifications may handle them in either order.
-        for person, first in ((mentor_id, "request_received"), (mentee_id, "request_accepted")):
+        # The pairing formed tells both partners (the acceptance itself tells nobody: one message, not two).
+        for person, first in ((mentor_id, ["request_received", "pairing_formed"]), (mentee_id, ["pairing_formed"])):
             told = await kinds(person)
-            assert told[:2] == [first, "session_scheduled"]
-            assert sorted(told[2:]) == ["feedback_requested", "next_session_reminder"]
+            assert told[: len(first) + 1] == [*first, "session_scheduled"]
+            assert sorted(told[len(first) + 1 :]) == ["feedback_requested", "next_session_reminder"]
         assert (await ravi.get(f"{URL['notifications']}/participants/{mentor_id}/notifications")).status_code == 403
         notification_ids = {row["id"] for person in (mentor_id, mentee_id) for row in await inbox(person)}
 
         # Each message e-mailed once to the address registration holds, in the person's language.
         amina_address, ravi_address = f"amina.{RUN}@un.org", f"ravi.{RUN}@un.org"
         deadline = asyncio.get_running_loop().time() + 30
-        while len(mails := delivered()) < 8:
+        while len(mails := delivered()) < 9:
             assert asyncio.get_running_loop().time() < deadline, [(m["To"], m["Subject"]) for m in mails]
             await asyncio.sleep(0.2)
-        assert sorted(m["To"] for m in mails) == [amina_address] * 4 + [ravi_address] * 4
+        assert sorted(m["To"] for m in mails) == [amina_address] * 5 + [ravi_address] * 4
         assert {f"<notification-{i}@together.localhost>" for i in notification_ids} == {m["Message-ID"].strip() for m in mails}
         subjects = {(m["To"], m["Subject"].split(":")[0].strip()) for m in mails}
         assert (amina_address, "Un mentoré vous demande d'être son mentor") in subjects  # French, as she chose
         assert (amina_address, "Séance réservée") in subjects and (ravi_address, "Session booked") in subjects
+        assert any(to == amina_address and subject.startswith("Vous êtes en binôme avec") for to, subject in subjects)
+        assert any(to == ravi_address and subject.startswith("You are paired with") for to, subject in subjects)
         invitations = [m for m in mails if any(p.get_filename() == "invite.ics" for p in m.walk())]
         assert sorted(m["To"] for m in invitations) == [amina_address, ravi_address]
 
@@ -273,7 +276,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         recorded = [e for e in await events_of(stack, topic("notifications")) if e.data["notification_id"] in notification_ids]
         reminders = await events_of(stack, topic("scheduling"), {pairing_id})  # keyed by pairing: NextSessionReminderDue
         sources = {e.id: e for e in pairing + scheduling + reminders}
-        assert len(recorded) == 8
+        assert len(recorded) == 9
         for notification in recorded:
             cause = sources[notification.causationid]  # each notification names the event that caused it
             assert notification.data["source_event_id"] == cause.id
@@ -294,7 +297,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             await asyncio.sleep(0.2)
         assert [row["source_event_id"] for row in await inbox(mentor_id)].count(sent.id) == 1
         await asyncio.sleep(2)  # the delivery worker polls every second: a second mail would be here by now
-        assert len(delivered()) == 8
+        assert len(delivered()) == 9
 
 
 async def test_every_api_refuses_callers_without_a_valid_token(services: dict[str, str]):

@@ -17,8 +17,8 @@ from together_events.contracts.pairing import (
     EndedBy,
     MentorAvailable,
     PairingEnded,
+    PairingFormed,
     PreferencesExhausted,
-    RequestAccepted,
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
@@ -49,7 +49,7 @@ from together_events.contracts.scheduling import (
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestSent,
     RequestReminderDue,
-    RequestAccepted,
+    PairingFormed,
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
@@ -76,7 +76,7 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
 KINDS: tuple[str, ...] = (
     "request_received",
     "request_reminder",
-    "request_accepted",
+    "pairing_formed",
     "request_not_accepted",
     "request_cancelled",
     "preferences_exhausted",
@@ -129,9 +129,15 @@ def messages_for(event: Event) -> list[Message]:
             return [Message(partner, "pairing_ended", params)]
         case MentorAvailable():
             return [Message(event.mentee_id, "mentor_available", names={"mentor": event.mentor_id})]
-        case RequestAccepted():  # the pairing is formed: the mentee hears it from the mentor's answer
+        case PairingFormed():  # both partners hear it once; RequestAccepted (the same moment) tells nobody
             return [
-                Message(event.mentee_id, "request_accepted", {"pairing_id": str(event.pairing_id)}, {"partner": event.mentor_id})
+                Message(
+                    person,
+                    "pairing_formed",
+                    {"pairing_id": str(event.pairing_id), "is_mentee": person == event.mentee_id},
+                    {"partner": partner},
+                )
+                for person, partner in ((event.mentee_id, event.mentor_id), (event.mentor_id, event.mentee_id))
             ]
         case SessionScheduled() | SeriesScheduled() | SessionRescheduled() | SeriesRescheduled():
             kind = "session_scheduled" if isinstance(event, SessionScheduled | SeriesScheduled) else "session_rescheduled"

@@ -21,9 +21,20 @@ def test_request_sent_tells_the_mentor_only():
     assert [(m.recipient_id, m.kind) for m in messages_for(event)] == [(MENTOR, "request_received")]
 
 
-def test_request_accepted_tells_the_mentee():
-    event = RequestAccepted(request_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, pairing_id=uuid.uuid4(), accepted_at=NOW)
-    assert [(m.recipient_id, m.kind) for m in messages_for(event)] == [(MENTEE, "request_accepted")]
+def test_a_formed_pairing_tells_both_partners_once_and_the_acceptance_tells_nobody():
+    formed = PairingFormed(
+        pairing_id=uuid.uuid4(), request_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(),
+        programme_id=uuid.uuid4(), mentee_person_id="ravi", mentor_person_id="amina", formed_at=NOW,
+    )  # fmt: skip
+    told = [(m.recipient_id, m.kind, m.params["is_mentee"], m.names) for m in messages_for(formed)]
+    assert told == [
+        (MENTEE, "pairing_formed", True, {"partner": MENTOR}),
+        (MENTOR, "pairing_formed", False, {"partner": MENTEE}),
+    ]
+    accepted = RequestAccepted(
+        request_id=formed.request_id, mentee_id=MENTEE, mentor_id=MENTOR, pairing_id=formed.pairing_id, accepted_at=NOW
+    )
+    assert messages_for(accepted) == []  # the mentee hears it once, from PairingFormed
 
 
 def test_sessions_tell_both_and_completion_asks_both_for_feedback():
@@ -51,14 +62,6 @@ def test_sessions_tell_both_and_completion_asks_both_for_feedback():
         (MENTEE, "feedback_requested"),
         (MENTOR, "feedback_requested"),
     }
-
-
-def test_events_without_a_message_tell_nobody():
-    formed = PairingFormed(
-        pairing_id=uuid.uuid4(), request_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(),
-        programme_id=uuid.uuid4(), mentee_person_id="ravi", mentor_person_id="amina", formed_at=NOW,
-    )  # fmt: skip
-    assert messages_for(formed) == []
 
 
 def test_a_request_that_is_not_accepted_tells_the_mentee_and_a_reminder_the_mentor():

@@ -19,8 +19,8 @@ from together_events.contracts.pairing import (
     EndedBy,
     MentorAvailable,
     PairingEnded,
+    PairingFormed,
     PreferencesExhausted,
-    RequestAccepted,
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
@@ -73,7 +73,7 @@ REGISTRATION = {"participant_id": MENTOR, "person_id": "coach", "cohort_id": uui
 ONE_OF_EACH = [
     RequestSent(**IDS, selection_id=uuid.uuid4(), cohort_id=uuid.uuid4(), rank=1, reached_mentor_at=NOW, remind_at=NOW, expires_at=STARTS),
     RequestReminderDue(**IDS, expires_at=STARTS, reminded_at=NOW),
-    RequestAccepted(**IDS, accepted_at=NOW),
+    PairingFormed(**IDS, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), mentee_person_id="ravi", mentor_person_id="amina", formed_at=NOW),
     RequestDeclined(**IDS, declined_at=NOW),
     RequestExpired(**IDS, expired_at=NOW),
     RequestWithdrawn(**IDS, reason=WithdrawalReason.mentor_full, withdrawn_at=NOW),
