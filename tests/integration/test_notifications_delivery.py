@@ -37,15 +37,18 @@ from notifications.delivery import DeliveryWorker
 from notifications.mail import SmtpMailer
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
+from registration.programme_rules import default_rules
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
 from tests.kafka_tools import group_caught_up, wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
-from together_events.contracts.pairing import RequestDeclined, RequestReminderDue, RequestSent
+from together_events.contracts.pairing import PairingFormed, RequestAccepted, RequestDeclined, RequestReminderDue, RequestSent
 from together_events.contracts.registration import (
     CoachCredentialRejected,
     ParticipantAnswersErased,
     ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeKind,
     Role,
 )
 from together_events.contracts.scheduling import (
@@ -748,6 +751,35 @@ async def test_a_series_ended_part_way_mails_the_updated_invitation_keeping_the_
     for exdate in vevent["EXDATE"].dts:
         expanded.exdate(exdate.dt)
     assert list(expanded) == [local[0]]  # the first held stays; the one cancelled alone and the ended ones are gone
+
+
+async def test_a_formed_pairing_tells_both_partners_once_in_the_programmes_words(world: World):
+    await world.publish(
+        ProgrammeCreated(
+            programme_id=world.programme, name="Coaching", kind=ProgrammeKind.coaching, suggestions_per_mentee=3,
+            rules=default_rules(ProgrammeKind.coaching),
+        )
+    )  # fmt: skip
+    amina = await world.register("Amina", email="amina@un.test", language="fr", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="Asia/Bangkok")
+    pairing, request = uuid.uuid4(), uuid.uuid4()
+    accepted = RequestAccepted(
+        request_id=request, mentee_id=ravi, mentor_id=amina, pairing_id=pairing, accepted_at=datetime.now(UTC)
+    )
+    formed = PairingFormed(
+        pairing_id=pairing, request_id=request, mentee_id=ravi, mentor_id=amina, cohort_id=world.cohort,
+        programme_id=world.programme, mentee_person_id="Ravi", mentor_person_id="Amina", formed_at=datetime.now(UTC),
+    )  # fmt: skip
+    [_, formed_env] = await world.publish(accepted, formed)  # RequestAccepted tells nobody now
+    await world.recorded(formed_env.id, 2)
+
+    assert await world.worker.deliver_due() == ["sent", "sent"]
+    [to_ravi], [to_amina] = world.mailbox.to("ravi@un.test"), world.mailbox.to("amina@un.test")
+    assert to_ravi["Subject"] == "You are paired with Amina"
+    assert "Amina accepted your request and is now your coach" in plain(to_ravi)
+    assert "book your first session" in plain(to_ravi) and "The programme suggests meeting monthly." in plain(to_ravi)
+    assert to_amina["Subject"] == "Vous êtes en binôme avec Ravi"
+    assert "Ravi vous a demandé d'être son coach et vous avez accepté" in plain(to_amina)
 
 
 async def test_answers_erased_later_drop_our_copies_of_name_and_address(world: World):

@@ -13,15 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.messages import NOTIFYING_EVENTS, Message, messages_for
 from notifications.rendering import language_of, render
-from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
+from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
 from together_events import Envelope, Event, Handler
 from together_events.contracts.notifications import NotificationRecorded
 from together_events.contracts.registration import (
+    CohortOpened,
     ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
 )
 from together_servicekit.runtime import Runtime
 
@@ -39,6 +42,24 @@ async def on_participant_state(
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )
+
+
+async def on_programme(conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged, _: Envelope) -> None:
+    """The programme's kind and session rhythm (the pairing-formed message names them)."""
+    rules = event.rules
+    rhythm = rules.session_plan.meeting_interval if rules is not None and rules.session_plan is not None else None
+    if isinstance(event, ProgrammeCreated):
+        values = {"kind": event.kind.value, "meeting_interval": rhythm}
+        statement = insert(programmes).values(id=event.programme_id, **values)
+        await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+    else:
+        await conn.execute(programmes.update().where(programmes.c.id == event.programme_id).values(meeting_interval=rhythm))
+
+
+async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
+    """The kind, in case the programme's own event was not seen (e.g. published before this table)."""
+    statement = insert(programmes).values(id=event.programme_id, kind=event.programme_kind.value, meeting_interval=None)
+    await conn.execute(statement.on_conflict_do_nothing())
 
 
 def on_participant_withdrawn(runtime: Runtime) -> Handler:
@@ -89,6 +110,10 @@ async def compose(conn: AsyncConnection, message: Message) -> tuple[dict[str, An
             sa.select(contact_languages.c.language).where(contact_languages.c.participant_id == message.recipient_id)
         )
     ).scalar()
+    if message.programme_id is not None:
+        programme = (await conn.execute(sa.select(programmes).where(programmes.c.id == message.programme_id))).first()
+        if programme is not None:
+            params["programme_kind"], params["session_rhythm"] = programme.kind, programme.meeting_interval
     recipient = known.get(message.recipient_id)
     return params, language_of(chosen, learned), recipient.time_zone if recipient is not None else None
 
@@ -155,5 +180,8 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         ParticipantRoleGranted: on_participant_state,  # type: ignore[dict-item]
         ParticipantWithdrawn: on_participant_withdrawn(runtime),
         ParticipantAnswersErased: on_answers_erased,  # type: ignore[dict-item]
+        ProgrammeCreated: on_programme,  # type: ignore[dict-item]
+        ProgrammeRulesChanged: on_programme,  # type: ignore[dict-item]
+        CohortOpened: on_cohort_opened,  # type: ignore[dict-item]
         **messages,
     }

@@ -100,6 +100,8 @@ class Message:
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
     names: dict[str, UUID] = field(default_factory=dict)
+    # The consumer fills `programme_kind` and `session_rhythm` from its `programmes` read model.
+    programme_id: UUID | None = None
 
 
 def _other(people: list[UUID], one: UUID) -> UUID:
@@ -134,8 +136,14 @@ def messages_for(event: Event) -> list[Message]:
                 Message(
                     person,
                     "pairing_formed",
-                    {"pairing_id": str(event.pairing_id), "is_mentee": person == event.mentee_id},
+                    {
+                        "pairing_id": str(event.pairing_id),
+                        "is_mentee": person == event.mentee_id,
+                        "programme_kind": None,
+                        "session_rhythm": None,
+                    },
                     {"partner": partner},
+                    programme_id=event.programme_id,
                 )
                 for person, partner in ((event.mentee_id, event.mentor_id), (event.mentor_id, event.mentee_id))
             ]

@@ -82,4 +82,14 @@ deliveries = sa.Table(
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them
 # (notifications on recipient, kind and source event only: their ids are random, recorded_at is the clock).
+# Each programme's kind (coaching says coach/client) and its rules' session rhythm, from
+# ProgrammeCreated / ProgrammeRulesChanged (CohortOpened: the kind, when the programme came first).
+programmes = sa.Table(
+    "programmes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("meeting_interval", sa.Text),  # e.g. "twice a month"; None: the programme sets none
+)
+
 READ_MODEL = (participants, notifications)
