@@ -80,8 +80,6 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
 
-# The tables built purely from events: `together-events rebuild` rebuilds and compares them
-# (notifications on recipient, kind and source event only: their ids are random, recorded_at is the clock).
 # Each programme's kind (coaching says coach/client) and its rules' session rhythm, from
 # ProgrammeCreated / ProgrammeRulesChanged (CohortOpened: the kind, when the programme came first).
 programmes = sa.Table(
@@ -92,4 +90,6 @@ programmes = sa.Table(
     sa.Column("meeting_interval", sa.Text),  # e.g. "twice a month"; None: the programme sets none
 )
 
-READ_MODEL = (participants, notifications)
+# The tables built purely from events: `together-events rebuild` rebuilds and compares them
+# (notifications on recipient, kind and source event only: their ids are random, recorded_at is the clock).
+READ_MODEL = (participants, programmes, notifications)
