@@ -673,7 +673,11 @@ async def test_the_read_model_rebuilds_from_the_topics_equal_to_the_live_one(wor
     live = world.runtime.settings.database_url
     comparison = await compare("notifications", fresh, live)
     assert comparison.equal, comparison.lines()
-    assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [("participants", 2), ("programmes", 0), ("notifications", 2)]
+    assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [
+        ("participants", 2),
+        ("programmes", 0),
+        ("notifications", 2),
+    ]
 
 
 async def test_a_series_invitation_carries_its_rule_and_a_cancellation_cancels_it(world: World):
