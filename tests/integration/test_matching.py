@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from matching.cohort_cache import CohortCache
 from matching.consumers import handlers
+from matching.tables import candidates
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
 from together_events import Envelope, Event, EventConsumer
@@ -32,6 +33,7 @@ from together_events.contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -45,6 +47,7 @@ from together_events.contracts.registration import (
     RoleRules,
     SessionPlan,
 )
+from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.tables import inbox_table
 from together_events.topics import declared_topics, service_topic
@@ -671,3 +674,71 @@ async def test_the_fairness_report_on_a_small_known_cohort(service):
     assert (await service.http.get(f"/cohorts/{small.id}/fairness", headers=small.as_("m1"))).status_code == 403
     missing = await service.http.get(f"/cohorts/{uuid.uuid4()}/fairness", headers=small.team())
     assert missing.status_code == 404
+
+
+# --- erasure ----------------------------------------------------------------------------------------
+
+
+async def rows_mentioning(runtime, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every table of matching's database whose rows, as text, contain `text` (any case)."""
+    async with runtime.engine.connect() as conn:
+        tables = (await conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars()
+        found = []
+        for table in tables:
+            query = sa.text(f'SELECT count(*) FROM "{table}" AS t WHERE t::text ILIKE :pattern')
+            if (await conn.execute(query, {"pattern": f"%{text}%"})).scalar_one():
+                found.append(table)
+    return found
+
+
+async def test_an_erasure_leaves_placeholders_and_nothing_of_the_old_answers(service, cohort, create_database, stack):
+    await cohort.join("amina", Role.mentee)
+    secret_name, secret_skill, secret_bio = f"Zephyrine{RUN}", f"basketweaving{RUN}", f"birdwatcher{RUN}"
+    event = cohort.registration("leaver", Role.mentor, capacity=2, skills=["negotiation", secret_skill], bio=f"A {secret_bio}.")
+    event = event.model_copy(update={"profile": event.profile.model_copy(update={"display_name": secret_name})})
+    cohort.people["leaver"] = event
+    await service.bus.send(event)
+    for secret in (secret_name, secret_skill, secret_bio):
+        assert await rows_mentioning(service.runtime, secret) == ["candidates"]  # the scan sees the copy while kept
+    search = await service.http.get(  # type: ignore[attr-defined]
+        f"/cohorts/{cohort.id}/mentors", headers=cohort.team(), params={"q": secret_skill}
+    )
+    assert [m["display_name"] for m in search.json()["results"]] == [secret_name], search.text
+
+    # Withdrawn first, erased later (as registration publishes an erasure asked for after withdrawal).
+    leaver = cohort.people["leaver"]
+    common = dict(participant_id=leaver.participant_id, person_id=leaver.person_id, cohort_id=cohort.id,
+                  programme_id=cohort.programme)  # fmt: skip
+    await service.bus.send(ParticipantWithdrawn(**common, withdrawn_at=now(), answers_erased=False))
+    await service.bus.send(ParticipantAnswersErased(**common, erased_at=now()))
+
+    for secret in (secret_name, secret_skill, secret_bio):
+        assert await rows_mentioning(service.runtime, secret) == [], secret
+    # Registration's placeholders; grade and years stay for the programme's statistics.
+    placeholders = PublicProfile(display_name="Withdrawn participant", entity="(erased)", duty_station="(erased)",
+                                 time_zone="UTC", grade="P-4", years_of_service=15, job_network="(erased)",
+                                 languages=["(erased)"]).model_dump(mode="json")  # fmt: skip
+    select = sa.select(candidates).where(candidates.c.participant_id == leaver.participant_id)
+    async with service.runtime.engine.connect() as conn:
+        row = (await conn.execute(select)).one()
+        search_words = (await conn.execute(sa.text("SELECT length(search_document) FROM candidates WHERE participant_id = :p"),
+                                           {"p": leaver.participant_id})).scalar_one()  # fmt: skip
+    assert row.profile == placeholders
+    assert search_words == 0  # nothing of theirs is searchable
+    # Kept for audit and counts: who they were in the cohort, not what they answered.
+    assert (row.person_id, row.roles, row.capacity, row.withdrawn) == (leaver.person_id, ["mentor"], 2, True)
+    assert "leaver" not in await cohort.suggested("amina")
+    search = await service.http.get(f"/cohorts/{cohort.id}/mentors", headers=cohort.team(), params={"q": secret_skill})  # type: ignore[attr-defined]
+    assert search.json()["results"] == []
+
+    # Erased again (a second request, or the same one replayed under a new id): the same placeholders.
+    await service.bus.send(ParticipantAnswersErased(**common, erased_at=now()))
+    async with service.runtime.engine.connect() as conn:
+        assert (await conn.execute(select)).one().profile == placeholders
+
+    # Rebuilt from the topics, the read model equals the live one, erasure included.
+    fresh = await create_database("rebuilt_matching_erasure")
+    await rebuild("matching", fresh, bootstrap=stack.kafka_bootstrap, prefix=NS)
+    live = service.runtime.engine.url.render_as_string(hide_password=False)
+    comparison = await compare("matching", fresh, live)
+    assert comparison.equal, comparison.lines()

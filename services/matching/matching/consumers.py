@@ -26,12 +26,14 @@ from together_events.contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
     ProgrammeCreated,
     ProgrammeRulesChanged,
+    PublicProfile,
 )
 from together_servicekit.runtime import Runtime
 
@@ -179,10 +181,46 @@ async def on_participant_admitted(conn: AsyncConnection, event: ParticipantAdmit
 
 
 async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
-    flags: dict[str, object] = {"withdrawn": True}
-    if event.answers_erased:  # erased at their request: matching keeps no copy of their answers either
-        flags["profile"] = {}
-    await _set_flag(conn, event.participant_id, event.cohort_id, **flags)
+    await _set_flag(conn, event.participant_id, event.cohort_id, withdrawn=True)
+    if event.answers_erased:  # ParticipantAnswersErased follows; erasing now too leaves no window with the answers
+        await erase_answers(conn, event.participant_id, event.cohort_id)
+
+
+# The placeholders registration stores for erased answers (its `erased_profile`), so both copies agree.
+ERASED = "(erased)"
+ERASED_NAME = "Withdrawn participant"
+
+
+def erased_profile(stored: Mapping[str, object]) -> Mapping[str, object]:
+    """Placeholders for every personal answer (skills, bio and the rest left empty, so nothing is
+    searchable); grade and years stay, as registration keeps them for the programme's statistics."""
+    if "grade" not in stored or "years_of_service" not in stored:
+        return {}  # erased before placeholders were kept: there is nothing left to keep
+    return PublicProfile(
+        display_name=ERASED_NAME,
+        entity=ERASED,
+        duty_station=ERASED,
+        time_zone="UTC",
+        grade=stored["grade"],  # type: ignore[arg-type]
+        years_of_service=stored["years_of_service"],  # type: ignore[arg-type]
+        job_network=ERASED,
+        languages=[ERASED],
+    ).model_dump(mode="json")
+
+
+async def erase_answers(conn: AsyncConnection, participant_id: UUID, cohort_id: UUID) -> None:
+    """Our copy of their public answers becomes placeholders (the search document follows, PostgreSQL
+    computes it); ids, roles, capacity and the withdrawn flag stay for audit and counts. Placeholders
+    of placeholders are the same placeholders: erasing twice changes nothing."""
+    stored = (
+        await conn.execute(sa.select(candidates.c.profile).where(candidates.c.participant_id == participant_id).with_for_update())
+    ).scalar_one_or_none()
+    if stored is not None:
+        await _set_flag(conn, participant_id, cohort_id, profile=erased_profile(stored))
+
+
+async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased, _: Envelope) -> None:
+    await erase_answers(conn, event.participant_id, event.cohort_id)
 
 
 # --- pairing -----------------------------------------------------------------------------
@@ -248,6 +286,7 @@ def handlers(_: Runtime | None) -> Mapping[type[Event], Handler]:
         CoachCredentialApproved: on_coach_approved,
         ParticipantAdmitted: on_participant_admitted,
         ParticipantWithdrawn: on_participant_withdrawn,
+        ParticipantAnswersErased: on_answers_erased,
         PairingFormed: on_pairing_formed,
         PairingEnded: on_pairing_ended,
         PreferencesSubmitted: on_preferences_submitted,
