@@ -21,13 +21,21 @@ from dateutil.rrule import rrulestr
 
 from scheduling.completion_worker import CompletionWorker
 from scheduling.consumers import handlers
-from scheduling.tables import sessions
+from scheduling.tables import participants, sessions
 from tests.apps import client, service_app
 from tests.http.access import check
-from tests.kafka_tools import read_topic, wait_until
+from tests.kafka_tools import group_caught_up, read_topic, wait_until
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.contracts.pairing import EndedBy, PairingEnded, PairingFormed
-from together_events.contracts.registration import ParticipantRegistered, ProgrammeCreated, ProgrammeKind, PublicProfile, Role
+from together_events.contracts.registration import (
+    ParticipantAnswersErased,
+    ParticipantRegistered,
+    ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeKind,
+    PublicProfile,
+    Role,
+)
 from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import declared_topics, service_topic
@@ -211,3 +219,138 @@ async def test_learns_from_kafka_completes_once_across_a_worker_restart_and_canc
         assert [(t.table, t.rebuilt_rows) for t in comparison.tables] == [
             ("pairings", 1), ("programmes", 1), ("cohorts", 0), ("participants", 2), ("request_engagements", 0),
         ]  # fmt: skip
+
+
+async def test_an_erasure_replaces_the_name_and_zone_and_keeps_the_sessions(stack, topics, create_database, signer):
+    database = await create_database("sched_erasure")
+    async with service_app("scheduling", database, stack.kafka_bootstrap, signer) as (app, runtime):
+        consumer = EventConsumer(
+            name="scheduling", group_id=f"sched-erase-{RUN}", engine=runtime.engine, bootstrap_servers=stack.kafka_bootstrap,
+            handlers=handlers(runtime), dead_letters=runtime.producer, now=runtime.now,
+        )  # fmt: skip
+        programme, cohort, pairing_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        mentee, mentor = uuid.uuid4(), uuid.uuid4()
+        mentee_person, mentor_person = f"mentee-{RUN}", f"mentor-{RUN}"
+        secret_name, secret_zone = f"Zephyrine {RUN}", "Pacific/Chatham"  # the mentee's answers, later erased
+        now = datetime.now(UTC)
+
+        def registered(pid: uuid.UUID, person: str, name: str, role: Role, zone: str) -> ParticipantRegistered:
+            return ParticipantRegistered(
+                participant_id=pid, person_id=person, cohort_id=cohort, programme_id=programme, roles=[role],
+                profile=PublicProfile(display_name=name, entity="UNEP", duty_station="x", time_zone=zone,
+                                      grade="P-3", years_of_service=4, job_network="DEVNET", languages=["English"]),
+                registered_at=now,
+            )  # fmt: skip
+
+        common = dict(participant_id=mentee, person_id=mentee_person, cohort_id=cohort, programme_id=programme)
+        producer = build_producer(stack.kafka_bootstrap, client_id=f"sched-erase-{RUN}")
+        await producer.start()
+
+        async def publish(*envelopes: Envelope) -> None:
+            for e in envelopes:
+                topic = service_topic(e.source.rsplit("/", 1)[1], NS)
+                await producer.send_and_wait(topic, value=e.to_json_bytes(), key=e.subject.encode(), headers=e.kafka_headers())
+
+        async def mentee_row() -> sa.Row | None:
+            async with runtime.engine.connect() as conn:
+                return (await conn.execute(sa.select(participants).where(participants.c.id == mentee))).first()
+
+        async def rows_mentioning(text: str) -> list[str]:
+            """Every table of scheduling's database whose rows, as text, contain `text` (any case)."""
+            async with runtime.engine.connect() as conn:
+                tables = (
+                    await conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+                ).scalars()
+                found = []
+                for table in tables:
+                    query = sa.text(f'SELECT count(*) FROM "{table}" AS t WHERE t::text ILIKE :pattern')
+                    if (await conn.execute(query, {"pattern": f"%{text}%"})).scalar_one():
+                        found.append(table)
+            return found
+
+        mentor_h = signer.headers(mentor_person, "participant")
+        try:
+            await publish(
+                envelope(ProgrammeCreated(programme_id=programme, name="Mentoring", kind=ProgrammeKind.mentoring, suggestions_per_mentee=3)),
+                envelope(registered(mentee, mentee_person, secret_name, Role.mentee, secret_zone)),
+                envelope(registered(mentor, mentor_person, "Mentor Name", Role.mentor, "America/New_York")),
+                envelope(PairingFormed(pairing_id=pairing_id, request_id=uuid.uuid4(), mentee_id=mentee, mentor_id=mentor,
+                                       cohort_id=cohort, programme_id=programme, mentee_person_id=mentee_person,
+                                       mentor_person_id=mentor_person, formed_at=now)),
+            )  # fmt: skip
+            async with client(app) as http, running(consumer.run):
+
+                async def plan_known() -> bool:
+                    return (await http.get(f"/pairings/{pairing_id}/plan", headers=mentor_h)).status_code == 200
+
+                await wait_until(plan_known, what="scheduling learns of the pairing from Kafka")
+                start = (runtime.now() + timedelta(days=2)).astimezone(ZoneInfo("America/New_York"))
+                booked = await http.post(
+                    f"/pairings/{pairing_id}/sessions",
+                    json={"starts_at": start.replace(tzinfo=None, microsecond=0).isoformat(), "time_zone": "America/New_York",
+                          "duration_minutes": 45},
+                    headers=mentor_h,
+                )  # fmt: skip
+                check(booked, 201)
+                session_id = booked.json()["id"]
+                later = (runtime.now() + timedelta(days=30)).astimezone(ZoneInfo("America/New_York"))
+                series = await http.post(
+                    f"/pairings/{pairing_id}/series",
+                    json={"starts_at": later.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None).isoformat(),
+                          "time_zone": "America/New_York", "frequency": "monthly", "count": 3, "duration_minutes": 45},
+                    headers=mentor_h,
+                )  # fmt: skip
+                check(series, 201)
+                series_id = series.json()["id"]
+
+                async def attendees(path: str) -> set[str]:
+                    served = await http.get(path, headers=mentor_h)
+                    check(served, 200)
+                    assert secret_name not in served.text.replace("\r\n ", "")
+                    return {str(a.params["CN"]) for a in icalendar.Calendar.from_ical(served.text).walk("VEVENT")[0]["ATTENDEE"]}
+
+                invitation_before = await http.get(f"/sessions/{session_id}/invitation.ics", headers=mentor_h)
+                attendees_before = icalendar.Calendar.from_ical(invitation_before.text).walk("VEVENT")[0]["ATTENDEE"]
+                assert {str(a.params["CN"]) for a in attendees_before} == {secret_name, "Mentor Name"}
+                assert await rows_mentioning(secret_name) == ["participants"]  # the scan sees the copy while kept
+                listed_before = (await http.get(f"/pairings/{pairing_id}/sessions", headers=mentor_h)).json()
+
+                # Withdrawn, then erased later at their request.
+                await publish(
+                    envelope(ParticipantWithdrawn(**common, withdrawn_at=runtime.now(), answers_erased=False), sequence=2),
+                    envelope(ParticipantAnswersErased(**common, erased_at=runtime.now()), sequence=3),
+                )
+
+                async def erased() -> bool:
+                    row = await mentee_row()
+                    return row is not None and row.display_name == "Withdrawn participant"
+
+                await wait_until(erased, what="scheduling erases its copy of the mentee's answers")
+                row = await mentee_row()
+                assert (row.person_id, row.time_zone, row.withdrawn_at is not None) == (mentee_person, "UTC", True)
+                for secret in (secret_name, secret_zone):
+                    assert await rows_mentioning(secret) == [], secret
+
+                # Sessions and series keep their ids and times; the invitations now name the placeholder.
+                listed_after = (await http.get(f"/pairings/{pairing_id}/sessions", headers=mentor_h)).json()
+                assert [(s["id"], s["starts_at"], s["duration_minutes"]) for s in listed_after] == [
+                    (s["id"], s["starts_at"], s["duration_minutes"]) for s in listed_before
+                ]
+                for path in (f"/sessions/{session_id}/invitation.ics", f"/series/{series_id}/invitation.ics"):
+                    assert await attendees(path) == {"Withdrawn participant", "Mentor Name"}, path
+
+                # Erased again under a new id: the same placeholders.
+                await publish(envelope(ParticipantAnswersErased(**common, erased_at=runtime.now()), sequence=4))
+                await wait_until(
+                    lambda: group_caught_up(stack.kafka_bootstrap, consumer.group_id, service_topic("registration", NS)),
+                    what="scheduling handles the second erasure",
+                )
+                assert (await mentee_row()) == row
+        finally:
+            await producer.stop()
+
+        # The read model rebuilt from the topics equals the live one, erasure included.
+        fresh = await create_database("sched_erasure_rebuilt")
+        await rebuild("scheduling", fresh, bootstrap=stack.kafka_bootstrap, prefix=NS)
+        comparison = await compare("scheduling", fresh, database)
+        assert comparison.equal, "\n".join(comparison.lines())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -17,6 +18,7 @@ from together_events import Envelope, Event, Handler
 from together_events.contracts.pairing import PairingEnded, PairingFormed, RequestSent
 from together_events.contracts.registration import (
     CohortOpened,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -61,11 +63,33 @@ async def on_participant_state(
     )
 
 
+# The placeholders registration stores for erased answers, so every copy agrees.
+ERASED_NAME = "Withdrawn participant"
+ERASED_TIME_ZONE = "UTC"
+
+
+async def erase_copy(conn: AsyncConnection, participant_id: UUID) -> None:
+    """Our copy of their public answers (name and zone) becomes registration's placeholders; ids,
+    pairings, sessions and series stay with their times (audit), so invitations name the placeholder.
+    Idempotent: the same values however often it runs."""
+    await conn.execute(
+        participants.update()
+        .where(participants.c.id == participant_id)
+        .values(display_name=ERASED_NAME, time_zone=ERASED_TIME_ZONE)
+    )
+
+
+async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased, _: Envelope) -> None:
+    await erase_copy(conn, event.participant_id)
+
+
 def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
     async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
         await conn.execute(
             participants.update().where(participants.c.id == event.participant_id).values(withdrawn_at=event.withdrawn_at)
         )
+        if event.answers_erased:  # ParticipantAnswersErased follows; erasing now too leaves no window with the answers
+            await erase_copy(conn, event.participant_id)
         # Their pairings take no more bookings, and every future session is cancelled with its invitation.
         affected = await conn.execute(
             sa.select(pairings)
@@ -88,6 +112,7 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         ParticipantProfileUpdated: on_participant_state,
         ParticipantRoleGranted: on_participant_state,
         ParticipantWithdrawn: on_participant_withdrawn,
+        ParticipantAnswersErased: on_answers_erased,
         RequestSent: on_request_sent,
         PairingFormed: on_pairing_formed,
         PairingEnded: on_pairing_ended,
@@ -113,6 +138,13 @@ async def on_request_sent(conn: AsyncConnection, event: RequestSent, _: Envelope
 
 
 async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Envelope) -> None:
+    # A rebuild may read a partner's withdrawal (another topic) first: the pairing is born ended then,
+    # as the live one ended when the withdrawal arrived (nothing was booked yet, so nothing to cancel).
+    withdrawn_at = (
+        await conn.execute(
+            sa.select(sa.func.min(participants.c.withdrawn_at)).where(participants.c.id.in_([event.mentee_id, event.mentor_id]))
+        )
+    ).scalar_one()
     await conn.execute(
         insert(pairings)
         .values(
@@ -125,6 +157,7 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
             mentor_person_id=event.mentor_person_id,
             formed_at=event.formed_at,
             request_id=event.request_id,
+            ended_at=withdrawn_at,
         )
         .on_conflict_do_nothing()
     )
