@@ -33,8 +33,8 @@ from together_events.contracts.registration import (
     ParticipantWithdrawn,
     ProgrammeCreated,
     ProgrammeRulesChanged,
-    PublicProfile,
 )
+from together_events.contracts.registration import erased_profile as contract_erased_profile
 from together_servicekit.runtime import Runtime
 
 
@@ -186,26 +186,13 @@ async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWith
         await erase_answers(conn, event.participant_id, event.cohort_id)
 
 
-# The placeholders registration stores for erased answers (its `erased_profile`), so both copies agree.
-ERASED = "(erased)"
-ERASED_NAME = "Withdrawn participant"
-
-
 def erased_profile(stored: Mapping[str, object]) -> Mapping[str, object]:
     """Placeholders for every personal answer (skills, bio and the rest left empty, so nothing is
     searchable); grade and years stay, as registration keeps them for the programme's statistics."""
     if "grade" not in stored or "years_of_service" not in stored:
         return {}  # erased before placeholders were kept: there is nothing left to keep
-    return PublicProfile(
-        display_name=ERASED_NAME,
-        entity=ERASED,
-        duty_station=ERASED,
-        time_zone="UTC",
-        grade=stored["grade"],  # type: ignore[arg-type]
-        years_of_service=stored["years_of_service"],  # type: ignore[arg-type]
-        job_network=ERASED,
-        languages=[ERASED],
-    ).model_dump(mode="json")
+    # registration's placeholders (the contract's), so every copy agrees
+    return contract_erased_profile(stored["grade"], stored["years_of_service"]).model_dump(mode="json")  # type: ignore[arg-type]
 
 
 async def erase_answers(conn: AsyncConnection, participant_id: UUID, cohort_id: UUID) -> None:

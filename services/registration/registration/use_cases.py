@@ -37,11 +37,10 @@ from together_events.contracts.registration import (
     PublicProfile,
     Role,
 )
+from together_events.contracts.registration import erased_profile as contract_erased_profile
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, Violation
 from together_servicekit.runtime import Runtime
-
-ERASED = "(erased)"
 
 
 def rules_of(kind: str, stored: Mapping[str, Any] | None) -> ProgrammeRules:
@@ -502,16 +501,7 @@ async def grant_role(runtime: Runtime, *, participant_id: UUID, caller: Principa
 
 def erased_profile(profile: Mapping[str, Any]) -> dict[str, Any]:
     """Placeholders for every personal answer; grade, years and roles stay for the programme's statistics."""
-    return PublicProfile(
-        display_name="Withdrawn participant",
-        entity=ERASED,
-        duty_station=ERASED,
-        time_zone="UTC",
-        grade=profile["grade"],
-        years_of_service=profile["years_of_service"],
-        job_network=ERASED,
-        languages=[ERASED],
-    ).model_dump(mode="json")
+    return contract_erased_profile(profile["grade"], profile["years_of_service"]).model_dump(mode="json")
 
 
 def _check_erasable(cohort: sa.Row) -> None:

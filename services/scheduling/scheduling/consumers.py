@@ -17,6 +17,8 @@ from scheduling.use_cases import cancel_future_sessions
 from together_events import Envelope, Event, Handler
 from together_events.contracts.pairing import PairingEnded, PairingFormed, RequestSent
 from together_events.contracts.registration import (
+    ERASED_DISPLAY_NAME,
+    ERASED_TIME_ZONE,
     CohortOpened,
     ParticipantAnswersErased,
     ParticipantProfileUpdated,
@@ -63,11 +65,6 @@ async def on_participant_state(
     )
 
 
-# The placeholders registration stores for erased answers, so every copy agrees.
-ERASED_NAME = "Withdrawn participant"
-ERASED_TIME_ZONE = "UTC"
-
-
 async def erase_copy(conn: AsyncConnection, participant_id: UUID) -> None:
     """Our copy of their public answers (name and zone) becomes registration's placeholders; ids,
     pairings, sessions and series stay with their times (audit), so invitations name the placeholder.
@@ -75,7 +72,7 @@ async def erase_copy(conn: AsyncConnection, participant_id: UUID) -> None:
     await conn.execute(
         participants.update()
         .where(participants.c.id == participant_id)
-        .values(display_name=ERASED_NAME, time_zone=ERASED_TIME_ZONE)
+        .values(display_name=ERASED_DISPLAY_NAME, time_zone=ERASED_TIME_ZONE)  # registration's placeholders
     )
 
 

@@ -87,6 +87,26 @@ class PublicProfile(BaseModel):
     linkedin_url: str | None = None
 
 
+# What stands for a withdrawn participant's erased answers, in registration and in every copy kept by a subscriber.
+ERASED_ANSWER = "(erased)"
+ERASED_DISPLAY_NAME = "Withdrawn participant"
+ERASED_TIME_ZONE = "UTC"
+
+
+def erased_profile(grade: str, years_of_service: int) -> PublicProfile:
+    """Placeholders for every personal answer; grade and years stay for the programme's statistics."""
+    return PublicProfile(
+        display_name=ERASED_DISPLAY_NAME,
+        entity=ERASED_ANSWER,
+        duty_station=ERASED_ANSWER,
+        time_zone=ERASED_TIME_ZONE,
+        grade=grade,
+        years_of_service=years_of_service,
+        job_network=ERASED_ANSWER,
+        languages=[ERASED_ANSWER],
+    )
+
+
 class RoleRules(BaseModel):
     """Who may take one role in a programme, and how many partners they take."""
 
