@@ -65,6 +65,8 @@ NS = f"opcli{RUN}."
 TOPICS = project_topics(NS)
 REGISTRATION, MATCHING, PAIRING = (service_topic(s, NS) for s in ("registration", "matching", "pairing"))
 BROKEN = f"{NS}verify.broken"  # a history with a gap, a duplicate, a redelivered copy and bad records
+SKEWED = f"{NS}replay.skewed"  # one partition whose timestamps go back and forth (several producers, mirrored records)
+SKEWED_MINUTES = (0, 10, 30, 20, 5, 25, 40)  # by offset: 30 is forward-dated, 5 back-dated
 BASE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -73,7 +75,7 @@ def at(minutes: float) -> datetime:
 
 
 def ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)  # exact: no float rounding
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def profile(name: str, zone: str = "Africa/Nairobi") -> PublicProfile:
 
 @pytest.fixture(scope="module")
 async def topics(stack: Stack) -> AsyncIterator[list[str]]:
-    created = [*declared_topics(NS), Topic(BROKEN, 1)]
+    created = [*declared_topics(NS), Topic(BROKEN, 1), Topic(SKEWED, 1)]
     await ensure_topics(stack.kafka_bootstrap, created)
     yield TOPICS
     await delete_topics(stack.kafka_bootstrap, [t.name for t in created])
@@ -227,6 +229,11 @@ def ids(records: list) -> list[str]:
     return [json.loads(r.value)["id"] for r in records]
 
 
+def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(REPO / ".venv" / "bin" / "together-events"), *args, "--bootstrap", stack.kafka_bootstrap]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
 # --- replay -----------------------------------------------------------------------------
 
 
@@ -253,6 +260,45 @@ async def test_replay_by_time_range_uses_the_record_timestamps(stack, history):
     later = await collected(stack, TOPICS, Window(from_time=at(30)))
     assert set(ids(later)) == h.between(at(30), at(10_000))
     assert len(later) == 2  # the session's two events
+
+
+@pytest.fixture(scope="module")
+async def skewed(topics, producer) -> list[Published]:
+    h = History(producer)
+    for minutes in SKEWED_MINUTES:
+        event = ProgrammeCreated(programme_id=uuid.uuid4(), name="p", kind="coaching", suggestions_per_mentee=3)
+        await h.send(SKEWED, h.envelope(event, at(minutes), SKEWED), at(minutes))
+    assert [p.offset for p in h.published] == list(range(len(SKEWED_MINUTES)))
+    return h.published
+
+
+def offsets_between(published: list[Published], start: datetime | None, end: datetime | None) -> list[int]:
+    return [p.offset for p in published if (start is None or start <= p.timestamp) and (end is None or p.timestamp < end)]
+
+
+async def test_a_time_window_holds_exactly_the_records_timestamped_in_it_whatever_their_order(stack, skewed):
+    windows = [
+        (None, at(15)),  # the back-dated record (5) comes after a later one (30): still in
+        (at(3), at(8)),  # only the back-dated record
+        (at(15), at(28)),  # 20 and 25, on both sides of the back-dated record
+        (at(22), None),  # 30 (forward-dated, before 20) and 25 and 40
+        (at(25), at(31)),
+        (at(20), at(30)),  # half-open: 30 left out
+        (at(20) + timedelta(microseconds=1), at(30)),  # a record at 20:00.000 is before 20:00.000001
+    ]
+    for start, end in windows:
+        replayed = await collected(stack, [SKEWED], Window(from_time=start, to_time=end))
+        assert [r.offset for r in replayed] == offsets_between(skewed, start, end), (start, end)
+        assert set(ids(replayed)) == {skewed[o].envelope.id for o in offsets_between(skewed, start, end)}  # type: ignore[union-attr]
+
+    command_line = [
+        ("2025-03-01T09:00", "2025-03-01T09:15", [0, 1, 4]),  # offsets, as written in the JSON Lines
+        ("2025-03-01T09:15", "2025-03-01T09:28+00:00", [3, 5]),
+    ]
+    for start, end, expected in command_line:
+        command = await asyncio.to_thread(cli, stack, "replay", "--topic", SKEWED, "--from-time", start, "--to-time", end)
+        assert command.returncode == 0, command.stderr
+        assert [json.loads(line)["offset"] for line in command.stdout.splitlines()] == expected
 
 
 async def test_replay_filters_by_type_and_by_subject(stack, history):
@@ -376,17 +422,13 @@ async def test_jsonl_keeps_a_record_that_is_not_json_as_raw_text(stack, broken):
 
 
 async def test_the_command_line_verifies_and_replays(stack, broken, history):
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [str(REPO / ".venv" / "bin" / "together-events"), *args, "--bootstrap", stack.kafka_bootstrap]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-    checked = await asyncio.to_thread(cli, "verify", "--topic", BROKEN)
+    checked = await asyncio.to_thread(cli, stack, "verify", "--topic", BROKEN)
     assert checked.returncode == 1, checked.stderr
     assert "gap" in checked.stdout and "duplicate" in checked.stdout and "redelivered copy" in checked.stdout
     assert checked.stdout.splitlines()[-1].startswith("FAILED: 8 records")
 
     replayed = await asyncio.to_thread(
-        cli, "replay", "--namespace", NS, "--subject", history.request, "--type", "RequestAccepted"
+        cli, stack, "replay", "--namespace", NS, "--subject", history.request, "--type", "RequestAccepted"
     )
     assert replayed.returncode == 0, replayed.stderr
     assert [json.loads(line)["event"]["id"] for line in replayed.stdout.splitlines()] == [history.accepted.id]

@@ -120,7 +120,8 @@ def parser() -> argparse.ArgumentParser:
 
     replay = commands.add_parser("replay", parents=[common, topics], help="write records of the topics as JSON Lines or CSV",
                                  description="Ranges are half-open: from (included) to (excluded). Offsets apply to every "
-                                 "partition read; times select by the Kafka record timestamp (when it was published). "
+                                 "partition read; times select by the Kafka record timestamp (when it was published), exactly, in "
+                                 "any order of timestamps: the read goes on to the end offsets of the moment it began. "
                                  "JSON Lines: one object per record, {topic, partition, offset, timestamp (Kafka, ms since "
                                  "the epoch), key, event (the envelope as published)}, plus raw (text) for a value that is "
                                  "not JSON. CSV columns: topic, partition, offset, time, type, subject, sequence, id, "
@@ -130,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--from-time", type=parse_time, metavar="ISO8601")
     end = replay.add_mutually_exclusive_group()
     end.add_argument("--to-offset", type=int, metavar="N", help="stop before this offset")
-    end.add_argument("--to-time", type=parse_time, metavar="ISO8601", help="stop before this time")
+    end.add_argument("--to-time", type=parse_time, metavar="ISO8601", help="only records timestamped before this time")
     replay.add_argument("--partition", type=int, action="append", metavar="P", help="only these partitions (default: all)")
     replay.add_argument("--type", action="append", default=[], metavar="T",
                         help="event type: full (together.pairing.RequestSent.v1) or a contract's name (RequestSent); repeatable")  # fmt: skip

@@ -3,6 +3,10 @@
 The consumer has no group (assign + seek): an operator's read leaves no offsets
 behind and never joins a service's group. End offsets are captured when the
 read starts, so it terminates while services keep publishing.
+
+Timestamps need not grow with offsets (several producers, mirrored records), so a
+time window is bounded by offsets only where that is exact: the start by the broker's
+time lookup, the end by the end offsets; each record is then kept by its timestamp.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -27,6 +31,7 @@ CONSUMER_SETTINGS = {
     "fetch_max_bytes": 64 * 1024 * 1024,
 }
 NO_LIMIT = 2**63 - 1
+NO_START = -(2**63)  # without --from-time, even a record without timestamp (-1) is in the window
 
 
 def project_topics(prefix: str | None = None) -> list[str]:
@@ -45,7 +50,8 @@ class Window:
     """Which part of each partition to read: [start, end) by offset and/or by Kafka record timestamp.
 
     Offsets apply to every partition read. Times select by the record's Kafka timestamp, i.e.
-    when the outbox relay published it, which is close to (but not) the event's `time`.
+    when the outbox relay published it, which is close to (but not) the event's `time`: exactly
+    the records with from_time <= timestamp < to_time, whatever their order in the partition.
     """
 
     from_offset: int | None = None
@@ -55,7 +61,7 @@ class Window:
 
     def timestamp_range(self) -> tuple[int, int]:
         return (
-            _epoch_ms(self.from_time) if self.from_time else 0,
+            _epoch_ms(self.from_time) if self.from_time else NO_START,
             _epoch_ms(self.to_time) if self.to_time else NO_LIMIT,
         )
 
@@ -63,9 +69,16 @@ class Window:
 EVERYTHING = Window()
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch, rounded up: a record's timestamp is >= this exactly when it is not before `moment`.
+
+    Integer arithmetic: `moment.timestamp() * 1000` is a float and can land one millisecond low.
+    """
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a time without offset is UTC
-    return int(moment.timestamp() * 1000)
+    return -((_EPOCH - moment) // timedelta(milliseconds=1))
 
 
 @dataclass
@@ -105,7 +118,11 @@ async def _partitions(
 
 
 async def _bounds(consumer: AIOKafkaConsumer, tps: list[TopicPartition], window: Window) -> dict[TopicPartition, tuple[int, int]]:
-    """[start, end) offsets per partition, end no later than the end at this moment."""
+    """[start, end) offsets per partition, end no later than the end at this moment.
+
+    Times bound offsets only where that is exact for any order of timestamps; read_batches
+    then keeps each record by its own timestamp.
+    """
     first = await consumer.beginning_offsets(tps)
     last = await consumer.end_offsets(tps)
     bounds = {}
@@ -117,15 +134,14 @@ async def _bounds(consumer: AIOKafkaConsumer, tps: list[TopicPartition], window:
             end = min(end, window.to_offset)
         bounds[tp] = (start, end)
     if window.from_time is not None:
+        # The broker answers with the *earliest* offset whose timestamp is >= from_time (it searches by
+        # running maximum timestamps), so every offset before it is before the window, in any order.
         found = await consumer.offsets_for_times({tp: _epoch_ms(window.from_time) for tp in tps})
         for tp, hit in found.items():  # None: no record at or after that time
             start, end = bounds[tp]
             bounds[tp] = (max(start, hit.offset if hit else end), end)
-    if window.to_time is not None:
-        found = await consumer.offsets_for_times({tp: _epoch_ms(window.to_time) for tp in tps})
-        for tp, hit in found.items():
-            start, end = bounds[tp]
-            bounds[tp] = (start, min(end, hit.offset) if hit else end)
+    # No such bound for to_time: a back-dated record can follow any offset, so the read goes on
+    # to the end offsets above.
     return bounds
 
 
@@ -173,7 +189,7 @@ async def read_batches(
                     finished(tp)
                     if records[-1].offset >= end:
                         records = [r for r in records if r.offset < end]
-                if by_time:  # timestamps need not grow with offsets: the seek was a start, this is exact
+                if by_time:  # the offsets only bound the window; this makes it exact
                     records = [r for r in records if from_ms <= r.timestamp < to_ms]
                 if progress is not None:
                     progress.read += len(records)
