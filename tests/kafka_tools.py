@@ -70,3 +70,20 @@ async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
         return True
     finally:
         await reader.stop()
+
+
+async def start_group_at_end(bootstrap: str, group: str, topic: str) -> None:
+    """Commit `group`'s offsets at the current end of `topic`, so its consumer sees only what comes next."""
+    probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await probe.start()
+    try:
+        end = await probe.end_offsets(await _all_partitions(probe, topic))
+    finally:
+        await probe.stop()
+    committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await committer.start()
+    try:
+        committer.assign(list(end))
+        await committer.commit(end)
+    finally:
+        await committer.stop()

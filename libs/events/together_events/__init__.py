@@ -1,9 +1,10 @@
 """Together's event backbone. See libs/events/README.md."""
 
 from together_events import contracts
-from together_events.consumer import EventConsumer, Handler, TransientError
+from together_events.consumer import EventConsumer, Handler
 from together_events.context import caused_by, current_causation
 from together_events.envelope import Envelope, MalformedEvent
+from together_events.failures import RetryPolicy, TransientError, is_transient, transient_reason
 from together_events.outbox import OutboxRelay, build_producer, record_event
 from together_events.registry import (
     Event,
@@ -21,6 +22,7 @@ __all__ = [
     "Handler",
     "MalformedEvent",
     "OutboxRelay",
+    "RetryPolicy",
     "Topic",
     "TransientError",
     "build_producer",
@@ -30,9 +32,11 @@ __all__ = [
     "dead_letter_topic",
     "declared_topics",
     "decode",
+    "is_transient",
     "model_for",
     "record_event",
     "register",
     "registered_types",
     "service_topic",
+    "transient_reason",
 ]

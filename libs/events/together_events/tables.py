@@ -6,6 +6,8 @@
   a row lock, so two transactions on one aggregate commit their events in order.
 - `inbox`: (consumer, event id) of every event a consumer has handled, written in
   the handler's transaction, so a redelivered event has no second effect.
+- `parked_records`: records a consumer could neither use nor copy to its dead-letter
+  topic (see dead_letters.py), kept whole with the reason, one row per source offset.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 def define_backbone_tables(
     metadata: sa.MetaData,
-) -> tuple[sa.Table, sa.Table, sa.Table]:
+) -> tuple[sa.Table, sa.Table, sa.Table, sa.Table]:
     outbox = sa.Table(
         "outbox",
         metadata,
@@ -61,11 +63,30 @@ def define_backbone_tables(
             server_default=sa.func.now(),
         ),
     )
-    return outbox, aggregate_sequence, inbox
+    parked_records = sa.Table(
+        "parked_records",
+        metadata,
+        *_parked_records_columns(),
+    )
+    return outbox, aggregate_sequence, inbox, parked_records
+
+
+def _parked_records_columns() -> list[sa.Column]:
+    return [
+        sa.Column("consumer", sa.Text(), primary_key=True),
+        sa.Column("topic", sa.Text(), primary_key=True),
+        sa.Column("partition", sa.Integer(), primary_key=True),
+        sa.Column("offset", sa.BigInteger(), primary_key=True),
+        sa.Column("key", sa.LargeBinary()),
+        sa.Column("value", sa.LargeBinary()),
+        sa.Column("headers", JSONB(), nullable=False),  # [[name, base64 value], ...]
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False),
+    ]
 
 
 # The lib's own handle on the tables, whichever service's database it runs in.
-outbox_table, aggregate_sequence_table, inbox_table = define_backbone_tables(sa.MetaData())
+outbox_table, aggregate_sequence_table, inbox_table, parked_records_table = define_backbone_tables(sa.MetaData())
 
 
 def create_backbone_tables() -> None:
@@ -118,6 +139,30 @@ def create_backbone_tables() -> None:
         ["position"],
         postgresql_where=sa.text("published_at IS NULL"),
     )
+
+
+def create_parked_records_table() -> None:
+    """Backbone schema version 2: the consumer's last resort for a record it cannot dead-letter."""
+    from alembic import op
+
+    op.create_table(
+        "parked_records",
+        sa.Column("consumer", sa.Text(), primary_key=True),
+        sa.Column("topic", sa.Text(), primary_key=True),
+        sa.Column("partition", sa.Integer(), primary_key=True),
+        sa.Column("offset", sa.BigInteger(), primary_key=True),
+        sa.Column("key", sa.LargeBinary(), nullable=True),
+        sa.Column("value", sa.LargeBinary(), nullable=True),
+        sa.Column("headers", JSONB(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def drop_parked_records_table() -> None:
+    from alembic import op
+
+    op.drop_table("parked_records")
 
 
 def drop_backbone_tables() -> None:

@@ -159,16 +159,21 @@ async def _request_context(request: Request, call_next: Callable[[Request], Awai
 def _health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="The process is alive")
+    # Liveness: the process and its event loop answer; restarting it would not help anything else.
+    @router.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    @router.get("/readyz", summary="The service's database and Kafka are reachable")
+    # Readiness: each dependency and each piece of background work, with the reason when it is not ok.
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and Kafka reachable, consumer not stalled, background work running",
+    )
     async def readyz(runtime: Runtime = Depends(get_runtime)) -> JSONResponse:
         checks = await runtime.readiness()
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": checks, "figures": runtime.figures()},
             status_code=200 if ready else 503,
         )
 

@@ -13,13 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 import structlog
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from together_events import TransientError, transient_reason
+
+log = structlog.get_logger(__name__)
 
 
 class ErrorDetailBody(BaseModel):
@@ -52,6 +58,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "The object's state does not allow it",
         413: "The request body is too large",
         422: "Invalid input: each detail names the field and the rule",
+        503: "Briefly unavailable (a database or broker outage, or a collision with a concurrent request): "
+        "try again after Retry-After",
     }.items()
 }
 
@@ -135,17 +143,22 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         return error_response(422, "invalid_input", f"invalid input: {summary}", details)
 
-    @app.exception_handler(sa.exc.DBAPIError)
-    async def _contention(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
-        # Two requests locked the same rows in opposite orders and one was rolled back: nothing
-        # changed, and the client may simply try again. Any other database error stays a 500.
-        if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
-            response = error_response(
-                503, "try_again", "the request collided with a concurrent one; nothing changed, try again", []
-            )
+    async def _infrastructure(request: Request, exc: Exception) -> JSONResponse:
+        # A deadlock, a lost connection, a database or broker that is down: a condition that passes,
+        # so the client is told to try again. Anything else is a bug, answered in the same shape.
+        reason = transient_reason(exc)
+        if reason is not None:
+            log.warning("http.unavailable", reason=reason, error=repr(exc)[:500])
+            response = error_response(503, "try_again", f"briefly unavailable ({reason}); try again", [])
             response.headers["Retry-After"] = "1"
             return response
-        raise exc
+        log.error("http.unexpected_error", exc_info=exc)
+        return error_response(500, "internal_error", "an unexpected error; it has been logged", [])
+
+    # The families an outage or a collision raises, handled inside the middleware stack so the
+    # response keeps its request ids (a handler for bare `Exception` would run outside it).
+    for family in (OSError, sa.exc.SQLAlchemyError, asyncpg.PostgresError, KafkaError, TransientError):
+        app.add_exception_handler(family, _infrastructure)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

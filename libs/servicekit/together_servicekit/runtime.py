@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -28,6 +29,7 @@ from together_events import (
     OutboxRelay,
     build_producer,
     record_event,
+    transient_reason,
 )
 from together_servicekit.clock import Clock, SystemClock, TravellingClock
 from together_servicekit.db import make_engine
@@ -48,7 +50,7 @@ class Runtime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: EventConsumer | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    background: list[Supervised] = field(default_factory=list)
     # A service's own readiness checks (e.g. pairing's deadline worker): name -> "ok" or the reason.
     checks: dict[str, Callable[[], str]] = field(default_factory=dict)
 
@@ -59,8 +61,13 @@ class Runtime:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def supervise(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        supervised = Supervised(name, work)
+        supervised.task = asyncio.create_task(supervised.run())
+        self.background.append(supervised)
+
     async def readiness(self) -> dict[str, str]:
-        """'ok' or the reason, for the database, Kafka and the consumer."""
+        """'ok' or the reason, for the database, Kafka, the consumer and each background task."""
         checks: dict[str, str] = {}
         try:
             async with self.engine.connect() as conn:
@@ -74,10 +81,88 @@ class Runtime:
         except Exception as exc:
             checks["kafka"] = f"unreachable: {exc!r}"
         if self.consumer is not None:
-            checks["consumer"] = "ok" if self.consumer.ready.is_set() else "not yet subscribed"
+            checks["consumer"] = self.consumer.health()
+        for supervised in self.background:
+            checks[supervised.name] = supervised.health()
         for name, check in self.checks.items():
             checks[name] = check()
         return checks
+
+    def figures(self) -> dict[str, Any]:
+        """What the consumer and the background tasks have done, for operators."""
+        figures: dict[str, Any] = {
+            "background": {s.name: {"state": s.state, "crashes": s.crashes} for s in self.background},
+        }
+        if self.consumer is not None:
+            figures["consumer"] = {"unknown_event_types": self.consumer.unknown_types, **self.consumer.status.figures()}
+        return figures
+
+
+class Supervised:
+    """Background work kept alive: a crash is logged and the work restarts after a pause.
+
+    The pause doubles after each crash in a row, up to MAX_PAUSE; work that ran for
+    HEALTHY_AFTER seconds before crashing starts again from the shortest pause, so a
+    second outage hours after the first is recovered from as fast as the first.
+    """
+
+    FIRST_PAUSE = 0.5
+    MAX_PAUSE = 10.0
+    HEALTHY_AFTER = 60.0
+
+    def __init__(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        self.name = name
+        self._work = work
+        self.state = "starting"
+        self.crashes = 0  # in total, since the process started
+        self.crashes_in_a_row = 0
+        self.last_error = ""
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        try:
+            await self._keep_running()
+        except asyncio.CancelledError:
+            self.state = "stopped"
+            raise
+
+    async def _keep_running(self) -> None:
+        loop = asyncio.get_running_loop()
+        pause = self.FIRST_PAUSE
+        while True:
+            started = loop.time()
+            self.state = "running"
+            try:
+                await self._work()
+                self.state = "finished"
+                return
+            except Exception as exc:
+                if loop.time() - started >= self.HEALTHY_AFTER:
+                    pause, self.crashes_in_a_row = self.FIRST_PAUSE, 0
+                self.crashes += 1
+                self.crashes_in_a_row += 1
+                self.last_error = repr(exc)[:500]
+                self.state = "restarting"
+                reason = transient_reason(exc)
+                log.error(
+                    "background.crashed",
+                    task=self.name,
+                    restart_in=pause,
+                    crashes_in_a_row=self.crashes_in_a_row,
+                    transient=reason,
+                    exc_info=reason is None,  # a known outage needs no traceback
+                    error=self.last_error,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.MAX_PAUSE)
+
+    def health(self) -> str:
+        if self.state in ("running", "finished"):
+            return "ok"
+        if self.state == "restarting":
+            crashes = f"{self.crashes_in_a_row} crash{'es' if self.crashes_in_a_row > 1 else ''} in a row"
+            return f"restarting ({crashes}); last: {self.last_error}"
+        return self.state
 
 
 def make_clock(settings: ServiceSettings) -> Clock:
@@ -98,7 +183,7 @@ async def start_runtime(
         producer=producer,
         relay=OutboxRelay(engine, producer, name=settings.service_name),
     )
-    runtime.tasks.append(asyncio.create_task(_supervise("outbox-relay", runtime.relay.run)))
+    runtime.supervise("outbox-relay", runtime.relay.run)
     if handlers is not None:
         runtime.consumer = EventConsumer(
             name=settings.service_name,
@@ -108,17 +193,19 @@ async def start_runtime(
             handlers=handlers(runtime),
             dead_letters=producer,
             now=clock.now,
+            unknown_types=settings.unknown_event_types,
         )
-        runtime.tasks.append(asyncio.create_task(_supervise("consumer", runtime.consumer.run)))
+        runtime.supervise("consumer", runtime.consumer.run)
     for name, work in workers(runtime) if workers is not None else ():
-        runtime.tasks.append(asyncio.create_task(_supervise(name, work)))
+        runtime.supervise(name, work)
     return runtime
 
 
 async def stop_runtime(runtime: Runtime) -> None:
-    for task in runtime.tasks:
+    tasks = [s.task for s in runtime.background if s.task is not None]
+    for task in tasks:
         task.cancel()
-    for task in runtime.tasks:
+    for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await runtime.producer.stop()
@@ -137,21 +224,6 @@ async def _start_with_retry(producer: AIOKafkaProducer, timeout: float = 60.0) -
                 raise
             log.warning("kafka.unreachable_retrying")
             await asyncio.sleep(1)
-
-
-async def _supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
-    """Keep background work alive: a crash is logged and the work restarts."""
-    backoff = 0.5
-    while True:
-        try:
-            await run()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("background.crashed", task=name, restart_in=backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
 
 
 def get_runtime(request: Request) -> Runtime:

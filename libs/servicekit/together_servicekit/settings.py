@@ -42,6 +42,13 @@ class ServiceSettings(BaseSettings):
         default_factory=lambda: int(os.environ.get("TOGETHER_HSTS_SECONDS", 0)),
         description="Strict-Transport-Security max-age, for deployments behind HTTPS; 0 sends none.",
     )
+    unknown_event_types: Literal["skip", "dead_letter"] = Field(
+        default="skip",
+        description=(
+            "What the consumer does with an event type it has never heard of (a newer producer's): "
+            "skip it (forward compatible; logged and counted per topic and type) or set it aside on the dead-letter topic."
+        ),
+    )
     clock_mode: Literal["system", "travel"] = Field(
         default_factory=lambda: os.environ.get("TOGETHER_CLOCK_MODE", "system")  # type: ignore[arg-type]
     )

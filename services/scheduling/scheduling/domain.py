@@ -26,7 +26,7 @@ MAX_OCCURRENCES = 52
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file
         raise invalid("time_zone", "iana_time_zone", f"'{name}' is not an IANA time zone") from exc
 
 

@@ -7,114 +7,18 @@ in order, bad records dead-lettered with a reason while the rest flow on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tests.backbone import RUN, TOPIC, ThingHappened, count_effect, drain, effects, now, records_of, running, write_events
 from tests.kafka_tools import group_caught_up, header, read_topic, wait_until
-from tests.stack import Stack
-from together_events import Envelope, Event, EventConsumer, OutboxRelay, Topic, TransientError, build_producer, dead_letter_topic
-from together_events.outbox import record_event
-from together_events.provision import delete_topics, ensure_topics
-from together_events.registry import register
-from together_events.tables import define_backbone_tables, inbox_table, outbox_table
+from together_events import Envelope, EventConsumer, OutboxRelay, RetryPolicy, TransientError, build_producer, dead_letter_topic
+from together_events.tables import inbox_table, outbox_table
 
 pytestmark = pytest.mark.integration
-
-RUN = uuid.uuid4().hex[:8]
-
-
-@register
-class ThingHappened(Event):
-    """A test-only event on a topic of its own for this run."""
-
-    service: ClassVar[str] = f"conformance{RUN}"
-    aggregate: ClassVar[str] = "thing"
-    thing_id: str
-    n: int
-
-
-TOPIC = ThingHappened.topic()
-metadata = sa.MetaData()
-define_backbone_tables(metadata)
-effects = sa.Table(
-    "effects",
-    metadata,
-    sa.Column("thing_id", sa.Text, primary_key=True),
-    sa.Column("times", sa.Integer, nullable=False),
-    sa.Column("last_n", sa.Integer, nullable=False),
-)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-@pytest.fixture(scope="module")
-async def topics(stack: Stack) -> AsyncIterator[str]:
-    await ensure_topics(stack.kafka_bootstrap, [Topic(TOPIC, 3), Topic(dead_letter_topic(TOPIC), 1)])
-    yield TOPIC
-    await delete_topics(stack.kafka_bootstrap, [TOPIC, dead_letter_topic(TOPIC)])
-
-
-@pytest.fixture
-async def engine(create_database) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(await create_database("backbone"))
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
-    producer = build_producer(stack.kafka_bootstrap, client_id=f"test-{RUN}")
-    await producer.start()
-    yield producer
-    await producer.stop()
-
-
-async def write_events(engine: AsyncEngine, thing_id: str, count: int) -> list[Envelope]:
-    written = []
-    for n in range(1, count + 1):
-        async with engine.begin() as conn:
-            written.append(await record_event(conn, ThingHappened(thing_id=thing_id, n=n), source="/test", time=now()))
-    return written
-
-
-async def count_effect(conn: AsyncConnection, event: ThingHappened, _: Envelope) -> None:
-    await conn.execute(
-        sa.dialects.postgresql.insert(effects)
-        .values(thing_id=event.thing_id, times=1, last_n=event.n)
-        .on_conflict_do_update(index_elements=["thing_id"], set_={"times": effects.c.times + 1, "last_n": event.n})
-    )
-
-
-@contextlib.asynccontextmanager
-async def running(consumer: EventConsumer) -> AsyncIterator[EventConsumer]:
-    task = asyncio.create_task(consumer.run())
-    try:
-        yield consumer
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def records_of(stack: Stack, thing_id: str) -> list:
-    return [r for r in await read_topic(stack.kafka_bootstrap, TOPIC) if r.key == thing_id.encode()]
-
-
-async def drain(relay: OutboxRelay) -> None:
-    while await relay.publish_pending():
-        pass
 
 
 async def test_an_event_committed_before_a_crash_is_published_once(stack, topics, engine, producer):
@@ -260,7 +164,7 @@ async def test_transient_failures_retry_and_a_handler_bug_dead_letters(stack, to
     await drain(OutboxRelay(engine, producer, name="flaky"))
     consumer = EventConsumer(
         name=f"flaky-{uuid.uuid4()}", engine=engine, bootstrap_servers=stack.kafka_bootstrap,
-        handlers={ThingHappened: handler}, dead_letters=producer, now=now, max_backoff=0.2,
+        handlers={ThingHappened: handler}, dead_letters=producer, now=now, policy=RetryPolicy(max_delay=0.2),
     )  # fmt: skip
     async with running(consumer):
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from together_events.contracts.zones import TimeZoneName
 from together_events.registry import Event, register
 
 # The grade vocabulary, in order of seniority: categories G < NO < FS < P < D < ASG < USG,
@@ -70,7 +71,7 @@ class PublicProfile(BaseModel):
     display_name: str
     entity: str
     duty_station: str
-    time_zone: str
+    time_zone: TimeZoneName
     grade: str
     years_of_service: int
     job_network: str

@@ -28,6 +28,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
+from together_events.contracts.zones import TimeZoneName
 from together_events.registry import Event, register
 
 
@@ -63,7 +64,7 @@ class SessionScheduled(_SchedulingEvent):
     pairing_id: UUID
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     starts_at: AwareDatetime
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     organiser_id: UUID | None = Field(default=None, description="the partner who booked: the invitation's ORGANIZER")
     agenda_title: str | None = Field(default=None, description="the session plan's agenda item: the invitation's SUMMARY")
@@ -85,7 +86,7 @@ class SeriesScheduled(_SchedulingEvent):
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     organiser_id: UUID
     starts_at: AwareDatetime = Field(description="the first occurrence")
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     rrule: str = Field(description="the RRULE value, e.g. FREQ=MONTHLY;COUNT=5, read in time_zone")
     occurrence_starts: list[AwareDatetime] = Field(min_length=1)
@@ -108,7 +109,7 @@ class SeriesRescheduled(_SchedulingEvent):
     organiser_id: UUID
     previous_starts_at: AwareDatetime
     starts_at: AwareDatetime
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     rrule: str
     occurrence_starts: list[AwareDatetime] = Field(min_length=1)
@@ -131,7 +132,7 @@ class SeriesCancelled(_SchedulingEvent):
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     organiser_id: UUID
     starts_at: AwareDatetime
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     rrule: str
     cancelled_session_ids: list[UUID]
@@ -154,7 +155,7 @@ class SessionRescheduled(_SchedulingEvent):
     organiser_id: UUID
     previous_starts_at: AwareDatetime
     starts_at: AwareDatetime
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
@@ -175,7 +176,7 @@ class SessionCancelled(_SchedulingEvent):
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     organiser_id: UUID
     starts_at: AwareDatetime
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
@@ -244,7 +245,7 @@ class SeriesEnded(_SchedulingEvent):
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     organiser_id: UUID
     starts_at: AwareDatetime = Field(description="the first occurrence (the invitation's DTSTART)")
-    time_zone: str
+    time_zone: TimeZoneName
     duration_minutes: int = Field(gt=0)
     rrule: str = Field(description="the rule ending with UNTIL (UTC), e.g. FREQ=WEEKLY;INTERVAL=1;UNTIL=20270301T135959Z")
     previous_rrule: str

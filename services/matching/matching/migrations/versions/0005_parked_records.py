@@ -1,0 +1,23 @@
+"""parked records: the consumer's last resort for a record it can neither use nor dead-letter
+
+Revision ID: 0005
+Revises: 0004
+
+"""
+
+from typing import Sequence, Union
+
+from together_events.tables import create_parked_records_table, drop_parked_records_table
+
+revision: str = "0005"
+down_revision: Union[str, Sequence[str], None] = "0004"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    create_parked_records_table()
+
+
+def downgrade() -> None:
+    drop_parked_records_table()
