@@ -80,10 +80,10 @@ class Runtime:
             checks["kafka"] = "ok"
         except Exception as exc:
             checks["kafka"] = f"unreachable: {exc!r}"
-        if self.consumer is not None:
-            checks["consumer"] = self.consumer.health()
         for supervised in self.background:
             checks[supervised.name] = supervised.health()
+        if self.consumer is not None and checks.get("consumer") == "ok":  # a crash says more than "not subscribed"
+            checks["consumer"] = self.consumer.health()
         for name, check in self.checks.items():
             checks[name] = check()
         return checks
