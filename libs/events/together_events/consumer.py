@@ -209,7 +209,11 @@ class EventConsumer:
         try:
             while True:
                 try:
-                    await self._handle_once(envelope, event, handler)
+                    # One attempt may not outlast what is left of the budget: a handler that hangs
+                    # (a lock never released, a peer that never answers) times out like any other.
+                    remaining = self._policy.record_budget - (loop.time() - started - outage)
+                    async with asyncio.timeout(max(remaining, self._policy.first_delay)):
+                        await self._handle_once(envelope, event, handler)
                     self.status.handled[record.topic, envelope.type] += 1
                     return
                 except Exception as exc:

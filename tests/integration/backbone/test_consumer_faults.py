@@ -182,6 +182,31 @@ async def test_a_transient_failure_holds_its_partition_for_the_budget_only_and_r
     assert consumer.status.retries["declared transient: lock held elsewhere"] >= 3
 
 
+async def test_a_handler_that_hangs_is_timed_out_within_the_budget(stack, topics, engine):
+    thing = f"hangs-{uuid.uuid4()}"
+
+    async def hangs_on_the_first(conn: AsyncConnection, event: ThingHappened, envelope: Envelope) -> None:
+        if event.n == 1:
+            await conn.execute(sa.text("SELECT pg_sleep(3600)"))  # a lock wait that never ends, say
+        await count_effect(conn, event, envelope)
+
+    async with dead_letter_producer(stack) as producer:
+        consumer = await consumer_for(stack, engine, producer, hangs_on_the_first, policy=QUICK)
+        for n in (1, 2):
+            await producer.send_and_wait(
+                TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=n)).to_json_bytes(), key=thing.encode()
+            )
+        async with running(consumer):
+            await wait_until(lambda: _equals(effect_of(engine, thing), 2), what="the record behind the hanging one")
+    [dead] = await dead_letters_of(stack, thing.encode())
+    assert header(dead, "dlq_reason").startswith("transient failure outlived 2s (1 attempts): timed out")
+    async with engine.connect() as conn:  # the server stopped the query too: nothing still sleeps
+        sleeping = await conn.scalar(
+            sa.text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3600)%' AND state = 'active'")
+        )
+    assert sleeping == 0
+
+
 async def test_a_database_outage_spends_no_budget_and_the_consumer_resumes(stack, topics, create_database):
     url = await create_database("outage")
     proxy = TcpProxy(*target_of(url))
