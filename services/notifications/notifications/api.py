@@ -26,6 +26,10 @@ router = APIRouter(tags=["notifications"])
 EmailState = Literal["pending", "sending", "sent", "failed", "skipped"]
 
 
+# The worker's internal `claimed` (preparing, not yet handed to SMTP) reads as `sending` to the participant.
+_email_state = sa.case((deliveries.c.state == "claimed", "sending"), else_=deliveries.c.state)
+
+
 class NotificationOut(BaseModel):
     id: UUID
     recipient_id: UUID
@@ -86,7 +90,7 @@ async def notifications_of(
     async with runtime.engine.connect() as conn:
         await _own_participant(conn, participant_id, caller)
         query = (
-            sa.select(notifications, deliveries.c.state.label("email"))
+            sa.select(notifications, _email_state.label("email"))
             .select_from(notifications.outerjoin(deliveries, deliveries.c.notification_id == notifications.c.id))
             .where(notifications.c.recipient_id == participant_id)
             .order_by(notifications.c.recorded_at, notifications.c.id)

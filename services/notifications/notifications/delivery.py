@@ -1,19 +1,27 @@
 """Sends each recorded message by e-mail, once as its reader sees it.
 
-`deliveries` is the mail outbox: one row per notification, pending -> sending -> sent | failed
-(| skipped: e-mail turned off for that kind, or the participant withdrew). A worker claims one
-due row with FOR UPDATE SKIP LOCKED and marks it `sending` (attempts + 1, a lease) in its own
-transaction, talks to the SMTP server outside any transaction, then records the outcome in a
-second one. Several workers or replicas never send one row at the same time.
+`deliveries` is the mail outbox: one row per notification,
+pending -> claimed -> sending -> sent | failed | skipped (| pending again, for a retry).
 
-What is guaranteed, and why. A crash (or a lost connection) after the SMTP server accepted the
-mail and before the outcome is committed leaves the row `sending`; when its lease runs out it is
-ambiguous: the mail may have gone. It is tried again (counted in `ambiguous_attempts`, logged),
+- `claimed`: a worker took the row (FOR UPDATE SKIP LOCKED, attempts + 1) and prepares the mail
+  (address, words, SMTP connection up to RCPT). Nothing has reached the SMTP server, so a claim
+  is short (`delivery_claim_lease_seconds`, 10 s) and renewed by its worker while it lives: a
+  killed worker's claim is taken by another worker within that lease.
+- `sending`: committed on its own just before the DATA command (`mail.SmtpMailer`'s `starting`).
+  From here the server may hold the mail, so the row waits the long lease
+  (`delivery_lease_seconds`, 300 s) before anyone else touches it.
+- The server's 250 reply is recorded (`sent`) at once, in one small transaction, before QUIT.
+  Every transition is fenced on (state, attempts): a worker whose claim moved on records nothing.
+
+What is guaranteed, and why. Only a worker that dies (or loses the database for longer than the
+long lease) between DATA and the commit of its outcome leaves the outcome unknown. When the long
+lease runs out the row is ambiguous: it is tried again (counted in `ambiguous_attempts`, logged)
 with the SAME Message-ID (`<notification-<id>@domain>`) and Date, so a receiving system that
-deduplicates by Message-ID, and every mail client threading by it, shows one mail. Outside
-that window, which is the SMTP reply plus one commit, a notification is sent exactly once:
-a redelivered or replayed event records no second notification (inbox and unique constraint),
-so no second delivery row exists. We prefer a rare duplicate with a stable id to a lost mail.
+deduplicates by Message-ID, and every mail client threading by it, shows one mail. A worker that
+lives keeps retrying the commit of an outcome it knows (e.g. across a database restart) instead of
+leaving it to the lease. Outside that window a notification is sent exactly once: a redelivered or
+replayed event records no second notification (inbox and unique constraint), so no second
+delivery row exists. We prefer a rare duplicate with a stable id to a lost mail.
 
 Failures: 4xx replies and network errors retry with exponential backoff
 (`next_attempt_at`, on the injected clock) up to `delivery_max_attempts`; a 5xx reply, a
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +46,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.contacts import Contact, ContactDirectory, ContactUnavailable
-from notifications.mail import Calendar, SendFailure, SmtpMailer, build_mail
+from notifications.mail import Calendar, HandOverRefused, SendFailure, SmtpMailer, build_mail
 from notifications.rendering import LANGUAGES, Rendered, language_of, render
 from notifications.settings import NotificationsSettings
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
@@ -54,6 +63,7 @@ class Outcome:
     address: str | None = None
     words: Rendered | None = None
     registration_language: str | None = None  # what the contact endpoint said, remembered for later messages
+    ambiguous: bool = False  # the SMTP exchange broke after DATA began: the mail may have gone
 
 
 class DeliveryWorker:
@@ -66,6 +76,8 @@ class DeliveryWorker:
     ) -> None:
         self._runtime, self._settings, self._contacts, self._mailer = runtime, settings, contacts, mailer
         self.last_progress: float | None = None  # time.monotonic() of the last attempt finished or pass found nothing
+        # Seconds from the server's 250 reply to the commit of `sent`: the window in which a crash resends.
+        self.sent_windows: deque[float] = deque(maxlen=1000)
 
     async def deliver_due(self, limit: int = 200) -> list[str]:
         """Try every delivery due now (up to `limit`), `delivery_concurrency` at a time; return their outcomes."""
@@ -82,13 +94,49 @@ class DeliveryWorker:
             if claimed is None:
                 self.last_progress = time.monotonic()
                 break
-            try:
-                outcome = await self._attempt(claimed)
-            except Exception as exc:  # a bug or bad data: counted as an attempt, so it ends failed, never stuck
-                log.exception("mail.attempt_crashed", notification_id=str(claimed["notification_id"]))
-                outcome = Outcome("retry", f"error while preparing the mail: {exc!r}")
-            outcomes.append(await self._finish(claimed, outcome))
+            outcome = await self._deliver(claimed)
+            if outcome is not None:
+                outcomes.append(outcome)
             self.last_progress = time.monotonic()
+
+    async def _deliver(self, row: dict[str, Any]) -> str | None:
+        """One attempt at one claimed row; its recorded state, or None if it was left to the claim's lease."""
+        done = asyncio.Event()
+        holding = asyncio.create_task(self._hold(row, done))
+        try:
+            outcome = await self._attempt(row)
+        except HandOverRefused as exc:  # nothing reached the server; the claim's lease frees the row
+            log.warning("mail.not_handed_over", notification_id=str(row["notification_id"]), reason=str(exc))
+            return None
+        except Exception as exc:  # a bug or bad data: counted as an attempt, so it ends failed, never stuck
+            log.exception("mail.attempt_crashed", notification_id=str(row["notification_id"]))
+            outcome = Outcome("retry", f"error while preparing the mail: {exc!r}")
+        finally:
+            done.set()  # not cancelled: a renewal in flight finishes its transaction
+            await holding
+        if outcome.state == "sent":
+            return "sent"  # recorded the moment the server accepted it (`_attempt`)
+        return await self._finish(row, outcome)
+
+    async def _hold(self, row: dict[str, Any], done: asyncio.Event) -> None:
+        """Renew the claim while this worker lives and has not started DATA: a killed worker's claim runs
+        out within `delivery_claim_lease_seconds`, and another worker sends the mail."""
+        lease = timedelta(seconds=self._settings.delivery_claim_lease_seconds)
+        while True:
+            try:
+                await asyncio.wait_for(done.wait(), lease.total_seconds() / 3)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with self._runtime.engine.begin() as conn:
+                    renewed = await conn.execute(
+                        deliveries.update().where(*_ours(row, "claimed")).values(claimed_until=self._runtime.now() + lease)
+                    )
+                if not renewed.rowcount:
+                    return  # DATA began (the long lease now), or the claim moved on
+            except (OSError, sa.exc.DBAPIError) as exc:  # a missed renewal risks the claim only: the fence holds
+                log.warning("mail.claim_not_renewed", notification_id=str(row["notification_id"]), error=repr(exc))
 
     def health(self) -> str:
         """For /readyz: "ok" while the worker makes progress (a mail may take up to the SMTP timeout)."""
@@ -104,8 +152,8 @@ class DeliveryWorker:
             await asyncio.sleep(self._settings.delivery_poll_seconds)
 
     async def reclaim_abandoned(self) -> int:
-        """Rows left `sending` past their lease: the worker died between SMTP and commit. Ambiguous:
-        tried again with the same Message-ID."""
+        """Rows left `sending` past the long lease: the worker died (or lost the database) between DATA
+        and recording the outcome. Ambiguous: tried again with the same Message-ID."""
         now = self._runtime.now()
         async with self._runtime.engine.begin() as conn:
             rows = (
@@ -129,22 +177,31 @@ class DeliveryWorker:
     async def _claim(self) -> dict[str, Any] | None:
         now = self._runtime.now()
         async with self._runtime.engine.begin() as conn:
-            due = (
+            # Due mail, and claims whose worker stopped renewing them before DATA: nothing was sent.
+            found = (
                 await conn.execute(
-                    sa.select(deliveries.c.notification_id)
-                    .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now)
+                    sa.select(deliveries.c.notification_id, deliveries.c.state)
+                    .where(
+                        sa.or_(
+                            sa.and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now),
+                            sa.and_(deliveries.c.state == "claimed", deliveries.c.claimed_until < now),
+                        )
+                    )
                     .order_by(deliveries.c.next_attempt_at, deliveries.c.notification_id)
                     .limit(1)
                     .with_for_update(skip_locked=True)
                 )
-            ).scalar()
-            if due is None:
+            ).first()
+            if found is None:
                 return None
-            lease = now + timedelta(seconds=self._settings.delivery_lease_seconds)
+            due = found.notification_id
+            if found.state == "claimed":
+                log.info("mail.claim_expired", notification_id=str(due), note="its worker stopped before DATA: tried again now")
+            lease = now + timedelta(seconds=self._settings.delivery_claim_lease_seconds)
             await conn.execute(
                 deliveries.update()
                 .where(deliveries.c.notification_id == due)
-                .values(state="sending", attempts=deliveries.c.attempts + 1, claimed_until=lease)
+                .values(state="claimed", attempts=deliveries.c.attempts + 1, claimed_until=lease)
             )
             row = (
                 await conn.execute(
@@ -206,11 +263,36 @@ class DeliveryWorker:
             language=words.language,
             calendar=self._calendar(row, contact, words),
         )
+        sent = Outcome("sent", None, contact.email, words, learned)
+
+        async def starting() -> None:
+            if not await self._mark_sending(row):
+                raise HandOverRefused("the claim moved on to another worker")
+
+        async def accepted(reply: str) -> None:
+            await self._finish(row, sent, replied=time.monotonic())
+
         try:
-            await self._mailer.send(mail)
+            await self._mailer.send(mail, starting=starting, accepted=accepted)
         except SendFailure as exc:
-            return Outcome("failed" if exc.permanent else "retry", exc.reason, contact.email, words, learned)
-        return Outcome("sent", None, contact.email, words, learned)
+            reason = f"{exc.reason} (after DATA began: it may have been delivered)" if exc.ambiguous else exc.reason
+            state = "failed" if exc.permanent else "retry"
+            return Outcome(state, reason, contact.email, words, learned, ambiguous=exc.ambiguous)
+        return sent
+
+    async def _mark_sending(self, row: dict[str, Any]) -> bool:
+        """Committed on its own just before DATA: from now on the outcome may be unknown (the long lease)."""
+        lease = timedelta(seconds=self._settings.delivery_lease_seconds)
+        try:
+            async with self._runtime.engine.begin() as conn:
+                updated = await conn.execute(
+                    deliveries.update()
+                    .where(*_ours(row, "claimed"))
+                    .values(state="sending", claimed_until=self._runtime.now() + lease)
+                )
+        except (OSError, sa.exc.DBAPIError) as exc:
+            raise HandOverRefused(f"could not record the hand-over: {exc!r}") from exc
+        return bool(updated.rowcount)
 
     def _words(self, row: dict[str, Any], contact: Contact | None) -> Rendered:
         """In the person's chosen language, else registration's, else English; times in their zone."""
@@ -251,11 +333,14 @@ class DeliveryWorker:
         )
         return Calendar(text, spec["method"])
 
-    async def _finish(self, row: dict[str, Any], outcome: Outcome) -> str:
+    async def _finish(self, row: dict[str, Any], outcome: Outcome, replied: float | None = None) -> str:
+        """Record the outcome; `replied`: time.monotonic() of the server's 250, to measure the window."""
         now = self._runtime.now()
         s = self._settings
         state, reason = outcome.state, outcome.reason
         values: dict[str, Any] = {"claimed_until": None, "last_error": reason, "address": outcome.address}
+        if outcome.ambiguous:
+            values["ambiguous_attempts"] = deliveries.c.ambiguous_attempts + 1
         if state == "retry" and row["attempts"] >= s.delivery_max_attempts:
             state, reason = "failed", f"gave up after {row['attempts']} attempts: {reason}"
             values["last_error"] = reason
@@ -264,25 +349,59 @@ class DeliveryWorker:
             values.update(state="pending", next_attempt_at=now + timedelta(seconds=delay))
         else:
             values.update(state=state, finished_at=now)
+        pause = 0.5
+        while True:
+            try:
+                recorded = await self._record(row, outcome, values, now)
+                break
+            except (OSError, sa.exc.DBAPIError) as exc:
+                # Only this process knows the outcome (e.g. the server said 250 and the database is restarting):
+                # keep it and retry, rather than leave the row to the lease and a second mail.
+                log.warning("mail.outcome_not_yet_recorded", notification_id=str(row["notification_id"]), error=repr(exc))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+        window = None if replied is None else time.monotonic() - replied
+        if window is not None:
+            self.sent_windows.append(window)
+        if not recorded:
+            # The lease ran out first (e.g. a database outage longer than it) and another worker took the row.
+            log.warning("mail.outcome_too_late", notification_id=str(row["notification_id"]), outcome=state)
+        event = {"sent": "mail.sent", "failed": "mail.failed", "skipped": "mail.skipped"}.get(state, "mail.retry_later")
+        log_method = log.warning if state in ("failed", "retry") else log.info
+        log_method(
+            event,
+            notification_id=str(row["notification_id"]),
+            kind=row["kind"],
+            attempts=row["attempts"],
+            reason=reason,
+            **({} if window is None else {"recorded_after_ms": round(window * 1000, 1)}),
+        )
+        if outcome.ambiguous:
+            log.warning("mail.ambiguous_attempt", notification_id=str(row["notification_id"]), reason=reason)
+        return state
+
+    async def _record(self, row: dict[str, Any], outcome: Outcome, values: dict[str, Any], now: datetime) -> bool:
+        """The outcome, in one small transaction, if the row is still this attempt's claim."""
         async with self._runtime.engine.begin() as conn:
-            # Only our own claim: if the lease ran out and another worker took the row, it decides.
             updated = await conn.execute(
-                deliveries.update()
-                .where(
-                    deliveries.c.notification_id == row["notification_id"],
-                    deliveries.c.state == "sending",
-                    deliveries.c.attempts == row["attempts"],
-                )
-                .values(**values)
+                deliveries.update().where(*_ours(row, "claimed", "sending")).values(**values).returning(deliveries.c.state)
             )
-            if updated.rowcount and outcome.words is not None:
+            if updated.first() is None:
+                # Ours already, if an earlier try committed but its reply was lost; else another worker's.
+                current = await conn.execute(
+                    sa.select(deliveries.c.state).where(
+                        deliveries.c.notification_id == row["notification_id"], deliveries.c.attempts == row["attempts"]
+                    )
+                )
+                return current.scalar() == values["state"]
+            if outcome.words is not None:
                 # The feed shows the words that were mailed (the language may differ from the first rendering).
                 await conn.execute(
                     notifications.update()
                     .where(notifications.c.id == row["notification_id"])
                     .values(subject=outcome.words.subject, body=outcome.words.text, language=outcome.words.language)
                 )
-            if updated.rowcount and outcome.registration_language is not None:
+            if outcome.registration_language is not None:
                 # Later messages to this person are written in it from the start (in the feed too).
                 learned = {"language": outcome.registration_language, "learned_at": now}
                 await conn.execute(
@@ -290,10 +409,16 @@ class DeliveryWorker:
                     .values(participant_id=row["recipient_id"], **learned)
                     .on_conflict_do_update(index_elements=["participant_id"], set_=learned)
                 )
-        event = {"sent": "mail.sent", "failed": "mail.failed", "skipped": "mail.skipped"}.get(state, "mail.retry_later")
-        log_method = log.warning if state in ("failed", "retry") else log.info
-        log_method(event, notification_id=str(row["notification_id"]), kind=row["kind"], attempts=row["attempts"], reason=reason)
-        return state
+        return True
+
+
+def _ours(row: dict[str, Any], *states: str) -> tuple[sa.ColumnElement[bool], ...]:
+    """The fence: the row is still this attempt's, in one of `states` (a later claim raised `attempts`)."""
+    return (
+        deliveries.c.notification_id == row["notification_id"],
+        deliveries.c.attempts == row["attempts"],
+        deliveries.c.state.in_(states),
+    )
 
 
 def _language(contact: Contact | None) -> str | None:

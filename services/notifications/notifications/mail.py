@@ -3,10 +3,15 @@
 A message is multipart/alternative (text, HTML); an invitation adds a `text/calendar;
 method=REQUEST|CANCEL` alternative, which Outlook and others show as an invitation, and the same
 calendar as an `invite.ics` attachment for clients that only look at attachments.
+
+The client calls back twice, so the delivery worker can tell "nothing sent" from "maybe sent":
+`starting` just before the DATA command (until then the server holds no mail: an abort sends
+nothing), and `accepted` as soon as the server's 250 reply arrives, before QUIT.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -59,38 +64,81 @@ def build_mail(
 
 @dataclass(frozen=True)
 class SendFailure(Exception):
-    """The server did not take the mail. `permanent`: trying again will not help (5xx)."""
+    """The server did not take the mail. `permanent`: trying again will not help (5xx).
+    `ambiguous`: the connection failed after DATA began, without a reply: the server may have taken it."""
 
     reason: str
     permanent: bool
+    ambiguous: bool = False
 
     def __str__(self) -> str:
         return self.reason
+
+
+class HandOverRefused(Exception):
+    """`starting` refused to let the mail go (the claim is gone, or could not be recorded): nothing was sent."""
+
+
+async def _nothing(*_: object) -> None:
+    return None
+
+
+class _Client(aiosmtplib.SMTP):
+    """aiosmtplib's client (its send_message: envelope, SIZE, SMTPUTF8), calling back around DATA."""
+
+    def __init__(
+        self, starting: Callable[[], Awaitable[None]], accepted: Callable[[str], Awaitable[None]], **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._starting, self._accepted = starting, accepted
+        self.started = False
+        self.reply: str | None = None
+
+    async def data(self, message: str | bytes, /, **kwargs: object) -> aiosmtplib.SMTPResponse:
+        await self._starting()
+        self.started = True
+        response = await super().data(message, **kwargs)  # type: ignore[arg-type]
+        self.reply = response.message
+        await self._accepted(response.message)
+        return response
 
 
 class SmtpMailer:
     def __init__(self, settings: NotificationsSettings) -> None:
         self._settings = settings
 
-    async def send(self, mail: EmailMessage) -> str:
-        """Hand the mail to the SMTP server; its reply when accepted, else SendFailure."""
+    async def send(
+        self,
+        mail: EmailMessage,
+        *,
+        starting: Callable[[], Awaitable[None]] = _nothing,
+        accepted: Callable[[str], Awaitable[None]] = _nothing,
+    ) -> str:
+        """Hand the mail to the SMTP server; its reply when accepted, else SendFailure (or HandOverRefused
+        from `starting`)."""
         s = self._settings
+        client = _Client(
+            starting,
+            accepted,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username or None,
+            password=s.smtp_password or None,
+            use_tls=s.smtp_security == "tls",
+            start_tls=True if s.smtp_security == "starttls" else False,
+            timeout=s.smtp_timeout_seconds,
+        )
         try:
-            _, reply = await aiosmtplib.send(
-                mail,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username or None,
-                password=s.smtp_password or None,
-                use_tls=s.smtp_security == "tls",
-                start_tls=True if s.smtp_security == "starttls" else False,
-                timeout=s.smtp_timeout_seconds,
-            )
+            async with client:
+                await client.send_message(mail)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             raise SendFailure(f"{refused.code} {refused.message}", permanent=refused.code >= 500) from exc
         except aiosmtplib.SMTPResponseException as exc:
             raise SendFailure(f"{exc.code} {exc.message}", permanent=exc.code >= 500) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise SendFailure(f"SMTP server unreachable: {exc!r}", permanent=False) from exc
-        return reply
+            if client.reply is not None:  # accepted (and recorded); only the goodbye failed
+                return client.reply
+            raise SendFailure(f"SMTP server unreachable: {exc!r}", permanent=False, ambiguous=client.started) from exc
+        assert client.reply is not None
+        return client.reply

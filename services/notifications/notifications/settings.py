@@ -35,7 +35,11 @@ class NotificationsSettings(ServiceSettings):
     delivery_backoff_max_seconds: float = 6 * 3600.0
     delivery_poll_seconds: float = 1.0
     delivery_concurrency: int = Field(default=4, ge=1, le=64, description="Mails sent at the same time by one process.")
-    # A "sending" attempt older than this lost its worker (crash between SMTP and commit): ambiguous.
+    # A "claimed" row (nothing handed to SMTP yet) whose worker stopped renewing it for this long is
+    # taken by another worker: nothing was sent, so no need to wait. Renewed every third of it.
+    delivery_claim_lease_seconds: float = Field(default=10.0, gt=0)
+    # A "sending" row (DATA began) older than this lost its worker between DATA and the commit:
+    # ambiguous, sent again with the same Message-ID. Keep it well above the SMTP timeout.
     delivery_lease_seconds: float = 300.0
 
     # Registration's contact endpoint (addresses and preferred language), called with a service token.

@@ -60,7 +60,8 @@ contact_languages = sa.Table(
     sa.Column("learned_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# One e-mail delivery per notification (the outbox of mail): pending -> sending -> sent | failed | skipped.
+# One e-mail delivery per notification (the outbox of mail): pending -> claimed (a worker prepares it,
+# short lease) -> sending (DATA began: the outcome may be unknown, long lease) -> sent | failed | skipped.
 deliveries = sa.Table(
     "deliveries",
     metadata,
@@ -76,7 +77,7 @@ deliveries = sa.Table(
     sa.Column("ambiguous_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="deliveries_state"),
+    sa.CheckConstraint("state IN ('pending', 'claimed', 'sending', 'sent', 'failed', 'skipped')", name="deliveries_state"),
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
 )
 
