@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing import use_cases
+from pairing import lifecycle, use_cases
 from pairing.tables import cohorts, holidays, pairings, participants, requests, selections, timers
 from together_events.contracts.pairing import Engagement
 from together_servicekit.auth import Forbidden, Principal, authenticated
@@ -346,10 +346,11 @@ async def set_holidays(
     that falls on one moves to the next working day. Deadlines already set stay. Rule: the cohort's programme team."""
     try:
         ZoneInfo(body.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise invalid("time_zone", "known_time_zone", f"{body.time_zone!r} is not an IANA time zone") from None
     async with runtime.engine.begin() as conn:
         await _programme_team_of_cohort(conn, caller, cohort_id)
+        await lifecycle.lock_cohort(conn, cohort_id)
         await conn.execute(holidays.delete().where(holidays.c.cohort_id == cohort_id, holidays.c.time_zone == body.time_zone))
         days = sorted(set(body.dates))
         if days:

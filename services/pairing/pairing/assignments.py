@@ -22,6 +22,7 @@ from together_servicekit.runtime import Runtime
 
 
 async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: AssignmentAccepted) -> None:
+    await lifecycle.lock_cohort(conn, event.cohort_id)
     for pair in event.pairs:
         reason = await _send(runtime, conn, event, pair)
         if reason is not None:

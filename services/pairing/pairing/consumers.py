@@ -46,6 +46,7 @@ async def upsert_participant(runtime: Runtime, conn: AsyncConnection, event: Par
     if isinstance(event, ParticipantRegistered):
         values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
         values["waitlisted"] = event.waitlisted  # and as ParticipantAdmitted
+    await lifecycle.lock_cohort(conn, event.cohort_id)
     before = await lifecycle.lock_participant(conn, event.participant_id)
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
@@ -55,21 +56,23 @@ async def upsert_participant(runtime: Runtime, conn: AsyncConnection, event: Par
 
 
 async def on_coach_approved(conn: AsyncConnection, event: CoachCredentialApproved, _: Envelope) -> None:
-    await _set(conn, event.participant_id, coach_approved=True)
+    await _set(conn, event.cohort_id, event.participant_id, coach_approved=True)
 
 
 async def on_admitted(conn: AsyncConnection, event: ParticipantAdmitted, _: Envelope) -> None:
-    await _set(conn, event.participant_id, waitlisted=False)
+    await _set(conn, event.cohort_id, event.participant_id, waitlisted=False)
 
 
 async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
+    await lifecycle.lock_cohort(conn, event.cohort_id)
     values = {"programme_id": event.programme_id, "programme_kind": event.programme_kind.value}
     await conn.execute(
         insert(cohorts).values(id=event.cohort_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )
 
 
-async def _set(conn: AsyncConnection, participant_id: UUID, **values: object) -> None:
+async def _set(conn: AsyncConnection, cohort_id: UUID, participant_id: UUID, **values: object) -> None:
+    await lifecycle.lock_cohort(conn, cohort_id)
     await conn.execute(sa.update(participants).where(participants.c.id == participant_id).values(**values))
 
 

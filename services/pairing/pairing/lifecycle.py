@@ -6,9 +6,9 @@ state change, so a request's whole history can be rebuilt from the topic:
     queued ─▶ pending (RequestSent) ─▶ accepted | declined | expired
        └──▶ withdrawn (the mentor became full)      (either) ──▶ cancelled (its mentee or mentor left)
 
-Locking: a mentor's participant row is locked before any of that mentor's requests
-change, a selection row before the mentee's next request is made. Callers lock the
-mentor they act on first.
+Locking: every transaction that changes pairing's state first takes its cohort's lock
+(`lock_cohort`: the one lock order, and why); then a mentor's participant row before any
+of that mentor's requests change, a selection row before the mentee's next request is made.
 """
 
 from __future__ import annotations
@@ -33,6 +33,21 @@ from together_events.contracts.pairing import (
     WithdrawalReason,
 )
 from together_servicekit.runtime import Runtime
+
+
+async def lock_cohort(conn: AsyncConnection, cohort_id: UUID) -> None:
+    """Pairing's one lock order: every writing transaction takes its cohort's lock first, before any
+    row lock; then rows as the work meets them.
+
+    Why: a cascade locks mentors in the order the data leads it (an accept's mentor, then the next
+    choice of each mentee it releases), so no fixed row order can hold, and two cascades crossing two
+    mentors in opposite orders deadlock. Queued here first, a cohort's writers never hold rows while
+    waiting for each other. A cascade stays in its cohort, so cohorts still run side by side. Only the
+    deadline worker's claim of its timer comes before this: SKIP LOCKED, it never waits.
+    """
+    # Advisory and transaction-scoped: released at commit or rollback, and needs no row (pairing may
+    # not know the cohort yet). Keyed by the cohort id's first 64 bits.
+    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(cohort_id.bytes[:8], "big", signed=True))))
 
 
 async def lock_participant(conn: AsyncConnection, participant_id: UUID) -> sa.Row | None:
@@ -238,8 +253,9 @@ async def capacity_changed(runtime: Runtime, conn: AsyncConnection, before: sa.R
 
 
 async def fire_timer(runtime: Runtime, conn: AsyncConnection, timer: sa.Row) -> str:
-    """Fire one claimed timer; return its outcome. The request's mentor is locked first."""
+    """Fire one claimed timer; return its outcome. The request's cohort, then its mentor, are locked first."""
     request = (await conn.execute(sa.select(requests).where(requests.c.id == timer.request_id))).one()
+    await lock_cohort(conn, request.cohort_id)
     await lock_participant(conn, request.mentor_id)
     request = (await conn.execute(sa.select(requests).where(requests.c.id == timer.request_id))).one()
     now = runtime.now()

@@ -1,10 +1,9 @@
 """Pairing's use cases: preferences, answers. The transitions they share with the
 deadline worker are in `lifecycle.py`.
 
-Concurrency: every change that touches a mentor's requests or capacity first
-locks that mentor's participant row, so accepts, declines, expiries and
-deliveries for one mentor happen one after another; a mentee's row is locked
-while their preferences are decided.
+Concurrency: every use case first takes its cohort's lock (`lifecycle.lock_cohort`, the one
+lock order), then the rows it decides on: the mentor's participant row before that mentor's
+requests or capacity change, the mentee's row while their preferences are decided.
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ async def submit_preferences(
 ) -> UUID:
     """Rule: the mentee themself."""
     async with runtime.engine.begin() as conn:
+        await lifecycle.lock_cohort(conn, cohort_id)
         mentee = await lifecycle.lock_participant(conn, mentee_id)
         if mentee is None or mentee.cohort_id != cohort_id:
             raise NotFound("mentee in this cohort", mentee_id)
@@ -211,6 +211,7 @@ async def _pending_request_of_locked_mentor(conn: AsyncConnection, caller: Princ
     request = (await conn.execute(sa.select(requests).where(requests.c.id == request_id))).first()
     if request is None:
         raise NotFound("request", request_id)
+    await lifecycle.lock_cohort(conn, request.cohort_id)
     mentor = await lifecycle.lock_participant(conn, request.mentor_id)
     if mentor is None or not caller.is_person(mentor.person_id):
         raise NotFound("request", request_id)  # to anyone but its mentor, a request does not exist
@@ -233,6 +234,7 @@ async def end_pairing(
         pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).first()
         if pairing is None:
             raise NotFound("pairing", pairing_id)
+        await lifecycle.lock_cohort(conn, pairing.cohort_id)
         mentor = await lifecycle.lock_participant(conn, pairing.mentor_id)
         pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id).with_for_update())).one()
         mentee_person = (
@@ -296,6 +298,7 @@ async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID,
             raise NotFound("mentee", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee follows mentors for themself")
+        await lifecycle.lock_cohort(conn, mentee.cohort_id)  # the mentor's fullness holds until the commit
         mentor = (await conn.execute(sa.select(participants).where(participants.c.id == mentor_id))).first()
         if (
             mentor is None

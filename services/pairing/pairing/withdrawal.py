@@ -27,6 +27,10 @@ from together_servicekit.runtime import Runtime
 
 async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, participant_id: UUID, withdrawn_at: datetime) -> None:
     """`withdrawn_at` is the event's (the read model must rebuild equal); what pairing does is at its own clock's now."""
+    cohort_id = (await conn.execute(sa.select(participants.c.cohort_id).where(participants.c.id == participant_id))).scalar()
+    if cohort_id is None:
+        return
+    await lifecycle.lock_cohort(conn, cohort_id)  # so the requests and pairings read below stay as read
     person = await lifecycle.lock_participant(conn, participant_id)
     if person is None or person.withdrawn_at is not None:
         return
@@ -39,8 +43,6 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, particip
 
 
 async def _leave_as_mentee(runtime: Runtime, conn: AsyncConnection, mentee_id: UUID) -> None:
-    # Mentor rows before the selection, the order every other change takes (an accept locks the
-    # mentor, then marks the selection paired): the reverse order could deadlock with it.
     for request in await _open_requests(conn, requests.c.mentee_id == mentee_id):
         await lifecycle.lock_participant(conn, request.mentor_id)
         if await lifecycle.cancel(runtime, conn, request.id, withdrawn_participant_id=mentee_id) == "pending":
