@@ -130,10 +130,10 @@ async def test_a_timer_that_keeps_failing_holds_back_nobody_and_ends_failed_and_
     stuck_request = uuid.UUID((await cohort.pending_for(first))["id"])
 
     worker = DeadlineWorker(cohort.runtime)
-    assert worker.health() == "no pass completed yet"
+    assert worker.progress.health() == "no pass completed yet"
     cohort.runtime.clock.travel(timedelta(days=8))
     assert sorted(await worker.fire_due()) == ["expired", "failed_attempt", "reminded", "reminded"]  # fine's expired
-    assert worker.health() == "ok"
+    assert worker.progress.health() == "ok"
     assert (await cohort.pending_for(other)) is None  # fine's request expired behind the failing one
     async with cohort.runtime.engine.connect() as conn:
         status = (await conn.execute(sa.select(requests.c.status).where(requests.c.id == stuck_request))).scalar_one()

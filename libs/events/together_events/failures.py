@@ -9,7 +9,8 @@ it would only block whatever waits behind it.
 
 `RetryPolicy` bounds the retries: the delay doubles up to `max_delay`, and a record
 whose transient failures outlive `record_budget` seconds (while its dependencies
-answer) is given up on. Consumers, background workers and the HTTP error handler all
+answer) is given up on: with the copies it then writes, no record holds its partition
+for more than a minute, whatever it contains. Consumers, background workers and the HTTP error handler all
 use these two.
 """
 
@@ -109,7 +110,9 @@ class RetryPolicy:
 
     first_delay: float = 0.1
     max_delay: float = 5.0
-    record_budget: float = 60.0  # seconds of transient failures, outages excluded, before a record is given up
+    # A record holds its partition for at most record_budget + 2 * attempt_timeout (its retries, then
+    # a full and a reduced dead-letter copy) = 60 s, outages of the database excluded.
+    record_budget: float = 40.0  # seconds of transient failures before a record is given up
     attempt_timeout: float = 10.0  # seconds one attempt to write a dead-letter copy may take (a hung broker)
     stalled_after: float = 30.0  # seconds with records waiting and none handled before readiness says "stalled"
 

@@ -1,5 +1,6 @@
 """Background work restarts after a crash, pausing longer each time in a row, and starts
-from the shortest pause again once it has run healthily."""
+from the shortest pause again once it has run healthily; a periodic worker whose passes
+stop is reported stalled."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 
 import pytest
 
-from together_servicekit.runtime import Supervised
+from together_servicekit.runtime import Progress, Supervised
 
 
 class Quick(Supervised):
@@ -83,3 +84,13 @@ async def test_health_names_the_crash_while_restarting():
         with pytest.raises(asyncio.CancelledError):
             await task
     assert supervised.state == "stopped"
+
+
+def test_a_worker_whose_passes_stop_is_reported_stalled():
+    progress = Progress(poll_interval=1.0, stalled_after=60.0)
+    assert progress.health() == "no pass completed yet"
+    progress.passed()
+    assert progress.health() == "ok"
+    progress.last_pass -= 61  # as if the last pass ended 61 s ago
+    assert progress.health() == "stalled: last pass 61s ago"
+    assert Progress(poll_interval=30.0).stalled_after == 300.0  # ten polls at least: a slow poller is not stalled

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,6 +164,24 @@ class Supervised:
             crashes = f"{self.crashes_in_a_row} crash{'es' if self.crashes_in_a_row > 1 else ''} in a row"
             return f"restarting ({crashes}); last: {self.last_error}"
         return self.state
+
+
+class Progress:
+    """When a periodic worker last completed a pass, for readiness: a pass that never ends (a lock
+    that is never released, a peer that never answers) shows as "stalled" instead of "ok"."""
+
+    def __init__(self, poll_interval: float, *, stalled_after: float = 60.0) -> None:
+        self.stalled_after = max(stalled_after, 10 * poll_interval)
+        self.last_pass: float | None = None  # time.monotonic()
+
+    def passed(self) -> None:
+        self.last_pass = time.monotonic()
+
+    def health(self) -> str:
+        if self.last_pass is None:
+            return "no pass completed yet"
+        idle = time.monotonic() - self.last_pass
+        return "ok" if idle <= self.stalled_after else f"stalled: last pass {idle:.0f}s ago"
 
 
 def make_clock(settings: ServiceSettings) -> Clock:

@@ -15,7 +15,6 @@ longer tried, logged as `timer.failed` and counted in the cohort's statistics.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -24,20 +23,19 @@ import structlog
 
 from pairing.lifecycle import fire_timer
 from pairing.tables import timers
-from together_servicekit.runtime import Runtime
+from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY_AFTER = timedelta(seconds=30)  # then 1, 2, 4 minutes
-HEALTHY_WITHIN = 60.0  # seconds: /readyz says "stalled" when no pass completed for longer
 
 
 class DeadlineWorker:
     def __init__(self, runtime: Runtime, *, poll_interval: float = 1.0) -> None:
         self._runtime = runtime
         self._poll_interval = poll_interval
-        self.last_pass_completed: float | None = None  # time.monotonic() of the last complete pass
+        self.progress = Progress(poll_interval)  # /readyz: "stalled" when no pass completed for a minute
 
     async def fire_due(self, limit: int = 500) -> list[str]:
         """Fire up to `limit` timers that are due now; return their outcomes (`failed_attempt` for one that raised)."""
@@ -71,7 +69,7 @@ class DeadlineWorker:
                 continue
             outcomes.append(outcome)
             log.info("timer.fired", kind=timer.kind, request_id=str(timer.request_id), outcome=outcome)
-        self.last_pass_completed = time.monotonic()
+        self.progress.passed()
         return outcomes
 
     async def _record_failure(self, timer: sa.Row, exc: Exception) -> None:
@@ -95,13 +93,6 @@ class DeadlineWorker:
         else:
             log.warning("timer.attempt_failed", **fields)
 
-    def health(self) -> str:
-        """For /readyz: "ok" when a pass completed within HEALTHY_WITHIN seconds."""
-        if self.last_pass_completed is None:
-            return "no pass completed yet"
-        idle = time.monotonic() - self.last_pass_completed
-        return "ok" if idle <= max(HEALTHY_WITHIN, 10 * self._poll_interval) else f"stalled: last pass {idle:.0f}s ago"
-
     async def run(self) -> None:
         while True:
             await self.fire_due()
@@ -110,5 +101,5 @@ class DeadlineWorker:
 
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     worker = DeadlineWorker(runtime)
-    runtime.checks["deadline_worker"] = worker.health
+    runtime.checks["deadline_worker"] = worker.progress.health
     return [("deadline-worker", worker.run)]

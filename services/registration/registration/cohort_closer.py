@@ -18,7 +18,7 @@ import structlog
 
 from registration.tables import cohorts
 from registration.use_cases import close_cohort
-from together_servicekit.runtime import Runtime
+from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +27,7 @@ class CohortCloser:
     def __init__(self, runtime: Runtime, *, poll_interval: float = 30.0) -> None:
         self._runtime = runtime
         self._poll_interval = poll_interval
+        self.progress = Progress(poll_interval)
 
     async def close_due(self, limit: int = 500) -> list[UUID]:
         """Close up to `limit` cohorts whose window has passed; return their ids."""
@@ -47,6 +48,7 @@ class CohortCloser:
                 await close_cohort(self._runtime, conn, cohort)
             closed.append(cohort.id)
             log.info("cohort.closed", cohort_id=str(cohort.id), registration_closes_on=cohort.registration_closes_on.isoformat())
+        self.progress.passed()
         return closed
 
     async def run(self) -> None:
@@ -57,4 +59,6 @@ class CohortCloser:
 
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     interval = getattr(runtime.settings, "cohort_close_poll_seconds", 30.0)
-    return [("cohort-closer", CohortCloser(runtime, poll_interval=interval).run)]
+    closer = CohortCloser(runtime, poll_interval=interval)
+    runtime.checks["cohort_closer"] = closer.progress.health
+    return [("cohort-closer", closer.run)]

@@ -23,7 +23,7 @@ import structlog
 from scheduling.tables import sessions
 from scheduling.use_cases import complete, load_pairing
 from together_events.contracts.scheduling import CompletedBy
-from together_servicekit.runtime import Runtime
+from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +33,7 @@ class CompletionWorker:
         self._runtime = runtime
         self._grace = grace
         self._poll_interval = poll_interval
+        self.progress = Progress(poll_interval)
 
     async def complete_due(self, limit: int = 500) -> list[str]:
         """Complete up to `limit` sessions that are due now; return their ids."""
@@ -67,6 +68,7 @@ class CompletionWorker:
                 continue
             completed.append(str(row.id))
             log.info("session.completed_by_clock", session_id=str(row.id))
+        self.progress.passed()
         return completed
 
     async def _failed(self, session_id: UUID, attempts: int, now: datetime, exc: Exception) -> None:
@@ -88,4 +90,6 @@ class CompletionWorker:
 
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     minutes = getattr(runtime.settings, "complete_after_minutes", 0)
-    return [("completion-worker", CompletionWorker(runtime, grace=timedelta(minutes=minutes)).run)]
+    worker = CompletionWorker(runtime, grace=timedelta(minutes=minutes))
+    runtime.checks["completion_worker"] = worker.progress.health
+    return [("completion-worker", worker.run)]
