@@ -53,6 +53,13 @@ async def consumer_for(stack, engine, producer, handler=count_effect, **options)
     )  # fmt: skip
 
 
+async def publish(producer: AIOKafkaProducer, thing: str, *numbers: int) -> None:
+    for n in numbers:
+        await producer.send_and_wait(
+            TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=n)).to_json_bytes(), key=thing.encode()
+        )
+
+
 async def effect_of(engine, thing: str) -> int | None:
     async with engine.connect() as conn:
         return await conn.scalar(sa.select(effects.c.last_n).where(effects.c.thing_id == thing))
@@ -121,9 +128,7 @@ async def test_unknown_types_are_set_aside_when_the_service_says_so(stack, topic
     async with dead_letter_producer(stack) as producer:
         consumer = await consumer_for(stack, engine, producer, policy=QUICK, unknown_types="dead_letter")
         await producer.send_and_wait(TOPIC, value=unknown.to_json_bytes(), key=thing.encode())
-        await producer.send_and_wait(
-            TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=2)).to_json_bytes(), key=thing.encode()
-        )
+        await publish(producer, thing, 2)
         async with running(consumer):
             await wait_until(lambda: _equals(effect_of(engine, thing), 2), what="the record after the unknown type")
     [dead] = await dead_letters_of(stack, thing.encode())
@@ -144,10 +149,7 @@ async def test_a_permanent_os_error_is_set_aside_at_once(stack, topics, engine):
 
     async with dead_letter_producer(stack) as producer:
         consumer = await consumer_for(stack, engine, producer, zone_lookup_fails, policy=QUICK)
-        for n in (1, 2):
-            await producer.send_and_wait(
-                TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=n)).to_json_bytes(), key=thing.encode()
-            )
+        await publish(producer, thing, 1, 2)
         async with running(consumer):
             await wait_until(lambda: _equals(effect_of(engine, thing), 2), what="the record after the failing one")
     assert attempts == 2  # one each: the OSError is not retried
@@ -165,10 +167,7 @@ async def test_a_transient_failure_holds_its_partition_for_the_budget_only_and_r
 
     async with dead_letter_producer(stack) as producer:
         consumer = await consumer_for(stack, engine, producer, always_busy, policy=QUICK)
-        for n in (1, 2):
-            await producer.send_and_wait(
-                TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=n)).to_json_bytes(), key=thing.encode()
-            )
+        await publish(producer, thing, 1, 2)
         started = time.monotonic()
         async with running(consumer):
             await wait_until(lambda: _true(consumer.health().startswith("stalled:")), what="readiness to say stalled")
@@ -192,10 +191,7 @@ async def test_a_handler_that_hangs_is_timed_out_within_the_budget(stack, topics
 
     async with dead_letter_producer(stack) as producer:
         consumer = await consumer_for(stack, engine, producer, hangs_on_the_first, policy=QUICK)
-        for n in (1, 2):
-            await producer.send_and_wait(
-                TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=n)).to_json_bytes(), key=thing.encode()
-            )
+        await publish(producer, thing, 1, 2)
         async with running(consumer):
             await wait_until(lambda: _equals(effect_of(engine, thing), 2), what="the record behind the hanging one")
     [dead] = await dead_letters_of(stack, thing.encode())
@@ -221,9 +217,7 @@ async def test_a_database_outage_spends_no_budget_and_the_consumer_resumes(stack
             async with running(consumer):
                 await consumer.ready.wait()
                 await proxy.cut()
-                await producer.send_and_wait(
-                    TOPIC, value=envelope_of(ThingHappened(thing_id=thing, n=5)).to_json_bytes(), key=thing.encode()
-                )
+                await publish(producer, thing, 5)
                 await wait_until(lambda: _true(consumer.health() == "waiting: database unreachable"), what="the outage")
                 await asyncio.sleep(QUICK.record_budget * 2)  # longer than the record's budget
                 await proxy.start()
