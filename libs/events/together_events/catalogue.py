@@ -87,7 +87,7 @@ def event_schema(model: type[Event]) -> dict[str, Any]:
             "time": {"type": "string", "format": "date-time"},
             "datacontenttype": {"const": "application/json"},
             "aggregatetype": {"const": model.aggregate},
-            "sequence": {"type": "integer", "minimum": 1},
+            "sequence": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
             "correlationid": {"type": "string"},
             "causationid": {"type": ["string", "null"]},
             "data": data,

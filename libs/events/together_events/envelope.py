@@ -42,7 +42,8 @@ class Envelope(BaseModel):
     time: datetime
     datacontenttype: Literal["application/json"] = "application/json"
     aggregatetype: str = Field(min_length=1)
-    sequence: int = Field(ge=1, description="Position of this event in its aggregate's history, from 1.")
+    # At most 2**31 - 1: the outbox numbers events in a 32-bit column, so a larger one is not ours.
+    sequence: int = Field(ge=1, le=2**31 - 1, description="Position of this event in its aggregate's history, from 1.")
     correlationid: str = Field(min_length=1)
     causationid: str | None = None
     data: dict[str, Any]

@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from together_events.envelope import Envelope, MalformedEvent, _first_errors
 from together_events.topics import service_topic
 
+# Every contract model's settings. Tolerant reader: a field added in a compatible change (same major
+# version) is ignored by consumers that predate it, instead of dead-lettering the event. No text is
+# longer than the longest answer a producer takes (a free-text answer, 2000 characters), so a
+# longer one is not ours and is set aside where it is read.
+MAX_TEXT = 2000
+CONTRACT_CONFIG = ConfigDict(frozen=True, extra="ignore", str_max_length=MAX_TEXT)
+
 
 class Event(BaseModel):
     """A fact in the past tense. Subclasses declare where it comes from and its version.
@@ -17,9 +24,7 @@ class Event(BaseModel):
     contract needs; never free-text notes or programme-team-only answers.
     """
 
-    # Tolerant reader: a field added in a compatible change (same major version) is
-    # ignored by consumers that predate it, instead of dead-lettering the event.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
     service: ClassVar[str]  # the publishing service, which also names the topic
     aggregate: ClassVar[str]  # the aggregate type, e.g. "request"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel
 
-from together_events.registry import Event, register
+from together_events.registry import CONTRACT_CONFIG, Event, register
 
 
 class ServedSuggestion(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
     mentor_id: UUID
     score: float
@@ -30,7 +30,7 @@ class SuggestionsServed(Event):
 
 
 class AssignedPair(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
     mentee_id: UUID
     mentor_id: UUID

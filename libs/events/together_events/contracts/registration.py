@@ -11,10 +11,10 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from together_events.contracts.zones import TimeZoneName
-from together_events.registry import Event, register
+from together_events.contracts.fields import INT32_MAX, TimeZoneName
+from together_events.registry import CONTRACT_CONFIG, Event, register
 
 # The grade vocabulary, in order of seniority: categories G < NO < FS < P < D < ASG < USG,
 # and within a category by number or letter.
@@ -66,14 +66,14 @@ class PublicProfile(BaseModel):
 
     Programme-team-only answers (email, index number, appointment type) never travel in an event."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
     display_name: str
     entity: str
     duty_station: str
     time_zone: TimeZoneName
     grade: str
-    years_of_service: int
+    years_of_service: int = Field(ge=0, le=INT32_MAX)
     job_network: str
     languages: list[str]
     skills: list[str] = Field(default_factory=list)
@@ -111,30 +111,34 @@ def erased_profile(grade: str, years_of_service: int) -> PublicProfile:
 class RoleRules(BaseModel):
     """Who may take one role in a programme, and how many partners they take."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
     appointment_types: list[AppointmentType] = Field(description="Eligible appointment types.")
     entities: list[str] | None = Field(default=None, description="Eligible entities; None means any entity.")
     job_networks: list[str] | None = Field(default=None, description="Eligible job networks; None means any.")
-    min_capacity: int | None = Field(default=None, description="Mentor/coach roles: the least partners one may offer to take.")
-    max_capacity: int | None = Field(default=None, description="Mentor/coach roles: the most partners one may offer to take.")
+    min_capacity: int | None = Field(
+        default=None, le=INT32_MAX, description="Mentor/coach roles: the least partners one may offer to take."
+    )
+    max_capacity: int | None = Field(
+        default=None, le=INT32_MAX, description="Mentor/coach roles: the most partners one may offer to take."
+    )
 
 
 class SessionPlan(BaseModel):
     """The programme's suggested rhythm of sessions."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
-    period_months: int = Field(description="How long a pairing runs.")
+    period_months: int = Field(description="How long a pairing runs.", le=INT32_MAX)
     meeting_interval: str = Field(description="Suggested rhythm, e.g. 'twice a month', 'every 3 weeks', 'monthly'.")
-    session_minutes: int | None = None
+    session_minutes: int | None = Field(default=None, le=INT32_MAX)
     agenda: list[str] = Field(default_factory=list, description="Named sessions in order, e.g. an introduction meeting.")
 
 
 class ProgrammeRules(BaseModel):
     """A programme's rules as data. Defaults of each kind reproduce the seeds."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = CONTRACT_CONFIG
 
     roles: dict[Role, RoleRules] = Field(description="The roles this programme has, and who may take each.")
     meeting_languages: list[str] = Field(description="Languages meetings may be held in.")
@@ -161,7 +165,7 @@ class ProgrammeCreated(_RegistrationEvent):
     programme_id: UUID
     name: str
     kind: ProgrammeKind
-    suggestions_per_mentee: int
+    suggestions_per_mentee: int = Field(ge=0, le=INT32_MAX)
     rules: ProgrammeRules | None = Field(
         default=None, description="The programme's rules; None in events from before rules existed."
     )
@@ -190,7 +194,9 @@ class CohortOpened(_RegistrationEvent):
     registration_closes_on: date
     starts_on: date
     ends_on: date
-    places: int | None = Field(default=None, description="Mentee/client places; None means unlimited. Beyond them, a waitlist.")
+    places: int | None = Field(
+        default=None, le=INT32_MAX, description="Mentee/client places; None means unlimited. Beyond them, a waitlist."
+    )
 
 
 @register
@@ -215,10 +221,14 @@ class ParticipantRegistered(_RegistrationEvent):
     cohort_id: UUID
     programme_id: UUID
     roles: list[Role]
-    mentor_capacity: int | None = Field(default=None, description="How many mentees a mentor takes; None for other roles.")
+    mentor_capacity: int | None = Field(
+        default=None, le=INT32_MAX, description="How many mentees a mentor takes; None for other roles."
+    )
     profile: PublicProfile
     registered_at: AwareDatetime
-    coach_capacity: int | None = Field(default=None, description="How many clients a coach takes; None for other roles.")
+    coach_capacity: int | None = Field(
+        default=None, le=INT32_MAX, description="How many clients a coach takes; None for other roles."
+    )
     waitlisted: bool = Field(default=False, description="True when the cohort's places were taken: the mentee/client waits.")
     coach_approved: bool = Field(
         default=False, description="Coaches: visible to clients and matching only once their credential is approved."
@@ -234,8 +244,8 @@ class _ParticipantState(_RegistrationEvent):
     cohort_id: UUID
     programme_id: UUID
     roles: list[Role]
-    mentor_capacity: int | None = None
-    coach_capacity: int | None = None
+    mentor_capacity: int | None = Field(default=None, le=INT32_MAX)
+    coach_capacity: int | None = Field(default=None, le=INT32_MAX)
     profile: PublicProfile
     waitlisted: bool = Field(default=False, description="True while the mentee/client waits for a place in the cohort.")
 

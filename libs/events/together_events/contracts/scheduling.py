@@ -28,7 +28,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from together_events.contracts.zones import TimeZoneName
+from together_events.contracts.fields import INT32_MAX, TimeZoneName
 from together_events.registry import Event, register
 
 
@@ -65,11 +65,11 @@ class SessionScheduled(_SchedulingEvent):
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     starts_at: AwareDatetime
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     organiser_id: UUID | None = Field(default=None, description="the partner who booked: the invitation's ORGANIZER")
     agenda_title: str | None = Field(default=None, description="the session plan's agenda item: the invitation's SUMMARY")
     calendar_uid: str | None = Field(default=None, description=_UID)
-    calendar_sequence: int = Field(default=0, ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(default=0, ge=0, le=INT32_MAX, description=_SEQUENCE)
 
 
 @register
@@ -87,13 +87,13 @@ class SeriesScheduled(_SchedulingEvent):
     organiser_id: UUID
     starts_at: AwareDatetime = Field(description="the first occurrence")
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     rrule: str = Field(description="the RRULE value, e.g. FREQ=MONTHLY;COUNT=5, read in time_zone")
     occurrence_starts: list[AwareDatetime] = Field(min_length=1)
     session_ids: list[UUID] = Field(min_length=1, description="one per occurrence, in order")
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
-    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
 
 
 @register
@@ -110,13 +110,13 @@ class SeriesRescheduled(_SchedulingEvent):
     previous_starts_at: AwareDatetime
     starts_at: AwareDatetime
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     rrule: str
     occurrence_starts: list[AwareDatetime] = Field(min_length=1)
     session_ids: list[UUID] = Field(min_length=1)
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
-    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
     rescheduled_at: AwareDatetime
 
 
@@ -133,12 +133,12 @@ class SeriesCancelled(_SchedulingEvent):
     organiser_id: UUID
     starts_at: AwareDatetime
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     rrule: str
     cancelled_session_ids: list[UUID]
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
-    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
     reason: CancelledBecause
     cancelled_at: AwareDatetime
 
@@ -156,10 +156,10 @@ class SessionRescheduled(_SchedulingEvent):
     previous_starts_at: AwareDatetime
     starts_at: AwareDatetime
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
-    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
     series_id: UUID | None = None
     recurrence_id: AwareDatetime | None = Field(default=None, description="an occurrence: its original start")
     rescheduled_at: AwareDatetime
@@ -177,10 +177,10 @@ class SessionCancelled(_SchedulingEvent):
     organiser_id: UUID
     starts_at: AwareDatetime
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
-    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
     series_id: UUID | None = None
     recurrence_id: AwareDatetime | None = Field(default=None, description="an occurrence: its original start")
     reason: CancelledBecause
@@ -224,8 +224,8 @@ class NextSessionReminderDue(_SchedulingEvent):
     pairing_id: UUID
     participant_ids: list[UUID] = Field(min_length=2, max_length=2)
     after_session_id: UUID
-    sessions_completed: int = Field(ge=1)
-    sessions_planned: int = Field(ge=0)
+    sessions_completed: int = Field(ge=1, le=INT32_MAX)
+    sessions_planned: int = Field(ge=0, le=INT32_MAX)
     next_agenda_title: str | None = None
     reminded_at: AwareDatetime
 
@@ -246,7 +246,7 @@ class SeriesEnded(_SchedulingEvent):
     organiser_id: UUID
     starts_at: AwareDatetime = Field(description="the first occurrence (the invitation's DTSTART)")
     time_zone: TimeZoneName
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
     rrule: str = Field(description="the rule ending with UNTIL (UTC), e.g. FREQ=WEEKLY;INTERVAL=1;UNTIL=20270301T135959Z")
     previous_rrule: str
     ends_before: AwareDatetime = Field(description="the original start of the first cancelled occurrence")
@@ -256,6 +256,6 @@ class SeriesEnded(_SchedulingEvent):
     cancelled_session_ids: list[UUID]
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
-    calendar_sequence: int = Field(ge=0, description=_SEQUENCE)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
     reason: CancelledBecause
     ended_at: AwareDatetime

@@ -1,7 +1,9 @@
-"""The time-zone field of every contract: an IANA zone this machine knows, or the record is malformed.
+"""What the contracts' fields share, checked where events are read, so that a value no consumer
+can use sets its event aside at once instead of failing later in some handler:
 
-Checked where events are read, so a zone no consumer can use (a typo, 300 characters)
-sets its event aside at once instead of failing later, in another event's handler.
+- a time zone is an IANA zone this machine knows (a typo, or 300 characters, is malformed);
+- an integer fits in 32 bits (`INT32_MAX`), as the services store them;
+- a text is at most `registry.MAX_TEXT` characters (every model's `CONTRACT_CONFIG`).
 """
 
 from __future__ import annotations
@@ -21,3 +23,4 @@ def _known_zone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+INT32_MAX = 2**31 - 1
