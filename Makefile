@@ -9,7 +9,7 @@ PACKAGES := libs/events libs/servicekit libs/synthetic services/registration ser
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
-.PHONY: demo test stop infra provision services status lint format bench bench-matching lock clean catalogue
+.PHONY: demo test chaos stop infra provision services status lint format bench bench-matching lock clean catalogue
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
@@ -19,6 +19,10 @@ demo: $(STAMP) infra provision
 ## test: unit, integration (real Kafka and PostgreSQL) and end-to-end tests
 test: $(STAMP)
 	$(PY) -m pytest
+
+## chaos: the fault-injection suite on a stack of its own (.run/chaos): a synthetic workload while services, Kafka and PostgreSQL are killed, frozen and fed poison, then the checks and each fault's recovery time; SHORT=1 for the short version CI runs
+chaos: $(STAMP)
+	$(PY) -m tests.chaos $(if $(SHORT),--short,)
 
 ## stop: stop the services, Kafka and PostgreSQL started by `make demo` or the tests
 stop:

@@ -15,7 +15,8 @@ mkdir -p "$STATE_DIR"
 STATE_DIR=$(cd "$STATE_DIR" && pwd) # absolute: the broker runs from another cwd
 
 KAFKA_DIR=$STATE_DIR/kafka
-LIBS_DIR=$KAFKA_DIR/libs
+# A second stack (e.g. the chaos suite's) may share an assembled class path: no second download.
+LIBS_DIR=${KAFKA_LIBS_DIR:-$KAFKA_DIR/libs}
 DATA_DIR=$KAFKA_DIR/data
 CONF_FILE=$KAFKA_DIR/server.properties
 CLIENT_CONF=$KAFKA_DIR/client.properties

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -160,11 +161,21 @@ class EventConsumer:
                     for record in records:
                         await self.process(record)
                         self._progressed(partition, record.offset + 1)
-                    await self._consumer.commit({partition: records[-1].offset + 1})
+                    await self._commit(partition, records[-1].offset + 1)
                 self._note_end_offsets()
         finally:
             self.ready.clear()  # /readyz says so while the supervisor restarts us
             await self._consumer.stop()
+
+    async def _commit(self, partition: TopicPartition, next_offset: int) -> None:
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit({partition: next_offset})
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group rebalanced while we handled the batch (an instance joined, left or was frozen):
+            # the partition's new owner resumes from the last commit and the inbox absorbs what we did.
+            # Polling again rejoins the group; crashing would only add the supervisor's pause.
+            log.info("consumer.commit_after_rebalance", consumer=self.name, partition=str(partition), error=repr(exc)[:300])
 
     async def process(self, record: ConsumerRecord) -> None:
         try:

@@ -6,6 +6,11 @@ Each service runs as `python -m <service>` with its own log file and pid file
 under `$TOGETHER_STATE_DIR` (default `.run/`): `logs/<service>.log`,
 `services/<service>.pid`. `start` is idempotent and returns once every
 service answers `/readyz` (the mail sink: once its SMTP port accepts connections).
+A process counts as running only while it runs the service's module: a killed one
+that its parent has not reaped yet (a zombie), or a pid the system has since given
+to another program, is not, so `start` right after a SIGKILL starts it again.
+A second copy of a service (`ServiceSpec(..., instance="b")`) has its own port, pid
+and log file (`<service>-b`) and the same settings, database and consumer group.
 The mail sink keeps every mail notifications sends as a .eml file in `<state>/mail/`.
 The end-to-end test uses the same code with its own ports, databases and consumer groups.
 """
@@ -31,6 +36,12 @@ class ServiceSpec:
     name: str
     port: int
     module: str = ""  # defaults to the name
+    instance: str = ""  # "" for the first copy of a service; e.g. "b" for a second one beside it
+
+    @property
+    def label(self) -> str:
+        """Names the copy's pid and log files: `pairing`, `pairing-b`."""
+        return f"{self.name}-{self.instance}" if self.instance else self.name
 
     @property
     def command(self) -> list[str]:
@@ -64,10 +75,15 @@ def state_dir() -> Path:
 
 
 def _pid_file(state: Path, spec: ServiceSpec) -> Path:
-    return state / "services" / f"{spec.name}.pid"
+    return state / "services" / f"{spec.label}.pid"
 
 
-def _alive(pid: int) -> bool:
+def _log_file(state: Path, spec: ServiceSpec) -> Path:
+    return state / "logs" / f"{spec.label}.log"
+
+
+def _alive(pid: int, module: str = "") -> bool:
+    """Whether `pid` runs (and, if `module` is given, runs `python -m <module>`)."""
     try:
         # A child of this process that exited stays a zombie until reaped; reap it here.
         reaped, _ = os.waitpid(pid, os.WNOHANG)
@@ -75,13 +91,27 @@ def _alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass  # not our child (started by an earlier `launcher start`)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    if not Path("/proc/self").exists():  # no procfs (not Linux): the signal check is all there is
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    proc = Path("/proc", str(pid))
+    try:
+        stat = (proc / "stat").read_text()
+        cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    # A zombie (Z) or dying (X) process answers kill(pid, 0) although it runs nothing: its parent
+    # (not us, if an earlier `launcher start` started it) has not reaped it yet. The state is
+    # the field after the parenthesised command name, which may itself contain spaces.
+    if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
+        return False
+    # A recycled pid runs another program.
+    return not module or module.encode() in cmdline
 
 
 def running_pid(state: Path, spec: ServiceSpec) -> int | None:
@@ -89,7 +119,7 @@ def running_pid(state: Path, spec: ServiceSpec) -> int | None:
     if not path.exists():
         return None
     pid = int(path.read_text().strip() or 0)
-    return pid if pid and _alive(pid) else None
+    return pid if pid and _alive(pid, spec.module or spec.name) else None
 
 
 def ready(url: str) -> bool:
@@ -118,32 +148,43 @@ def start(
     state = state or state_dir()
     (state / "services").mkdir(parents=True, exist_ok=True)
     (state / "logs").mkdir(parents=True, exist_ok=True)
+    launched: set[str] = set()
     for spec in specs:
-        if running_pid(state, spec) is not None:
-            continue
-        env = {**os.environ, **(extra_env or {}), f"{spec.env_prefix}PORT": str(spec.port)}
-        if spec.name == IDENTITY.name:
-            env["TOGETHER_DEV_IDENTITY"] = "enabled"
-        for name, value in _neighbours(spec, specs, state).items():
-            env.setdefault(name, value)  # a setting given explicitly (e.g. a real SMTP server) wins
-        log = open(state / "logs" / f"{spec.name}.log", "ab")
-        process = subprocess.Popen(spec.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        _pid_file(state, spec).write_text(str(process.pid))
-    urls = {spec.name: spec.url() for spec in specs}
+        if running_pid(state, spec) is None:
+            _launch(spec, specs, state, extra_env)
+            launched.add(spec.label)
+    urls = {spec.label: spec.url() for spec in specs}
     deadline = time.monotonic() + timeout
     for spec in specs:
-        while not ready(urls[spec.name]):
+        while not ready(urls[spec.label]):
             if running_pid(state, spec) is None:
-                raise RuntimeError(f"{spec.name} exited; see {state / 'logs' / (spec.name + '.log')}")
+                if spec.label in launched:
+                    raise RuntimeError(f"{spec.label} exited; see {_log_file(state, spec)}")
+                # It ran when we looked and has died since (a SIGKILL still on its way, say): start it.
+                _launch(spec, specs, state, extra_env)
+                launched.add(spec.label)
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{spec.name} not ready after {timeout}s; see {state / 'logs' / (spec.name + '.log')}")
+                raise RuntimeError(f"{spec.label} not ready after {timeout}s; see {_log_file(state, spec)}")
             time.sleep(0.2)
     return urls
 
 
+def _launch(spec: ServiceSpec, specs: tuple[ServiceSpec, ...], state: Path, extra_env: Mapping[str, str] | None) -> None:
+    env = {**os.environ, **(extra_env or {}), f"{spec.env_prefix}PORT": str(spec.port)}
+    if spec.name == IDENTITY.name:
+        env["TOGETHER_DEV_IDENTITY"] = "enabled"
+    for name, value in _neighbours(spec, specs, state).items():
+        env.setdefault(name, value)  # a setting given explicitly (e.g. a real SMTP server) wins
+    with open(_log_file(state, spec), "ab") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(spec.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _pid_file(state, spec).write_text(str(process.pid))
+
+
 def _neighbours(spec: ServiceSpec, specs: tuple[ServiceSpec, ...], state: Path) -> dict[str, str]:
     """Where a process finds the others started with it (their ports may not be the defaults)."""
-    by_name = {s.name: s for s in specs}
+    by_name: dict[str, ServiceSpec] = {}
+    for other in specs:
+        by_name.setdefault(other.name, other)  # with two copies of a service, the first one
     env: dict[str, str] = {}
     if spec.name == MAILSINK.name:
         env["MAILSINK_DIR"] = str(state / "mail")
@@ -165,9 +206,10 @@ def stop(specs: tuple[ServiceSpec, ...] = EVERYTHING, *, state: Path | None = No
     deadline = time.monotonic() + timeout
     for spec in specs:
         pid = running_pid(state, spec)
-        while pid is not None and _alive(pid) and time.monotonic() < deadline:
+        module = spec.module or spec.name
+        while pid is not None and _alive(pid, module) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if pid is not None and _alive(pid):
+        if pid is not None and _alive(pid, module):
             os.killpg(pid, signal.SIGKILL)
         _pid_file(state, spec).unlink(missing_ok=True)
 
