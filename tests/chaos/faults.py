@@ -122,6 +122,18 @@ class Faults:
 
         return await self.measure("SIGKILL broker", "kafka", inject)
 
+    async def stop_broker(self, down: float) -> FaultResult:
+        async def inject() -> str:
+            rc, out = await self.stack.script("kafka.sh", "stop")  # SIGTERM: a controlled shutdown
+            if rc != 0:
+                return f"stop FAILED: {out[-300:]}"
+            await asyncio.sleep(down)
+            rc, out = await self.stack.script("kafka.sh", "start")
+            await self.stack.forget_kafka_clients()
+            return f"kafka.sh stop, down {down:.0f}s, restarted" if rc == 0 else f"restart FAILED: {out[-300:]}"
+
+        return await self.measure("stop broker", "kafka", inject)
+
     # --- database -------------------------------------------------------------------------
 
     async def stop_postgres(self, down: float) -> FaultResult:

@@ -38,11 +38,14 @@ class Plan:
 
 FULL = Plan(
     "full", participants=300, hold=10, republish_per_topic=40, recovery_timeout=120, poison_timeout=150,
-    faults=("kill", "freeze broker", "kill", "stop postgres", "kill", "kill broker", "kill", "kill postgres", "kill"),
+    faults=(
+        "kill", "freeze broker", "kill", "stop postgres", "kill", "stop broker", "kill", "kill broker", "kill",
+        "kill postgres", "kill",
+    ),
 )  # fmt: skip
 SHORT = Plan(
     "short", participants=100, hold=6, republish_per_topic=15, recovery_timeout=90, poison_timeout=100,
-    faults=("kill", "freeze broker", "stop postgres", "kill broker", "kill postgres"),
+    faults=("kill", "freeze broker", "stop postgres", "stop broker", "kill broker", "kill postgres"),
 )  # fmt: skip
 
 
@@ -52,6 +55,7 @@ async def infrastructure_faults(faults: Faults, plan: Plan) -> None:
     inject = {
         "kill": lambda: faults.kill_service(next(targets)),
         "freeze broker": lambda: faults.freeze_broker(plan.hold),
+        "stop broker": lambda: faults.stop_broker(plan.hold / 2),
         "kill broker": faults.kill_broker,
         "stop postgres": lambda: faults.stop_postgres(plan.hold / 2),
         "kill postgres": lambda: faults.kill_postgres(plan.hold / 2),
