@@ -173,10 +173,10 @@ async def test_a_restarted_service_fires_the_timers_that_fell_due_while_it_was_d
         worker = run.__self__  # type: ignore[attr-defined]
         async with client(app) as http:
             ready = await http.get("/readyz")
-            assert ready.status_code == 503 and ready.json()["checks"]["deadline_worker"] == "no pass completed yet"
+            assert ready.status_code == 503 and ready.json()["checks"]["deadline-worker"] == "no pass completed yet"
             assert sorted(await worker.fire_due()) == ["expired"] * 3 + ["reminded"] * 3
             ready = await http.get("/readyz")
-            assert ready.status_code == 200 and ready.json()["checks"]["deadline_worker"] == "ok", ready.text
+            assert ready.status_code == 200 and ready.json()["checks"]["deadline-worker"] == "ok", ready.text
         assert name == "deadline-worker"
         async with runtime.engine.connect() as conn:
             unfired = (await conn.execute(sa.select(sa.func.count()).where(timers.c.fired_at.is_(None)))).scalar_one()

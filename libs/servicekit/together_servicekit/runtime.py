@@ -52,7 +52,7 @@ class Runtime:
     relay: OutboxRelay
     consumer: EventConsumer | None = None
     background: list[Supervised] = field(default_factory=list)
-    # A service's own readiness checks (e.g. pairing's deadline worker): name -> "ok" or the reason.
+    # A service's own readiness checks, named as the task they watch (e.g. "deadline-worker"): "ok" or the reason.
     checks: dict[str, Callable[[], str]] = field(default_factory=dict)
 
     async def record(self, conn: AsyncConnection, event: Event) -> Envelope:
@@ -85,8 +85,9 @@ class Runtime:
             checks[supervised.name] = supervised.health()
         if self.consumer is not None and checks.get("consumer") == "ok":  # a crash says more than "not subscribed"
             checks["consumer"] = self.consumer.health()
-        for name, check in self.checks.items():
-            checks[name] = check()
+        for name, check in self.checks.items():  # a worker's own word, unless its task is restarting
+            if checks.get(name, "ok") == "ok":
+                checks[name] = check()
         return checks
 
     def figures(self) -> dict[str, Any]:

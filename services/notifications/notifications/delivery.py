@@ -441,5 +441,5 @@ def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]
     settings = runtime.settings
     assert isinstance(settings, NotificationsSettings)
     worker = DeliveryWorker(runtime, settings, ContactDirectory(settings), SmtpMailer(settings))
-    runtime.checks["delivery_worker"] = worker.health
+    runtime.checks["delivery-worker"] = worker.health
     return [("delivery-worker", worker.run)]

@@ -101,5 +101,5 @@ class DeadlineWorker:
 
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     worker = DeadlineWorker(runtime)
-    runtime.checks["deadline_worker"] = worker.progress.health
+    runtime.checks["deadline-worker"] = worker.progress.health
     return [("deadline-worker", worker.run)]

@@ -60,5 +60,5 @@ class CohortCloser:
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     interval = getattr(runtime.settings, "cohort_close_poll_seconds", 30.0)
     closer = CohortCloser(runtime, poll_interval=interval)
-    runtime.checks["cohort_closer"] = closer.progress.health
+    runtime.checks["cohort-closer"] = closer.progress.health
     return [("cohort-closer", closer.run)]

@@ -91,5 +91,5 @@ class CompletionWorker:
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
     minutes = getattr(runtime.settings, "complete_after_minutes", 0)
     worker = CompletionWorker(runtime, grace=timedelta(minutes=minutes))
-    runtime.checks["completion_worker"] = worker.progress.health
+    runtime.checks["completion-worker"] = worker.progress.health
     return [("completion-worker", worker.run)]
