@@ -400,9 +400,9 @@ async def test_a_refused_mail_is_retried_with_backoff_then_sent(world: World):
     [row] = await world.recorded(envelope.id)
     world.mailbox.refusals = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
 
-    assert world.worker.health() == "no pass yet"  # /readyz waits for the worker's first pass
+    assert world.worker.progress.health() == "no pass completed yet"  # /readyz waits for the worker's first pass
     assert await world.worker.deliver_due() == ["retry"]
-    assert world.worker.health() == "ok"
+    assert world.worker.progress.health() == "ok"
     first = await world.delivery(row["id"])
     assert (first["state"], first["attempts"], first["last_error"]) == ("pending", 1, "451 4.3.0 Try again later")
     assert first["next_attempt_at"] - world.runtime.now() > timedelta(seconds=55)  # durable, on the clock: 60 s

@@ -50,8 +50,9 @@ from notifications.mail import Calendar, HandOverRefused, SendFailure, SmtpMaile
 from notifications.rendering import LANGUAGES, Rendered, language_of, render
 from notifications.settings import NotificationsSettings
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
+from together_events import is_transient
 from together_servicekit.invitations import Person, invitation
-from together_servicekit.runtime import Runtime
+from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +76,11 @@ class DeliveryWorker:
         mailer: SmtpMailer,
     ) -> None:
         self._runtime, self._settings, self._contacts, self._mailer = runtime, settings, contacts, mailer
-        self.last_progress: float | None = None  # time.monotonic() of the last attempt finished or pass found nothing
+        # /readyz: "stalled" when no attempt finished and no pass found nothing for longer than a mail may take.
+        self.progress = Progress(
+            settings.delivery_poll_seconds,
+            stalled_after=max(60.0, 2 * settings.smtp_timeout_seconds + 10 * settings.delivery_poll_seconds),
+        )
         # Seconds from the server's 250 reply to the commit of `sent`: the window in which a crash resends.
         self.sent_windows: deque[float] = deque(maxlen=1000)
 
@@ -92,12 +97,12 @@ class DeliveryWorker:
         while len(outcomes) < limit:
             claimed = await self._claim()
             if claimed is None:
-                self.last_progress = time.monotonic()
+                self.progress.passed()
                 break
             outcome = await self._deliver(claimed)
             if outcome is not None:
                 outcomes.append(outcome)
-            self.last_progress = time.monotonic()
+            self.progress.passed()
 
     async def _deliver(self, row: dict[str, Any]) -> str | None:
         """One attempt at one claimed row; its recorded state, or None if it was left to the claim's lease."""
@@ -137,14 +142,6 @@ class DeliveryWorker:
                     return  # DATA began (the long lease now), or the claim moved on
             except (OSError, sa.exc.DBAPIError) as exc:  # a missed renewal risks the claim only: the fence holds
                 log.warning("mail.claim_not_renewed", notification_id=str(row["notification_id"]), error=repr(exc))
-
-    def health(self) -> str:
-        """For /readyz: "ok" while the worker makes progress (a mail may take up to the SMTP timeout)."""
-        if self.last_progress is None:
-            return "no pass yet"
-        idle = time.monotonic() - self.last_progress
-        limit = max(60.0, 2 * self._settings.smtp_timeout_seconds + 10 * self._settings.delivery_poll_seconds)
-        return "ok" if idle <= limit else f"stalled: no progress for {idle:.0f}s"
 
     async def run(self) -> None:
         while True:
@@ -354,7 +351,9 @@ class DeliveryWorker:
             try:
                 recorded = await self._record(row, outcome, values, now)
                 break
-            except (OSError, sa.exc.DBAPIError) as exc:
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise  # a bug, not an outage: retrying would only hide it
                 # Only this process knows the outcome (e.g. the server said 250 and the database is restarting):
                 # keep it and retry, rather than leave the row to the lease and a second mail.
                 log.warning("mail.outcome_not_yet_recorded", notification_id=str(row["notification_id"]), error=repr(exc))
@@ -441,5 +440,5 @@ def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]
     settings = runtime.settings
     assert isinstance(settings, NotificationsSettings)
     worker = DeliveryWorker(runtime, settings, ContactDirectory(settings), SmtpMailer(settings))
-    runtime.checks["delivery-worker"] = worker.health
+    runtime.checks["delivery-worker"] = worker.progress.health
     return [("delivery-worker", worker.run)]
