@@ -1,7 +1,7 @@
 """Together's event backbone. See libs/events/README.md."""
 
 from together_events import contracts
-from together_events.consumer import EventConsumer, Handler
+from together_events.consumer import EventConsumer, Handler, Handlers
 from together_events.context import caused_by, current_causation
 from together_events.envelope import Envelope, MalformedEvent
 from together_events.failures import RetryPolicy, TransientError, is_transient, transient_reason
@@ -20,6 +20,7 @@ __all__ = [
     "Event",
     "EventConsumer",
     "Handler",
+    "Handlers",
     "MalformedEvent",
     "OutboxRelay",
     "RetryPolicy",

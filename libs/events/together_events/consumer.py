@@ -29,10 +29,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import sqlalchemy as sa
 import structlog
@@ -51,6 +51,32 @@ from together_events.tables import inbox_table
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncConnection, Event, Envelope], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+
+
+class Handlers(Mapping[type[Event], Handler]):
+    """Which function handles each event type. `on` checks that a handler takes the event class it is
+    registered for (or a wider one), which a plain dict of classes to functions cannot express."""
+
+    def __init__(self) -> None:
+        self._by_model: dict[type[Event], Handler] = {}
+
+    def on(self, model: type[E], handler: Callable[[AsyncConnection, E, Envelope], Awaitable[None]]) -> Handlers:
+        if model in self._by_model:
+            raise ValueError(f"{model.__name__} already has a handler")
+        self._by_model[model] = cast(Handler, handler)  # safe: the consumer passes only `model`'s events
+        return self
+
+    def __getitem__(self, model: type[Event]) -> Handler:
+        return self._by_model[model]
+
+    def __iter__(self) -> Iterator[type[Event]]:
+        return iter(self._by_model)
+
+    def __len__(self) -> int:
+        return len(self._by_model)
+
+
 UnknownTypes = Literal["skip", "dead_letter"]
 
 PROBE_TIMEOUT = 3.0
