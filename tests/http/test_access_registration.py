@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ async def world(service, signer) -> World:
     programmes = [await created("/programmes", {"name": name, "kind": "mentoring"}, lead) for name in ("A", "B")]
     dates = cohort_dates(runtime.now().date())
     cohorts = [await created(f"/programmes/{p}/cohorts", {"name": "2026", **dates}, lead) for p in programmes]
-    people = People(*programmes)
+    people = People(programmes[0], programmes[1])
     register = {name: signer.headers(people.person(name), "participant") for name in ("owner", "other-participant", "stranger")}
     participant = await created(f"/cohorts/{cohorts[0]}/participants", questionnaire(), register["owner"])
     await created(f"/cohorts/{cohorts[0]}/participants", questionnaire(), register["other-participant"])
@@ -297,8 +298,8 @@ async def coach_world(service, signer) -> CoachWorld:
     http, runtime = service
     lead = signer.headers("lead", "programme_team", programmes=["*"])
 
-    async def created(path: str, headers: dict, **body: object) -> uuid.UUID:
-        response = await http.post(path, headers=headers, **body)  # type: ignore[arg-type]
+    async def created(path: str, headers: dict[str, str], **body: Any) -> uuid.UUID:
+        response = await http.post(path, headers=headers, **body)
         assert response.status_code == 201, response.text
         return uuid.UUID(response.json()["id"])
 
@@ -306,7 +307,7 @@ async def coach_world(service, signer) -> CoachWorld:
     cohort = await created(
         f"/programmes/{programmes[0]}/cohorts", lead, json={"name": "2026", **cohort_dates(runtime.now().date())}
     )
-    people = People(*programmes)
+    people = People(programmes[0], programmes[1])
     as_coach = {**questionnaire(), "roles": ["coach"], "coach_capacity": 2}
     coach = await created(f"/cohorts/{cohort}/participants", signer.headers(people.person("owner"), "participant"), json=as_coach)
     client = {**questionnaire(), "roles": ["client"]}

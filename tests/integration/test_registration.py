@@ -13,16 +13,20 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from registration.cohort_closer import CohortCloser, workers
 from registration.tables import participants
-from tests.apps import client, service_app
+from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
+from tests.stack import Stack
 from together_events import Envelope
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, service_topic
+from together_servicekit.clock import TravellingClock
+from together_servicekit.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +52,7 @@ async def registration(stack, create_database, signer, monkeypatch):
 class World:
     """A programme team, people with tokens, and the events this test caused, read from Kafka."""
 
-    def __init__(self, http, runtime, signer, stack) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, http: httpx.AsyncClient, runtime: Runtime, signer: Signer, stack: Stack) -> None:
         self.http, self.runtime, self.signer, self.stack = http, runtime, signer, stack
         self.run = uuid.uuid4().hex[:8]
         self.team = signer.headers(f"lead-{self.run}", "programme_team", programmes=["*"])
@@ -114,7 +118,9 @@ class World:
         return [e.type.split(".")[2] for e in await self.events() if e.subject == key]
 
     def travel_days(self, days: int) -> None:
-        self.runtime.clock.travel(timedelta(days=days))
+        clock = self.runtime.clock
+        assert isinstance(clock, TravellingClock)  # the service runs with the travelling clock
+        clock.travel(timedelta(days=days))
 
 
 @pytest.fixture
@@ -123,7 +129,7 @@ async def world(registration, signer, stack) -> World:
     return World(http, runtime, signer, stack)
 
 
-def details(response) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def details(response: httpx.Response | dict[str, Any]) -> set[tuple[str, str]]:
     """(field, rule) of each violation in an error response (or its parsed body)."""
     body = response if isinstance(response, dict) else response.json()
     return {(d["field"], d["rule"]) for d in body["error"]["details"]}

@@ -1,6 +1,6 @@
 """Closes cohorts whose registration window has passed: CohortClosed, exactly once per cohort.
 
-Durable and clock-driven: the cohort row itself is the timer (`closed_at` is NULL until it is
+Durable and clock-driven: the cohort row itself is the timer (its status is open until it is
 closed). Each due cohort is claimed in its own transaction with FOR UPDATE SKIP LOCKED and
 closed in that transaction with its event, so several replicas share the work without closing
 a cohort twice, and a crash leaves the cohort for the next round. The window includes its last
@@ -13,11 +13,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
-import sqlalchemy as sa
 import structlog
 
-from registration.tables import cohorts
-from registration.use_cases import close_cohort
+from registration.use_cases.programmes import close_next_due_cohort
 from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
@@ -33,21 +31,11 @@ class CohortCloser:
         """Close up to `limit` cohorts whose window has passed; return their ids."""
         closed: list[UUID] = []
         while len(closed) < limit:
-            async with self._runtime.engine.begin() as conn:
-                cohort = (
-                    await conn.execute(
-                        sa.select(cohorts)
-                        .where(cohorts.c.closed_at.is_(None), cohorts.c.registration_closes_on < self._runtime.now().date())
-                        .order_by(cohorts.c.registration_closes_on, cohorts.c.id)
-                        .limit(1)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).first()
-                if cohort is None:
-                    break
-                await close_cohort(self._runtime, conn, cohort)
+            cohort = await close_next_due_cohort(self._runtime)
+            if cohort is None:
+                break
             closed.append(cohort.id)
-            log.info("cohort.closed", cohort_id=str(cohort.id), registration_closes_on=cohort.registration_closes_on.isoformat())
+            log.info("cohort.closed", cohort_id=str(cohort.id), registration_closes_on=cohort.dates.closes.isoformat())
         self.progress.passed()
         return closed
 

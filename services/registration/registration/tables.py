@@ -1,9 +1,20 @@
 """Registration's own tables (adapters room). Nothing outside this service reads them."""
 
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
+from registration.domain.cohort import CohortStatus
+from registration.domain.credentials import CredentialStatus
+from registration.domain.participant import ParticipantStatus, WithdrawnBy
 from together_events.tables import define_backbone_tables
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> sa.CheckConstraint:
+    """The column holds one of the enum's values (NULL aside)."""
+    return sa.CheckConstraint(f"{column} IN ({', '.join(repr(v.value) for v in values)})", name=name)
+
 
 metadata = sa.MetaData()
 define_backbone_tables(metadata)
@@ -37,7 +48,10 @@ cohorts = sa.Table(
     sa.Column("starts_on", sa.Date, nullable=False),
     sa.Column("ends_on", sa.Date, nullable=False),
     sa.Column("places", sa.Integer),  # mentee/client places; NULL: unlimited
+    sa.Column("status", sa.Text, nullable=False),  # CohortStatus
     sa.Column("closed_at", sa.DateTime(timezone=True)),  # set once, with CohortClosed
+    one_of("status", CohortStatus, "cohorts_status_known"),
+    sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="cohorts_closed_when_closed_at"),
 )
 
 participants = sa.Table(
@@ -57,14 +71,18 @@ participants = sa.Table(
     sa.Column("preferred_language", sa.Text, nullable=False, server_default="en"),
     sa.Column("coach_capacity", sa.Integer),
     sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),
-    # Waiting for one of the cohort's places; admitted_at says when a place came.
-    sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("admitted_at", sa.DateTime(timezone=True)),
+    # ParticipantStatus: active (a mentee or client among them holds a place), waitlisted, withdrawn.
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("admitted_at", sa.DateTime(timezone=True)),  # when a place came to the waitlisted
     sa.Column("waitlisted_at", sa.DateTime(timezone=True)),  # the waitlist's order: first waiting, first admitted
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
-    sa.Column("withdrawn_by", sa.Text),  # 'participant' or 'programme_team'
+    sa.Column("withdrawn_by", sa.Text),  # WithdrawnBy
     sa.Column("answers_erased", sa.Boolean, nullable=False, server_default=sa.false()),
+    one_of("status", ParticipantStatus, "participants_status_known"),
+    one_of("withdrawn_by", WithdrawnBy, "participants_withdrawn_by_known"),
+    sa.CheckConstraint("(status = 'waitlisted') = (waitlisted_at IS NOT NULL)", name="participants_waitlisted_since"),
+    sa.CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="participants_withdrawn_since"),
     sa.UniqueConstraint("cohort_id", "email", name="participants_one_registration_per_cohort"),
     sa.UniqueConstraint("cohort_id", "person_id", name="participants_one_registration_per_person"),
 )
@@ -83,11 +101,12 @@ coach_credentials = sa.Table(
     sa.Column("content", sa.LargeBinary),  # NULL for a reference, and once erased
     sa.Column("size_bytes", sa.Integer),
     sa.Column("confidentiality_accepted_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # pending, approved, rejected
+    sa.Column("status", sa.Text, nullable=False),  # CredentialStatus
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True)),
     sa.Column("decided_by", sa.Text),
     sa.Column("reason", sa.Text),
+    one_of("status", CredentialStatus, "coach_credentials_status_known"),
 )
 
 # Registration consumes no events: nothing here is built from them.

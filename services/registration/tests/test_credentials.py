@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from registration.credentials import Upload, content_type_of, submission_violations
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from registration.domain.credentials import Credential, CredentialStatus, Upload, content_type_of, submission_violations
+from registration.domain.errors import Refused, StateConflict
+from registration.domain.participant import Participant, ParticipantStatus
+from together_events.contracts.registration import (
+    CoachCredentialApproved,
+    CoachCredentialRejected,
+    CredentialKind,
+    Role,
+)
+
+NOW = datetime(2026, 11, 10, 9, tzinfo=UTC)
 
 PDF = b"%PDF-1.7\n1 0 obj\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -49,3 +65,74 @@ def test_a_declared_type_must_match_the_content():
     assert rules(submission_violations(upload=empty, reference=None, confidentiality_accepted=True, max_bytes=100)) == {
         ("file", "not_empty")
     }
+
+
+def coach(*roles: Role, **state: Any) -> Participant:
+    return Participant(
+        id=uuid.uuid4(),
+        person_id="coach",
+        cohort_id=uuid.uuid4(),
+        programme_id=uuid.uuid4(),
+        email="coach@un.org",
+        index_number=None,
+        appointment_type=None,
+        preferred_language="en",
+        roles=list(roles or [Role.coach]),
+        mentor_capacity=None,
+        coach_capacity=2,
+        profile={"display_name": "Coach"},
+        registered_at=NOW,
+        **state,
+    )
+
+
+def submit(participant: Participant, standing: CredentialStatus | None = None, **changes: Any) -> Credential:
+    arguments: dict[str, Any] = {
+        "credential_id": uuid.uuid4(),
+        "coach": participant,
+        "kind": CredentialKind.icf_certificate,
+        "upload": Upload("cert.pdf", "application/pdf", PDF),
+        "reference": None,
+        "confidentiality_accepted": True,
+        "max_bytes": 100,
+        "standing": standing,
+        "now": NOW,
+    }
+    credential, submitted = Credential.submit(**{**arguments, **changes})
+    assert submitted.credential_id == credential.id and submitted.participant_id == participant.id
+    return credential
+
+
+def test_only_a_coach_submits_and_every_reason_comes_at_once():
+    with pytest.raises(Refused) as refused:
+        submit(coach(Role.client), confidentiality_accepted=False)
+    assert rules(refused.value.violations) == {
+        ("participant", "coaches_only"),
+        ("confidentiality_accepted", "must_accept"),
+    }
+
+
+def test_one_pending_or_approved_credential_at_a_time_and_none_once_withdrawn():
+    with pytest.raises(StateConflict, match="already has a pending"):
+        submit(coach(), standing=CredentialStatus.pending)
+    with pytest.raises(StateConflict, match="withdrawn"):
+        submit(coach(status=ParticipantStatus.withdrawn, withdrawn_at=NOW))
+    assert submit(coach()).status is CredentialStatus.pending
+
+
+def test_approval_makes_the_coach_visible_and_a_decision_is_made_once():
+    participant = coach()
+    credential = submit(participant)
+    approved = credential.decide(participant, approve=True, reason=None, by="lead", now=NOW)
+    assert isinstance(approved, CoachCredentialApproved) and participant.coach_approved
+    assert (credential.status, credential.decided_by, credential.decided_at) == (CredentialStatus.approved, "lead", NOW)
+    with pytest.raises(StateConflict, match="already approved"):
+        credential.decide(participant, approve=False, reason="late", by="lead", now=NOW)
+
+
+def test_a_rejection_gives_the_coach_the_reason():
+    participant = coach()
+    credential = submit(participant, upload=None, reference="ICF-1")
+    rejected = credential.decide(participant, approve=False, reason="expired", by="lead", now=NOW)
+    assert isinstance(rejected, CoachCredentialRejected) and rejected.reason == "expired"
+    assert credential.status is CredentialStatus.rejected and not participant.coach_approved

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from registration.programme_rules import DEFAULT_RULES, apply_override, default_rules, merged
-from registration.questionnaire import FIELDS, TEAM_ONLY, Visibility
+from registration.domain.programme_rules import DEFAULT_RULES, apply_override, default_rules, merged
+from registration.domain.questionnaire import FIELDS, TEAM_ONLY, Visibility
 from together_events.contracts.registration import AppointmentType, ProgrammeKind, Role
 
 STAFF = {AppointmentType.fixed_term, AppointmentType.continuing, AppointmentType.permanent}

@@ -5,16 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from registration.domain import (
-    Answers,
-    Window,
-    answer_violations,
-    cohort_date_violations,
-    edit_violations,
-    registration_violations,
-    seeks_a_place,
-)
-from registration.programme_rules import default_rules
+from registration.domain.dates import Window, cohort_date_violations
+from registration.domain.eligibility import Answers, answer_violations, edit_violations, registration_violations
+from registration.domain.programme_rules import default_rules
 from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeKind, Role, grade_rank
 
 WINDOW = Window(opens=date(2026, 11, 1), closes=date(2026, 11, 30))
@@ -153,11 +146,6 @@ def test_after_closing_roles_need_a_grant_and_other_answers_are_still_checked():
         ("appointment_type", "eligible_appointment_type"),
         ("job_network", "eligible_job_network"),
     }
-
-
-def test_mentees_and_clients_take_places():
-    assert seeks_a_place([Role.mentee]) and seeks_a_place([Role.mentor, Role.mentee]) and seeks_a_place([Role.client])
-    assert not seeks_a_place([Role.mentor]) and not seeks_a_place([Role.coach])
 
 
 def test_cohort_dates_in_order():

@@ -28,13 +28,11 @@ from together_events.contracts.registration import (
     RoleRules,
     SessionPlan,
 )
+from together_events.contracts.roles import OFFERING_ROLES
 from together_servicekit.errors import Violation
 
 STAFF = [AppointmentType.fixed_term, AppointmentType.continuing, AppointmentType.permanent]
 NEVER_ELIGIBLE = frozenset({AppointmentType.consultant, AppointmentType.contractor, AppointmentType.intern, AppointmentType.unv})
-# The roles that offer to take partners (and state a capacity), and those that seek one (and take a place).
-OFFERING_ROLES = (Role.mentor, Role.coach)
-SEEKING_ROLES = (Role.mentee, Role.client)
 ROLES_OF_KIND: dict[ProgrammeKind, frozenset[Role]] = {
     ProgrammeKind.coaching: frozenset({Role.coach, Role.client}),
     **{kind: frozenset({Role.mentor, Role.mentee}) for kind in ProgrammeKind if kind is not ProgrammeKind.coaching},
@@ -104,6 +102,11 @@ DEFAULT_RULES: dict[ProgrammeKind, ProgrammeRules] = {
 
 def default_rules(kind: ProgrammeKind) -> ProgrammeRules:
     return DEFAULT_RULES[kind]
+
+
+def rules_of(kind: ProgrammeKind, stored: Mapping[str, Any] | None) -> ProgrammeRules:
+    """The programme's rules; programmes from before rules existed follow their kind's defaults."""
+    return ProgrammeRules.model_validate(stored) if stored is not None else default_rules(kind)
 
 
 def merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,12 +1,16 @@
-"""Registration rules, free of I/O: valid cohorts, eligible and valid registrations, answer changes."""
+"""Who may register with which answers: eligible and valid registrations, answer changes, role grants."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from zoneinfo import available_timezones
 
-from registration.programme_rules import COMBINABLE, NEVER_ELIGIBLE, SEEKING_ROLES
+from registration.domain.dates import Window
+from registration.domain.programme_rules import COMBINABLE, NEVER_ELIGIBLE
+from registration.domain.questionnaire import FIELDS
 from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
 from together_servicekit.errors import Violation
 
@@ -14,41 +18,8 @@ _TIME_ZONES = frozenset(available_timezones())
 CAPACITY_FIELD = {Role.mentor: "mentor_capacity", Role.coach: "coach_capacity"}
 _PARTNERS = {Role.mentor: "mentees", Role.coach: "clients"}
 _PLURAL = {Role.mentor: "mentors", Role.mentee: "mentees", Role.coach: "coaches", Role.client: "clients"}
-
-
-def cohort_date_violations(opens: date, closes: date, starts: date, ends: date) -> list[Violation]:
-    violations = []
-    if closes < opens:
-        violations.append(
-            Violation("registration_closes_on", "not_before_opening", "registration must close on or after it opens")
-        )
-    if starts < closes:
-        violations.append(Violation("starts_on", "after_registration", "the cohort must start on or after registration closes"))
-    if ends <= starts:
-        violations.append(Violation("ends_on", "after_start", "the cohort must end after it starts"))
-    return violations
-
-
-@dataclass(frozen=True)
-class Window:
-    """A cohort's registration window: both days included, unless the programme team closed it early."""
-
-    opens: date
-    closes: date
-    closed_on: date | None = None
-
-    def is_open(self, today: date) -> bool:
-        return self.closed_on is None and self.opens <= today <= self.closes
-
-    def refusal(self) -> Violation:
-        if self.closed_on is not None and self.closed_on < self.closes:
-            message = (
-                f"registration for this cohort was open from {self.opens.isoformat()} "
-                f"and closed early on {self.closed_on.isoformat()}"
-            )
-        else:
-            message = f"registration for this cohort is open from {self.opens.isoformat()} to {self.closes.isoformat()}"
-        return Violation("cohort", "registration_window", message)
+# Answers that may not be removed by a change (required in the questionnaire).
+_REQUIRED = frozenset(f.name for f in FIELDS if f.required)
 
 
 @dataclass(frozen=True)
@@ -64,6 +35,22 @@ class Answers:
     roles: list[Role]
     mentor_capacity: int | None = None
     coach_capacity: int | None = None
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> Answers:
+        """The answers the rules look at, from the questionnaire's answers (as JSON values)."""
+        appointment = values.get("appointment_type")
+        return cls(
+            appointment_type=AppointmentType(appointment) if appointment is not None else None,
+            entity=values["entity"],
+            job_network=values["job_network"],
+            time_zone=values["time_zone"],
+            grade=values["grade"],
+            languages=list(values["languages"]),
+            roles=[Role(r) for r in values["roles"]],
+            mentor_capacity=values.get("mentor_capacity"),
+            coach_capacity=values.get("coach_capacity"),
+        )
 
 
 def registration_violations(*, today: date, window: Window, rules: ProgrammeRules, answers: Answers) -> list[Violation]:
@@ -177,11 +164,6 @@ def _capacity_violations(role: Role, field: str, capacity: int | None, low: int 
     return []
 
 
-def seeks_a_place(roles: list[Role]) -> bool:
-    """Mentees and clients take one of the cohort's places; mentors and coaches do not."""
-    return any(role in SEEKING_ROLES for role in roles)
-
-
 def edit_violations(rules: ProgrammeRules, answers: Answers, *, roles_changed: bool, registration_open: bool) -> list[Violation]:
     """Every reason an edit is refused. After registration closes the roles are fixed (the programme
     team adds a role by a grant); every other answer, capacities included (pairing reads a raise as
@@ -192,3 +174,12 @@ def edit_violations(rules: ProgrammeRules, answers: Answers, *, roles_changed: b
             Violation("roles", "closed_needs_grant", "registration has closed: a role is added by the programme team's grant")
         )
     return violations + answer_violations(rules, answers)
+
+
+def removal_violations(changes: Mapping[str, Any]) -> list[Violation]:
+    """A required answer cannot be removed by a change."""
+    return [
+        Violation(name, "required", f"'{name}' cannot be removed")
+        for name, value in changes.items()
+        if value is None and name in _REQUIRED
+    ]

@@ -1,0 +1,15 @@
+"""Registration's HTTP API (entrypoints room): one router per tag, the bodies in `models`.
+
+Each endpoint parses, calls one use case (which authorises the caller) or one query, and shapes the answer.
+"""
+
+from fastapi import APIRouter
+
+from registration.api import cohorts, credentials, participants, programmes
+from registration.api.credentials import CREDENTIAL_UPLOAD_PATH
+
+router = APIRouter()
+for tag in (programmes, cohorts, participants, credentials):
+    router.include_router(tag.router)
+
+__all__ = ["CREDENTIAL_UPLOAD_PATH", "router"]

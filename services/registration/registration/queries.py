@@ -1,0 +1,157 @@
+"""What registration's API reads, and who may read what (ADR 0005: reads are authorised where they are read).
+
+Each query opens its own connection and returns plain values for the API to shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from registration.domain.credentials import CredentialStatus
+from registration.domain.participant import ParticipantStatus, answers_of
+from registration.domain.programme_rules import rules_of
+from registration.domain.questionnaire import TEAM_ONLY, VISIBILITY
+from registration.tables import coach_credentials, cohorts, participants, programmes
+from together_events.contracts.registration import ProgrammeKind, ProgrammeRules, Role
+from together_servicekit.auth import Forbidden, Principal, require
+from together_servicekit.auth import Role as AuthRole
+from together_servicekit.errors import NotFound
+from together_servicekit.runtime import Runtime
+
+
+async def _one(runtime: Runtime, query: sa.Select[Any], what: str, key: UUID) -> dict[str, Any]:
+    async with runtime.engine.connect() as conn:
+        row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        raise NotFound(what, key)
+    return dict(row)
+
+
+async def programme(runtime: Runtime, programme_id: UUID) -> dict[str, Any]:
+    """Anyone signed in: a programme's name, kind and rules are public."""
+    row = await _one(runtime, sa.select(programmes).where(programmes.c.id == programme_id), "programme", programme_id)
+    return {**row, "rules": rules_of(ProgrammeKind(row["kind"]), row["rules"])}
+
+
+async def programme_rules(runtime: Runtime, programme_id: UUID) -> ProgrammeRules:
+    rules: ProgrammeRules = (await programme(runtime, programme_id))["rules"]
+    return rules
+
+
+async def cohort(runtime: Runtime, cohort_id: UUID) -> dict[str, Any]:
+    """Anyone signed in: a cohort's name, dates and places are public."""
+    return await _one(runtime, sa.select(cohorts).where(cohorts.c.id == cohort_id), "cohort", cohort_id)
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    """A participant as the caller may see them; `insider`: the participant or their team, who see every answer."""
+
+    fields: dict[str, Any]
+    insider: bool
+
+
+def _view(row: dict[str, Any], insider: bool) -> ParticipantView:
+    answers = [
+        {"field": name, "value": value, "visibility": VISIBILITY[name]}
+        for name, value in answers_of(row).items()
+        if insider or name not in TEAM_ONLY
+    ]
+    waitlisted = row["status"] == ParticipantStatus.waitlisted
+    return ParticipantView({**row, "waitlisted": waitlisted, "answers": answers}, insider)
+
+
+def _participants_query() -> sa.Select[Any]:
+    return sa.select(participants, cohorts.c.programme_id).join(cohorts, cohorts.c.id == participants.c.cohort_id)
+
+
+async def _participant(runtime: Runtime, participant_id: UUID) -> dict[str, Any]:
+    query = _participants_query().where(participants.c.id == participant_id)
+    return await _one(runtime, query, "participant", participant_id)
+
+
+async def participant(runtime: Runtime, participant_id: UUID, caller: Principal) -> ParticipantView:
+    """The participant and their programme team see every answer; anyone else signed in, the public
+    answers. A coach whose credential is not approved is visible to themself and the team only."""
+    row = await _participant(runtime, participant_id)
+    insider = caller.is_person(row["person_id"]) or caller.runs(row["programme_id"])
+    if not insider and Role.coach.value in row["roles"] and not row["coach_approved"]:
+        raise NotFound("participant", participant_id)
+    return _view(row, insider)
+
+
+async def cohort_participants(runtime: Runtime, cohort_id: UUID, caller: Principal) -> list[ParticipantView]:
+    """The team of the cohort's programme: every participant with every answer, in registration order."""
+    if not caller.runs((await cohort(runtime, cohort_id))["programme_id"]):
+        raise Forbidden("only the team running this programme lists its participants")
+    query = (
+        _participants_query()
+        .where(participants.c.cohort_id == cohort_id)
+        .order_by(participants.c.registered_at, participants.c.id)
+    )
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [_view(dict(row), insider=True) for row in rows]
+
+
+async def contact(runtime: Runtime, participant_id: UUID, caller: Principal) -> dict[str, Any]:
+    """The role `service` only (the notifications service addresses its mails with it)."""
+    require(caller, AuthRole.service)
+    row = await _participant(runtime, participant_id)
+    return {
+        "participant_id": row["id"],
+        "email": row["email"],
+        "display_name": row["public_profile"]["display_name"],
+        "preferred_language": row["preferred_language"],
+        "withdrawn": row["status"] == ParticipantStatus.withdrawn,
+    }
+
+
+async def programme_credentials(
+    runtime: Runtime, programme_id: UUID, status: CredentialStatus | None, caller: Principal
+) -> list[dict[str, Any]]:
+    """The programme's own team: its coaches' credentials (of one status, or all), oldest first."""
+    if not caller.runs(programme_id):
+        raise Forbidden("only the team running this programme reviews its coaches' credentials")
+    query = (
+        sa.select(
+            coach_credentials,
+            participants.c.cohort_id,
+            participants.c.public_profile["display_name"].astext.label("display_name"),
+        )
+        .join(participants, participants.c.id == coach_credentials.c.participant_id)
+        .join(cohorts, cohorts.c.id == participants.c.cohort_id)
+        .where(cohorts.c.programme_id == programme_id)
+        .order_by(coach_credentials.c.submitted_at, coach_credentials.c.id)
+    )
+    if status is not None:
+        query = query.where(coach_credentials.c.status == status.value)
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [dict(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class CredentialFile:
+    content: bytes
+    content_type: str
+
+
+async def credential_file(runtime: Runtime, credential_id: UUID, caller: Principal) -> CredentialFile:
+    """The programme's team, and the coach themself. A reference-only (or erased) credential has no file: 404."""
+    query = (
+        sa.select(coach_credentials.c.content, coach_credentials.c.content_type, cohorts.c.programme_id, participants.c.person_id)
+        .join(participants, participants.c.id == coach_credentials.c.participant_id)
+        .join(cohorts, cohorts.c.id == participants.c.cohort_id)
+        .where(coach_credentials.c.id == credential_id)
+    )
+    row = await _one(runtime, query, "credential", credential_id)
+    if not (caller.runs(row["programme_id"]) or caller.is_person(row["person_id"])):
+        raise Forbidden("only the programme team and the coach read a credential")
+    if row["content"] is None:
+        raise NotFound("credential file", credential_id)
+    return CredentialFile(content=row["content"], content_type=row["content_type"])

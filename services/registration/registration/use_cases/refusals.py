@@ -1,0 +1,26 @@
+"""The domain's refusals as the service's HTTP errors: a broken rule is 422, a state that does not allow it 409."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+from registration.domain.errors import Refused, StateConflict
+from together_servicekit.errors import Conflict, DomainError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def answering_refusals(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    @functools.wraps(use_case)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await use_case(*args, **kwargs)
+        except Refused as refused:
+            raise DomainError(refused.message, refused.violations) from refused
+        except StateConflict as conflict:
+            raise Conflict(str(conflict)) from conflict
+
+    return run

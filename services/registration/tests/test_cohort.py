@@ -1,0 +1,371 @@
+"""A cohort's places and waitlist, and each transition of its participants, without a database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registration.domain.cohort import Cohort, CohortStatus
+from registration.domain.dates import CohortDates
+from registration.domain.errors import Refused, StateConflict
+from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
+from registration.domain.programme_rules import default_rules
+from together_events.contracts.registration import (
+    CohortClosed,
+    ParticipantAdmitted,
+    ParticipantAnswersErased,
+    ParticipantProfileUpdated,
+    ParticipantRegistered,
+    ParticipantRoleGranted,
+    ParticipantWithdrawn,
+    ProgrammeKind,
+    Role,
+)
+from together_events.contracts.roles import seeks_partner
+
+OPEN_DAY = datetime(2026, 11, 10, 9, tzinfo=UTC)  # inside the window below
+AFTER_CLOSE = datetime(2026, 12, 2, 9, tzinfo=UTC)
+DATES = CohortDates(date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 1), date(2027, 4, 1))
+
+
+def cohort(places: int | None = 2, **rules_changes: Any) -> Cohort:
+    rules = default_rules(ProgrammeKind.mentoring).model_copy(update=rules_changes)
+    return Cohort(id=uuid.uuid4(), programme_id=uuid.uuid4(), name="2026", rules=rules, dates=DATES, places=places)
+
+
+def answers(name: str, *roles: str, **changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "name": name.title(), "email": f"{name}@UN.org", "index_number": None, "appointment_type": "permanent",
+        "entity": "Secretariat", "duty_station": "Geneva", "time_zone": "Europe/Zurich", "grade": "P-3",
+        "years_of_service": 5, "job_network": "POLNET", "job_family": None, "languages": ["English"], "gender": None,
+        "skills": [], "goals": [], "favourite_activities": [], "expertise_areas": [], "linkedin_url": None, "bio": None,
+        "preferred_language": "en", "roles": list(roles or ["mentee"]), "mentor_capacity": None, "coach_capacity": None,
+    }  # fmt: skip
+    if "mentor" in base["roles"]:
+        base["mentor_capacity"] = 2
+    return {**base, **changes}
+
+
+def register(cohort: Cohort, name: str, *roles: str, now: datetime = OPEN_DAY) -> Participant:
+    participant, registered = cohort.register(
+        participant_id=uuid.uuid4(), person_id=name, answers=answers(name, *roles), already_registered=False, now=now
+    )
+    assert isinstance(registered, ParticipantRegistered) and registered.waitlisted == participant.waitlisted
+    return participant
+
+
+def admitted(events: list[Any]) -> list[uuid.UUID]:
+    return [e.participant_id for e in events if isinstance(e, ParticipantAdmitted)]
+
+
+# --- closing -----------------------------------------------------------------------------------
+
+
+def test_a_cohort_closes_once():
+    c = cohort()
+    closed = c.close(AFTER_CLOSE)
+    assert isinstance(closed, CohortClosed) and closed.cohort_id == c.id and closed.closed_at == AFTER_CLOSE
+    assert c.status is CohortStatus.closed and c.closed_at == AFTER_CLOSE
+    with pytest.raises(StateConflict, match="closed at"):
+        c.close(AFTER_CLOSE + timedelta(days=1))
+
+
+def test_closing_early_ends_the_window_that_day():
+    c = cohort()
+    c.close(OPEN_DAY)
+    assert not c.window.is_open(OPEN_DAY.date())
+    with pytest.raises(Refused) as refused:
+        register(c, "late")
+    assert "closed early" in refused.value.message
+
+
+# --- registering: places, then the waitlist ----------------------------------------------------
+
+
+def test_mentees_take_places_then_wait_in_order():
+    c = cohort(places=2)
+    first, second, third, fourth = (register(c, name) for name in ("first", "second", "third", "fourth"))
+    assert [p.status for p in (first, second, third, fourth)] == [ParticipantStatus.active] * 2 + [
+        ParticipantStatus.waitlisted
+    ] * 2
+    assert c.places_taken == 2 and c.waitlist == [third.id, fourth.id]
+    assert third.waitlisted_at == OPEN_DAY and first.waitlisted_at is None
+
+
+def test_mentors_and_coaches_take_no_place():
+    c = cohort(places=1)
+    register(c, "mentee")
+    mentor = register(c, "mentor", "mentor")
+    assert mentor.status is ParticipantStatus.active and c.places_taken == 1 and c.waitlist == []
+
+
+def test_a_mentor_who_is_also_a_mentee_takes_a_place():
+    c = cohort(places=1)
+    both = register(c, "both", "mentor", "mentee")
+    assert both.status is ParticipantStatus.active and c.places_taken == 1
+    assert register(c, "next").waitlisted
+
+
+def test_a_cohort_without_places_never_has_a_waitlist():
+    c = cohort(places=None)
+    assert not any(register(c, f"m{n}").waitlisted for n in range(50))
+    assert c.waitlist == []
+
+
+def test_registration_outside_the_window_or_ineligible_is_refused_with_every_reason():
+    c = cohort()
+    with pytest.raises(Refused) as refused:
+        c.register(
+            participant_id=uuid.uuid4(),
+            person_id="p",
+            answers=answers("p", job_network="LOGNET", time_zone="Mars/Olympus"),
+            already_registered=False,
+            now=AFTER_CLOSE,
+        )
+    assert {(v.field, v.rule) for v in refused.value.violations} == {
+        ("cohort", "registration_window"),
+        ("job_network", "eligible_job_network"),
+        ("time_zone", "iana_time_zone"),
+    }
+    assert c.places_taken == 0
+
+
+def test_a_second_registration_is_a_conflict_after_the_rules():
+    c = cohort()
+    with pytest.raises(StateConflict, match="already registered"):
+        c.register(participant_id=uuid.uuid4(), person_id="p", answers=answers("p"), already_registered=True, now=OPEN_DAY)
+    with pytest.raises(Refused):  # the rules are judged first
+        c.register(
+            participant_id=uuid.uuid4(),
+            person_id="p",
+            answers=answers("p", grade="Z-9"),
+            already_registered=True,
+            now=OPEN_DAY,
+        )
+
+
+def test_the_email_is_stored_lower_case_and_team_only_answers_stay_out_of_the_event():
+    c = cohort()
+    participant, registered = c.register(
+        participant_id=uuid.uuid4(), person_id="ada", answers=answers("ada"), already_registered=False, now=OPEN_DAY
+    )
+    assert participant.email == "ada@un.org"
+    assert "ada@" not in registered.model_dump_json().lower()
+
+
+# --- withdrawal frees a place for the first waiting --------------------------------------------
+
+
+def test_a_withdrawal_admits_the_first_waiting():
+    c = cohort(places=1)
+    holder, first_waiting, second_waiting = register(c, "holder"), register(c, "w1"), register(c, "w2")
+    events = c.withdraw(holder, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
+    assert [type(e) for e in events] == [ParticipantWithdrawn, ParticipantAdmitted]
+    assert admitted(events) == [first_waiting.id] and c.waitlist == [second_waiting.id] and c.places_taken == 1
+    assert holder.status is ParticipantStatus.withdrawn and holder.withdrawn_by is WithdrawnBy.participant
+
+
+def test_a_waiting_participant_who_withdraws_leaves_the_waitlist_and_admits_no_one():
+    c = cohort(places=1)
+    register(c, "holder")
+    waiting, behind = register(c, "w1"), register(c, "w2")
+    events = c.withdraw(waiting, by=WithdrawnBy.programme_team, erase_answers=False, now=OPEN_DAY)
+    assert admitted(events) == [] and c.waitlist == [behind.id] and c.places_taken == 1
+    assert waiting.waitlisted_at is None and waiting.withdrawn_by is WithdrawnBy.programme_team
+
+
+def test_a_mentor_withdrawing_frees_no_place():
+    c = cohort(places=1)
+    mentor = register(c, "mentor", "mentor")
+    register(c, "holder")
+    register(c, "waiting")
+    assert admitted(c.withdraw(mentor, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)) == []
+
+
+def test_a_withdrawal_happens_once():
+    c = cohort()
+    p = register(c, "p")
+    c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
+    with pytest.raises(StateConflict, match="withdrew at"):
+        c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
+
+
+def test_a_withdrawal_may_erase_the_answers_where_the_programme_allows():
+    c = cohort()
+    p = register(c, "ada")
+    events = c.withdraw(p, by=WithdrawnBy.participant, erase_answers=True, now=OPEN_DAY)
+    assert [type(e) for e in events] == [ParticipantWithdrawn, ParticipantAnswersErased]
+    assert events[0].answers_erased is True
+    assert p.answers_erased and p.email == f"erased+{p.id}@erased.invalid" and p.profile["display_name"] != "Ada"
+    assert p.profile["grade"] == "P-3" and p.roles == [Role.mentee]  # kept for statistics
+
+    keeping = cohort(answers_erasable=False)
+    q = register(keeping, "bob")
+    with pytest.raises(Refused) as refused:
+        keeping.withdraw(q, by=WithdrawnBy.participant, erase_answers=True, now=OPEN_DAY)
+    assert refused.value.violations[0].rule == "erasable_in_programme"
+    assert q.status is ParticipantStatus.active  # nothing changed
+
+
+def test_answers_are_erased_later_only_once_withdrawn_and_once():
+    c = cohort()
+    p = register(c, "ada")
+    with pytest.raises(StateConflict, match="withdraw first"):
+        c.erase_answers(p, OPEN_DAY)
+    c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
+    assert isinstance(c.erase_answers(p, OPEN_DAY), ParticipantAnswersErased)
+    with pytest.raises(StateConflict, match="already erased"):
+        c.erase_answers(p, OPEN_DAY)
+
+
+# --- answers and roles move a participant between place and waitlist ---------------------------
+
+
+def test_changing_answers_reports_what_changed_and_only_public_changes_travel():
+    c = cohort()
+    p = register(c, "ada")
+    changed, events = c.change_answers(p, {"bio": "Drafts.", "email": "ADA@un.org"}, email_taken=False, now=OPEN_DAY)
+    assert changed == ["bio"] and [type(e) for e in events] == [ParticipantProfileUpdated]
+    changed, events = c.change_answers(p, {"index_number": "UN-1"}, email_taken=False, now=OPEN_DAY)
+    assert changed == ["index_number"] and events == [] and p.index_number == "UN-1"
+    assert c.change_answers(p, {"bio": "Drafts."}, email_taken=False, now=OPEN_DAY) == ([], [])
+
+
+def test_an_email_of_another_participant_is_a_conflict():
+    c = cohort()
+    p = register(c, "ada")
+    with pytest.raises(StateConflict, match="email"):
+        c.change_answers(p, {"email": "bob@un.org"}, email_taken=True, now=OPEN_DAY)
+
+
+def test_a_withdrawn_participant_cannot_edit():
+    c = cohort()
+    p = register(c, "ada")
+    c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
+    with pytest.raises(StateConflict, match="withdrawn"):
+        c.change_answers(p, {"bio": "back"}, email_taken=False, now=OPEN_DAY)
+
+
+def test_a_mentee_becoming_a_mentor_frees_their_place_for_the_first_waiting():
+    c = cohort(places=1)
+    holder, waiting = register(c, "holder"), register(c, "waiting")
+    changes = {"roles": ["mentor"], "mentor_capacity": 1}
+    changed, events = c.change_answers(holder, changes, email_taken=False, now=OPEN_DAY)
+    assert set(changed) == {"roles", "mentor_capacity"}
+    assert [type(e) for e in events] == [ParticipantProfileUpdated, ParticipantAdmitted]
+    assert admitted(events) == [waiting.id] and c.waitlist == [] and c.places_taken == 1
+
+
+def test_a_waiting_mentee_becoming_a_mentor_leaves_the_waitlist():
+    c = cohort(places=1)
+    register(c, "holder")
+    waiting = register(c, "waiting")
+    _, events = c.change_answers(waiting, {"roles": ["mentor"], "mentor_capacity": 1}, email_taken=False, now=OPEN_DAY)
+    assert admitted(events) == [] and c.waitlist == []
+    assert waiting.status is ParticipantStatus.active and waiting.waitlisted_at is None
+
+
+def test_a_mentor_becoming_a_mentee_takes_a_place_or_waits_at_the_end():
+    c = cohort(places=1)
+    mentor = register(c, "mentor", "mentor")
+    c.change_answers(mentor, {"roles": ["mentor", "mentee"]}, email_taken=False, now=OPEN_DAY)
+    assert mentor.status is ParticipantStatus.active and c.places_taken == 1
+    later = OPEN_DAY + timedelta(hours=1)
+    other = register(c, "other", "mentor")
+    _, events = c.change_answers(other, {"roles": ["mentee"], "mentor_capacity": None}, email_taken=False, now=later)
+    assert other.waitlisted and other.waitlisted_at == later and c.waitlist == [other.id]
+    assert events[0].waitlisted is True
+
+
+def test_after_closing_roles_change_only_by_a_grant():
+    c = cohort(places=1)
+    p = register(c, "ada")
+    with pytest.raises(Refused) as refused:
+        c.change_answers(p, {"roles": ["mentor"], "mentor_capacity": 1}, email_taken=False, now=AFTER_CLOSE)
+    assert ("roles", "closed_needs_grant") in {(v.field, v.rule) for v in refused.value.violations}
+    changed, _ = c.change_answers(p, {"bio": "still editable"}, email_taken=False, now=AFTER_CLOSE)
+    assert changed == ["bio"]
+
+
+def test_a_grant_needs_registration_closed_a_new_role_and_a_capacity_for_offering_roles():
+    c = cohort(places=1)
+    p = register(c, "ada")
+    with pytest.raises(StateConflict, match="registration is open"):
+        c.grant_role(p, Role.mentor, 1, OPEN_DAY)
+    with pytest.raises(StateConflict, match="already a mentee"):
+        c.grant_role(p, Role.mentee, None, AFTER_CLOSE)
+    with pytest.raises(Refused) as refused:
+        c.grant_role(p, Role.mentor, None, AFTER_CLOSE)
+    assert refused.value.violations[0].field == "mentor_capacity"
+    granted = c.grant_role(p, Role.mentor, 2, AFTER_CLOSE)
+    assert isinstance(granted, ParticipantRoleGranted) and granted.granted_role is Role.mentor
+    assert p.roles == [Role.mentee, Role.mentor] and p.mentor_capacity == 2 and c.places_taken == 1
+
+
+def test_a_grant_of_a_seeking_role_takes_a_place_or_waits():
+    c = cohort(places=1)
+    register(c, "holder")
+    mentor = register(c, "mentor", "mentor")
+    with pytest.raises(Refused) as refused:
+        c.grant_role(mentor, Role.mentee, 1, AFTER_CLOSE)
+    assert refused.value.violations[0].rule == "offering_roles_only"
+    granted = c.grant_role(mentor, Role.mentee, None, AFTER_CLOSE)
+    assert granted.waitlisted and c.waitlist == [mentor.id]
+
+
+def test_a_withdrawn_participant_gets_no_grant():
+    c = cohort()
+    p = register(c, "ada")
+    c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
+    with pytest.raises(StateConflict, match="withdrawn"):
+        c.grant_role(p, Role.mentor, 1, AFTER_CLOSE)
+
+
+# --- invariants over any sequence --------------------------------------------------------------
+
+ACTIONS = st.lists(
+    st.tuples(st.sampled_from(["mentee", "mentor", "both", "withdraw", "to_mentor", "to_mentee"]), st.integers(0, 30)),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(places=st.integers(1, 4), actions=ACTIONS)
+def test_places_are_never_exceeded_and_the_first_waiting_is_admitted_first(places: int, actions: list[tuple[str, int]]):
+    c = cohort(places=places)
+    everyone: dict[uuid.UUID, Participant] = {}
+    now = OPEN_DAY
+    for n, (action, pick) in enumerate(actions):
+        now += timedelta(minutes=1)
+        present = [p for p in everyone.values() if not p.withdrawn]
+        target = present[pick % len(present)] if present else None
+        waited_longest = list(c.waitlist)
+        events: list[Any] = []
+        if action in ("mentee", "mentor", "both"):
+            roles = {"mentee": ["mentee"], "mentor": ["mentor"], "both": ["mentor", "mentee"]}[action]
+            p = register(c, f"p{n}", *roles, now=now)
+            everyone[p.id] = p
+        elif target is None:
+            continue
+        elif action == "withdraw":
+            events = c.withdraw(target, by=WithdrawnBy.participant, erase_answers=False, now=now)
+        else:
+            roles = ["mentor"] if action == "to_mentor" else ["mentee"]
+            changes = {"roles": roles, "mentor_capacity": 1 if action == "to_mentor" else None}
+            _, events = c.change_answers(target, changes, email_taken=False, now=now)
+        for admission in admitted(events):
+            everyone[admission].status, everyone[admission].waitlisted_at = ParticipantStatus.active, None
+        assert admitted(events) == waited_longest[: len(admitted(events))]  # first waiting, first admitted
+
+        holders = [p for p in everyone.values() if c.holds_place(p)]
+        waiting = [p for p in everyone.values() if p.waitlisted]
+        assert c.places_taken == len(holders) <= places
+        assert [p.id for p in sorted(waiting, key=lambda p: (p.waitlisted_at, str(p.id)))] == c.waitlist
+        assert not waiting or len(holders) == places  # no one waits while a place is free
+        assert all(seeks_partner(p.roles) for p in waiting)
+        assert all((p.status is ParticipantStatus.waitlisted) == (p.waitlisted_at is not None) for p in everyone.values())
