@@ -20,9 +20,10 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# Pinned third-party dependencies first: this layer is rebuilt only when requirements.txt changes.
+# The runtime lock first (no test or development tools; every file's hash checked): this layer is
+# rebuilt only when requirements.txt changes.
 COPY requirements.txt /tmp/requirements.txt
-RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
 # The project's seven packages, non-editable and without dependency resolution (all pinned above).
 # The sources are removed afterwards: only the installed packages (with their migrations) are used.

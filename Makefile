@@ -39,9 +39,14 @@ status: $(STAMP)
 	@deploy/stack.sh status || true
 	@$(PY) -m together_servicekit.launcher status || true
 
+## lint: ruff (check, format), mypy (strict for the libraries and domain code), the import contracts (pyproject.toml) and deptry (each package's declared dependencies against its imports)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	for package in $(PACKAGES); do (cd $$package && $(CURDIR)/$(VENV)/bin/deptry .); done
+	PYTHONWARNINGS="ignore:Unused option -c" $(VENV)/bin/deptry .
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -60,18 +65,18 @@ $(ANCHOR_LIBRARY):
 bench-matching: $(STAMP) $(ANCHOR_LIBRARY)
 	MATCHING_LIBRARY_PATH=$(CURDIR)/$(ANCHOR_LIBRARY) $(PY) bench/matching/engine.py $(if $(QUICK),--quick,)
 
-# The virtualenv: pinned dependencies, then the project's own packages (editable, no further resolution).
-$(STAMP): requirements.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+# The virtualenv: the development lock (hashes checked), then the project's own packages (editable, no further resolution).
+$(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(foreach p,$(PACKAGES),-e $(p))
 	touch $(STAMP)
 
-## lock: re-pin requirements.txt from requirements.in in a clean virtualenv
-lock:
-	rm -rf /tmp/together-lock && $(PYTHON) -m venv /tmp/together-lock
-	/tmp/together-lock/bin/pip install --quiet -r requirements.in
-	{ echo "# Pinned lock of requirements.in (pip freeze in a clean venv, Python 3.11)."; /tmp/together-lock/bin/pip freeze; } > requirements.txt
+## lock: the runtime lock (requirements.txt, for the image) from requirements.in and the development lock (requirements-dev.txt, for .venv) from requirements-dev.in, with hashes; pins already there are kept unless UPGRADE=1
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-find-links $(if $(UPGRADE),--upgrade,)
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 clean: stop
 	rm -rf $(VENV) .run

@@ -228,7 +228,7 @@ def _type_of(prop: dict[str, Any], definitions: dict[str, Any]) -> str:
         return " or ".join(_type_of(p, definitions) for p in prop["anyOf"])
     if prop.get("type") == "array":
         return f"list of {_type_of(prop.get('items', {}), definitions)}"
-    kind = prop.get("format") or prop.get("type", "any")
+    kind: str = prop.get("format") or prop.get("type", "any")
     bounds = [f"{k} {prop[k]}" for k in ("minimum", "maximum", "minItems", "maxItems") if k in prop]
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
@@ -320,7 +320,8 @@ def _with_defs(schema: dict[str, Any]) -> dict[str, Any]:
             return [resolve(v) for v in node]
         return node
 
-    return resolve(schema["properties"]["data"])
+    data: dict[str, Any] = resolve(schema["properties"]["data"])
+    return data
 
 
 def write(docs: Path = DOCS) -> list[str]:

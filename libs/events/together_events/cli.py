@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 import structlog
 from aiokafka.errors import KafkaConnectionError
+from structlog.typing import EventDict, WrappedLogger
 
 from together_events.operator import (
     OperatorError,
@@ -158,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _without_dead_letter_lines(_: object, __: str, event: dict) -> dict:
+def _without_dead_letter_lines(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     """A rebuild collects its dead letters and lists them; the consumer's line would say they were sent."""
     if event.get("event") == "event.dead_lettered":
         raise structlog.DropEvent

@@ -36,13 +36,13 @@ from typing import Any, Literal, TypeVar, cast
 
 import sqlalchemy as sa
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from together_events.context import caused_by
-from together_events.dead_letters import DeadLetters
+from together_events.dead_letters import DeadLetters, DeadLetterSink
 from together_events.envelope import Envelope, MalformedEvent
 from together_events.failures import RetryPolicy, transient_reason
 from together_events.registry import Event, decode, model_for
@@ -151,7 +151,7 @@ class EventConsumer:
         group_id: str | None = None,
         bootstrap_servers: str,
         handlers: Mapping[type[Event], Handler],
-        dead_letters: AIOKafkaProducer,
+        dead_letters: DeadLetterSink,
         now: Callable[[], datetime],
         policy: RetryPolicy = RetryPolicy(),
         unknown_types: UnknownTypes = "skip",

@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 import structlog
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,12 +34,20 @@ REDUCED_HEADER_BYTES = 16 * 1024
 REASON_BYTES = 2000
 
 
+class DeadLetterSink(Protocol):
+    """Where dead-letter copies are sent: the service's producer, or a rebuild's collector."""
+
+    async def send_and_wait(
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> object: ...
+
+
 class DeadLetters:
     def __init__(
         self,
         *,
         consumer: str,
-        producer: AIOKafkaProducer,
+        producer: DeadLetterSink,
         engine: AsyncEngine,
         now: Callable[[], datetime],
         policy: RetryPolicy = RetryPolicy(),

@@ -118,4 +118,4 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The pause after the `attempt`-th failure (1-based)."""
-        return min(self.first_delay * 2 ** (attempt - 1), self.max_delay)
+        return min(self.first_delay * 2.0 ** (attempt - 1), self.max_delay)

@@ -149,9 +149,6 @@ class OutboxRelay:
         log.debug("outbox.published", count=len(rows))
         return len(rows)
 
-    def wake(self) -> None:
-        self._wakeup.set()
-
     async def run(self) -> None:
         """Publish until cancelled: on each commit notification, and every poll interval."""
         listener = await self._listen()

@@ -10,44 +10,43 @@ import asyncio
 import os
 from collections.abc import Iterable
 
+from aiokafka import errors
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from together_events.topics import Topic, declared_topics
 
-TOPIC_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS: another provisioner won the race
 
-
-async def _wait_until_listed(admin: AIOKafkaAdminClient, names: set[str], timeout: float = 30.0) -> None:
-    """Creation is asynchronous in the broker: return once clients can see the topics."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not names <= set(await admin.list_topics()):
-        if loop.time() > deadline:
-            raise RuntimeError(f"topics not visible after {timeout}s: {sorted(names)}")
-        await asyncio.sleep(0.2)
-
-
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None = None) -> list[str]:
-    """Create missing topics (by default, the declared ones); return the names created."""
-    topics = declared_topics() if topics is None else topics
+async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None = None, timeout: float = 30.0) -> list[str]:
+    """Create missing topics (by default, the declared ones), then wait until clients can see them
+    all (creation is asynchronous in the broker); return the names this call created. Safe beside
+    a concurrent provisioner: a topic it created first counts as existing."""
+    topics = list(declared_topics() if topics is None else topics)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t.name not in existing]
+        created: list[str] = []
         if missing:
-            await admin.create_topics(
+            response = await admin.create_topics(
                 [
-                    NewTopic(
-                        name=t.name,
-                        num_partitions=t.partitions,
-                        replication_factor=1,
-                        topic_configs=t.config,
-                    )
+                    NewTopic(name=t.name, num_partitions=t.partitions, replication_factor=1, topic_configs=t.config)
                     for t in missing
                 ]
             )
-        return [t.name for t in missing]
+            # The broker answers per topic and aiokafka raises nothing: each error code is ours to read.
+            for name, code, *_ in response.topic_errors:
+                if code == 0:
+                    created.append(name)
+                elif errors.for_code(code) is not errors.TopicAlreadyExistsError:
+                    raise errors.for_code(code)(f"creating topic {name}")
+        wanted, loop = {t.name for t in topics}, asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while unlisted := wanted - set(await admin.list_topics()):
+            if loop.time() > deadline:
+                raise RuntimeError(f"topics not listed after {timeout}s: {sorted(unlisted)}")
+            await asyncio.sleep(0.2)
+        return created
     finally:
         await admin.close()
 

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -71,7 +73,7 @@ def define_backbone_tables(
     return outbox, aggregate_sequence, inbox, parked_records
 
 
-def _parked_records_columns() -> list[sa.Column]:
+def _parked_records_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("consumer", sa.Text(), primary_key=True),
         sa.Column("topic", sa.Text(), primary_key=True),

@@ -23,29 +23,30 @@ from together_events import caused_by
 from together_servicekit.auth import AuthSettings, Principal, Role, TokenVerifier, authenticated, require
 from together_servicekit.clock import TravellingClock
 from together_servicekit.db import migrate, wait_for_database
-from together_servicekit.errors import ERROR_RESPONSES, error_response, install_error_handlers, invalid
+from together_servicekit.errors import invalid
+from together_servicekit.http_errors import ERROR_RESPONSES, error_response, install_error_handlers
 from together_servicekit.logging import configure_logging
 from together_servicekit.runtime import (
     HandlersFactory,
     Runtime,
+    SettingsT,
     WorkersFactory,
     get_runtime,
     start_runtime,
     stop_runtime,
 )
-from together_servicekit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
 
 def build_app(
-    settings: ServiceSettings,
+    settings: SettingsT,
     *,
     title: str,
     description: str,
     routers: Sequence[APIRouter],
-    handlers: HandlersFactory | None = None,
-    workers: WorkersFactory | None = None,
+    handlers: HandlersFactory[SettingsT] | None = None,
+    workers: WorkersFactory[SettingsT] | None = None,
     larger_bodies: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
     """`larger_bodies`: (path regex, byte limit) pairs for the few routes that take uploads."""
@@ -208,8 +209,8 @@ def _clock_router() -> APIRouter:
 
 
 def serve(
-    settings: ServiceSettings,
-    app_factory: Callable[[ServiceSettings], FastAPI],
+    settings: SettingsT,
+    app_factory: Callable[[SettingsT], FastAPI],
     migrations_package: str,
 ) -> None:
     """Process entry point: wait for the database, migrate, then serve HTTP."""

@@ -25,6 +25,7 @@ from pathlib import Path
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt.algorithms import AllowedPublicKeys
 
 from together_servicekit.errors import DomainError
 
@@ -98,11 +99,12 @@ class TokenVerifier:
     def _local_key(self) -> bytes:
         return Path(self.settings.public_key_file).read_bytes()
 
-    def _key_for(self, token: str) -> object:
+    def _key_for(self, token: str) -> AllowedPublicKeys | bytes:
         if not self.settings.jwks_url:
             return self._local_key
         try:
-            return self._jwks.get_signing_key_from_jwt(token).key
+            key: AllowedPublicKeys = self._jwks.get_signing_key_from_jwt(token).key
+            return key
         except jwt.PyJWKClientConnectionError as exc:
             raise Unauthenticated("the identity provider's keys cannot be fetched") from exc
         except jwt.PyJWKClientError as exc:

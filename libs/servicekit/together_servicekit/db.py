@@ -50,6 +50,8 @@ def run_migrations_online(target_metadata: sa.MetaData) -> None:
     from alembic import context
 
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:  # alembic_config() always sets it
+        raise RuntimeError("the Alembic configuration names no sqlalchemy.url")
 
     def do_run(connection: sa.Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata)

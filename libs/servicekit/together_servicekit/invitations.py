@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 PRODID = "-//Together//Scheduling//EN"
@@ -108,7 +108,7 @@ def invitation(
         f"METHOD:{method}",
         *vtimezone(time_zone, starts_at, span_end),
     ]
-    common = {
+    common: _SharedByEvents = {
         "uid": uid,
         "summary": summary,
         "description": description,
@@ -126,7 +126,7 @@ def invitation(
         rrule=rrule,
         recurrence_id=recurrence_id,
         exdates=exdates,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
     for m in moved:
         lines += _vevent(
@@ -136,10 +136,24 @@ def invitation(
             rrule=None,
             recurrence_id=m.recurrence_id,
             exdates=[],
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + CRLF for line in lines)
+
+
+class _SharedByEvents(TypedDict):
+    """What the series' VEVENT and each moved occurrence's have in common."""
+
+    uid: str
+    summary: str
+    description: str | None
+    organizer: Person
+    attendees: Sequence[Person]
+    stamp: datetime
+    tz: ZoneInfo
+    tzid: str
+    cancelled: bool
 
 
 def _vevent(

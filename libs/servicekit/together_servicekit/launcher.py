@@ -132,7 +132,7 @@ def ready(url: str) -> bool:
             return False
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
 

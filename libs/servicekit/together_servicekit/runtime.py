@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic
 
 import sqlalchemy as sa
 import structlog
@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from typing_extensions import TypeVar
 
 from together_events import (
     Envelope,
@@ -38,14 +39,19 @@ from together_servicekit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
-HandlersFactory = Callable[["Runtime"], Mapping[type[Event], Handler]]
+# A service's own settings class; a bare `Runtime` holds the settings every service has. Covariant
+# (the runtime never replaces its settings), so work that needs only those takes any service's runtime.
+SettingsT_co = TypeVar("SettingsT_co", bound=ServiceSettings, default=ServiceSettings, covariant=True)
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+HandlersFactory = Callable[["Runtime[SettingsT]"], Mapping[type[Event], Handler]]
 # A service's own background work (e.g. pairing's deadline worker): (name, coroutine function) pairs.
-WorkersFactory = Callable[["Runtime"], Sequence[tuple[str, Callable[[], Awaitable[None]]]]]
+WorkersFactory = Callable[["Runtime[SettingsT]"], Sequence[tuple[str, Callable[[], Awaitable[None]]]]]
 
 
 @dataclass
-class Runtime:
-    settings: ServiceSettings
+class Runtime(Generic[SettingsT_co]):
+    settings: SettingsT_co
     engine: AsyncEngine
     clock: Clock
     producer: AIOKafkaProducer
@@ -190,8 +196,8 @@ def make_clock(settings: ServiceSettings) -> Clock:
 
 
 async def start_runtime(
-    settings: ServiceSettings, handlers: HandlersFactory | None, workers: WorkersFactory | None = None
-) -> Runtime:
+    settings: SettingsT, handlers: HandlersFactory[SettingsT] | None, workers: WorkersFactory[SettingsT] | None = None
+) -> Runtime[SettingsT]:
     engine = make_engine(settings.database_url)
     producer = build_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
     await _start_with_retry(producer)

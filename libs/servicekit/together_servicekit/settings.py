@@ -19,6 +19,11 @@ DEFAULT_PG_DSN_BASE = "postgresql://together:together@127.0.0.1:15432"
 DEFAULT_KAFKA = "127.0.0.1:19092"
 
 
+def _clock_mode_from_environment() -> Literal["system", "travel"]:
+    """The shared variable's mode; anything but "travel" is the system clock, as `make_clock` reads it."""
+    return "travel" if os.environ.get("TOGETHER_CLOCK_MODE") == "travel" else "system"
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -49,9 +54,7 @@ class ServiceSettings(BaseSettings):
             "skip it (forward compatible; logged and counted per topic and type) or set it aside on the dead-letter topic."
         ),
     )
-    clock_mode: Literal["system", "travel"] = Field(
-        default_factory=lambda: os.environ.get("TOGETHER_CLOCK_MODE", "system")  # type: ignore[arg-type]
-    )
+    clock_mode: Literal["system", "travel"] = Field(default_factory=_clock_mode_from_environment)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> ServiceSettings:

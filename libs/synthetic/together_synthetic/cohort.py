@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -86,7 +87,8 @@ class CohortColumns:
     def utc_offset_minutes(self, at: datetime) -> np.ndarray:
         """Each person's UTC offset at the instant `at` (daylight saving included), in minutes."""
         offsets = np.array([_offset_minutes(s.time_zone, at) for s in v.DUTY_STATIONS], dtype=np.int16)
-        return offsets[self.duty_station]
+        by_person: np.ndarray = offsets[self.duty_station]
+        return by_person
 
     @property
     def nbytes(self) -> int:
@@ -128,7 +130,7 @@ class Participant:
     mentor_capacity: int | None
     coach_capacity: int | None
 
-    def questionnaire(self) -> dict:
+    def questionnaire(self) -> dict[str, Any]:
         """The registration questionnaire's answers, keys exactly QUESTIONNAIRE_KEYS (lists, not tuples: JSON-ready)."""
         answers = {key: getattr(self, key) for key in QUESTIONNAIRE_KEYS}
         return {key: list(value) if isinstance(value, tuple) else value for key, value in answers.items()}
@@ -257,7 +259,8 @@ def _categorical(rng: np.random.Generator, weights: np.ndarray, groups: np.ndarr
 def _uniform_counts(rng: np.random.Generator, ranges: tuple[tuple[int, int], ...], group: np.ndarray) -> np.ndarray:
     low = np.array([r[0] for r in ranges])[group]
     high = np.array([r[1] for r in ranges])[group]
-    return rng.integers(low, high + 1)
+    counts: np.ndarray = rng.integers(low, high + 1)
+    return counts
 
 
 _CHUNK = 16_384  # rows per block when drawing sets: bounds memory at any cohort size

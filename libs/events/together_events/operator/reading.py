@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -108,7 +108,7 @@ async def _partitions(
     # (aiokafka has no public call for it: `topics()` returns names only).
     cluster = await consumer._client.fetch_all_metadata()
     wanted = None if partitions is None else set(partitions)
-    result = []
+    result: list[TopicPartition] = []
     for topic in topics:
         found = cluster.partitions_for_topic(topic)
         if found is None:
@@ -152,7 +152,7 @@ async def read_batches(
     *,
     partitions: Iterable[int] | None = None,
     progress: Progress | None = None,
-) -> AsyncIterator[list[ConsumerRecord]]:
+) -> AsyncGenerator[list[ConsumerRecord]]:
     """Every record in `window`, a fetched batch at a time, each partition in offset order."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, client_id="together-events-operator", **CONSUMER_SETTINGS
@@ -177,8 +177,8 @@ async def read_batches(
         while remaining:
             fetched = await consumer.getmany(timeout_ms=1000, max_records=20_000)
             if not fetched:  # offsets can skip (e.g. transaction markers): look where each partition stands
-                for tp, end in list(remaining.items()):
-                    if await consumer.position(tp) >= end:
+                for tp, partition_end in list(remaining.items()):
+                    if await consumer.position(tp) >= partition_end:
                         finished(tp)
                 continue
             for tp, records in fetched.items():
@@ -252,7 +252,7 @@ class Selection:
 
 def _type_and_subject(record: ConsumerRecord) -> tuple[bytes | None, bytes | None]:
     with contextlib.suppress(ValueError, TypeError, AttributeError):
-        document = json.loads(record.value)  # type: ignore[arg-type]
+        document = json.loads(record.value)
         return str(document.get("type")).encode(), str(document.get("subject")).encode()
     return None, record.key  # the key is the subject, by the binding
 
@@ -265,7 +265,7 @@ async def replay_batches(
     *,
     partitions: Iterable[int] | None = None,
     progress: Progress | None = None,
-) -> AsyncIterator[list[ConsumerRecord]]:
+) -> AsyncGenerator[list[ConsumerRecord]]:
     """The records in `window` that `selection` keeps, a batch at a time (the fast path)."""
     progress = progress if progress is not None else Progress()
     async with contextlib.aclosing(read_batches(bootstrap, topics, window, partitions=partitions, progress=progress)) as batches:
@@ -283,7 +283,7 @@ async def replay(
     selection: Selection = Selection(),
     *,
     partitions: Iterable[int] | None = None,
-) -> AsyncIterator[ConsumerRecord]:
+) -> AsyncGenerator[ConsumerRecord]:
     """The records in `window` that `selection` keeps, one at a time."""
     async with contextlib.aclosing(replay_batches(bootstrap, topics, window, selection, partitions=partitions)) as batches:
         async for batch in batches:
@@ -292,7 +292,8 @@ async def replay(
 
 
 def header(record: ConsumerRecord, name: str) -> str | None:
-    for key, value in record.headers or ():
+    headers: Sequence[tuple[str, bytes]] = record.headers or ()
+    for key, value in headers:
         if key == name:
             return value.decode(errors="replace")
     return None

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import importlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -63,8 +63,10 @@ class ReplayClock:
         return self.at or datetime.now(UTC)
 
     def follow(self, record: ConsumerRecord) -> None:
-        with contextlib.suppress(TypeError, ValueError):
-            self.at = datetime.fromisoformat(header(record, "ce_time"))  # type: ignore[arg-type]
+        at = header(record, "ce_time")
+        if at is not None:
+            with contextlib.suppress(ValueError):
+                self.at = datetime.fromisoformat(at)
 
 
 @dataclass
@@ -102,7 +104,9 @@ class DeadLetterCollector:
     def __init__(self) -> None:
         self.letters: list[DeadLetter] = []
 
-    async def send_and_wait(self, topic: str, value: bytes | None = None, key: bytes | None = None, headers: Any = ()) -> None:
+    async def send_and_wait(
+        self, topic: str, value: bytes | None = None, key: bytes | None = None, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         said = {name: raw.decode(errors="replace") for name, raw in headers or ()}
         self.letters.append(
             DeadLetter(
@@ -131,7 +135,7 @@ def read_model(service: str) -> tuple[sa.Table, ...]:
 
 
 async def _row_counts(conn: AsyncConnection, tables: tuple[sa.Table, ...]) -> dict[str, int]:
-    return {t.name: await conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in (inbox_table, *tables)}
+    return {t.name: (await conn.execute(sa.select(sa.func.count()).select_from(t))).scalar_one() for t in (inbox_table, *tables)}
 
 
 async def rebuild(service: str, database_url: str, *, bootstrap: str, prefix: str | None = None,
@@ -160,7 +164,7 @@ async def rebuild(service: str, database_url: str, *, bootstrap: str, prefix: st
             engine=engine,
             bootstrap_servers=bootstrap,
             handlers=handlers,
-            dead_letters=letters,  # type: ignore[arg-type]
+            dead_letters=letters,
             now=runtime.now,
         )
         progress = progress if progress is not None else Progress()

@@ -41,7 +41,7 @@ def mentions(value: Any, identifier: str) -> bool:
         return any(mentions(v, identifier) for v in value.values())
     if isinstance(value, list):
         return any(mentions(v, identifier) for v in value)
-    return value == identifier
+    return bool(value == identifier)
 
 
 def is_about(event: Any, identifier: str) -> bool:
