@@ -17,8 +17,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from registration.cohort_closer import CohortCloser, workers
-from registration.tables import participants
+from registration import cohort_closer as closer_module
+from registration.cohort_closer import cohort_closer, workers
+from registration.tables import cohorts, participants
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
 from tests.stack import Stack
@@ -284,9 +285,11 @@ async def test_answers_change_while_open_and_after_closing_a_role_needs_a_grant(
     assert early_grant.status_code == 409  # while open, the participant adds it themself
 
     world.travel_days(3)  # the window has passed
-    closer = CohortCloser(world.runtime)
-    assert str(cohort) in {str(c) for c in await closer.close_due()}
-    assert str(cohort) not in {str(c) for c in await closer.close_due()}  # once
+    closer = cohort_closer(world.runtime)
+    assert "closed" in await closer.run_due()
+    assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
+    await closer.run_due()
+    assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]  # once
     assert (await world.http.post(f"/cohorts/{cohort}/closure", headers=world.team)).status_code == 409
 
     role = await world.http.patch(f"/participants/{mentor}", json={"roles": ["mentor", "mentee"]}, headers=amina)
@@ -338,7 +341,7 @@ async def test_the_team_may_close_registration_early_once(world: World):
     late = await world.register(cohort, "late", expect=422)
     assert "closed early" in late["error"]["message"]
     world.travel_days(30)
-    assert str(cohort) not in {str(c) for c in await CohortCloser(world.runtime).close_due()}
+    await cohort_closer(world.runtime).run_due()
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
 
 
@@ -560,7 +563,7 @@ async def test_the_service_worker_closes_a_cohort_when_its_window_passes(world: 
     cohort = await world.cohort(await world.programme(), closes_in=0)
     ((name, _),) = workers(world.runtime)  # wired into the service; run below with a short poll
     assert name == "cohort-closer"
-    closer = asyncio.create_task(CohortCloser(world.runtime, poll_interval=0.05).run())
+    closer = asyncio.create_task(cohort_closer(world.runtime, poll_interval=0.05).run())
     try:
         await asyncio.sleep(0.3)
         assert await world.types(cohort) == ["CohortOpened"]  # today is the window's last day: still open
@@ -575,6 +578,45 @@ async def test_the_service_worker_closes_a_cohort_when_its_window_passes(world: 
         with contextlib.suppress(asyncio.CancelledError):
             await closer
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
+
+
+async def test_a_cohort_that_cannot_be_closed_is_set_aside_and_holds_back_no_other(world: World, monkeypatch):
+    programme = await world.programme()
+    broken, fine = await world.cohort(programme, closes_in=0), await world.cohort(programme, closes_in=1)
+    close = closer_module.close_claimed_cohort
+
+    async def failing_for_one(runtime, conn, cohort, now):
+        if str(cohort.id) == broken:
+            raise RuntimeError("the cohort's rules cannot be read")
+        await close(runtime, conn, cohort, now)
+
+    monkeypatch.setattr(closer_module, "close_claimed_cohort", failing_for_one)
+    closer = cohort_closer(world.runtime)
+    world.travel_days(2)  # both windows have passed; the broken one is first in line
+    outcomes = await closer.run_due()
+
+    assert "failed_attempt" in outcomes and "closed" in outcomes
+    assert await world.types(fine) == ["CohortOpened", "CohortClosed"]
+    assert await world.types(broken) == ["CohortOpened"]
+
+    async def bookkeeping() -> Any:
+        async with world.runtime.engine.connect() as conn:
+            query = sa.select(cohorts).where(cohorts.c.id == uuid.UUID(broken))
+            return (await conn.execute(query)).one()
+
+    first = await bookkeeping()
+    assert first.status == "open" and first.close_attempts == 1
+    assert first.close_error == "RuntimeError: the cohort's rules cannot be read"
+    assert timedelta(seconds=50) < first.close_retry_at - world.runtime.now() <= timedelta(minutes=1)  # the first back-off
+    assert first.close_failed_at is None
+    for _ in range(closer_module.CohortClosing.backoff.attempts - 1):
+        world.travel_days(1)  # past the longest back-off
+        await closer.run_due()
+    given_up = await bookkeeping()
+    assert given_up.close_attempts == closer_module.CohortClosing.backoff.attempts and given_up.close_failed_at is not None
+    world.travel_days(1)
+    await closer.run_due()
+    assert (await bookkeeping()).close_attempts == given_up.close_attempts  # set aside: tried no more
 
 
 async def test_one_person_registering_several_times_at_once_is_registered_once(world: World):

@@ -8,7 +8,7 @@ that take no place share it (FOR SHARE), so they run in parallel.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from together_events.contracts.registration import (
 from together_events.contracts.roles import SEEKING_ROLES
 from together_events.registry import Event
 from together_servicekit.errors import NotFound
+from together_servicekit.jobs import Failure
 
 # --- programmes -------------------------------------------------------------------------------
 
@@ -151,17 +152,37 @@ async def places_of(conn: AsyncConnection, cohort_id: UUID) -> int | None:
     return places
 
 
-async def claim_due_cohort(conn: AsyncConnection, today: date) -> Cohort | None:
-    """An open cohort whose window passed before `today`, locked; one another transaction holds is skipped."""
+async def claim_due_cohort(conn: AsyncConnection, now: datetime) -> tuple[Cohort, int] | None:
+    """An open cohort whose window passed before `now`'s date, locked, with its failed closing attempts so far;
+    one another transaction holds, one waiting to be tried again and one set aside as failed are skipped."""
     query = (
         _cohort_query()
-        .where(cohorts.c.status == CohortStatus.open, cohorts.c.registration_closes_on < today)
+        .add_columns(cohorts.c.close_attempts)
+        .where(
+            cohorts.c.status == CohortStatus.open,
+            cohorts.c.registration_closes_on < now.date(),
+            cohorts.c.close_failed_at.is_(None),
+            sa.or_(cohorts.c.close_retry_at.is_(None), cohorts.c.close_retry_at <= now),
+        )
         .order_by(cohorts.c.registration_closes_on, cohorts.c.id)
         .limit(1)
         .with_for_update(of=cohorts, skip_locked=True)
     )
     row = (await conn.execute(query)).mappings().first()
-    return _cohort(row) if row is not None else None
+    return (_cohort(row), row["close_attempts"]) if row is not None else None
+
+
+async def record_close_failure(conn: AsyncConnection, cohort_id: UUID, failure: Failure, now: datetime) -> None:
+    await conn.execute(
+        cohorts.update()
+        .where(cohorts.c.id == cohort_id)
+        .values(
+            close_attempts=failure.attempts,
+            close_error=failure.reason,
+            close_retry_at=failure.retry_at,
+            close_failed_at=now if failure.retry_at is None else None,
+        )
+    )
 
 
 async def add_cohort(conn: AsyncConnection, cohort: Cohort) -> None:

@@ -50,6 +50,11 @@ cohorts = sa.Table(
     sa.Column("places", sa.Integer),  # mentee/client places; NULL: unlimited
     sa.Column("status", sa.Text, nullable=False),  # CohortStatus
     sa.Column("closed_at", sa.DateTime(timezone=True)),  # set once, with CohortClosed
+    # The cohort closer's failed attempts (the shared job poller): tried again at close_retry_at, set aside at close_failed_at.
+    sa.Column("close_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("close_error", sa.Text),
+    sa.Column("close_retry_at", sa.DateTime(timezone=True)),
+    sa.Column("close_failed_at", sa.DateTime(timezone=True)),
     one_of("status", CohortStatus, "cohorts_status_known"),
     sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="cohorts_closed_when_closed_at"),
 )

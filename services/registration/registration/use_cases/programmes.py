@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registration import repository
 from registration.domain.cohort import Cohort
@@ -96,14 +98,8 @@ async def close_cohort(runtime: Runtime, *, caller: Principal, cohort_id: UUID) 
         await runtime.record(conn, closed)
 
 
-async def close_next_due_cohort(runtime: Runtime) -> Cohort | None:
-    """Close one cohort whose window has passed (another replica's claim is skipped); None when none is left."""
-    now = runtime.now()
-    async with runtime.engine.begin() as conn:
-        cohort = await repository.claim_due_cohort(conn, now.date())
-        if cohort is None:
-            return None
-        closed = cohort.close(now)
-        await repository.save_cohort(conn, cohort)
-        await runtime.record(conn, closed)
-    return cohort
+async def close_claimed_cohort(runtime: Runtime, conn: AsyncConnection, cohort: Cohort, now: datetime) -> None:
+    """The cohort closer's closure of a cohort it claimed (its window has passed), in the claim's transaction."""
+    closed = cohort.close(now)
+    await repository.save_cohort(conn, cohort)
+    await runtime.record(conn, closed)
