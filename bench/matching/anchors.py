@@ -30,7 +30,7 @@ from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from matching.assignment import Edges
+from matching.domain.assignment import Edges
 
 
 def or_tools(edges: Edges, mentees: int, capacity: np.ndarray) -> tuple[float, int]:

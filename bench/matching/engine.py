@@ -42,9 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anchors
 
-from matching.assignment import Assignment, Edges, edges_of, optimal_assignment
-from matching.scoring import CandidateGraph, CohortIndex, Person, explain, policy_for
-from matching.stable import mentee_preferences, stable_assignment, stable_edges
+from matching.domain.assignment import Assignment, Edges, edges_of, optimal_assignment
+from matching.domain.scoring.graph import CandidateGraph
+from matching.domain.scoring.index import CohortIndex
+from matching.domain.scoring.policy import Person, explain, policy_for
+from matching.domain.stable import mentee_preferences, stable_assignment, stable_edges
 from together_events.contracts.registration import ProgrammeKind
 from together_synthetic import generate_cohort
 

@@ -32,9 +32,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from matching import assignments, use_cases
+from matching import queries, use_cases
 from matching.cohort_cache import CohortCache, load
 from matching.consumers import handlers
+from matching.domain.proposal import Method
 from matching.settings import MatchingSettings
 from together_events.contracts.registration import CohortOpened, ParticipantRegistered, ProgrammeCreated, ProgrammeKind, Role
 from together_events.outbox import OutboxRelay
@@ -123,29 +124,29 @@ async def measure(runtime: Runtime, mentors: int, rounds: int) -> dict:
     result["suggestions_uncached"] = figures(await timed(suggest_uncached, max(5, rounds // 10)))
 
     async def search_by_name() -> None:
-        filters = use_cases.SearchFilters(language="English", text="manag")
-        await use_cases.search_mentors(runtime, cache, TEAM, cohort_id=cohort_id, filters=filters, limit=20, offset=0)
+        filters = queries.SearchFilters(language="English", text="manag")
+        await queries.search_mentors(runtime, cache, TEAM, cohort_id=cohort_id, filters=filters, limit=20, offset=0)
 
     result["search_by_name"] = figures(await timed(search_by_name, rounds))
     asker = mentee_events[0]
     mentee = Principal(asker.person_id, frozenset({CallerRole.participant}))
 
     async def search_ranked() -> None:
-        filters = use_cases.SearchFilters(language="English", text="manag")
-        await use_cases.search_mentors(runtime, cache, mentee, cohort_id=cohort_id, filters=filters, limit=20, offset=0)
+        filters = queries.SearchFilters(language="English", text="manag")
+        await queries.search_mentors(runtime, cache, mentee, cohort_id=cohort_id, filters=filters, limit=20, offset=0)
 
     result["search_ranked"] = figures(await timed(search_ranked, rounds))
     mentor_ids = iter(m.participant_id for m in mentor_events * 2)
 
     async def why_not() -> None:
-        await use_cases.why_not(
+        await queries.why_not_suggested(
             runtime, cache, TEAM, cohort_id=cohort_id, mentee_id=asker.participant_id, mentor_id=next(mentor_ids)
         )
 
     result["why_not"] = figures(await timed(why_not, rounds))
-    for method in assignments.Method:
+    for method in Method:
         start = time.perf_counter()
-        proposal = await assignments.propose(runtime, cache, TEAM, cohort_id=cohort_id, method=method)
+        proposal = await use_cases.propose_assignment(runtime, cache, TEAM, cohort_id=cohort_id, method=method)
         result[f"assignment_{method.value}"] = {
             "ms": round((time.perf_counter() - start) * 1000, 1),
             "paired": proposal.report["paired"],
@@ -153,7 +154,7 @@ async def measure(runtime: Runtime, mentors: int, rounds: int) -> dict:
         }
 
     async def fairness() -> None:
-        await use_cases.fairness_report(runtime, TEAM, cohort_id=cohort_id)
+        await queries.fairness_report(runtime, TEAM, cohort_id=cohort_id)
 
     result["fairness"] = figures(await timed(fairness, max(5, rounds // 10)))
     return result

@@ -43,7 +43,7 @@ from notifications.delivery import DeliveryWorker
 from notifications.mail import SmtpMailer
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
-from registration.programme_rules import default_rules
+from registration.domain.programme_rules import default_rules
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
 from tests.kafka_tools import group_caught_up, wait_until

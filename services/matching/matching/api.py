@@ -8,11 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import Row
 
-from matching import assignments, use_cases
+from matching import queries, use_cases
 from matching.cohort_cache import CohortCache
-from matching.fairness import FairnessReport
+from matching.domain.proposal import Method, Proposal
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 
@@ -98,7 +97,9 @@ class WhyNotOut(BaseModel):
 async def why_not(cohort_id: UUID, mentee_id: UUID, mentor_id: UUID, runtime: Rt, cohorts: Cohorts, caller: Caller) -> WhyNotOut:
     """Why this mentor is not among this mentee's suggestions: the hard rules that exclude them, or else
     their score, rank, and the lowest score that made the list."""
-    answer = await use_cases.why_not(runtime, cohorts, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_id=mentor_id)
+    answer = await queries.why_not_suggested(
+        runtime, cohorts, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_id=mentor_id
+    )
     return WhyNotOut(
         mentee_id=answer.mentee_id,
         mentor_id=answer.mentor_id,
@@ -160,7 +161,7 @@ async def search(
     offset: int = Query(default=0, ge=0, le=10_000),
 ) -> SearchOut:
     """The cohort's mentors and coaches by their public answers, a page at a time."""
-    filters = use_cases.SearchFilters(
+    filters = queries.SearchFilters(
         entity=entity,
         gender=gender,
         job_network=job_network,
@@ -171,7 +172,7 @@ async def search(
         available=available,
         text=q,
     )
-    page = await use_cases.search_mentors(
+    page = await queries.search_mentors(
         runtime, cohorts, caller, cohort_id=cohort_id, filters=filters, limit=limit, offset=offset
     )
     return SearchOut(
@@ -208,7 +209,7 @@ async def search(
 
 
 class AssignmentIn(BaseModel):
-    method: assignments.Method = assignments.Method.optimal
+    method: Method = Method.optimal
 
 
 class AssignedPairOut(BaseModel):
@@ -243,23 +244,23 @@ class AssignmentOut(BaseModel):
     report: AssignmentReportOut
 
 
-def assignment_out(row: Row) -> AssignmentOut:
+def assignment_out(proposal: Proposal) -> AssignmentOut:
     return AssignmentOut(
-        assignment_id=row.assignment_id,
-        cohort_id=row.cohort_id,
-        method=row.method,
-        status=row.status,
-        proposed_at=row.proposed_at,
-        accepted_at=row.accepted_at,
-        pairs=[AssignedPairOut.model_validate(p) for p in row.pairs],
-        report=AssignmentReportOut.model_validate(row.report),
+        assignment_id=proposal.assignment_id,
+        cohort_id=proposal.cohort_id,
+        method=proposal.method.value,
+        status=proposal.status.value,
+        proposed_at=proposal.proposed_at,
+        accepted_at=proposal.accepted_at,
+        pairs=[AssignedPairOut.model_validate(p) for p in proposal.pairs],
+        report=AssignmentReportOut.model_validate(proposal.report),
     )
 
 
 @router.post("/cohorts/{cohort_id}/assignments", status_code=201, tags=["assignment"])
 async def propose_assignment(cohort_id: UUID, body: AssignmentIn, runtime: Rt, cohorts: Cohorts, caller: Caller) -> AssignmentOut:
     """Propose mentors for every unpaired mentee of the cohort at once, with a report. Nothing is sent yet."""
-    return assignment_out(await assignments.propose(runtime, cohorts, caller, cohort_id=cohort_id, method=body.method))
+    return assignment_out(await use_cases.propose_assignment(runtime, cohorts, caller, cohort_id=cohort_id, method=body.method))
 
 
 class ProposalSummaryOut(BaseModel):
@@ -276,26 +277,26 @@ async def list_assignments(cohort_id: UUID, runtime: Rt, caller: Caller) -> list
     """The cohort's proposals, newest first, with their reports (the pairs: GET one)."""
     return [
         ProposalSummaryOut(
-            assignment_id=row.assignment_id,
-            method=row.method,
-            status=row.status,
-            proposed_at=row.proposed_at,
-            accepted_at=row.accepted_at,
-            report=AssignmentReportOut.model_validate(row.report),
+            assignment_id=p.assignment_id,
+            method=p.method.value,
+            status=p.status.value,
+            proposed_at=p.proposed_at,
+            accepted_at=p.accepted_at,
+            report=AssignmentReportOut.model_validate(p.report),
         )
-        for row in await assignments.proposals(runtime, caller, cohort_id=cohort_id)
+        for p in await queries.proposals(runtime, caller, cohort_id=cohort_id)
     ]
 
 
 @router.get("/cohorts/{cohort_id}/assignments/{assignment_id}", tags=["assignment"])
 async def review_assignment(cohort_id: UUID, assignment_id: UUID, runtime: Rt, caller: Caller) -> AssignmentOut:
-    return assignment_out(await assignments.review(runtime, caller, cohort_id=cohort_id, assignment_id=assignment_id))
+    return assignment_out(await queries.proposal(runtime, caller, cohort_id=cohort_id, assignment_id=assignment_id))
 
 
 @router.post("/cohorts/{cohort_id}/assignments/{assignment_id}/accept", tags=["assignment"])
 async def accept_assignment(cohort_id: UUID, assignment_id: UUID, runtime: Rt, caller: Caller) -> AssignmentOut:
     """Accept the proposal: `AssignmentAccepted` is published and pairing sends each pair's request."""
-    return assignment_out(await assignments.accept(runtime, caller, cohort_id=cohort_id, assignment_id=assignment_id))
+    return assignment_out(await use_cases.accept_assignment(runtime, caller, cohort_id=cohort_id, assignment_id=assignment_id))
 
 
 class GroupOut(BaseModel):
@@ -340,7 +341,7 @@ class FairnessOut(BaseModel):
 @router.get("/cohorts/{cohort_id}/fairness", tags=["fairness"])
 async def fairness(cohort_id: UUID, runtime: Rt, caller: Caller) -> FairnessOut:
     """How the cohort's suggestions and acceptances spread over its mentors, and how concentrated they are."""
-    report: FairnessReport = await use_cases.fairness_report(runtime, caller, cohort_id=cohort_id)
+    report = await queries.fairness_report(runtime, caller, cohort_id=cohort_id)
     c = report.concentration
     return FairnessOut(
         cohort_id=cohort_id,

@@ -19,15 +19,15 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from matching.scoring import CohortIndex, Person, Policy, policy_for
+from matching.domain.scoring.index import CohortIndex
+from matching.domain.scoring.policy import Person, Policy, policy_for
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, programmes
 from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, Role
+from together_events.contracts.roles import OFFERING_ROLES, SEEKING_ROLES
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_SUGGESTIONS = 10  # when the programme's own number is not known (yet)
-MENTOR_ROLES = (Role.mentor.value, Role.coach.value)
-MENTEE_ROLES = (Role.mentee.value, Role.client.value)
 
 
 def active_pairings() -> sa.ScalarSelect[int]:
@@ -40,7 +40,8 @@ def active_pairings() -> sa.ScalarSelect[int]:
 
 
 def visible() -> sa.ColumnElement[bool]:
-    """Who may be suggested or found at all: not withdrawn, not waiting for a place, an approved coach."""
+    """Who may be suggested or found at all: not withdrawn, not waiting for a place, an approved coach
+    (`Candidate.not_suggestible`, as a query)."""
     return sa.and_(
         candidates.c.withdrawn.is_(False),
         candidates.c.waitlisted.is_(False),
@@ -49,7 +50,13 @@ def visible() -> sa.ColumnElement[bool]:
 
 
 def mentor_side() -> sa.ColumnElement[bool]:
-    return candidates.c.roles.overlap(list(MENTOR_ROLES))
+    """`offers_partnership`, as a query."""
+    return candidates.c.roles.overlap([role.value for role in OFFERING_ROLES])
+
+
+def mentee_side() -> sa.ColumnElement[bool]:
+    """`seeks_partner`, as a query."""
+    return candidates.c.roles.overlap([role.value for role in SEEKING_ROLES])
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,18 @@ cohort index to rebuild. A mentee's own changes do not: they are read per reques
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from matching.cohort_cache import MENTOR_ROLES
+from matching.domain.participants import erased_answers
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, preferences, programmes
-from together_events import Envelope, Event, Handler
+from together_events import Envelope, Handlers
 from together_events.contracts.pairing import PairingEnded, PairingFormed, PreferencesSubmitted
 from together_events.contracts.registration import (
     CoachCredentialApproved,
@@ -34,7 +35,7 @@ from together_events.contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
-from together_events.contracts.registration import erased_profile as contract_erased_profile
+from together_events.contracts.roles import capacity_of, offers_partnership
 from together_servicekit.runtime import Runtime
 
 
@@ -95,13 +96,8 @@ async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelo
     await cohort_changed(conn, event.cohort_id)
 
 
-def _capacity(mentor_capacity: int | None, coach_capacity: int | None) -> int:
-    """The partners this participant takes as mentor or coach; 0 for mentees and clients."""
-    return (mentor_capacity or 0) + (coach_capacity or 0)
-
-
-def _offers_places(roles: list[str] | None) -> bool:
-    return roles is not None and not set(roles).isdisjoint(MENTOR_ROLES)
+def _offers_places(roles: Iterable[str] | None) -> bool:
+    return roles is not None and offers_partnership(roles)
 
 
 async def _roles(conn: AsyncConnection, participant_id: UUID) -> list[str] | None:
@@ -110,7 +106,9 @@ async def _roles(conn: AsyncConnection, participant_id: UUID) -> list[str] | Non
     ).scalar_one_or_none()
 
 
-async def _upsert_participant(conn: AsyncConnection, participant_id: UUID, insert_only: dict, values: dict) -> None:
+async def _upsert_participant(
+    conn: AsyncConnection, participant_id: UUID, insert_only: dict[str, Any], values: dict[str, Any]
+) -> None:
     """Insert or update a participant; the cohort changed if they offer places, before or after."""
     before = await _roles(conn, participant_id)
     await conn.execute(
@@ -128,7 +126,7 @@ async def on_participant_registered(conn: AsyncConnection, event: ParticipantReg
         "programme_id": event.programme_id,
         "cohort_id": event.cohort_id,
         "roles": [r.value for r in event.roles],
-        "capacity": _capacity(event.mentor_capacity, event.coach_capacity),
+        "capacity": capacity_of(event.roles, event.mentor_capacity, event.coach_capacity),
         "profile": event.profile.model_dump(mode="json"),
         "registered_at": event.registered_at,
         "coach_approved": event.coach_approved,
@@ -147,7 +145,7 @@ async def _participant_state(
         "programme_id": event.programme_id,
         "cohort_id": event.cohort_id,
         "roles": [r.value for r in event.roles],
-        "capacity": _capacity(event.mentor_capacity, event.coach_capacity),
+        "capacity": capacity_of(event.roles, event.mentor_capacity, event.coach_capacity),
         "profile": event.profile.model_dump(mode="json"),
         "waitlisted": event.waitlisted,
     }
@@ -186,15 +184,6 @@ async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWith
         await erase_answers(conn, event.participant_id, event.cohort_id)
 
 
-def erased_profile(stored: Mapping[str, object]) -> Mapping[str, object]:
-    """Placeholders for every personal answer (skills, bio and the rest left empty, so nothing is
-    searchable); grade and years stay, as registration keeps them for the programme's statistics."""
-    if "grade" not in stored or "years_of_service" not in stored:
-        return {}  # erased before placeholders were kept: there is nothing left to keep
-    # registration's placeholders (the contract's), so every copy agrees
-    return contract_erased_profile(stored["grade"], stored["years_of_service"]).model_dump(mode="json")  # type: ignore[arg-type]
-
-
 async def erase_answers(conn: AsyncConnection, participant_id: UUID, cohort_id: UUID) -> None:
     """Our copy of their public answers becomes placeholders (the search document follows, PostgreSQL
     computes it); ids, roles, capacity and the withdrawn flag stay for audit and counts. Placeholders
@@ -203,7 +192,7 @@ async def erase_answers(conn: AsyncConnection, participant_id: UUID, cohort_id: 
         await conn.execute(sa.select(candidates.c.profile).where(candidates.c.participant_id == participant_id).with_for_update())
     ).scalar_one_or_none()
     if stored is not None:
-        await _set_flag(conn, participant_id, cohort_id, profile=erased_profile(stored))
+        await _set_flag(conn, participant_id, cohort_id, profile=erased_answers(stored))
 
 
 async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased, _: Envelope) -> None:
@@ -262,19 +251,20 @@ async def on_preferences_submitted(conn: AsyncConnection, event: PreferencesSubm
     )
 
 
-def handlers(_: Runtime | None) -> Mapping[type[Event], Handler]:
-    return {
-        ProgrammeCreated: on_programme_created,
-        ProgrammeRulesChanged: on_programme_rules_changed,
-        CohortOpened: on_cohort_opened,
-        ParticipantRegistered: on_participant_registered,
-        ParticipantProfileUpdated: on_profile_updated,
-        ParticipantRoleGranted: on_role_granted,
-        CoachCredentialApproved: on_coach_approved,
-        ParticipantAdmitted: on_participant_admitted,
-        ParticipantWithdrawn: on_participant_withdrawn,
-        ParticipantAnswersErased: on_answers_erased,
-        PairingFormed: on_pairing_formed,
-        PairingEnded: on_pairing_ended,
-        PreferencesSubmitted: on_preferences_submitted,
-    }  # type: ignore[dict-item]
+def handlers(_: Runtime | None) -> Handlers:
+    return (
+        Handlers()
+        .on(ProgrammeCreated, on_programme_created)
+        .on(ProgrammeRulesChanged, on_programme_rules_changed)
+        .on(CohortOpened, on_cohort_opened)
+        .on(ParticipantRegistered, on_participant_registered)
+        .on(ParticipantProfileUpdated, on_profile_updated)
+        .on(ParticipantRoleGranted, on_role_granted)
+        .on(CoachCredentialApproved, on_coach_approved)
+        .on(ParticipantAdmitted, on_participant_admitted)
+        .on(ParticipantWithdrawn, on_participant_withdrawn)
+        .on(ParticipantAnswersErased, on_answers_erased)
+        .on(PairingFormed, on_pairing_formed)
+        .on(PairingEnded, on_pairing_ended)
+        .on(PreferencesSubmitted, on_preferences_submitted)
+    )

@@ -101,14 +101,16 @@ assignments = sa.Table(
     sa.Column("assignment_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("method", sa.Text, nullable=False),  # optimal | stable
-    sa.Column("status", sa.Text, nullable=False),  # proposed | accepted
+    sa.Column("method", sa.Text, nullable=False),  # domain.proposal.Method
+    sa.Column("status", sa.Text, nullable=False),  # domain.proposal.ProposalStatus
     sa.Column("pairs", JSONB, nullable=False),  # [{mentee_id, mentor_id, score, choice}]
     sa.Column("report", JSONB, nullable=False),
     sa.Column("proposed_by", sa.Text, nullable=False),
     sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("accepted_by", sa.Text, nullable=True),
     sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("method IN ('optimal', 'stable')", name="assignments_method"),
+    sa.CheckConstraint("status IN ('proposed', 'accepted')", name="assignments_status"),
 )
 
 # A counter per cohort, bumped by every event that changes who may be suggested or how they score.

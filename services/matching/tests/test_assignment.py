@@ -10,9 +10,9 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from matching.assignment import NO_FREE_PLACE_LEFT, Edges, edges_of, optimal_assignment
-from matching.scoring import CandidateGraph
-from matching.stable import mentee_preferences, stable_assignment
+from matching.domain.assignment import NO_FREE_PLACE_LEFT, Edges, edges_of, optimal_assignment
+from matching.domain.scoring.graph import CandidateGraph
+from matching.domain.stable import mentee_preferences, stable_assignment
 
 
 def random_graph(rng: np.random.Generator, mentees: int, mentors: int, k: int) -> tuple[CandidateGraph, np.ndarray]:

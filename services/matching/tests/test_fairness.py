@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from matching.fairness import UNSTATED, Member, gini, report
+from matching.domain.fairness import UNSTATED, Member, gini, report
 
 
 def test_gini_of_equal_and_concentrated_counts():

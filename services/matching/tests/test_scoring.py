@@ -6,14 +6,8 @@ import uuid
 
 import pytest
 
-from matching.scoring import (
-    DEFAULT_WEIGHTS,
-    GradeRule,
-    Person,
-    explain,
-    policy_for,
-    working_hours_overlap,
-)
+from matching.domain.scoring.policy import DEFAULT_WEIGHTS, GradeRule, Person, explain, policy_for
+from matching.domain.scoring.working_hours import working_hours_overlap
 from together_events.contracts.registration import (
     GRADES,
     ProgrammeKind,

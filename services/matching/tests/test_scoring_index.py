@@ -8,7 +8,8 @@ import uuid
 import numpy as np
 import pytest
 
-from matching.scoring import CohortIndex, Person, explain, policy_for
+from matching.domain.scoring.index import CohortIndex
+from matching.domain.scoring.policy import Person, explain, policy_for
 from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, SessionPlan
 
 ZONES = ["America/New_York", "Europe/Zurich", "Africa/Nairobi", "Asia/Bangkok", "Pacific/Auckland", "Asia/Kolkata"]

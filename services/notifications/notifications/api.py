@@ -7,27 +7,19 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notifications.delivery import retry_failed
-from notifications.messages import KINDS
-from notifications.rendering import LANGUAGES
-from notifications.tables import deliveries, notifications, participants, preferences
-from together_servicekit.auth import Forbidden, Principal, authenticated
-from together_servicekit.errors import Conflict, DomainError, NotFound, Violation
+from notifications import queries, use_cases
+from notifications.domain.languages import LANGUAGES
+from notifications.domain.messages import KINDS
+from notifications.domain.preferences import Preferences
+from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["notifications"])
 
 EmailState = Literal["pending", "sending", "sent", "failed", "skipped"]
-
-
-# The worker's internal `claimed` (preparing, not yet handed to SMTP) reads as `sending` to the participant.
-_email_state = sa.case((deliveries.c.state == "claimed", "sending"), else_=deliveries.c.state)
 
 
 class NotificationOut(BaseModel):
@@ -69,14 +61,6 @@ class FailedDeliveryOut(BaseModel):
     failed_at: datetime | None
 
 
-async def _own_participant(conn: AsyncConnection, participant_id: UUID, caller: Principal) -> None:
-    person = (await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == participant_id))).scalar()
-    if person is None:
-        raise NotFound("participant", participant_id)
-    if not caller.is_person(person):
-        raise Forbidden("a participant's messages are theirs alone")
-
-
 @router.get("/participants/{participant_id}/notifications")
 async def notifications_of(
     participant_id: UUID,
@@ -87,33 +71,8 @@ async def notifications_of(
     caller: Principal = Depends(authenticated),
 ) -> list[NotificationOut]:
     """The participant's messages, oldest first (a page: `offset`, `limit`). Rule: that participant only."""
-    async with runtime.engine.connect() as conn:
-        await _own_participant(conn, participant_id, caller)
-        query = (
-            sa.select(notifications, _email_state.label("email"))
-            .select_from(notifications.outerjoin(deliveries, deliveries.c.notification_id == notifications.c.id))
-            .where(notifications.c.recipient_id == participant_id)
-            .order_by(notifications.c.recorded_at, notifications.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        if unread:
-            query = query.where(notifications.c.read_at.is_(None))
-        return [NotificationOut.model_validate(dict(row)) for row in (await conn.execute(query)).mappings()]
-
-
-async def _mark(runtime: Runtime, participant_id: UUID, notification_id: UUID, caller: Principal, read: bool) -> Response:
-    async with runtime.engine.begin() as conn:
-        await _own_participant(conn, participant_id, caller)
-        mine = notifications.c.id == notification_id, notifications.c.recipient_id == participant_id
-        found = (await conn.execute(sa.select(notifications.c.read_at).where(*mine))).first()
-        if found is None:
-            raise NotFound("notification", notification_id)
-        if read and found.read_at is None:
-            await conn.execute(notifications.update().where(*mine).values(read_at=runtime.now()))
-        elif not read:
-            await conn.execute(notifications.update().where(*mine).values(read_at=None))
-    return Response(status_code=204)
+    found = await queries.feed(runtime, caller, participant_id=participant_id, unread=unread, limit=limit, offset=offset)
+    return [NotificationOut.model_validate(row) for row in found]
 
 
 @router.post("/participants/{participant_id}/notifications/{notification_id}/read", status_code=204)
@@ -124,7 +83,8 @@ async def mark_read(
     caller: Principal = Depends(authenticated),
 ) -> Response:
     """Mark one message read (again: no change). Rule: that participant only."""
-    return await _mark(runtime, participant_id, notification_id, caller, read=True)
+    await use_cases.mark(runtime, caller, participant_id=participant_id, notification_id=notification_id, read=True)
+    return Response(status_code=204)
 
 
 @router.post("/participants/{participant_id}/notifications/{notification_id}/unread", status_code=204)
@@ -135,12 +95,17 @@ async def mark_unread(
     caller: Principal = Depends(authenticated),
 ) -> Response:
     """Mark one message unread. Rule: that participant only."""
-    return await _mark(runtime, participant_id, notification_id, caller, read=False)
+    await use_cases.mark(runtime, caller, participant_id=participant_id, notification_id=notification_id, read=False)
+    return Response(status_code=204)
 
 
-def _preferences_out(participant_id: UUID, language: str | None, email_off: list[str]) -> PreferencesOut:
+def _preferences_out(participant_id: UUID, chosen: Preferences) -> PreferencesOut:
     return PreferencesOut(
-        participant_id=participant_id, language=language, email_off=email_off, kinds=list(KINDS), languages=list(LANGUAGES)
+        participant_id=participant_id,
+        language=chosen.language,
+        email_off=chosen.email_off,
+        kinds=list(KINDS),
+        languages=list(LANGUAGES),
     )
 
 
@@ -149,10 +114,7 @@ async def preferences_of(
     participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
 ) -> PreferencesOut:
     """The participant's language and which kinds of message are not e-mailed. Rule: that participant only."""
-    async with runtime.engine.connect() as conn:
-        await _own_participant(conn, participant_id, caller)
-        row = (await conn.execute(sa.select(preferences).where(preferences.c.participant_id == participant_id))).first()
-    return _preferences_out(participant_id, row.language if row else None, list(row.email_off) if row else [])
+    return _preferences_out(participant_id, await queries.preferences_of(runtime, caller, participant_id=participant_id))
 
 
 @router.put("/participants/{participant_id}/preferences")
@@ -163,24 +125,10 @@ async def set_preferences(
     caller: Principal = Depends(authenticated),
 ) -> PreferencesOut:
     """Replace the participant's preferences; every invalid value is named at once. Rule: that participant only."""
-    violations = []
-    if body.language is not None and body.language not in LANGUAGES:
-        violations.append(Violation("body.language", "supported_language", f"language must be one of {', '.join(LANGUAGES)}"))
-    for index, kind in enumerate(body.email_off):
-        if kind not in KINDS:
-            violations.append(Violation(f"body.email_off.{index}", "known_kind", f"'{kind[:60]}' is not a kind of message"))
-    async with runtime.engine.begin() as conn:
-        await _own_participant(conn, participant_id, caller)
-        if violations:
-            raise DomainError("invalid preferences", violations, status=422, code="invalid_input")
-        email_off = sorted(set(body.email_off))
-        values = {"language": body.language, "email_off": email_off, "updated_at": runtime.now()}
-        await conn.execute(
-            insert(preferences)
-            .values(participant_id=participant_id, **values)
-            .on_conflict_do_update(index_elements=["participant_id"], set_=values)
-        )
-    return _preferences_out(participant_id, body.language, email_off)
+    chosen = await use_cases.set_preferences(
+        runtime, caller, participant_id=participant_id, language=body.language, email_off=body.email_off
+    )
+    return _preferences_out(participant_id, chosen)
 
 
 @router.get("/programmes/{programme_id}/failed-deliveries")
@@ -193,32 +141,8 @@ async def failed_deliveries(
 ) -> list[FailedDeliveryOut]:
     """E-mails to the programme's participants that could not be delivered, newest first, with the
     reason (never the message's words). Rule: the programme's team."""
-    if not caller.runs(programme_id):
-        raise Forbidden("only the programme's team sees its failed deliveries")
-    async with runtime.engine.connect() as conn:
-        rows = await conn.execute(
-            sa.select(
-                deliveries.c.notification_id,
-                deliveries.c.recipient_id,
-                participants.c.display_name,
-                notifications.c.kind,
-                deliveries.c.attempts,
-                deliveries.c.last_error.label("reason"),
-                deliveries.c.address,
-                notifications.c.recorded_at,
-                deliveries.c.finished_at.label("failed_at"),
-            )
-            .select_from(
-                deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id).join(
-                    participants, participants.c.id == deliveries.c.recipient_id
-                )
-            )
-            .where(participants.c.programme_id == programme_id, deliveries.c.state == "failed")
-            .order_by(deliveries.c.finished_at.desc(), deliveries.c.notification_id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return [FailedDeliveryOut.model_validate(dict(row)) for row in rows.mappings()]
+    found = await queries.failed_deliveries(runtime, caller, programme_id=programme_id, limit=limit, offset=offset)
+    return [FailedDeliveryOut.model_validate(failed, from_attributes=True) for failed in found]
 
 
 @router.post("/deliveries/{notification_id}/retry", status_code=202)
@@ -227,18 +151,5 @@ async def retry_delivery(
 ) -> dict[str, str]:
     """Try a failed e-mail again from the first attempt (e.g. once the address is fixed). Rule: the
     team of the recipient's programme; 409 unless the delivery failed."""
-    async with runtime.engine.begin() as conn:
-        programme = (
-            await conn.execute(
-                sa.select(participants.c.programme_id)
-                .select_from(deliveries.join(participants, participants.c.id == deliveries.c.recipient_id))
-                .where(deliveries.c.notification_id == notification_id)
-            )
-        ).first()
-        if programme is None:
-            raise NotFound("delivery", notification_id)
-        if not caller.runs(programme.programme_id):
-            raise Forbidden("only the recipient's programme team retries a delivery")
-        if not await retry_failed(conn, notification_id, runtime.now()):
-            raise Conflict("only a failed delivery can be retried", [Violation("notification_id", "failed", "not failed")])
+    await use_cases.retry_delivery(runtime, caller, notification_id=notification_id)
     return {"notification_id": str(notification_id), "state": "pending"}

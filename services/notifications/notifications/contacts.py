@@ -15,26 +15,17 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
 
+from notifications.domain.contacts import Contact
 from notifications.settings import NotificationsSettings
 from together_servicekit.dev_identity import fetch_token
 
 
 class ContactUnavailable(Exception):
     """Registration could not answer now (network, 5xx, token refused): try again later."""
-
-
-@dataclass(frozen=True)
-class Contact:
-    participant_id: UUID
-    email: str | None
-    display_name: str | None
-    preferred_language: str | None
-    withdrawn: bool
 
 
 class TokenSource:
@@ -96,14 +87,7 @@ class ContactDirectory:
                 return None
             if response.status_code != 200:
                 raise ContactUnavailable(f"registration answered {response.status_code}: {response.text[:200]}")
-            body = response.json()
-            return Contact(
-                participant_id=UUID(str(body["participant_id"])),
-                email=(body.get("email") or "").strip() or None,
-                display_name=body.get("display_name"),
-                preferred_language=body.get("preferred_language"),
-                withdrawn=bool(body.get("withdrawn", False)),
-            )
+            return Contact.from_registration(response.json())
         raise ContactUnavailable("registration refused the service token")
 
     async def close(self) -> None:

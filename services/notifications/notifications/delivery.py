@@ -45,9 +45,11 @@ import structlog
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notifications.contacts import Contact, ContactDirectory, ContactUnavailable
+from notifications.contacts import ContactDirectory, ContactUnavailable
+from notifications.domain.contacts import Contact
+from notifications.domain.languages import LANGUAGES, language_of
 from notifications.mail import Calendar, HandOverRefused, SendFailure, SmtpMailer, build_mail
-from notifications.rendering import LANGUAGES, Rendered, language_of, render
+from notifications.rendering import Rendered, render
 from notifications.settings import NotificationsSettings
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
 from together_events import is_transient

@@ -54,7 +54,7 @@ def list_mails(directory: Path) -> list[str]:
     lines = []
     for path in sorted(directory.glob("*.eml")):
         mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        files = [part.get_filename() for part in mail.walk() if part.get_filename()]
+        files = [name for part in mail.walk() if (name := part.get_filename())]
         attached = f"  [{', '.join(files)}]" if files else ""
         lines.append(f"{path.name}  to={mail['To']}  subject={mail['Subject']}{attached}")
     return lines

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
-DEFAULT_LANGUAGE = "en"
+from notifications.domain.languages import language_of
 
 
 @dataclass(frozen=True)
@@ -52,15 +51,6 @@ def environment() -> Environment:
     )
     env.filters["when"] = _when
     return env
-
-
-def language_of(*choices: str | None) -> str:
-    """The first supported language among the choices (preference, then registration's), else English."""
-    for choice in choices:
-        code = (choice or "").strip().lower().replace("_", "-").split("-")[0]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
 
 
 def render(kind: str, language: str, params: dict[str, Any], time_zone: str | None) -> Rendered:

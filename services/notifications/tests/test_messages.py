@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from notifications.messages import messages_for
+from notifications.domain.messages import messages_for
 from together_events.contracts.pairing import PairingFormed, RequestAccepted, RequestSent
 from together_events.contracts.scheduling import CompletedBy, SessionCompleted, SessionScheduled
 

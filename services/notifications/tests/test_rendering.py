@@ -12,9 +12,10 @@ from email import policy
 import icalendar
 import pytest
 
+from notifications.domain.languages import LANGUAGES, language_of
+from notifications.domain.messages import KINDS, NOTIFYING_EVENTS, messages_for
 from notifications.mail import Calendar, build_mail
-from notifications.messages import KINDS, NOTIFYING_EVENTS, messages_for
-from notifications.rendering import LANGUAGES, language_of, render
+from notifications.rendering import render
 from together_events.contracts.pairing import (
     EndedBy,
     MentorAvailable,

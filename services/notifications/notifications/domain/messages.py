@@ -54,7 +54,6 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestDeclined,
     RequestExpired,
     RequestWithdrawn,
-    RequestCancelled,
     PreferencesExhausted,
     PairingEnded,
     MentorAvailable,
@@ -127,7 +126,7 @@ def messages_for(event: Event) -> list[Message]:
             return [Message(event.mentee_id, "preferences_exhausted")]
         case PairingEnded():
             partner = event.mentor_id if event.ended_by == EndedBy.mentee else event.mentee_id
-            params = {"participant_withdrew": event.participant_withdrew, "is_mentee": partner == event.mentee_id}
+            params: dict[str, Any] = {"participant_withdrew": event.participant_withdrew, "is_mentee": partner == event.mentee_id}
             return [Message(partner, "pairing_ended", params)]
         case MentorAvailable():
             return [Message(event.mentee_id, "mentor_available", names={"mentor": event.mentor_id})]
@@ -240,3 +239,8 @@ def _for_both(event: Booking, kind: str, params: dict[str, Any], calendar: dict[
         Message(person, kind, {**params, "calendar": calendar}, {"partner": _other(event.participant_ids, person)})
         for person in event.participant_ids
     ]
+
+
+def message_id_for(notification_id: UUID, domain: str) -> str:
+    """The mail's Message-ID, derived from the notification: every attempt of one message carries the same."""
+    return f"<notification-{notification_id}@{domain}>"

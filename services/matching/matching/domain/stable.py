@@ -17,8 +17,8 @@ from uuid import UUID
 
 import numpy as np
 
-from matching.assignment import CHOICES, DEFAULT_CHOICE_WEIGHT, SCALE, Assignment, Edges, edges_of, report
-from matching.scoring import CandidateGraph
+from matching.domain.assignment import CHOICES, DEFAULT_CHOICE_WEIGHT, SCALE, Assignment, Edges, edges_of, report
+from matching.domain.scoring.graph import CandidateGraph
 
 
 def mentee_preferences(edges: Edges, mentees: int) -> tuple[np.ndarray, np.ndarray]:

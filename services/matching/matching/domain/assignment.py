@@ -26,7 +26,7 @@ from uuid import UUID
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from matching.scoring import CandidateGraph
+from matching.domain.scoring.graph import CandidateGraph
 
 SCALE = 100  # weights in integer hundredths of a point
 CHOICES = 5

@@ -1,359 +1,29 @@
-"""The scoring model: which mentors may be suggested to a mentee, how well they fit, and why. No I/O.
+"""The cohort's mentors as columns of a matrix, scored for many mentees at once. No I/O.
 
-The shape the service codes against:
-
-- `Person`: one participant as matching knows them (id, public profile, capacity, active pairings).
-- `Policy` / `policy_for(kind, rules)`: the factor weights and hard rules of one programme. Defaults per
-  programme kind (`DEFAULT_WEIGHTS`); `ProgrammeRules.matching_weights` overrides weights by factor
-  name, `cross_entity_preferred` / `cross_duty_station_preferred` switch those two preferences.
-- `explain(mentee, mentor, policy) -> Explanation`: the score, each `Contribution` (factor, points,
-  reason in words) and each `Exclusion` (hard rule, reason). `Explanation.suggested` is False when a
-  hard rule excludes the mentor, which answers "why is this mentor NOT suggested to me".
-- `CohortIndex.build(mentors, policy)`: the cohort's mentors as columns, for fast scoring.
-  `index.top(mentee, k)` is the best `k` (mentor id, score), best first, ties by mentor id;
-  `index.top_all(mentees, k)` is the candidate graph of the whole cohort (`CandidateGraph`, CSR
-  arrays over `index.mentor_ids`, whose free places are `index.free_places`: the input of
-  `assignment.py` and `stable.py`), computed in blocks on two threads. Their scores equal
-  `explain(...).score` up to float32 rounding.
-
-Factors (points added when they apply; weights per programme):
-
-| factor | points |
-| --- | --- |
-| `grade` | weight, when the mentor's grade is above yours (reverse mentoring: below) |
-| `seniority` | weight x (the mentor's extra years of service, up to 10) / 10 |
-| `job_network` | weight, same job network |
-| `skills_for_goals` | weight for each of your goals among the mentor's skills or areas of expertise |
-| `favourite_activities` | weight for each favourite activity you share |
-| `language` | weight, a shared meeting language (always, since it is also a hard rule) |
-| `time_zone` | weight x (hours your 09:00-17:00 working days overlap) / 8 |
-| `cross_entity` | weight, another entity than yours (when the programme prefers it) |
-| `cross_duty_station` | weight, another duty station than yours (when the programme prefers it) |
-
-Hard rules (`Exclusion.rule`): `self` (nobody is suggested to themself), `language` (a shared meeting
-language), `capacity` (the mentor has a free place), `grade` (mentoring: the mentor is more
-experienced, a higher grade, or the same grade and more years of service, so a G-level mentee may
-get a more experienced G-level or any higher-category mentor; reverse mentoring: the mentor's grade
-is below the mentee's; coaching: no grade rule, a coach is chosen for expertise, not rank).
+`CohortIndex.build(mentors, policy)`: the cohort's mentors with a free place as columns.
+`index.top(mentee, k)` is the best `k` (mentor id, score), best first, ties by mentor id;
+`index.top_all(mentees, k)` is the candidate graph of the whole cohort (`CandidateGraph`, CSR arrays
+over `index.mentor_ids`, whose free places are `index.free_places`: the input of `assignment.py` and
+`stable.py`), computed in blocks on two threads. Their scores equal `explain(...).score` (policy.py)
+up to float32 rounding.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from enum import StrEnum
-from functools import lru_cache
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, grade_rank
-
-FACTORS: tuple[str, ...] = (
-    "grade",
-    "seniority",
-    "job_network",
-    "skills_for_goals",
-    "favourite_activities",
-    "language",
-    "time_zone",
-    "cross_entity",
-    "cross_duty_station",
-)
-
-_MENTORING = {
-    "grade": 2.0,
-    "seniority": 1.0,
-    "job_network": 3.0,
-    "skills_for_goals": 2.0,
-    "favourite_activities": 0.5,
-    "language": 1.0,
-    "time_zone": 2.0,
-    "cross_entity": 1.0,
-    "cross_duty_station": 1.0,
-}
-
-# Defaults per programme kind. Reverse mentoring: juniors mentor seniors, so the mentor's years are no
-# merit. Coaching: the coach's expertise against the client's goals is what counts, not rank.
-DEFAULT_WEIGHTS: Mapping[ProgrammeKind, Mapping[str, float]] = {
-    ProgrammeKind.mentoring: _MENTORING,
-    ProgrammeKind.networking_mentoring: _MENTORING,
-    ProgrammeKind.on_the_job_learning: _MENTORING,
-    ProgrammeKind.reverse_mentoring: {**_MENTORING, "seniority": 0.0},
-    ProgrammeKind.coaching: {**_MENTORING, "grade": 0.0, "seniority": 0.0, "job_network": 1.0, "skills_for_goals": 3.0},
-}
-
-SENIORITY_YEARS_CAP = 10
-WORKING_DAY = (9, 17)  # local working hours, Monday to Friday
-WORKING_HOURS = WORKING_DAY[1] - WORKING_DAY[0]
-# Working hours are compared on a week in January and one in July (each zone's offsets on those
-# dates, so daylight saving in either hemisphere counts) and averaged.
-REFERENCE_MONDAYS = (date(2026, 1, 12), date(2026, 7, 13))
-
-
-class GradeRule(StrEnum):
-    mentor_more_experienced = "mentor_more_experienced"
-    mentor_below_mentee = "mentor_below_mentee"
-    none = "none"
-
-
-_GRADE_RULE = {
-    ProgrammeKind.reverse_mentoring: GradeRule.mentor_below_mentee,
-    ProgrammeKind.coaching: GradeRule.none,
-}
-
-
-@dataclass(frozen=True)
-class Person:
-    """One participant as matching knows them."""
-
-    participant_id: UUID
-    profile: PublicProfile
-    capacity: int = 0  # mentor/coach capacity (0 for mentees)
-    active_pairings: int = 0
-
-    @property
-    def free_places(self) -> int:
-        return max(self.capacity - self.active_pairings, 0)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Weights and hard rules of one programme."""
-
-    kind: ProgrammeKind
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(_MENTORING))
-    grade_rule: GradeRule = GradeRule.mentor_more_experienced
-    cross_entity_preferred: bool = True
-    cross_duty_station_preferred: bool = False
-
-    @property
-    def partner(self) -> str:
-        """What the one suggested is called in the words participants read."""
-        return "coach" if self.kind is ProgrammeKind.coaching else "mentor"
-
-    def weight(self, factor: str) -> float:
-        if factor == "cross_entity" and not self.cross_entity_preferred:
-            return 0.0
-        if factor == "cross_duty_station" and not self.cross_duty_station_preferred:
-            return 0.0
-        return float(self.weights.get(factor, 0.0))
-
-
-def policy_for(kind: ProgrammeKind, rules: ProgrammeRules | None = None) -> Policy:
-    """The programme's policy: the kind's defaults, then the programme's overrides by factor name.
-
-    Unknown factor names in `rules.matching_weights` are ignored (rules are written by people; the
-    registration service may validate them against `FACTORS`)."""
-    weights = dict(DEFAULT_WEIGHTS[kind])
-    cross_entity, cross_duty_station = True, False
-    if rules is not None:
-        weights.update({name: float(w) for name, w in rules.matching_weights.items() if name in FACTORS})
-        cross_entity, cross_duty_station = rules.cross_entity_preferred, rules.cross_duty_station_preferred
-    return Policy(
-        kind=kind,
-        weights=weights,
-        grade_rule=_GRADE_RULE.get(kind, GradeRule.mentor_more_experienced),
-        cross_entity_preferred=cross_entity,
-        cross_duty_station_preferred=cross_duty_station,
-    )
-
-
-@dataclass(frozen=True)
-class Contribution:
-    factor: str
-    points: float
-    reason: str  # in words a participant understands
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    rule: str  # self, language, capacity, grade
-    reason: str
-
-
-@dataclass(frozen=True)
-class Explanation:
-    mentor_id: UUID
-    score: float
-    contributions: tuple[Contribution, ...]
-    exclusions: tuple[Exclusion, ...]
-
-    @property
-    def suggested(self) -> bool:
-        return not self.exclusions
-
-    @property
-    def reasons(self) -> list[str]:
-        return [c.reason for c in self.contributions]
-
-
-# ---------------------------------------------------------------------------------------------
-# Working hours across time zones
-
-
-@lru_cache(maxsize=4096)
-def working_week(zone: str) -> tuple[int, ...] | None:
-    """The zone's UTC offset (minutes) on each reference working day; None for an unknown zone."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    offsets = []
-    for monday in REFERENCE_MONDAYS:
-        for day in range(5):
-            d = monday + timedelta(days=day)
-            local = datetime(d.year, d.month, d.day, WORKING_DAY[0], tzinfo=tz)
-            offset = local.utcoffset()
-            offsets.append(int(offset.total_seconds() // 60) if offset is not None else 0)
-    return tuple(offsets)
-
-
-@lru_cache(maxsize=65536)
-def _overlap_of_weeks(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    total = 0
-    for week in range(len(REFERENCE_MONDAYS)):
-        days = range(week * 5, week * 5 + 5)
-        # Each working day as minutes from the reference Monday 00:00 UTC.
-        spans_a = [((d % 5) * 1440 + WORKING_DAY[0] * 60 - a[d], (d % 5) * 1440 + WORKING_DAY[1] * 60 - a[d]) for d in days]
-        spans_b = [((d % 5) * 1440 + WORKING_DAY[0] * 60 - b[d], (d % 5) * 1440 + WORKING_DAY[1] * 60 - b[d]) for d in days]
-        for start_a, end_a in spans_a:
-            for start_b, end_b in spans_b:
-                total += max(0, min(end_a, end_b) - max(start_a, start_b))
-    return total / 60 / (5 * len(REFERENCE_MONDAYS))
-
-
-def working_hours_overlap(zone_a: str, zone_b: str) -> float:
-    """Hours a working day (09:00-17:00 local, Monday-Friday) of one zone overlaps the other's, on
-    average over a January and a July week. 0 when a zone is unknown."""
-    a, b = working_week(zone_a), working_week(zone_b)
-    if a is None or b is None:
-        return 0.0
-    return _overlap_of_weeks(a, b)
-
-
-# ---------------------------------------------------------------------------------------------
-# One pair, in words
-
-
-def _fold(values: Iterable[str]) -> dict[str, str]:
-    """Case- and space-insensitive keys, keeping the first spelling for the words."""
-    folded: dict[str, str] = {}
-    for value in values:
-        folded.setdefault(value.strip().casefold(), value.strip())
-    return folded
-
-
-def _hours(h: float) -> str:
-    rounded = round(h * 2) / 2
-    text = f"{rounded:g}"
-    return f"{text} hour" if rounded == 1 else f"{text} hours"
-
-
-def _experience(mentor: PublicProfile, mentee: PublicProfile, partner: str = "mentor") -> str:
-    return (
-        f"{partner} is {mentor.grade} with {mentor.years_of_service} years of service; "
-        f"you are {mentee.grade} with {mentee.years_of_service}"
-    )
-
-
-def _exclusions(mentee: Person, mentor: Person, policy: Policy) -> list[Exclusion]:
-    me, them = mentee.profile, mentor.profile
-    out = []
-    if mentor.participant_id == mentee.participant_id:
-        out.append(Exclusion("self", "nobody is suggested to themself"))
-    if not _fold(me.languages).keys() & _fold(them.languages).keys():
-        out.append(
-            Exclusion(
-                "language",
-                f"no shared meeting language: you asked for {', '.join(me.languages)}; "
-                f"the {policy.partner} speaks {', '.join(them.languages)}",
-            )
-        )
-    if mentor.free_places == 0:
-        out.append(
-            Exclusion("capacity", f"the {policy.partner} has no free place ({mentor.active_pairings} of {mentor.capacity} taken)")
-        )
-    rank_me, rank_them = grade_rank(me.grade), grade_rank(them.grade)
-    if policy.grade_rule is GradeRule.mentor_more_experienced and (rank_them, them.years_of_service) <= (
-        rank_me,
-        me.years_of_service,
-    ):
-        out.append(Exclusion("grade", f"the mentor is not more experienced than you: {_experience(them, me)}"))
-    if policy.grade_rule is GradeRule.mentor_below_mentee and rank_them >= rank_me:
-        out.append(
-            Exclusion(
-                "grade", f"in reverse mentoring the mentor's grade is below yours: mentor is {them.grade}; you are {me.grade}"
-            )
-        )
-    return out
-
-
-def _contributions(mentee: Person, mentor: Person, policy: Policy) -> list[Contribution]:
-    me, them = mentee.profile, mentor.profile
-    out: list[Contribution] = []
-
-    def add(factor: str, share: float, reason: str) -> None:
-        points = policy.weight(factor) * share
-        if points > 0:
-            out.append(Contribution(factor, points, reason))
-
-    rank_me, rank_them = grade_rank(me.grade), grade_rank(them.grade)
-    above = rank_them > rank_me if policy.grade_rule is not GradeRule.mentor_below_mentee else rank_them < rank_me
-    if above:
-        add("grade", 1.0, _experience(them, me, policy.partner))
-    extra_years = them.years_of_service - me.years_of_service
-    if extra_years > 0:
-        add(
-            "seniority",
-            min(extra_years, SENIORITY_YEARS_CAP) / SENIORITY_YEARS_CAP,
-            f"has {extra_years} more years of service than you",
-        )
-    if them.job_network == me.job_network:
-        add("job_network", 1.0, f"both work in {me.job_network}")
-    skills, expertise = _fold(them.skills), _fold(them.expertise_areas)
-    for key, goal in sorted(_fold(me.goals).items()):
-        if key in skills:
-            add("skills_for_goals", 1.0, f"has '{goal}' among skills, which is one of your goals")
-        elif key in expertise:
-            add("skills_for_goals", 1.0, f"has '{goal}' among areas of expertise, which is one of your goals")
-    theirs = _fold(them.favourite_activities)
-    for key, activity in sorted(_fold(me.favourite_activities).items()):
-        if key in theirs:
-            add("favourite_activities", 1.0, f"you both like '{activity}'")
-    mine = _fold(me.languages)
-    shared = [mine[key] for key in _fold(them.languages) if key in mine]
-    if shared:
-        add("language", 1.0, f"speaks {' and '.join(shared)}, as you asked")
-    overlap = working_hours_overlap(me.time_zone, them.time_zone)
-    if overlap > 0:
-        add("time_zone", overlap / WORKING_HOURS, f"your working hours overlap by {_hours(overlap)} a day")
-    if them.entity.strip().casefold() != me.entity.strip().casefold():
-        add("cross_entity", 1.0, f"works at {them.entity}, another entity than yours: a wider network")
-    if them.duty_station.strip().casefold() != me.duty_station.strip().casefold():
-        add("cross_duty_station", 1.0, f"based in {them.duty_station}, another duty station than yours")
-    return out
-
-
-def explain(mentee: Person, mentor: Person, policy: Policy) -> Explanation:
-    """The mentor's score for this mentee with every point's reason, and the hard rules that exclude
-    the mentor (all of them, not just the first), if any."""
-    contributions = tuple(_contributions(mentee, mentor, policy))
-    return Explanation(
-        mentor_id=mentor.participant_id,
-        score=math.fsum(c.points for c in contributions),
-        contributions=contributions,
-        exclusions=tuple(_exclusions(mentee, mentor, policy)),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The cohort's mentors as columns
+from matching.domain.scoring.graph import CandidateGraph
+from matching.domain.scoring.policy import FACTORS, SENIORITY_YEARS_CAP, GradeRule, Person, Policy, fold
+from matching.domain.scoring.working_hours import WORKING_HOURS, overlap_of_weeks, working_week
+from together_events.contracts.registration import GRADES, PublicProfile, grade_rank
 
 
 class _Vocab:
@@ -372,25 +42,6 @@ class _Vocab:
         return len(self.codes)
 
 
-@dataclass(frozen=True)
-class CandidateGraph:
-    """Each mentee's best candidates, as CSR arrays: mentee `i`'s candidates are
-    `mentor_index[indptr[i]:indptr[i+1]]` (positions in `mentor_ids`), best first, with `score`.
-
-    `no_candidate[i]` says why a mentee has none (`""` when they have some)."""
-
-    mentee_ids: list[UUID]
-    mentor_ids: list[UUID]
-    indptr: np.ndarray  # int64, len(mentee_ids) + 1
-    mentor_index: np.ndarray  # int32
-    score: np.ndarray  # float32
-    no_candidate: list[str]
-
-    @property
-    def edges(self) -> int:
-        return int(self.indptr[-1])
-
-
 _GRADE_RANK = {grade: grade_rank(grade) for grade in GRADES}
 
 
@@ -407,12 +58,12 @@ _EXCLUDED_BELOW = np.float32(-1e29)
 class _Rows:
     """Rows of a table computed on demand by key (a mentee's time zone, grade, years...)."""
 
-    def __init__(self, compute, width: int, dtype: type = np.float32) -> None:
+    def __init__(self, compute: Callable[[Any], ArrayLike], width: int, dtype: type = np.float32) -> None:
         self._compute = compute
         self._dtype = dtype
         self._index: dict[object, int] = {}
         self._rows: list[np.ndarray] = []
-        self._table = np.zeros((0, width), dtype=dtype)
+        self._table: np.ndarray = np.zeros((0, width), dtype=dtype)
 
     def code(self, key: object) -> int:
         code = self._index.get(key)
@@ -501,10 +152,10 @@ class CohortIndex:
         grade = [self._grades.code(r) for r in ranks]
         years = [self._years.code(p.years_of_service) for p in profiles]
         skill_codes = [
-            [self._skills.code(s) for s in sorted(set(_fold(p.skills)) | set(_fold(p.expertise_areas)))] for p in profiles
+            [self._skills.code(s) for s in sorted(set(fold(p.skills)) | set(fold(p.expertise_areas)))] for p in profiles
         ]
-        activity_codes = [[self._activities.code(a) for a in sorted(_fold(p.favourite_activities))] for p in profiles]
-        language_bits = [sum(1 << self._languages.code(lang) for lang in _fold(p.languages)) for p in profiles]
+        activity_codes = [[self._activities.code(a) for a in sorted(fold(p.favourite_activities))] for p in profiles]
+        language_bits = [sum(1 << self._languages.code(lang) for lang in fold(p.languages)) for p in profiles]
 
         # Feature blocks, left out when their weight is 0 (fewer columns, faster products).
         sizes = {"bias": 1}
@@ -564,7 +215,7 @@ class CohortIndex:
         below = policy.grade_rule is GradeRule.mentor_below_mentee
         self._week_rows = _Rows(
             lambda mine: [
-                0.0 if mine is None or theirs is None else w["time_zone"] * _overlap_of_weeks(mine, theirs) / WORKING_HOURS
+                0.0 if mine is None or theirs is None else w["time_zone"] * overlap_of_weeks(mine, theirs) / WORKING_HOURS
                 for theirs in weeks_of_mentors
             ],
             len(weeks_of_mentors),
@@ -770,7 +421,7 @@ class CohortIndex:
             scores = np.concatenate([s for _, _, s in parts])[back]
             indptr[1:][order] = counts
         for i in np.flatnonzero(indptr[1:] == 0):
-            no_candidate[i] = self.why_no_candidate(mentees[i])
+            no_candidate[i] = self.why_no_candidate(mentees[int(i)])
         np.cumsum(indptr, out=indptr)
         return CandidateGraph(
             mentee_ids=[m.participant_id for m in mentees],

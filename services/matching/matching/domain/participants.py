@@ -1,0 +1,105 @@
+"""Who takes part in matching, and as what: a cohort's participant as matching knows them. No I/O.
+
+Mentors are the participants who offer partnership (mentor, coach), mentees those who seek it
+(mentee, client): `together_events.contracts.roles` says which is which, for every service. Nobody
+withdrawn or waitlisted is suggested, found or assigned, and a coach only once their credential is
+approved. The contract lets a grade be any text; one matching does not know leaves its holder out
+rather than failing the cohort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from uuid import UUID
+
+from matching.domain.scoring.policy import Exclusion, Person
+from together_events.contracts.registration import GRADES, PublicProfile, Role, erased_profile
+from together_events.contracts.roles import offers_partnership, seeks_partner
+
+
+class NotAMentee(Exception):
+    """The participant asked about does not seek a partner."""
+
+
+class MenteeUnavailable(Exception):
+    """The participant seeks a partner but cannot get suggestions now (withdrawn, waiting, unknown grade)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A participant of a cohort, as matching's read model holds them."""
+
+    participant_id: UUID
+    person_id: str
+    programme_id: UUID
+    roles: tuple[str, ...]
+    profile: Mapping[str, object]  # the public answers as stored; read as a `PublicProfile` when needed
+    capacity: int = 0
+    active_pairings: int = 0
+    waitlisted: bool = False
+    withdrawn: bool = False
+    coach_approved: bool = False
+
+    @property
+    def seeks_partner(self) -> bool:
+        return seeks_partner(self.roles)
+
+    @property
+    def knows_grade(self) -> bool:
+        return self.profile.get("grade") in GRADES
+
+    def as_mentee(self) -> Person:
+        """The participant asking for partners: a mentee or client in the cohort, not waiting for a place."""
+        if not self.seeks_partner:
+            raise NotAMentee("this participant did not register as a mentee or client")
+        if self.withdrawn:
+            raise MenteeUnavailable("this participant has withdrawn from the cohort")
+        if self.waitlisted:
+            raise MenteeUnavailable("this participant is on the waitlist: suggestions come once they have a place")
+        profile = PublicProfile.model_validate(self.profile)
+        if profile.grade not in GRADES:
+            raise MenteeUnavailable(f"this participant's grade {profile.grade!r} is not one matching knows")
+        return Person(participant_id=self.participant_id, profile=profile)
+
+    def gets_ranked_search(self) -> bool:
+        """A mentee or client who could be suggested mentors sees search results ranked by their score."""
+        return self.seeks_partner and not self.withdrawn and not self.waitlisted and self.knows_grade
+
+    def not_suggestible(self) -> list[Exclusion]:
+        """What keeps the participant out of anyone's suggestions before any scoring rule (the same
+        rule the read model's queries filter by: `cohort_cache.visible`)."""
+        out = []
+        if not offers_partnership(self.roles):
+            out.append(Exclusion("not_a_mentor", "this participant did not register as a mentor or coach"))
+        if self.withdrawn:
+            out.append(Exclusion("withdrawn", "this participant has withdrawn from the cohort"))
+        if self.waitlisted:
+            out.append(Exclusion("waitlisted", "this participant is on the waitlist"))
+        if Role.coach.value in self.roles and not self.coach_approved:
+            out.append(Exclusion("coach_not_approved", "the coach's credential has not been approved by the programme team"))
+        return out
+
+    def as_mentor(self) -> Person | Exclusion:
+        """The participant as a mentor to score, or the exclusion of a grade matching does not know
+        (after `not_suggestible`: a withdrawn participant's answers may be erased)."""
+        profile = PublicProfile.model_validate(self.profile)
+        if profile.grade not in GRADES:
+            return Exclusion("unknown_grade", f"the mentor's grade {profile.grade!r} is not one matching knows")
+        return Person(
+            participant_id=self.participant_id,
+            profile=profile,
+            capacity=self.capacity,
+            active_pairings=self.active_pairings,
+        )
+
+
+def erased_answers(stored: Mapping[str, object]) -> Mapping[str, object]:
+    """Placeholders for every personal answer (skills, bio and the rest left empty, so nothing is
+    searchable): registration's, so every copy agrees. Grade and years of service stay, as
+    registration keeps them for the programme's statistics; placeholders of placeholders are the
+    same placeholders."""
+    grade, years = stored.get("grade"), stored.get("years_of_service")
+    if not isinstance(grade, str) or not isinstance(years, int):
+        return {}  # erased before placeholders were kept: there is nothing left to keep
+    return erased_profile(grade, years).model_dump(mode="json")
