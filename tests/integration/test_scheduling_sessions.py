@@ -18,6 +18,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 import scheduling.completion_worker as completion_worker
 from scheduling.completion_worker import CompletionWorker
@@ -35,6 +36,7 @@ from together_events.contracts.registration import (
     Role,
 )
 from together_events.tables import outbox_table
+from together_servicekit.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -506,21 +508,21 @@ async def test_future_sessions_are_cancelled_when_the_pairing_ends_or_a_partner_
 async def test_a_completion_that_fails_is_retried_later_and_does_not_stall_the_others(pair, monkeypatch):
     start = (pair.runtime.now() + timedelta(hours=1)).astimezone(NEW_YORK).replace(tzinfo=None, second=0, microsecond=0)
     broken, fine = await pair.book(start, minutes=30), await pair.book(start + timedelta(hours=1), minutes=30)
-    real_complete = completion_worker.complete
+    real_complete = completion_worker.complete_ended_session
 
-    async def failing_for_broken(runtime, conn, row, *args):  # type: ignore[no-untyped-def]
-        if row.id == broken:
+    async def failing_for_broken(runtime: Runtime, conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
+        if session_id == broken:
             raise RuntimeError("a bug in one session's completion")
-        await real_complete(runtime, conn, row, *args)
+        await real_complete(runtime, conn, session_id, now)
 
-    monkeypatch.setattr(completion_worker, "complete", failing_for_broken)
+    monkeypatch.setattr(completion_worker, "complete_ended_session", failing_for_broken)
     pair.runtime.clock.travel(timedelta(hours=3))
     worker = CompletionWorker(pair.runtime, grace=timedelta(0))
     assert await worker.complete_due() == [str(fine)]  # the broken one is set aside, the next one completes
     async with pair.runtime.engine.connect() as conn:
         row = (await conn.execute(sa.select(sessions).where(sessions.c.id == broken))).one()
     assert (row.status, row.completion_attempts) == ("scheduled", 1) and "a bug" in row.completion_error
-    monkeypatch.setattr(completion_worker, "complete", real_complete)  # fixed
+    monkeypatch.setattr(completion_worker, "complete_ended_session", real_complete)  # fixed
     assert await worker.complete_due() == []  # not before its retry time
     pair.runtime.clock.travel(timedelta(minutes=2))
     assert await worker.complete_due() == [str(broken)]

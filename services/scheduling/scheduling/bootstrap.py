@@ -2,10 +2,9 @@
 
 from fastapi import FastAPI
 
-from scheduling.api import router
+from scheduling.api import records, sessions
 from scheduling.completion_worker import workers
 from scheduling.consumers import handlers
-from scheduling.records_api import router as records_router
 from scheduling.settings import SchedulingSettings
 from together_servicekit.app import build_app
 
@@ -18,7 +17,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
             "Session plans, sessions and series of each pairing with their calendar invitations, and the partners' "
             "records. Consumes `together.registration` and `together.pairing`; publishes on `together.scheduling`."
         ),
-        routers=[router, records_router],
+        routers=[sessions.router, records.router],
         handlers=handlers,
         workers=workers,
     )

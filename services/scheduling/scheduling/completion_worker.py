@@ -20,9 +20,9 @@ from uuid import UUID
 import sqlalchemy as sa
 import structlog
 
+from scheduling.domain.sessions import SessionStatus
 from scheduling.tables import sessions
-from scheduling.use_cases import complete, load_pairing
-from together_events.contracts.scheduling import CompletedBy
+from scheduling.use_cases.sessions import complete_ended_session
 from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
@@ -41,13 +41,14 @@ class CompletionWorker:
         while len(completed) < limit:
             now = self._runtime.now()
             claimed: UUID | None = None
+            attempts = 0
             try:
                 async with self._runtime.engine.begin() as conn:
                     row = (
                         await conn.execute(
-                            sa.select(sessions)
+                            sa.select(sessions.c.id, sessions.c.completion_attempts)
                             .where(
-                                sessions.c.status == "scheduled",
+                                sessions.c.status == SessionStatus.scheduled.value,
                                 sessions.c.ends_at <= now - self._grace,
                                 sa.or_(sessions.c.completion_retry_at.is_(None), sessions.c.completion_retry_at <= now),
                             )
@@ -58,16 +59,15 @@ class CompletionWorker:
                     ).first()
                     if row is None:
                         break
-                    claimed = row.id
-                    pairing = await load_pairing(conn, row.pairing_id)
-                    await complete(self._runtime, conn, row, pairing, CompletedBy.end_time_passed, now)
+                    claimed, attempts = row.id, row.completion_attempts
+                    await complete_ended_session(self._runtime, conn, row.id, now)
             except Exception as exc:
                 if claimed is None:
                     raise
-                await self._failed(claimed, row.completion_attempts + 1, now, exc)
+                await self._failed(claimed, attempts + 1, now, exc)
                 continue
-            completed.append(str(row.id))
-            log.info("session.completed_by_clock", session_id=str(row.id))
+            completed.append(str(claimed))
+            log.info("session.completed_by_clock", session_id=str(claimed))
         self.progress.passed()
         return completed
 

@@ -4,8 +4,6 @@ or updates to a final state); the inbox makes a replayed event a no-op anyway.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -13,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
-from scheduling.use_cases import cancel_future_sessions
-from together_events import Envelope, Event, Handler
+from scheduling.use_cases import endings
+from together_events import Envelope, Handlers
 from together_events.contracts.pairing import PairingEnded, PairingFormed, RequestSent
 from together_events.contracts.registration import (
     ERASED_DISPLAY_NAME,
@@ -28,7 +26,6 @@ from together_events.contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
-from together_events.contracts.scheduling import CancelledBecause
 from together_servicekit.runtime import Runtime
 
 
@@ -80,7 +77,7 @@ async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersEras
     await erase_copy(conn, event.participant_id)
 
 
-def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
+def handlers(runtime: Runtime) -> Handlers:
     async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
         await conn.execute(
             participants.update().where(participants.c.id == event.participant_id).values(withdrawn_at=event.withdrawn_at)
@@ -88,41 +85,25 @@ def handlers(runtime: Runtime) -> Mapping[type[Event], Handler]:
         if event.answers_erased:  # ParticipantAnswersErased follows; erasing now too leaves no window with the answers
             await erase_copy(conn, event.participant_id)
         # Their pairings take no more bookings, and every future session is cancelled with its invitation.
-        affected = await conn.execute(
-            sa.select(pairings)
-            .where(sa.or_(pairings.c.mentee_id == event.participant_id, pairings.c.mentor_id == event.participant_id))
-            .with_for_update()
-        )
-        for pairing in list(affected):
-            await _end(runtime, conn, pairing, event.withdrawn_at, CancelledBecause.participant_withdrawn)
+        await endings.partner_withdrawn(runtime, conn, event.participant_id, event.withdrawn_at)
 
     async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
-        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == event.pairing_id).with_for_update())).first()
-        if pairing is not None:
-            await _end(runtime, conn, pairing, event.ended_at, CancelledBecause.pairing_ended)
+        await endings.pairing_ended(runtime, conn, event.pairing_id, event.ended_at)
 
-    return {  # type: ignore[return-value]
-        ProgrammeCreated: on_programme_created,
-        ProgrammeRulesChanged: on_programme_rules_changed,
-        CohortOpened: on_cohort_opened,
-        ParticipantRegistered: on_participant_state,
-        ParticipantProfileUpdated: on_participant_state,
-        ParticipantRoleGranted: on_participant_state,
-        ParticipantWithdrawn: on_participant_withdrawn,
-        ParticipantAnswersErased: on_answers_erased,
-        RequestSent: on_request_sent,
-        PairingFormed: on_pairing_formed,
-        PairingEnded: on_pairing_ended,
-    }
-
-
-async def _end(runtime: Runtime, conn: AsyncConnection, pairing: sa.Row, at: datetime, reason: CancelledBecause) -> None:
-    """The earliest end wins whatever order a withdrawal and PairingEnded arrive in (a rebuild may
-    read the two topics in another order); the future sessions are cancelled the first time."""
-    ended_at = min(pairing.ended_at, at) if pairing.ended_at is not None else at
-    await conn.execute(pairings.update().where(pairings.c.id == pairing.id).values(ended_at=ended_at))
-    if pairing.ended_at is None:
-        await cancel_future_sessions(runtime, conn, pairing, reason, at)
+    return (
+        Handlers()
+        .on(ProgrammeCreated, on_programme_created)
+        .on(ProgrammeRulesChanged, on_programme_rules_changed)
+        .on(CohortOpened, on_cohort_opened)
+        .on(ParticipantRegistered, on_participant_state)
+        .on(ParticipantProfileUpdated, on_participant_state)
+        .on(ParticipantRoleGranted, on_participant_state)
+        .on(ParticipantWithdrawn, on_participant_withdrawn)
+        .on(ParticipantAnswersErased, on_answers_erased)
+        .on(RequestSent, on_request_sent)
+        .on(PairingFormed, on_pairing_formed)
+        .on(PairingEnded, on_pairing_ended)
+    )
 
 
 async def on_request_sent(conn: AsyncConnection, event: RequestSent, _: Envelope) -> None:

@@ -1,10 +1,21 @@
 """Scheduling's own tables: what it learnt from events, the sessions and series booked, and the
 partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it."""
 
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from scheduling.domain.series import SeriesStatus
+from scheduling.domain.sessions import SessionStatus
+from scheduling.domain.times import Frequency
 from together_events.tables import define_backbone_tables
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> sa.CheckConstraint:
+    """The column holds one of the enum's values."""
+    return sa.CheckConstraint(f"{column} IN ({', '.join(repr(v.value) for v in values)})", name=name)
+
 
 metadata = sa.MetaData()
 define_backbone_tables(metadata)
@@ -67,15 +78,17 @@ series = sa.Table(
     sa.Column("local_start", sa.DateTime(timezone=False), nullable=False),  # wall-clock time in time_zone
     sa.Column("time_zone", sa.Text, nullable=False),
     sa.Column("duration_minutes", sa.Integer, nullable=False),
-    sa.Column("frequency", sa.Text, nullable=False),  # weekly | monthly
+    sa.Column("frequency", sa.Text, nullable=False),
     sa.Column("interval", sa.Integer, nullable=False),
     sa.Column("count", sa.Integer),
     sa.Column("until", sa.Date),
     sa.Column("rrule", sa.Text, nullable=False),
     sa.Column("agenda_title", sa.Text, nullable=False),
     sa.Column("calendar_sequence", sa.Integer, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # scheduled | cancelled
+    sa.Column("status", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    one_of("frequency", Frequency, "series_frequency"),
+    one_of("status", SeriesStatus, "series_status"),
 )
 
 sessions = sa.Table(
@@ -92,7 +105,7 @@ sessions = sa.Table(
     sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("time_zone", sa.Text, nullable=False),
     sa.Column("duration_minutes", sa.Integer, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # scheduled | completed | cancelled
+    sa.Column("status", sa.Text, nullable=False),
     sa.Column("completed_at", sa.DateTime(timezone=True)),
     # The completion sweep looks for scheduled sessions whose end has passed.
     sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False, index=True),
@@ -107,6 +120,7 @@ sessions = sa.Table(
     sa.Column("completion_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("completion_retry_at", sa.DateTime(timezone=True)),
     sa.Column("completion_error", sa.Text),
+    one_of("status", SessionStatus, "sessions_status"),
 )
 
 # Feedback on a completed session: the comment stays here (never in an event). Readable by its author.

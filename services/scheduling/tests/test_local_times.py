@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.domain import Frequency, Recurrence, as_seen_in, expand, local_start_to_utc, rrule_text
+from scheduling.domain.times import Frequency, Recurrence, as_seen_in, expand, local_start_to_utc, rrule_text
 from together_servicekit.errors import DomainError
 
 

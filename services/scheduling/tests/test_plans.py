@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduling.plans import meetings_in, plan_for
+from scheduling.domain.plans import meetings_in, plan_for
 from together_events.contracts.registration import SessionPlan
 
 

@@ -1,4 +1,4 @@
-"""Session rules, free of I/O: local bookings become instants, series expand, times render per reader.
+"""Times, free of I/O: local bookings become instants, series expand, times render per reader.
 
 The daylight-saving rule. A booking is a local wall-clock time in a named IANA zone (the
 organiser's). A single session is that instant. A series repeats the LOCAL wall-clock time in
@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from together_servicekit.errors import DomainError, Violation, invalid
 
 MAX_OCCURRENCES = 52
+# Programmes run for months: a booking further ahead is a typo (and calendars need no zone rules for it).
+BOOKING_HORIZON = timedelta(days=5 * 366)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -44,6 +46,21 @@ def local_start_to_utc(local_start: datetime, time_zone: str, field: str = "star
     if not exists:
         raise invalid(field, "exists_in_zone", f"{local_start.isoformat()} does not exist in {time_zone} (clocks jump that day)")
     return instant
+
+
+def session_start(local_start: datetime, time_zone: str, now: datetime) -> datetime:
+    """The instant a single session booked at `local_start` in `time_zone` starts: ahead of `now`, within the horizon."""
+    starts_at = local_start_to_utc(local_start, time_zone)
+    _ahead(starts_at, now, local_start, time_zone)
+    return starts_at
+
+
+def _ahead(instant: datetime, now: datetime, local: datetime, time_zone: str, last: datetime | None = None) -> None:
+    if instant <= now:
+        raise invalid("starts_at", "in_the_future", f"{local.isoformat()} in {time_zone} has already passed")
+    if (last or instant) > now + BOOKING_HORIZON:
+        field = "starts_at" if last is None else "count"
+        raise invalid(field, "within_5_years", "sessions are booked at most 5 years ahead")
 
 
 class Frequency(StrEnum):
@@ -96,6 +113,14 @@ def expand(local_start: datetime, time_zone: str, rule: Recurrence) -> list[date
     if gaps:
         raise DomainError("some occurrences of the series do not exist in the zone", gaps, code="invalid_input")
     return instants
+
+
+def series_starts(local_start: datetime, time_zone: str, rule: Recurrence, now: datetime) -> list[datetime]:
+    """The starts of a series booked from `local_start`: the first ahead of `now`, the last within the horizon."""
+    starts = expand(local_start, time_zone, rule)
+    _ahead(starts[0], now, local_start, time_zone)
+    _ahead(starts[0], now, local_start, time_zone, last=starts[-1])
+    return starts
 
 
 def _nth(local_start: datetime, rule: Recurrence, k: int) -> datetime | None:

@@ -16,6 +16,7 @@ reproduces the programme documents:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from together_events.contracts.pairing import Engagement
@@ -42,8 +43,21 @@ class Plan:
             return self.sessions[step - 1].title
         return f"{_LABEL.get(self.kind, 'Together')} meeting"
 
+    def open_items(self, taken: Collection[int], n: int) -> list[AgendaItem]:
+        """The next `n` agenda items no live session holds (`taken`); beyond the plan, the kind's meeting."""
+        free = [AgendaItem(s.step, s.title) for s in self.sessions if s.step not in taken][:n]
+        return free + [AgendaItem(None, self.title_of(None))] * (n - len(free))
 
-_LABEL = {
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """What a booking takes from the plan: its step (None beyond the plan) and title."""
+
+    step: int | None
+    title: str
+
+
+_LABEL: dict[str, str] = {
     ProgrammeKind.mentoring: "Mentoring",
     ProgrammeKind.networking_mentoring: "Networking",
     ProgrammeKind.coaching: "Coaching",

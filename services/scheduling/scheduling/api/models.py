@@ -1,0 +1,187 @@
+"""Request and response bodies of scheduling's HTTP API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scheduling.domain.times import MAX_OCCURRENCES, Frequency
+from together_servicekit.text import multiline, single_line
+
+Comment = Annotated[str, multiline(4000, min_length=0)]
+Note = Annotated[str, multiline(20000)]
+DevelopmentPlan = Annotated[str, multiline(10000)]
+Schedule = Annotated[str, multiline(2000)]
+Item = Annotated[str, single_line(200)]
+
+
+# Sessions and series ---------------------------------------------------------------------------
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: datetime = Field(description="Local wall-clock start, without offset, e.g. 2026-12-01T13:00:00")
+    time_zone: str = Field(
+        min_length=1,
+        max_length=64,
+        description="IANA time zone of starts_at, e.g. America/New_York",
+    )
+    duration_minutes: int = Field(default=60, ge=15, le=480)
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: datetime = Field(description="The new local wall-clock start, without offset")
+    time_zone: str = Field(min_length=1, max_length=64, description="IANA time zone of starts_at")
+    duration_minutes: int | None = Field(default=None, ge=15, le=480, description="None keeps the duration")
+
+
+class SeriesIn(BookingIn):
+    frequency: Frequency = Field(description="weekly (every `interval` weeks) or monthly (same day of the month)")
+    interval: int = Field(default=1, ge=1, le=12, description="every N weeks or months")
+    count: int | None = Field(default=None, ge=1, le=MAX_OCCURRENCES, description="how many occurrences")
+    until: date | None = Field(default=None, description="the last local date an occurrence may fall on (give count or until)")
+
+
+class LocalTimeOut(BaseModel):
+    participant_id: UUID
+    role: Literal["mentee", "mentor"]
+    time_zone: str
+    starts_at: datetime = Field(description="the start in this participant's zone (with its offset)")
+    ends_at: datetime
+
+
+class SessionOut(BaseModel):
+    id: UUID
+    pairing_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = Field(description="the organiser's zone, the one the session was booked in")
+    duration_minutes: int
+    status: str = Field(description="scheduled, completed or cancelled")
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    series_id: UUID | None
+    plan_step: int | None
+    agenda_title: str | None
+    calendar_sequence: int
+    local_times: list[LocalTimeOut] = Field(description="the start and end as each partner sees them, in their own zone")
+
+
+class PlannedOut(BaseModel):
+    step: int
+    title: str
+    minutes: int
+    state: Literal["open", "booked", "done"]
+    session_id: UUID | None
+
+
+class PlanOut(BaseModel):
+    programme_kind: str
+    period_months: int
+    meeting_interval: str
+    minimum_sessions: int
+    sessions: list[PlannedOut]
+
+
+class Created(BaseModel):
+    id: UUID
+
+
+# Records ---------------------------------------------------------------------------------------
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: int = Field(ge=1, le=5)
+    comment: Comment = ""
+
+
+class FeedbackOut(FeedbackIn):
+    model_config = ConfigDict(extra="ignore")
+    session_id: UUID
+    given_at: datetime
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Note
+    shared: bool = Field(default=False, description="true: the partner may read it too")
+
+
+class NoteChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Note | None = None
+    shared: bool | None = None
+
+
+class NoteOut(BaseModel):
+    id: UUID
+    session_id: UUID
+    mine: bool
+    text: str
+    shared: bool
+    written_at: datetime
+    updated_at: datetime
+
+
+class AgreementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    skills_and_goals: list[Item] = Field(min_length=1, max_length=20)
+    development_plan: DevelopmentPlan
+    schedule: Schedule
+
+
+class AgreementOut(AgreementIn):
+    model_config = ConfigDict(extra="ignore")
+    pairing_id: UUID
+    updated_at: datetime
+
+
+class ItemRating(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    skill_or_goal: Item
+    rating: int = Field(ge=1, le=5, description="how far it was reached: 1 not at all .. 5 fully")
+    comment: Comment = ""
+
+
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ratings: list[ItemRating] = Field(min_length=1, max_length=20)
+    summary: Comment = ""
+
+
+class AssessmentOut(AssessmentIn):
+    model_config = ConfigDict(extra="ignore")
+    pairing_id: UUID
+    updated_at: datetime
+
+
+class SurveyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confidence: int = Field(ge=1, le=5, description="confidence in the skills and goals the programme is about")
+    satisfaction: int | None = Field(default=None, ge=1, le=5, description="post-programme only: satisfaction with it")
+    comment: Comment = ""
+
+
+class SurveyOut(SurveyIn):
+    model_config = ConfigDict(extra="ignore")
+    kind: str
+    submitted_at: datetime
+
+
+class SurveyFigures(BaseModel):
+    answers: int
+    mean_confidence: float | None
+    mean_satisfaction: float | None
+
+
+class SurveySummary(BaseModel):
+    programme_id: UUID
+    pre: SurveyFigures
+    post: SurveyFigures

@@ -1,0 +1,9 @@
+"""Scheduling's rules, free of I/O: plain objects and functions, time passed in.
+
+- `times`: local bookings become instants, series expand, times as each reader sees them;
+- `plans`: each programme kind's session plan and its agenda items;
+- `pairing`: the pairing as scheduling knows it (the partners, whether it has ended);
+- `sessions`, `series`: the aggregates; each change is checked and returns its event;
+- `records`: the rules of feedback, assessments and surveys;
+- `invitations`: the current invitation (.ics) of a session or a series.
+"""

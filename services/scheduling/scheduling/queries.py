@@ -1,0 +1,207 @@
+"""Scheduling's reads, each checking who may read it (ADR 0005): sessions and plans, invitations,
+and the partners' records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scheduling import repository
+from scheduling.access import is_partner, require_partner, require_partner_or_team
+from scheduling.domain.invitations import series_invitation, session_invitation
+from scheduling.domain.pairing import Pairing
+from scheduling.domain.plans import Plan
+from scheduling.domain.sessions import PlannedItemState, Session, plan_progress
+from scheduling.domain.times import LocalTime, as_seen_in
+from scheduling.tables import agreements, assessments, feedback, notes, participants, surveys
+from together_servicekit.auth import Forbidden, Principal
+from together_servicekit.errors import NotFound
+from together_servicekit.runtime import Runtime
+
+SESSION_READERS = "only the partners and their programme team see a pairing's sessions and plan"
+RECORD_READERS = "the partners write the agreement and assessment; the partners and the programme team read them"
+NOTE_READERS = "the author and, once shared, the partner read session notes; the programme team never does"
+
+
+@dataclass(frozen=True)
+class PartnerTime:
+    participant_id: UUID
+    role: Literal["mentee", "mentor"]
+    seen: LocalTime
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: Session
+    local_times: list[PartnerTime]  # the start and end as each partner sees them, in their own zone
+
+
+async def sessions_of_pairing(runtime: Runtime, caller: Principal, pairing_id: UUID) -> list[SessionView]:
+    """The pairing's sessions by start, each with its times in both partners' own zones (the session's
+    zone for a partner scheduling does not know). Never notes."""
+    async with runtime.engine.connect() as conn:
+        pairing = await repository.load_pairing(conn, pairing_id)
+        require_partner_or_team(caller, pairing, SESSION_READERS)
+        zones = {
+            row.id: row.time_zone
+            for row in await conn.execute(
+                sa.select(participants.c.id, participants.c.time_zone).where(participants.c.id.in_(pairing.partners))
+            )
+        }
+        found = await repository.sessions_of_pairing(conn, pairing_id)
+    roles: tuple[tuple[UUID, Literal["mentee", "mentor"]], ...] = ((pairing.mentee_id, "mentee"), (pairing.mentor_id, "mentor"))
+    return [
+        SessionView(
+            session,
+            [
+                PartnerTime(pid, role, as_seen_in(session.starts_at, session.duration_minutes, zones.get(pid, session.time_zone)))
+                for pid, role in roles
+            ],
+        )
+        for session in found
+    ]
+
+
+async def plan_of_pairing(runtime: Runtime, caller: Principal, pairing_id: UUID) -> tuple[Plan, list[PlannedItemState]]:
+    """The pairing's session plan, and which agenda items are booked or done."""
+    async with runtime.engine.connect() as conn:
+        pairing = await repository.load_pairing(conn, pairing_id)
+        require_partner_or_team(caller, pairing, SESSION_READERS)
+        plan = await repository.load_plan(conn, pairing)
+        return plan, plan_progress(plan, await repository.sessions_of_pairing(conn, pairing_id))
+
+
+async def invitation_of_session(runtime: Runtime, caller: Principal, session_id: UUID) -> str:
+    """The session's current invitation; an occurrence's is its series'."""
+    async with runtime.engine.connect() as conn:
+        session = await repository.load_session(conn, session_id)
+        pairing = await _invited(conn, caller, session.pairing_id)
+        names = await _names(conn, pairing)
+        if session.series_id is not None:
+            return series_invitation(await repository.load_series(conn, session.series_id), pairing, names, runtime.now())
+        return session_invitation(session, pairing, names, runtime.now())
+
+
+async def invitation_of_series(runtime: Runtime, caller: Principal, series_id: UUID) -> str:
+    async with runtime.engine.connect() as conn:
+        owner = await repository.load_series(conn, series_id)
+        pairing = await _invited(conn, caller, owner.pairing_id)
+        return series_invitation(owner, pairing, await _names(conn, pairing), runtime.now())
+
+
+async def _invited(conn: AsyncConnection, caller: Principal, pairing_id: UUID) -> Pairing:
+    pairing = await repository.load_pairing(conn, pairing_id)
+    require_partner(caller, pairing, "only the partners receive a session's invitation")
+    return pairing
+
+
+async def _names(conn: AsyncConnection, pairing: Pairing) -> dict[UUID, str]:
+    """The partners' display names (registration's placeholder once their answers are erased)."""
+    query = sa.select(participants.c.id, participants.c.display_name).where(participants.c.id.in_(pairing.partners))
+    return {row.id: row.display_name for row in await conn.execute(query)}
+
+
+# Records ---------------------------------------------------------------------------------------
+
+
+async def my_feedback(runtime: Runtime, caller: Principal, session_id: UUID) -> dict[str, Any]:
+    """The caller's own feedback on the session."""
+    async with runtime.engine.connect() as conn:
+        session = await repository.load_session(conn, session_id)
+        pairing = await repository.load_pairing(conn, session.pairing_id)
+        giver = require_partner(caller, pairing, "only the partners read their own feedback")
+        query = sa.select(feedback).where(feedback.c.session_id == session_id, feedback.c.participant_id == giver)
+        row = (await conn.execute(query)).first()
+    if row is None:
+        raise NotFound("feedback of yours on session", session_id)
+    return dict(row._mapping)
+
+
+async def notes_of_session(runtime: Runtime, caller: Principal, session_id: UUID) -> list[dict[str, Any]]:
+    """The caller's notes on the session and those the partner shared, each saying whether it is `mine`."""
+    async with runtime.engine.connect() as conn:
+        session = await repository.load_session(conn, session_id)
+        pairing = await repository.load_pairing(conn, session.pairing_id)
+        if not is_partner(caller, pairing):
+            raise Forbidden(NOTE_READERS)
+        rows = await conn.execute(
+            sa.select(notes)
+            .where(notes.c.session_id == session_id, sa.or_(notes.c.author_person_id == caller.subject, notes.c.shared.is_(True)))
+            .order_by(notes.c.written_at, notes.c.id)
+        )
+        return [{**dict(r._mapping), "mine": r.author_person_id == caller.subject} for r in rows]
+
+
+async def agreement(runtime: Runtime, caller: Principal, pairing_id: UUID) -> dict[str, Any]:
+    async with runtime.engine.connect() as conn:
+        require_partner_or_team(caller, await repository.load_pairing(conn, pairing_id), RECORD_READERS)
+        row = (await conn.execute(sa.select(agreements).where(agreements.c.pairing_id == pairing_id))).first()
+    if row is None:
+        raise NotFound("agreement of pairing", pairing_id)
+    return dict(row._mapping)
+
+
+async def assessment(runtime: Runtime, caller: Principal, pairing_id: UUID) -> dict[str, Any]:
+    async with runtime.engine.connect() as conn:
+        require_partner_or_team(caller, await repository.load_pairing(conn, pairing_id), RECORD_READERS)
+        row = (await conn.execute(sa.select(assessments).where(assessments.c.pairing_id == pairing_id))).first()
+    if row is None:
+        raise NotFound("assessment of pairing", pairing_id)
+    return dict(row._mapping)
+
+
+async def my_survey(runtime: Runtime, caller: Principal, pairing_id: UUID, kind: str) -> dict[str, Any]:
+    """The caller's own answers; the partner's are not theirs to read."""
+    async with runtime.engine.connect() as conn:
+        pairing = await repository.load_pairing(conn, pairing_id)
+        require_partner(caller, pairing, "only the partners read their own survey answers; the programme team reads aggregates")
+        query = sa.select(surveys).where(
+            surveys.c.pairing_id == pairing_id, surveys.c.author_person_id == caller.subject, surveys.c.kind == kind
+        )
+        row = (await conn.execute(query)).first()
+    if row is None:
+        raise NotFound(f"{kind}-programme survey of yours in pairing", pairing_id)
+    return dict(row._mapping)
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    answers: int
+    mean_confidence: float | None
+    mean_satisfaction: float | None
+
+
+async def survey_summary(runtime: Runtime, caller: Principal, programme_id: UUID) -> dict[str, SurveyFigures]:
+    """Per kind (`pre`, `post`): answers, mean confidence and satisfaction; no single answer."""
+    if not caller.runs(programme_id):
+        raise Forbidden("only the programme's team reads its survey results")
+    async with runtime.engine.connect() as conn:
+        rows = {
+            row.kind: row
+            for row in await conn.execute(
+                sa.select(
+                    surveys.c.kind,
+                    sa.func.count().label("answers"),
+                    sa.func.avg(surveys.c.confidence).label("confidence"),
+                    sa.func.avg(surveys.c.satisfaction).label("satisfaction"),
+                )
+                .where(surveys.c.programme_id == programme_id)
+                .group_by(surveys.c.kind)
+            )
+        }
+
+    def figures(kind: str) -> SurveyFigures:
+        row = rows.get(kind)
+        if row is None:
+            return SurveyFigures(answers=0, mean_confidence=None, mean_satisfaction=None)
+        return SurveyFigures(
+            answers=row.answers,
+            mean_confidence=round(float(row.confidence), 2),
+            mean_satisfaction=round(float(row.satisfaction), 2) if row.satisfaction is not None else None,
+        )
+
+    return {kind: figures(kind) for kind in ("pre", "post")}

@@ -1,0 +1,320 @@
+"""Loading and saving scheduling's aggregates and records (adapter: its tables).
+
+Loading with `lock=True` takes the rows FOR UPDATE: a series before its occurrences, so two changes
+of one series never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scheduling.domain.pairing import Pairing
+from scheduling.domain.plans import Plan, plan_for
+from scheduling.domain.series import Series, SeriesStatus
+from scheduling.domain.sessions import Session, SessionStatus
+from scheduling.domain.times import Frequency, Recurrence
+from scheduling.tables import (
+    agreements,
+    assessments,
+    cohorts,
+    feedback,
+    notes,
+    pairings,
+    programmes,
+    request_engagements,
+    series,
+    sessions,
+    surveys,
+)
+from together_events.contracts.registration import SessionPlan
+from together_servicekit.errors import NotFound
+
+# Pairings --------------------------------------------------------------------------------------
+
+
+def _pairing(row: sa.Row[Any]) -> Pairing:
+    return Pairing(
+        id=row.id,
+        mentee_id=row.mentee_id,
+        mentor_id=row.mentor_id,
+        cohort_id=row.cohort_id,
+        programme_id=row.programme_id,
+        mentee_person_id=row.mentee_person_id,
+        mentor_person_id=row.mentor_person_id,
+        request_id=row.request_id,
+        ended_at=row.ended_at,
+    )
+
+
+async def find_pairing(conn: AsyncConnection, pairing_id: UUID, *, lock: bool = False) -> Pairing | None:
+    """None until scheduling has learnt of the pairing."""
+    query = sa.select(pairings).where(pairings.c.id == pairing_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    return _pairing(row) if row is not None else None
+
+
+async def load_pairing(conn: AsyncConnection, pairing_id: UUID, *, lock: bool = False) -> Pairing:
+    pairing = await find_pairing(conn, pairing_id, lock=lock)
+    if pairing is None:
+        raise NotFound("pairing", pairing_id)
+    return pairing
+
+
+async def pairings_of_participant(conn: AsyncConnection, participant_id: UUID) -> list[Pairing]:
+    """Locked: their end is about to be recorded."""
+    query = sa.select(pairings).where(sa.or_(pairings.c.mentee_id == participant_id, pairings.c.mentor_id == participant_id))
+    return [_pairing(row) for row in await conn.execute(query.with_for_update())]
+
+
+async def save_pairing_end(conn: AsyncConnection, pairing: Pairing) -> None:
+    await conn.execute(pairings.update().where(pairings.c.id == pairing.id).values(ended_at=pairing.ended_at))
+
+
+async def load_plan(conn: AsyncConnection, pairing: Pairing) -> Plan:
+    """The pairing's session plan: its programme's (from registration's rules) or its kind's default."""
+    programme = (await conn.execute(sa.select(programmes).where(programmes.c.id == pairing.programme_id))).first()
+    kind = programme.kind if programme is not None else None
+    if kind is None:
+        cohort = (await conn.execute(sa.select(cohorts.c.kind).where(cohorts.c.id == pairing.cohort_id))).first()
+        kind = cohort.kind if cohort is not None else "mentoring"
+    engagement = None
+    if pairing.request_id is not None:
+        engagement = (
+            await conn.execute(
+                sa.select(request_engagements.c.engagement).where(request_engagements.c.request_id == pairing.request_id)
+            )
+        ).scalar()
+    rules = SessionPlan.model_validate(programme.session_plan) if programme is not None and programme.session_plan else None
+    return plan_for(kind, rules, engagement)
+
+
+# Sessions and series ---------------------------------------------------------------------------
+
+
+def session_from(row: sa.Row[Any]) -> Session:
+    return Session(
+        id=row.id,
+        pairing_id=row.pairing_id,
+        starts_at=row.starts_at,
+        time_zone=row.time_zone,
+        duration_minutes=row.duration_minutes,
+        status=SessionStatus(row.status),
+        organiser_id=row.organiser_id,
+        calendar_sequence=row.calendar_sequence,
+        plan_step=row.plan_step,
+        agenda_title=row.agenda_title,
+        series_id=row.series_id,
+        recurrence_id=row.recurrence_id,
+        completed_at=row.completed_at,
+        cancelled_at=row.cancelled_at,
+    )
+
+
+def _session_values(session: Session) -> dict[str, Any]:
+    return {
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "time_zone": session.time_zone,
+        "duration_minutes": session.duration_minutes,
+        "status": session.status.value,
+        "completed_at": session.completed_at,
+        "cancelled_at": session.cancelled_at,
+        "recurrence_id": session.recurrence_id,
+        "plan_step": session.plan_step,
+        "agenda_title": session.agenda_title,
+        "calendar_sequence": session.calendar_sequence,
+    }
+
+
+def _new_session(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "pairing_id": session.pairing_id,
+        "organiser_id": session.organiser_id,
+        "series_id": session.series_id,
+        **_session_values(session),
+    }
+
+
+async def load_session(conn: AsyncConnection, session_id: UUID, *, lock: bool = False) -> Session:
+    query = sa.select(sessions).where(sessions.c.id == session_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise NotFound("session", session_id)
+    return session_from(row)
+
+
+async def sessions_of_pairing(conn: AsyncConnection, pairing_id: UUID) -> list[Session]:
+    """By start."""
+    query = sa.select(sessions).where(sessions.c.pairing_id == pairing_id).order_by(sessions.c.starts_at, sessions.c.id)
+    return [session_from(row) for row in await conn.execute(query)]
+
+
+async def upcoming_single_sessions(conn: AsyncConnection, pairing_id: UUID, after: datetime) -> list[Session]:
+    """The pairing's scheduled sessions outside series starting after `after`, locked, by start."""
+    query = (
+        sa.select(sessions)
+        .where(
+            sessions.c.pairing_id == pairing_id,
+            sessions.c.series_id.is_(None),
+            sessions.c.status == SessionStatus.scheduled.value,
+            sessions.c.starts_at > after,
+        )
+        .order_by(sessions.c.starts_at)
+        .with_for_update()
+    )
+    return [session_from(row) for row in await conn.execute(query)]
+
+
+async def add_session(conn: AsyncConnection, session: Session) -> None:
+    await conn.execute(sessions.insert().values(**_new_session(session)))
+
+
+async def save_session(conn: AsyncConnection, session: Session) -> None:
+    await conn.execute(sessions.update().where(sessions.c.id == session.id).values(**_session_values(session)))
+
+
+def _series_from(row: sa.Row[Any], occurrences: list[Session]) -> Series:
+    return Series(
+        id=row.id,
+        pairing_id=row.pairing_id,
+        organiser_id=row.organiser_id,
+        local_start=row.local_start,
+        time_zone=row.time_zone,
+        duration_minutes=row.duration_minutes,
+        recurrence=Recurrence(Frequency(row.frequency), row.interval, row._mapping["count"], row.until),  # Row.count is a method
+        rrule=row.rrule,
+        agenda_title=row.agenda_title,
+        calendar_sequence=row.calendar_sequence,
+        status=SeriesStatus(row.status),
+        created_at=row.created_at,
+        occurrences=occurrences,
+    )
+
+
+def _series_values(owner: Series) -> dict[str, Any]:
+    return {
+        "local_start": owner.local_start,
+        "time_zone": owner.time_zone,
+        "duration_minutes": owner.duration_minutes,
+        "frequency": owner.recurrence.frequency.value,
+        "interval": owner.recurrence.interval,
+        "count": owner.recurrence.count,
+        "until": owner.recurrence.until,
+        "rrule": owner.rrule,
+        "agenda_title": owner.agenda_title,
+        "calendar_sequence": owner.calendar_sequence,
+        "status": owner.status.value,
+    }
+
+
+async def _with_occurrences(conn: AsyncConnection, row: sa.Row[Any], *, lock: bool) -> Series:
+    query = sa.select(sessions).where(sessions.c.series_id == row.id).order_by(sessions.c.recurrence_id)
+    occurrences = [session_from(r) for r in await conn.execute(query.with_for_update() if lock else query)]
+    return _series_from(row, occurrences)
+
+
+async def load_series(conn: AsyncConnection, series_id: UUID, *, lock: bool = False) -> Series:
+    query = sa.select(series).where(series.c.id == series_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise NotFound("series", series_id)
+    return await _with_occurrences(conn, row, lock=lock)
+
+
+async def live_series_of_pairing(conn: AsyncConnection, pairing_id: UUID) -> list[Series]:
+    """The pairing's scheduled series with their occurrences, locked."""
+    query = sa.select(series).where(series.c.pairing_id == pairing_id, series.c.status == SeriesStatus.scheduled.value)
+    return [await _with_occurrences(conn, row, lock=True) for row in list(await conn.execute(query.with_for_update()))]
+
+
+async def add_series(conn: AsyncConnection, owner: Series) -> None:
+    await conn.execute(
+        series.insert().values(
+            id=owner.id,
+            pairing_id=owner.pairing_id,
+            organiser_id=owner.organiser_id,
+            created_at=owner.created_at,
+            **_series_values(owner),
+        )
+    )
+    await conn.execute(sessions.insert(), [_new_session(o) for o in owner.occurrences])
+
+
+async def save_series(conn: AsyncConnection, owner: Series) -> None:
+    await conn.execute(series.update().where(series.c.id == owner.id).values(**_series_values(owner)))
+    await conn.execute(
+        sessions.update().where(sessions.c.id == sa.bindparam("occurrence_id")),
+        [{"occurrence_id": o.id, **_session_values(o)} for o in owner.occurrences],
+    )
+
+
+# Records ---------------------------------------------------------------------------------------
+
+
+async def add_feedback(
+    conn: AsyncConnection, session_id: UUID, participant_id: UUID, rating: int, comment: str, now: datetime
+) -> bool:
+    """False when this participant has already given feedback on the session."""
+    inserted = await conn.execute(
+        insert(feedback)
+        .values(session_id=session_id, participant_id=participant_id, rating=rating, comment=comment, given_at=now)
+        .on_conflict_do_nothing()
+    )
+    return inserted.rowcount > 0
+
+
+async def add_note(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(notes.insert().values(**values))
+
+
+async def load_note(conn: AsyncConnection, note_id: UUID, *, lock: bool = False) -> sa.Row[Any]:
+    query = sa.select(notes).where(notes.c.id == note_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise NotFound("note", note_id)
+    return row
+
+
+async def change_note(conn: AsyncConnection, note_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
+    """The note as changed."""
+    changed = (await conn.execute(notes.update().where(notes.c.id == note_id).values(**changes).returning(*notes.c))).one()
+    return dict(changed._mapping)
+
+
+async def save_agreement(conn: AsyncConnection, pairing_id: UUID, values: dict[str, Any]) -> None:
+    await conn.execute(
+        insert(agreements)
+        .values(pairing_id=pairing_id, **values)
+        .on_conflict_do_update(index_elements=["pairing_id"], set_=values)
+    )
+
+
+async def agreed_items(conn: AsyncConnection, pairing_id: UUID) -> Sequence[str] | None:
+    """The agreement's skills and goals; None without an agreement."""
+    query = sa.select(agreements.c.skills_and_goals).where(agreements.c.pairing_id == pairing_id)
+    items: Sequence[str] | None = (await conn.execute(query)).scalar()
+    return items
+
+
+async def save_assessment(conn: AsyncConnection, pairing_id: UUID, values: dict[str, Any]) -> None:
+    await conn.execute(
+        insert(assessments)
+        .values(pairing_id=pairing_id, **values)
+        .on_conflict_do_update(index_elements=["pairing_id"], set_=values)
+    )
+
+
+async def save_survey(conn: AsyncConnection, pairing_id: UUID, author_person_id: str, kind: str, values: dict[str, Any]) -> None:
+    await conn.execute(
+        insert(surveys)
+        .values(pairing_id=pairing_id, author_person_id=author_person_id, kind=kind, **values)
+        .on_conflict_do_update(index_elements=["pairing_id", "author_person_id", "kind"], set_=values)
+    )

@@ -1,0 +1,8 @@
+"""Scheduling's use cases (service layer): each loads the aggregate, checks who may act (ADR 0005),
+calls it, saves it and records its events, in one transaction (outbox).
+
+- `sessions`: single sessions booked, moved, cancelled and completed;
+- `series`: series booked, moved and cancelled as a whole;
+- `endings`: a pairing that ends, or a partner who withdraws, cancels what lies ahead;
+- `records`: feedback, notes, the agreement and assessment, surveys.
+"""
