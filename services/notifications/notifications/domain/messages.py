@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from together_events import Event
+from together_events.registry import Event
 from together_events.contracts.pairing import (
     EndedBy,
     MentorAvailable,
