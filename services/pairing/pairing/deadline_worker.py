@@ -21,8 +21,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 import structlog
 
-from pairing.lifecycle import fire_timer
 from pairing.tables import timers
+from pairing.use_cases import fire_timer
 from together_servicekit.runtime import Progress, Runtime
 
 log = structlog.get_logger(__name__)
@@ -60,7 +60,7 @@ class DeadlineWorker:
                     ).first()
                     if timer is None:
                         break
-                    outcome = await fire_timer(self._runtime, conn, timer)
+                    outcome = (await fire_timer(self._runtime, conn, timer)).value
             except Exception as exc:
                 if timer is None:
                     raise  # the claim itself failed (database down): a crash, the supervisor restarts us

@@ -1,9 +1,20 @@
 """Pairing's own tables: its read model of participants, and the request lifecycle."""
 
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
+from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
+from together_events.contracts.pairing import EndedBy
 from together_events.tables import define_backbone_tables
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> sa.CheckConstraint:
+    """The column holds one of the enum's values (or is null): the database refuses any other text."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
+
 
 metadata = sa.MetaData()
 define_backbone_tables(metadata)
@@ -37,6 +48,7 @@ selections = sa.Table(
     sa.Column("status", sa.Text, nullable=False),  # open | paired | exhausted | ended | closed (the mentee left)
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("assignment_id", UUID(as_uuid=True)),  # set when it came from an accepted assignment (matching)
+    one_of("status", SelectionStatus, "selections_status_known"),
 )
 
 requests = sa.Table(
@@ -62,6 +74,7 @@ requests = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True)),
     sa.Column("answered_at", sa.DateTime(timezone=True)),  # accepted, declined, expired, withdrawn or cancelled
     sa.UniqueConstraint("selection_id", "rank", name="requests_one_per_rank"),
+    one_of("status", RequestStatus, "requests_status_known"),
     # The rule book's "a mentor sees ONE request at a time", enforced by the database too.
     sa.Index(
         "requests_one_pending_per_mentor",
@@ -93,6 +106,8 @@ pairings = sa.Table(
     # Free text stays here, never in an event: the partner reads the message, the team the note.
     sa.Column("message_to_partner", sa.Text),
     sa.Column("note_to_programme_team", sa.Text),
+    one_of("status", PairingStatus, "pairings_status_known"),
+    one_of("ended_by", EndedBy, "pairings_ended_by_known"),
 )
 
 # Durable timers: a request's reminder and expiry, due at instants computed when it reached the
@@ -113,6 +128,8 @@ timers = sa.Table(
     sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("failed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("request_id", "kind", name="timers_one_per_kind"),
+    one_of("kind", TimerKind, "timers_kind_known"),
+    one_of("outcome", TimerOutcome, "timers_outcome_known"),
     sa.Index("timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL")),
     sa.Index("timers_failed", "failed_at", postgresql_where=sa.text("failed_at IS NOT NULL")),
 )

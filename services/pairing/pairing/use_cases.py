@@ -1,36 +1,41 @@
-"""Pairing's use cases: preferences, answers. The transitions they share with the
-deadline worker are in `lifecycle.py`.
+"""Pairing's use cases: each loads what its change reaches (`repository.Unit`, in pairing's one lock
+order), authorises the caller (ADR 0005), calls the rules (`domain`), then saves the objects and
+records their events in one transaction.
 
-Concurrency: every use case first takes its cohort's lock (`lifecycle.lock_cohort`, the one
-lock order), then the rows it decides on: the mentor's participant row before that mentor's
-requests or capacity change, the mentee's row while their preferences are decided.
+The HTTP API calls the first group with a caller; the consumers and the deadline worker call the
+others inside the transaction that also holds their inbox row or claimed timer.
 """
 
 from __future__ import annotations
 
-import uuid
+from datetime import date
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing import domain, lifecycle
-from pairing.tables import cohorts, followers, pairings, participants, requests, selections
-from together_events.contracts.pairing import (
-    EndedBy,
-    Engagement,
-    MentorFollowed,
-    PairingEnded,
-    PairingFormed,
-    PreferencesSubmitted,
-    RequestAccepted,
-    RequestDeclined,
+from pairing import records, repository
+from pairing.domain import preferences
+from pairing.domain.deadlines import is_time_zone
+from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
+from pairing.repository import Unit, participant_of
+from together_events.contracts.matching import AssignmentAccepted
+from together_events.contracts.pairing import Engagement
+from together_events.contracts.registration import (
+    CoachCredentialApproved,
+    CohortOpened,
+    ParticipantAdmitted,
+    ParticipantProfileUpdated,
+    ParticipantRegistered,
+    ParticipantRoleGranted,
+    ParticipantWithdrawn,
 )
-from together_events.contracts.registration import ProgrammeKind
+from together_events.contracts.roles import capacity_of, is_full
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
+
+# Called with a caller (the HTTP API).
 
 
 async def submit_preferences(
@@ -44,186 +49,91 @@ async def submit_preferences(
 ) -> UUID:
     """Rule: the mentee themself."""
     async with runtime.engine.begin() as conn:
-        await lifecycle.lock_cohort(conn, cohort_id)
-        mentee = await lifecycle.lock_participant(conn, mentee_id)
+        unit = Unit(runtime, conn)
+        await unit.lock_cohort(cohort_id)
+        mentee = await unit.participant(mentee_id, lock=True)
         if mentee is None or mentee.cohort_id != cohort_id:
             raise NotFound("mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
-        if not domain.seeks_partner(mentee.roles):
-            raise invalid(
-                "mentee_id",
-                "has_mentee_role",
-                "this participant did not register as a mentee or client",
-            )
-        if mentee.withdrawn_at is not None:
-            raise invalid("mentee_id", "still_in_cohort", "this participant withdrew from the cohort")
-        if mentee.waitlisted:
-            raise invalid("mentee_id", "admitted", "this participant is on the cohort's waitlist until a place is theirs")
-        rows = (
-            await conn.execute(
-                sa.select(participants).where(
-                    participants.c.id.in_(mentor_ids),
-                    participants.c.cohort_id == cohort_id,
-                )
-            )
-        ).all()
+        if (violation := preferences.mentee_violation(participant_of(mentee))) is not None:
+            raise invalid(violation.field, violation.rule, violation.message)
         mentors = {
-            row.id: domain.MentorView(
+            row.id: preferences.MentorView(
                 id=row.id,
-                is_mentor=domain.offers_places(
-                    row.roles, coach_approved=row.coach_approved, withdrawn=row.withdrawn_at is not None
-                ),
-                has_free_capacity=row.active_pairings < row.capacity,
+                is_mentor=participant_of(row).offers_places,
+                has_free_capacity=not is_full(row.capacity, row.active_pairings),
             )
-            for row in rows
+            for row in await records.participants_in(conn, cohort_id, mentor_ids)
         }
-        already_paired = await _exists(
-            conn,
-            pairings,
-            pairings.c.mentee_id == mentee_id,
-            pairings.c.status == "active",
-        )
-        open_selection = await _exists(
-            conn,
-            selections,
-            selections.c.mentee_id == mentee_id,
-            selections.c.status == "open",
-        )
-        kind = (await conn.execute(sa.select(cohorts.c.programme_kind).where(cohorts.c.id == cohort_id))).scalar()
-        violations = domain.preference_violations(
+        violations = preferences.preference_violations(
             mentee_id,
             mentor_ids,
             mentors,
-            already_paired=already_paired,
-            has_open_selection=open_selection,
-        ) + domain.engagement_violations(kind, mentor_ids, engagement)
+            already_paired=await records.has_active_pairing(conn, mentee_id),
+            has_open_selection=await records.has_open_selection(conn, mentee_id),
+        ) + preferences.engagement_violations(await unit.programme_kind(cohort_id), mentor_ids, engagement)
         if violations:
-            raise DomainError(
-                "preferences refused: " + "; ".join(v.message for v in violations),
-                violations,
-            )
-        selection_id = uuid.uuid4()
-        await conn.execute(
-            selections.insert().values(
-                id=selection_id,
-                mentee_id=mentee_id,
-                cohort_id=cohort_id,
-                ranked_mentor_ids=mentor_ids,
-                engagement=engagement.value if engagement else None,
-                status="open",
-                submitted_at=runtime.now(),
-            )
+            raise DomainError("preferences refused: " + "; ".join(v.message for v in violations), violations)
+        for mentor_id in mentor_ids:
+            await unit.desk(mentor_id)
+        selection = unit.lifecycle.submit(
+            mentee_id=mentee_id, cohort_id=cohort_id, ranked_mentor_ids=mentor_ids, engagement=engagement
         )
-        await runtime.record(
-            conn,
-            PreferencesSubmitted(
-                selection_id=selection_id,
-                mentee_id=mentee_id,
-                cohort_id=cohort_id,
-                ranked_mentor_ids=mentor_ids,
-                engagement=engagement,
-            ),
-        )
-        await lifecycle.request_next_choice(runtime, conn, selection_id)
-    return selection_id
+        await unit.save()
+    return selection.id
 
 
 async def accept(runtime: Runtime, caller: Principal, *, request_id: UUID) -> UUID:
     """Rule: the mentor the request is addressed to."""
     async with runtime.engine.begin() as conn:
-        request = await _pending_request_of_locked_mentor(conn, caller, request_id)
-        mentor = await lifecycle.lock_participant(conn, request.mentor_id)
-        mentee_person_id = (
-            await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == request.mentee_id))
-        ).scalar_one()
-        if mentor.active_pairings >= mentor.capacity:
-            raise Conflict("the mentor has no free place")
-        now = runtime.now()
-        pairing_id = uuid.uuid4()
-        await conn.execute(requests.update().where(requests.c.id == request_id).values(status="accepted", answered_at=now))
-        await conn.execute(selections.update().where(selections.c.id == request.selection_id).values(status="paired"))
-        await conn.execute(
-            participants.update().where(participants.c.id == mentor.id).values(active_pairings=participants.c.active_pairings + 1)
-        )
-        await conn.execute(
-            pairings.insert().values(
-                id=pairing_id,
-                request_id=request_id,
-                mentee_id=request.mentee_id,
-                mentor_id=request.mentor_id,
-                cohort_id=request.cohort_id,
-                status="active",
-                formed_at=now,
-            )
-        )
-        await runtime.record(
-            conn,
-            RequestAccepted(
-                request_id=request_id,
-                mentee_id=request.mentee_id,
-                mentor_id=request.mentor_id,
-                pairing_id=pairing_id,
-                accepted_at=now,
-            ),
-        )
-        await runtime.record(
-            conn,
-            PairingFormed(
-                pairing_id=pairing_id,
-                request_id=request_id,
-                mentee_id=request.mentee_id,
-                mentor_id=request.mentor_id,
-                cohort_id=request.cohort_id,
-                programme_id=mentor.programme_id,
-                mentee_person_id=mentee_person_id,
-                mentor_person_id=mentor.person_id,
-                formed_at=now,
-            ),
-        )
-        if mentor.active_pairings + 1 >= mentor.capacity:
-            await lifecycle.release_requests_of_full_mentor(runtime, conn, request.mentor_id)
-        else:
-            await lifecycle.deliver_next_waiting(runtime, conn, request.mentor_id)
-    return pairing_id
+        unit = Unit(runtime, conn)
+        request = await _request_for_its_mentor(unit, caller, request_id)
+        mentee = await unit.participant(request.mentee_id)
+        if mentee is None:
+            raise NotFound("mentee of request", request_id)
+        # What the accept reaches: the selection, and if the mentor is full then, the next choices of those queued behind.
+        await unit.selection(request.selection_id)
+        await unit.next_choices_after(r for r in unit.lifecycle.desk(request.mentor_id).open_requests if r is not request)
+        try:
+            pairing = unit.lifecycle.accept(request, mentee_person_id=mentee.person_id)
+        except TransitionRefused as refused:
+            if refused.subject != request_id:
+                raise  # refused further down the cascade: a bug, not a race
+            raise Conflict(f"the request is {refused.status}, not awaiting an answer") from None
+        except MentorFull:
+            raise Conflict("the mentor has no free place") from None
+        await unit.save()
+    return pairing.id
 
 
 async def decline(runtime: Runtime, caller: Principal, *, request_id: UUID) -> None:
     """Rule: the mentor the request is addressed to."""
     async with runtime.engine.begin() as conn:
-        request = await _pending_request_of_locked_mentor(conn, caller, request_id)
-        now = runtime.now()
-        await conn.execute(requests.update().where(requests.c.id == request_id).values(status="declined", answered_at=now))
-        await runtime.record(
-            conn,
-            RequestDeclined(
-                request_id=request_id,
-                mentee_id=request.mentee_id,
-                mentor_id=request.mentor_id,
-                declined_at=now,
-            ),
-        )
-        await lifecycle.deliver_next_waiting(runtime, conn, request.mentor_id)
-        await lifecycle.request_next_choice(runtime, conn, request.selection_id)
+        unit = Unit(runtime, conn)
+        request = await _request_for_its_mentor(unit, caller, request_id)
+        await unit.choices_of(request.selection_id)
+        try:
+            unit.lifecycle.decline(request)
+        except TransitionRefused as refused:
+            if refused.subject != request_id:
+                raise  # refused further down the cascade: a bug, not a race
+            raise Conflict(f"the request is {refused.status}, not awaiting an answer") from None
+        await unit.save()
 
 
-async def _pending_request_of_locked_mentor(conn: AsyncConnection, caller: Principal, request_id: UUID) -> sa.Row:
-    request = (await conn.execute(sa.select(requests).where(requests.c.id == request_id))).first()
-    if request is None:
+async def _request_for_its_mentor(unit: Unit, caller: Principal, request_id: UUID) -> Request:
+    located = await unit.locate_request(request_id)
+    if located is None:
         raise NotFound("request", request_id)
-    await lifecycle.lock_cohort(conn, request.cohort_id)
-    mentor = await lifecycle.lock_participant(conn, request.mentor_id)
+    await unit.lock_cohort(located.cohort_id)
+    mentor = await unit.desk(located.mentor_id)
     if mentor is None or not caller.is_person(mentor.person_id):
         raise NotFound("request", request_id)  # to anyone but its mentor, a request does not exist
-    # Re-read under the mentor's lock: a concurrent answer may have just landed.
-    request = (await conn.execute(sa.select(requests).where(requests.c.id == request_id))).one()
-    if request.status != "pending":
-        raise Conflict(f"the request is {request.status}, not awaiting an answer")
+    request = await unit.request(request_id)  # read under the mentor's lock: a concurrent answer may have just landed
+    if request is None:
+        raise NotFound("request", request_id)
     return request
-
-
-async def _exists(conn: AsyncConnection, table: sa.Table, *where: sa.ColumnElement[bool]) -> bool:
-    return (await conn.execute(sa.select(sa.exists().where(*where)))).scalar_one()
 
 
 async def end_pairing(
@@ -231,96 +141,197 @@ async def end_pairing(
 ) -> None:
     """Rule: the mentee ("request a new mentor"); in coaching, the mentor too. To anyone else the pairing does not exist."""
     async with runtime.engine.begin() as conn:
-        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id))).first()
+        unit = Unit(runtime, conn)
+        located = await unit.locate_pairing(pairing_id)
+        if located is None:
+            raise NotFound("pairing", pairing_id)
+        await unit.lock_cohort(located.cohort_id)
+        mentor = await unit.desk(located.mentor_id)
+        pairing = await unit.pairing(pairing_id)
         if pairing is None:
             raise NotFound("pairing", pairing_id)
-        await lifecycle.lock_cohort(conn, pairing.cohort_id)
-        mentor = await lifecycle.lock_participant(conn, pairing.mentor_id)
-        pairing = (await conn.execute(sa.select(pairings).where(pairings.c.id == pairing_id).with_for_update())).one()
-        mentee_person = (
-            await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == pairing.mentee_id))
-        ).scalar()
-        kind = (await conn.execute(sa.select(cohorts.c.programme_kind).where(cohorts.c.id == pairing.cohort_id))).scalar()
-        if mentee_person is not None and caller.is_person(mentee_person):
-            ended_by = EndedBy.mentee
-        elif mentor is not None and caller.is_person(mentor.person_id):
-            if kind != ProgrammeKind.coaching.value:
-                raise Forbidden("in this programme the mentee ends a pairing (in coaching, either side may)")
-            ended_by = EndedBy.mentor
-        else:
-            raise NotFound("pairing", pairing_id)
-        if pairing.status != "active":
-            raise Conflict(f"the pairing is already {pairing.status}")
-        now = runtime.now()
-        await conn.execute(
-            pairings.update()
-            .where(pairings.c.id == pairing_id)
-            .values(
-                status="ended",
-                ended_at=now,
-                ended_by=ended_by.value,
-                message_to_partner=message_to_partner,
-                note_to_programme_team=note_to_programme_team,
+        mentee = await unit.participant(pairing.mentee_id)
+        try:
+            ended_by = preferences.ending_side(
+                caller_is_mentee=mentee is not None and caller.is_person(mentee.person_id),
+                caller_is_mentor=mentor is not None and caller.is_person(mentor.person_id),
+                programme_kind=await unit.programme_kind(pairing.cohort_id),
             )
-        )
-        await conn.execute(
-            participants.update()
-            .where(participants.c.id == pairing.mentor_id)
-            .values(active_pairings=participants.c.active_pairings - 1)
-        )
-        # The mentee is back in selection: the selection that led to this pairing is over.
-        await conn.execute(
-            selections.update()
-            .where(
-                selections.c.id == sa.select(requests.c.selection_id).where(requests.c.id == pairing.request_id).scalar_subquery()
+        except preferences.NotAPartner:
+            raise NotFound("pairing", pairing_id) from None
+        except preferences.MentorMayNotEnd as refused:
+            raise Forbidden(str(refused)) from None
+        await unit.selection(pairing.selection_id)
+        try:
+            unit.lifecycle.end_pairing(
+                pairing, ended_by, message_to_partner=message_to_partner, note_to_programme_team=note_to_programme_team
             )
-            .values(status="ended")
-        )
-        await runtime.record(
-            conn,
-            PairingEnded(
-                pairing_id=pairing_id,
-                mentee_id=pairing.mentee_id,
-                mentor_id=pairing.mentor_id,
-                cohort_id=pairing.cohort_id,
-                ended_by=ended_by,
-                ended_at=now,
-            ),
-        )
-        await lifecycle.place_opened(runtime, conn, pairing.mentor_id)
+        except TransitionRefused as refused:
+            if refused.subject != pairing_id:
+                raise  # refused further down the cascade: a bug, not a race
+            raise Conflict(f"the pairing is already {refused.status}") from None
+        await unit.save()
 
 
 async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID, mentee_id: UUID) -> bool:
     """The mentee will be told when the mentor has a place again. Rule: the mentee themself. True if new."""
     async with runtime.engine.begin() as conn:
-        mentee = (await conn.execute(sa.select(participants).where(participants.c.id == mentee_id))).first()
+        unit = Unit(runtime, conn)
+        mentee = await unit.participant(mentee_id)
         if mentee is None:
             raise NotFound("mentee", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee follows mentors for themself")
-        await lifecycle.lock_cohort(conn, mentee.cohort_id)  # the mentor's fullness holds until the commit
-        mentor = (await conn.execute(sa.select(participants).where(participants.c.id == mentor_id))).first()
-        if (
-            mentor is None
-            or mentor.cohort_id != mentee.cohort_id
-            or not domain.offers_places(
-                mentor.roles, coach_approved=mentor.coach_approved, withdrawn=mentor.withdrawn_at is not None
+        await unit.lock_cohort(mentee.cohort_id)  # the mentor's fullness holds until the commit
+        mentor = await unit.participant(mentor_id)
+        desk = await unit.desk(mentor_id, lock=False)
+        violation = preferences.follow_violation(
+            participant_of(mentor) if mentor else None,
+            mentor_id,
+            cohort_id=mentee.cohort_id,
+            mentor_full=desk is not None and desk.is_full,
+        )
+        if violation is not None:
+            raise invalid(violation.field, violation.rule, violation.message)
+        newly = unit.lifecycle.follow(mentor_id, mentee_id)
+        await unit.save()
+    return newly
+
+
+async def set_holidays(runtime: Runtime, caller: Principal, *, cohort_id: UUID, time_zone: str, dates: list[date]) -> list[date]:
+    """Replace the cohort's holidays in one time zone; returns them sorted, once each. Rule: the cohort's programme team."""
+    if not is_time_zone(time_zone):
+        raise invalid("time_zone", "known_time_zone", f"{time_zone!r} is not an IANA time zone")
+    days = sorted(set(dates))
+    async with runtime.engine.begin() as conn:
+        await authorise_programme_team_of_cohort(conn, caller, cohort_id)
+        await repository.lock_cohort(conn, cohort_id)
+        await records.replace_holidays(conn, cohort_id, time_zone, days)
+    return days
+
+
+async def authorise_programme_team_of_cohort(conn: AsyncConnection, caller: Principal, cohort_id: UUID) -> None:
+    """404 if pairing knows neither the cohort nor a participant of it; 403 unless the caller runs its programme."""
+    programme_id = await records.programme_of_cohort(conn, cohort_id)
+    if programme_id is None:
+        raise NotFound("cohort", cohort_id)
+    if not caller.runs(programme_id):
+        raise Forbidden("a cohort's holidays are set by its programme team")
+
+
+# Called by the deadline worker, in the transaction that claimed the timer.
+
+
+async def fire_timer(runtime: Runtime, conn: AsyncConnection, timer: sa.Row) -> TimerOutcome:
+    """The request's cohort, then its mentor, are locked first; the timer is marked fired with its outcome."""
+    unit = Unit(runtime, conn)
+    located = await unit.locate_request(timer.request_id)
+    if located is None:
+        raise NotFound("request", timer.request_id)
+    await unit.lock_cohort(located.cohort_id)
+    request = await unit.request(timer.request_id)
+    if request is None:
+        raise NotFound("request", timer.request_id)
+    kind = TimerKind(timer.kind)
+    if kind is TimerKind.expiry and request.status is RequestStatus.pending:
+        await unit.choices_of(request.selection_id)  # what an expiry reaches: the mentee's next choice
+    outcome = unit.lifecycle.fire(kind, request)
+    await unit.save()
+    await records.mark_timer_fired(conn, timer.id, runtime.now(), outcome)
+    return outcome
+
+
+# Called by the consumers, in the transaction that holds the event's inbox row.
+
+ParticipantState = ParticipantRegistered | ParticipantProfileUpdated | ParticipantRoleGranted
+
+
+async def participant_stated(runtime: Runtime, conn: AsyncConnection, event: ParticipantState) -> None:
+    """The participant's roles, capacity and time zone as the event states them. A capacity raised with a
+    place now free tells followers; lowered to full, it releases requests not yet accepted. Deadlines
+    already set keep the time zone they were computed in."""
+    roles = [role.value for role in event.roles]
+    values: dict[str, object] = {
+        "person_id": event.person_id,
+        "programme_id": event.programme_id,
+        "cohort_id": event.cohort_id,
+        "roles": roles,
+        "capacity": capacity_of(roles, event.mentor_capacity, event.coach_capacity),
+        "time_zone": event.profile.time_zone,
+    }
+    if isinstance(event, ParticipantRegistered):
+        values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
+        values["waitlisted"] = event.waitlisted  # and as ParticipantAdmitted
+    unit = Unit(runtime, conn)
+    await unit.lock_cohort(event.cohort_id)
+    before = await unit.participant(event.participant_id, lock=True)
+    await records.upsert_participant(conn, event.participant_id, values)
+    if before is None or before.capacity == values["capacity"]:
+        return  # a new participant, or the same places: nothing to move
+    desk = await unit.desk(event.participant_id)  # as restated: its new capacity and time zone
+    if desk is not None:
+        await unit.next_choices_after(desk.open_requests)  # what a capacity lowered to full reaches
+        unit.lifecycle.capacity_changed(event.participant_id, before=before.capacity)
+        await unit.save()
+
+
+async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: ParticipantWithdrawn) -> None:
+    """`withdrawn_at` is the event's (the read model must rebuild equal); what pairing does is at its own clock's
+    now. A second withdrawal event for the same participant (a new event id) changes nothing."""
+    unit = Unit(runtime, conn)
+    cohort_id = await unit.cohort_of_participant(event.participant_id)
+    if cohort_id is None:
+        return
+    await unit.lock_cohort(cohort_id)  # so the requests and pairings read below stay as read
+    participant = await unit.desk(event.participant_id)
+    if participant is None or participant.withdrawn:
+        return
+    await unit.withdrawal_of(event.participant_id)
+    unit.lifecycle.participant_withdrew(event.participant_id, event.withdrawn_at)
+    await unit.save()
+
+
+async def coach_approved(conn: AsyncConnection, event: CoachCredentialApproved) -> None:
+    await repository.lock_cohort(conn, event.cohort_id)
+    await records.update_participant(conn, event.participant_id, coach_approved=True)
+
+
+async def participant_admitted(conn: AsyncConnection, event: ParticipantAdmitted) -> None:
+    await repository.lock_cohort(conn, event.cohort_id)
+    await records.update_participant(conn, event.participant_id, waitlisted=False)
+
+
+async def cohort_opened(conn: AsyncConnection, event: CohortOpened) -> None:
+    await repository.lock_cohort(conn, event.cohort_id)
+    await records.upsert_cohort(conn, event.cohort_id, programme_id=event.programme_id, programme_kind=event.programme_kind.value)
+
+
+async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: AssignmentAccepted) -> None:
+    """Matching's AssignmentAccepted: each pair becomes a one-mentor selection sent through the ordinary lifecycle
+    (the mentor may still decline, deadlines apply), or is skipped with its reason. The same assignment handled
+    again (a new event id) sends nothing twice (`already_sent`)."""
+    unit = Unit(runtime, conn)
+    await unit.lock_cohort(event.cohort_id)
+    for pair in event.pairs:
+        mentee = await unit.participant(pair.mentee_id, lock=True)  # as a submission does: one decision at a time
+        mentor = await unit.participant(pair.mentor_id)
+        reason = preferences.assigned_pair_skip(
+            participant_of(mentee) if mentee else None,
+            participant_of(mentor) if mentor else None,
+            cohort_id=event.cohort_id,
+            already_sent=await records.has_selection_from(conn, pair.mentee_id, event.assignment_id),
+            mentee_paired=await records.has_active_pairing(conn, pair.mentee_id),
+            open_selection=await records.has_open_selection(conn, pair.mentee_id),
+        )
+        if reason is not None:
+            unit.lifecycle.skip_assigned_pair(event.assignment_id, event.cohort_id, pair, reason)
+        else:
+            # A full mentor is the ordinary case too: the request is queued, withdrawn (mentor_full) and the selection exhausted.
+            await unit.desk(pair.mentor_id)
+            unit.lifecycle.submit(
+                mentee_id=pair.mentee_id,
+                cohort_id=event.cohort_id,
+                ranked_mentor_ids=[pair.mentor_id],
+                assignment_id=event.assignment_id,
             )
-        ):
-            raise invalid(
-                "mentor_id", "mentor_in_cohort", f"{mentor_id} is not a mentor (or approved coach) in the mentee's cohort"
-            )
-        if not lifecycle.is_full(mentor):
-            # Following is for a mentor one cannot request now; one with a free place is requested instead.
-            raise invalid("mentor_id", "mentor_full", f"mentor {mentor_id} has a free place: request them instead of following")
-        followed = (
-            await conn.execute(
-                insert(followers)
-                .values(mentor_id=mentor_id, mentee_id=mentee_id, followed_at=runtime.now())
-                .on_conflict_do_nothing()
-                .returning(followers.c.mentee_id)
-            )
-        ).first()
-        if followed is not None:
-            await runtime.record(conn, MentorFollowed(mentor_id=mentor_id, mentee_id=mentee_id, followed_at=runtime.now()))
-        return followed is not None
+        await unit.save()  # the next pair's checks read what this one did

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pairing.deadlines import request_deadlines
+from pairing.domain.deadlines import request_deadlines
 
 NEW_YORK = "America/New_York"
 

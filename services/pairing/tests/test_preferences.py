@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from pairing import domain
-from pairing.domain import MentorView, preference_violations
+from pairing.domain import preferences
+from pairing.domain.preferences import MentorView, preference_violations
 
 
 def view(free: bool = True, is_mentor: bool = True) -> MentorView:
@@ -42,7 +42,7 @@ def test_every_reason_at_once():
 
 
 def test_each_programme_kind_asks_for_its_kind_of_request():
-    from pairing.domain import engagement_violations
+    from pairing.domain.preferences import engagement_violations
 
     one, five = [uuid.uuid4()], [uuid.uuid4() for _ in range(5)]
     assert engagement_violations("mentoring", five, None) == []
@@ -59,20 +59,8 @@ def test_each_programme_kind_asks_for_its_kind_of_request():
 
 
 def test_the_mentor_side_is_a_mentor_or_an_approved_coach_still_in_the_cohort():
-    assert domain.offers_places(["mentor"], coach_approved=False)
-    assert not domain.offers_places(["coach"], coach_approved=False)
-    assert domain.offers_places(["coach"], coach_approved=True)
-    assert not domain.offers_places(["mentor"], coach_approved=True, withdrawn=True)
-    assert not domain.offers_places(["mentee", "client"], coach_approved=True)
-
-
-def test_the_mentee_side_is_a_mentee_or_a_client():
-    assert domain.seeks_partner(["mentee"]) and domain.seeks_partner(["client"]) and domain.seeks_partner(["mentor", "mentee"])
-    assert not domain.seeks_partner(["mentor", "coach"])
-
-
-def test_capacity_counts_the_capacity_of_each_role_held():
-    assert domain.capacity_of(["mentor"], 2, None) == 2
-    assert domain.capacity_of(["coach"], None, 3) == 3
-    assert domain.capacity_of(["mentor", "coach"], 1, 2) == 3
-    assert domain.capacity_of(["mentee"], 2, 3) == 0  # a capacity without the role counts for nothing
+    assert preferences.offers_places(["mentor"], coach_approved=False)
+    assert not preferences.offers_places(["coach"], coach_approved=False)
+    assert preferences.offers_places(["coach"], coach_approved=True)
+    assert not preferences.offers_places(["mentor"], coach_approved=True, withdrawn=True)
+    assert not preferences.offers_places(["mentee", "client"], coach_approved=True)

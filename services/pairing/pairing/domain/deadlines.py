@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REMINDER_AFTER = timedelta(days=2)
 EXPIRY_AFTER = timedelta(days=3)
@@ -62,3 +62,12 @@ def request_deadlines(reached_at: datetime, mentor_time_zone: str, holidays: Col
     remind_local = _skip_days_off(reached_local + REMINDER_AFTER, holidays)
     expires_local = _skip_days_off(max(reached_local + EXPIRY_AFTER, remind_local + REMINDER_BEFORE_EXPIRY), holidays)
     return Deadlines(remind_at=_to_utc(remind_local, zone), expires_at=_to_utc(expires_local, zone))
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone, as a mentor's deadlines and the cohort's holidays name them."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        return False
+    return True

@@ -1,0 +1,73 @@
+"""Pairing's rows beside the lifecycle's objects: the facts the preference rules read, its read model of
+registration's participants and cohorts, the cohorts' holidays and the timers' outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pairing.domain.model import PairingStatus, SelectionStatus, TimerOutcome
+from pairing.tables import cohorts, holidays, pairings, participants, selections, timers
+
+# Reads the rules need beside the objects.
+
+
+async def participants_in(conn: AsyncConnection, cohort_id: UUID, ids: Iterable[UUID]) -> list[sa.Row]:
+    query = sa.select(participants).where(participants.c.id.in_(list(ids)), participants.c.cohort_id == cohort_id)
+    return list(await conn.execute(query))
+
+
+async def has_active_pairing(conn: AsyncConnection, mentee_id: UUID) -> bool:
+    return await _exists(conn, pairings.c.mentee_id == mentee_id, pairings.c.status == PairingStatus.active)
+
+
+async def has_open_selection(conn: AsyncConnection, mentee_id: UUID) -> bool:
+    return await _exists(conn, selections.c.mentee_id == mentee_id, selections.c.status == SelectionStatus.open)
+
+
+async def has_selection_from(conn: AsyncConnection, mentee_id: UUID, assignment_id: UUID) -> bool:
+    return await _exists(conn, selections.c.mentee_id == mentee_id, selections.c.assignment_id == assignment_id)
+
+
+async def _exists(conn: AsyncConnection, *where: sa.ColumnElement[bool]) -> bool:
+    return bool((await conn.execute(sa.select(sa.exists().where(*where)))).scalar_one())
+
+
+async def programme_of_cohort(conn: AsyncConnection, cohort_id: UUID) -> UUID | None:
+    """From CohortOpened, else from any participant of the cohort (a cohort opened before migration 0004)."""
+    programme_id = (await conn.execute(sa.select(cohorts.c.programme_id).where(cohorts.c.id == cohort_id))).scalar()
+    if programme_id is None:
+        query = sa.select(participants.c.programme_id).where(participants.c.cohort_id == cohort_id).limit(1)
+        programme_id = (await conn.execute(query)).scalar()
+    return programme_id
+
+
+# Pairing's read model of registration's participants and cohorts, and the cohorts' holidays.
+
+
+async def upsert_participant(conn: AsyncConnection, participant_id: UUID, values: dict[str, object]) -> None:
+    statement = insert(participants).values(id=participant_id, **values)
+    await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def update_participant(conn: AsyncConnection, participant_id: UUID, **values: object) -> None:
+    await conn.execute(sa.update(participants).where(participants.c.id == participant_id).values(**values))
+
+
+async def upsert_cohort(conn: AsyncConnection, cohort_id: UUID, **values: object) -> None:
+    await conn.execute(insert(cohorts).values(id=cohort_id, **values).on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def replace_holidays(conn: AsyncConnection, cohort_id: UUID, time_zone: str, days: list[date]) -> None:
+    await conn.execute(holidays.delete().where(holidays.c.cohort_id == cohort_id, holidays.c.time_zone == time_zone))
+    if days:
+        await conn.execute(holidays.insert(), [{"cohort_id": cohort_id, "time_zone": time_zone, "day": day} for day in days])
+
+
+async def mark_timer_fired(conn: AsyncConnection, timer_id: int, fired_at: datetime, outcome: TimerOutcome) -> None:
+    await conn.execute(timers.update().where(timers.c.id == timer_id).values(fired_at=fired_at, outcome=outcome))
