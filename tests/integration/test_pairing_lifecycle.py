@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from pairing.consumers import handlers
-from pairing.deadline_worker import DeadlineWorker
+from pairing.deadline_worker import deadline_worker
 from pairing.tables import pairings, participants, requests, timers
 from tests.apps import client, service_app
 from tests.http.access import deliver, registered
@@ -117,11 +117,11 @@ async def test_the_reminder_and_the_expiry_fire_once_and_the_next_choice_is_trie
     first, second = await cohort.join(Role.mentor, capacity=1), await cohort.join(Role.mentor, capacity=1)
     mentee = await cohort.join(Role.mentee)
     await cohort.prefer(mentee, first, second)
-    worker = DeadlineWorker(cohort.runtime)
-    assert await worker.fire_due() == []  # nothing is due yet
+    worker = deadline_worker(cohort.runtime)
+    assert await worker.run_due() == []  # nothing is due yet
     await travel_past_expiry(cohort, first)
-    assert sorted(await worker.fire_due()) == ["expired", "reminded"]
-    assert await worker.fire_due() == []  # fired once
+    assert sorted(await worker.run_due()) == ["expired", "reminded"]
+    assert await worker.run_due() == []  # fired once
     assert await cohort.pending_for(first) is None
     assert (await cohort.pending_for(second))["mentee_id"] == str(mentee)
     assert await cohort.history(mentee) == [
@@ -154,7 +154,7 @@ async def test_an_accept_and_an_expiry_racing_never_overfill_the_mentor(cohort):
         request_id = uuid.UUID((await cohort.pending_for(mentor))["id"])
         await travel_past_expiry(cohort, mentor)
         accept = cohort.http.post(f"/requests/{request_id}/accept", headers=cohort.as_(mentor))  # this request, not the next
-        response, _ = await asyncio.gather(accept, DeadlineWorker(cohort.runtime).fire_due())
+        response, _ = await asyncio.gather(accept, deadline_worker(cohort.runtime).run_due())
         accepted = response.status_code
         async with cohort.runtime.engine.connect() as conn:
             active = (await conn.execute(sa.select(sa.func.count()).where(pairings.c.mentor_id == mentor))).scalar_one()
@@ -188,7 +188,7 @@ async def test_several_workers_and_a_crashed_one_fire_every_due_timer_exactly_on
         transaction = await conn.begin()
         await conn.execute(sa.select(timers).where(timers.c.fired_at.is_(None)).limit(1).with_for_update(skip_locked=True))
         await transaction.rollback()
-    results = await asyncio.gather(*(DeadlineWorker(cohort.runtime).fire_due() for _ in range(3)))
+    results = await asyncio.gather(*(deadline_worker(cohort.runtime).run_due() for _ in range(3)))
     fired = [outcome for result in results for outcome in result]
     assert sorted(fired) == ["expired"] * 6 + ["reminded"] * 6
     async with cohort.runtime.engine.connect() as conn:

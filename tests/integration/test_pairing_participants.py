@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from pairing.consumers import handlers
-from pairing.deadline_worker import DeadlineWorker
+from pairing.deadline_worker import deadline_worker
 from pairing.tables import followers, pairings, participants, requests, selections
 from tests.apps import client, service_app
 from tests.http.access import deliver, envelope_of, registered
@@ -151,7 +151,7 @@ async def test_a_withdrawn_mentee_leaves_every_queue_and_their_pairing_ends(worl
 
     # The cancelled request's timers fire as moot (as the accepted one's do); behind's request expires on its own.
     world.runtime.clock.travel(timedelta(days=8))
-    assert sorted(await DeadlineWorker(world.runtime).fire_due()) == ["expired"] + ["moot"] * 4 + ["reminded"]
+    assert sorted(await deadline_worker(world.runtime).run_due()) == ["expired"] + ["moot"] * 4 + ["reminded"]
 
 
 async def test_a_withdrawn_mentors_mentees_move_on_and_their_followers_are_not_told(world):
@@ -320,7 +320,7 @@ async def test_a_withdrawal_racing_an_accept_and_an_expiry_never_overfills_the_m
         world.runtime.clock.travel(expires_at - world.runtime.now() + timedelta(seconds=1))
         accept = world.http.post(f"/requests/{request_id}/accept", headers=world.as_(mentor))  # this request, not the next
         response, _, _ = await asyncio.gather(
-            accept, DeadlineWorker(world.runtime).fire_due(), world.apply(world.withdrawn(leaving))
+            accept, deadline_worker(world.runtime).run_due(), world.apply(world.withdrawn(leaving))
         )
         accepted = response.status_code
         async with world.runtime.engine.connect() as conn:

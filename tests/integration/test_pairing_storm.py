@@ -31,7 +31,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
-from pairing.deadline_worker import DeadlineWorker
+from pairing.deadline_worker import deadline_worker
 from pairing.tables import pairings, participants, requests, selections
 from tests.apps import client, service_app
 from tests.integration.test_pairing_participants import World
@@ -156,7 +156,7 @@ async def test_a_storm_of_answers_withdrawals_capacity_changes_and_expiries_neve
         tally[f"{kind} ok"] += 1
 
     async def fire() -> None:
-        for outcome in await DeadlineWorker(world.runtime).fire_due():
+        for outcome in await deadline_worker(world.runtime).run_due():
             tally[f"timer {outcome}"] += 1  # `failed_attempt` when a timer's transaction raised
 
     def submit(mentee: uuid.UUID, mentors: list[uuid.UUID]):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from pairing.consumers import handlers
-from pairing.deadline_worker import MAX_ATTEMPTS, DeadlineWorker, workers
+from pairing.deadline_worker import DeadlineTimers, deadline_worker, workers
 from pairing.tables import participants, requests, timers
 from tests.apps import client, service_app
 from tests.http.access import deliver, registered
@@ -75,7 +75,7 @@ WEEK = [  # reached at 10:00 local on ... -> reminder, expiry (10:00 local)
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14 and UTC-11
 async def test_requests_sent_on_each_day_of_the_week_fire_at_the_mentors_local_times(cohort, zone):
-    worker = DeadlineWorker(cohort.runtime)
+    worker = deadline_worker(cohort.runtime)
     for day, reminder, expiry in WEEK:
         cohort.set_clock(datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=ZoneInfo(zone)))
         mentor, mentee = await cohort.join_in(Role.mentor, zone, capacity=1), await cohort.join_in(Role.mentee, "Europe/Zurich")
@@ -84,13 +84,13 @@ async def test_requests_sent_on_each_day_of_the_week_fire_at_the_mentors_local_t
         remind_at, expires_at = (datetime.fromisoformat(request[k]) for k in ("remind_at", "expires_at"))
         assert (local(remind_at, zone), local(expires_at, zone)) == (f"{reminder} 10:00", f"{expiry} 10:00"), day
         cohort.set_clock(remind_at - timedelta(seconds=1))
-        await worker.fire_due()
+        await worker.run_due()
         assert await cohort.timer_outcomes(request["id"]) == {"reminder": None, "expiry": None}
         cohort.set_clock(remind_at)
-        await worker.fire_due()
+        await worker.run_due()
         assert await cohort.timer_outcomes(request["id"]) == {"reminder": "reminded", "expiry": None}
         cohort.set_clock(expires_at)
-        await worker.fire_due()
+        await worker.run_due()
         assert await cohort.timer_outcomes(request["id"]) == {"reminder": "reminded", "expiry": "expired"}
 
 
@@ -107,13 +107,13 @@ async def test_across_a_dst_change_deadlines_keep_the_mentors_wall_clock(cohort)
         "remind_at": datetime(2027, 3, 15, 13, 0, tzinfo=UTC),  # Monday 09:00 EDT
         "expires_at": datetime(2027, 3, 16, 13, 0, tzinfo=UTC),  # Tuesday 09:00 EDT
     }
-    worker = DeadlineWorker(cohort.runtime)
+    worker = deadline_worker(cohort.runtime)
     cohort.set_clock(datetime(2027, 3, 15, 12, 59, tzinfo=UTC))  # 08:59 EDT; a wrong 72 hours would be 09:00 EST = 14:00 UTC
-    assert await worker.fire_due() == []
+    assert await worker.run_due() == []
     cohort.set_clock(datetime(2027, 3, 15, 13, 1, tzinfo=UTC))  # 09:01 EDT
-    assert await worker.fire_due() == ["reminded"]
+    assert await worker.run_due() == ["reminded"]
     cohort.set_clock(datetime(2027, 3, 16, 13, 1, tzinfo=UTC))
-    assert await worker.fire_due() == ["expired"]
+    assert await worker.run_due() == ["expired"]
 
 
 async def test_a_timer_that_keeps_failing_holds_back_nobody_and_ends_failed_and_visible(cohort):
@@ -129,10 +129,10 @@ async def test_a_timer_that_keeps_failing_holds_back_nobody_and_ends_failed_and_
         await conn.execute(participants.update().where(participants.c.id == broken_next).values(time_zone="Nowhere/Atlantis"))
     stuck_request = uuid.UUID((await cohort.pending_for(first))["id"])
 
-    worker = DeadlineWorker(cohort.runtime)
+    worker = deadline_worker(cohort.runtime)
     assert worker.progress.health() == "no pass completed yet"
     cohort.runtime.clock.travel(timedelta(days=8))
-    assert sorted(await worker.fire_due()) == ["expired", "failed_attempt", "reminded", "reminded"]  # fine's expired
+    assert sorted(await worker.run_due()) == ["expired", "failed_attempt", "reminded", "reminded"]  # fine's expired
     assert worker.progress.health() == "ok"
     assert (await cohort.pending_for(other)) is None  # fine's request expired behind the failing one
     async with cohort.runtime.engine.connect() as conn:
@@ -143,16 +143,16 @@ async def test_a_timer_that_keeps_failing_holds_back_nobody_and_ends_failed_and_
     assert status == "pending"  # the failed attempt rolled back whole
     assert (failing.attempts, failing.fired_at, failing.failed_at) == (1, None, None)
     assert "Nowhere/Atlantis" in failing.last_error and failing.next_attempt_at > cohort.runtime.now()
-    assert await worker.fire_due() == []  # not retried before its backoff
+    assert await worker.run_due() == []  # not retried before its backoff
 
-    for attempt in range(2, MAX_ATTEMPTS + 1):
+    for attempt in range(2, DeadlineTimers.backoff.attempts + 1):
         cohort.runtime.clock.travel(timedelta(hours=1))  # past any backoff
-        assert await worker.fire_due() == ["failed_attempt"], attempt
+        assert await worker.run_due() == ["failed_attempt"], attempt
     cohort.runtime.clock.travel(timedelta(days=1))
-    assert await worker.fire_due() == []  # failed: no longer tried
+    assert await worker.run_due() == []  # failed: no longer tried
     async with cohort.runtime.engine.connect() as conn:
         failing = (await conn.execute(sa.select(timers).where(timers.c.id == failing.id))).one()
-    assert failing.attempts == MAX_ATTEMPTS and failing.failed_at is not None and failing.fired_at is None
+    assert failing.attempts == DeadlineTimers.backoff.attempts and failing.failed_at is not None and failing.fired_at is None
     team = cohort.signer.headers("lead", "programme_team", programmes=[str(cohort.programme)])
     statistics = (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=team)).json()
     assert statistics["failed_timers"] == 1
@@ -174,7 +174,7 @@ async def test_a_restarted_service_fires_the_timers_that_fell_due_while_it_was_d
         async with client(app) as http:
             ready = await http.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["deadline-worker"] == "no pass completed yet"
-            assert sorted(await worker.fire_due()) == ["expired"] * 3 + ["reminded"] * 3
+            assert sorted(await worker.run_due()) == ["expired"] * 3 + ["reminded"] * 3
             ready = await http.get("/readyz")
             assert ready.status_code == 200 and ready.json()["checks"]["deadline-worker"] == "ok", ready.text
         assert name == "deadline-worker"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing.domain.model import PairingStatus, SelectionStatus, TimerOutcome
 from pairing.tables import cohorts, holidays, pairings, participants, selections, timers
+from together_servicekit.jobs import Failure
 
 # Reads the rules need beside the objects.
 
@@ -69,5 +70,35 @@ async def replace_holidays(conn: AsyncConnection, cohort_id: UUID, time_zone: st
         await conn.execute(holidays.insert(), [{"cohort_id": cohort_id, "time_zone": time_zone, "day": day} for day in days])
 
 
+async def claim_due_timer(conn: AsyncConnection, now: datetime) -> sa.Row | None:
+    """A timer due by `now`, locked (one another worker holds is skipped), neither fired, failed nor waiting to be retried."""
+    query = (
+        sa.select(timers)
+        .where(
+            timers.c.fired_at.is_(None),
+            timers.c.failed_at.is_(None),
+            timers.c.due_at <= now,
+            sa.or_(timers.c.next_attempt_at.is_(None), timers.c.next_attempt_at <= now),
+        )
+        .order_by(timers.c.due_at, timers.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await conn.execute(query)).first()
+
+
 async def mark_timer_fired(conn: AsyncConnection, timer_id: int, fired_at: datetime, outcome: TimerOutcome) -> None:
     await conn.execute(timers.update().where(timers.c.id == timer_id).values(fired_at=fired_at, outcome=outcome))
+
+
+async def record_timer_failure(conn: AsyncConnection, timer_id: int, failure: Failure, now: datetime) -> None:
+    await conn.execute(
+        timers.update()
+        .where(timers.c.id == timer_id, timers.c.fired_at.is_(None))
+        .values(
+            attempts=failure.attempts,
+            last_error=failure.reason,
+            next_attempt_at=failure.retry_at,
+            failed_at=now if failure.retry_at is None else None,
+        )
+    )
