@@ -1,29 +1,15 @@
-"""The request lifecycle's objects: a mentee's selection, a request, a mentor's desk and a pairing.
-
-Plain objects loaded from pairing's rows. Each method checks that its transition is allowed
-(else `TransitionRefused`) and returns the events it produces; the use case saves the objects
-and records the events in one transaction.
-
-    waiting ─▶ pending (RequestSent) ─▶ accepted | declined | expired
-       └──▶ withdrawn (the mentor is full)       (either) ──▶ withdrawn | cancelled
-"""
+"""A mentee's selection and a request: their statuses, the transitions each allows, and the events they produce."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pairing.domain.deadlines import Deadlines, request_deadlines
-from together_events.contracts import roles
+from pairing.domain.deadlines import Deadlines
 from together_events.contracts.pairing import (
-    EndedBy,
     Engagement,
-    MentorAvailable,
-    MentorFollowed,
-    PairingEnded,
-    PairingFormed,
     PreferencesExhausted,
     PreferencesSubmitted,
     RequestAccepted,
@@ -281,158 +267,3 @@ class Selection:
     def pairing_ended(self) -> None:
         """The mentee is back in selection."""
         self._move("ended", SelectionStatus.ended, SelectionStatus.paired)
-
-
-@dataclass
-class Pairing:
-    id: UUID
-    request_id: UUID
-    selection_id: UUID
-    mentee_id: UUID
-    mentor_id: UUID
-    cohort_id: UUID
-    status: PairingStatus
-    formed_at: datetime
-    ended_at: datetime | None = None
-    ended_by: EndedBy | None = None
-    participant_withdrew: bool = False
-    message_to_partner: str | None = None  # free text stays in pairing's database, never in an event
-    note_to_programme_team: str | None = None
-
-    def end(
-        self,
-        ended_by: EndedBy,
-        now: datetime,
-        *,
-        message_to_partner: str | None = None,
-        note_to_programme_team: str | None = None,
-        participant_withdrew: bool = False,
-    ) -> PairingEnded:
-        if self.status is not PairingStatus.active:
-            raise TransitionRefused("pairing", self.id, self.status, "ended")
-        self.status, self.ended_at, self.ended_by = PairingStatus.ended, now, ended_by
-        self.participant_withdrew = participant_withdrew
-        self.message_to_partner, self.note_to_programme_team = message_to_partner, note_to_programme_team
-        return PairingEnded(
-            pairing_id=self.id,
-            mentee_id=self.mentee_id,
-            mentor_id=self.mentor_id,
-            cohort_id=self.cohort_id,
-            ended_by=ended_by,
-            ended_at=now,
-            participant_withdrew=participant_withdrew,
-        )
-
-
-@dataclass
-class MentorDesk:
-    """What a mentor (or coach) has before them: their places, the one request they see, the queue
-    behind it and the mentees waiting to hear of a free place. Every participant has one; a mentee's
-    capacity is 0."""
-
-    mentor_id: UUID
-    cohort_id: UUID
-    person_id: str
-    programme_id: UUID
-    capacity: int
-    active_pairings: int
-    time_zone: str
-    days_off: frozenset[date] = frozenset()  # the cohort's holidays in the mentor's time zone
-    withdrawn_at: datetime | None = None
-    requests: list[Request] = field(default_factory=list)  # the open ones, as loaded or made
-    followers: list[UUID] = field(default_factory=list)  # mentees to tell when a place opens
-
-    @property
-    def withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
-
-    @property
-    def is_full(self) -> bool:
-        return roles.is_full(self.capacity, self.active_pairings)
-
-    @property
-    def open_requests(self) -> list[Request]:
-        """Oldest first, as the database orders them (created_at, then id)."""
-        return sorted((r for r in self.requests if r.is_open), key=lambda r: (r.created_at, r.id))
-
-    @property
-    def pending(self) -> Request | None:
-        return next((r for r in self.requests if r.status is RequestStatus.pending), None)
-
-    @property
-    def waiting(self) -> list[Request]:
-        return [r for r in self.open_requests if r.status is RequestStatus.waiting]
-
-    def take(self, request: Request) -> None:
-        """A request for this mentor joins the queue; it reaches them when they have a place and see no other."""
-        if request.mentor_id != self.mentor_id or request.status is not RequestStatus.waiting:
-            raise TransitionRefused("request", request.id, request.status, f"queued for mentor {self.mentor_id}")
-        if self.is_full or self.withdrawn:
-            raise TransitionRefused("mentor", self.mentor_id, "full" if self.is_full else "withdrawn", "asked")
-        self.requests.append(request)
-
-    def deliver_next(self, now: datetime) -> RequestSent | None:
-        """With a free place and no pending request, the oldest waiting request reaches the mentor."""
-        waiting = self.waiting
-        if self.is_full or self.pending is not None or not waiting:
-            return None
-        return waiting[0].send(now, request_deadlines(now, self.time_zone, self.days_off))
-
-    def accept(
-        self, request: Request, pairing_id: UUID, *, mentee_person_id: str, now: datetime
-    ) -> tuple[Pairing, RequestAccepted, PairingFormed]:
-        if request.mentor_id != self.mentor_id or request.status is not RequestStatus.pending:
-            raise TransitionRefused("request", request.id, request.status, "accepted")
-        if self.is_full:
-            raise MentorFull(f"mentor {self.mentor_id} has no free place")
-        accepted = request.accept(pairing_id, now)
-        self.active_pairings += 1
-        pairing = Pairing(
-            id=pairing_id,
-            request_id=request.id,
-            selection_id=request.selection_id,
-            mentee_id=request.mentee_id,
-            mentor_id=self.mentor_id,
-            cohort_id=request.cohort_id,
-            status=PairingStatus.active,
-            formed_at=now,
-        )
-        formed = PairingFormed(
-            pairing_id=pairing_id,
-            request_id=request.id,
-            mentee_id=request.mentee_id,
-            mentor_id=self.mentor_id,
-            cohort_id=request.cohort_id,
-            programme_id=self.programme_id,
-            mentee_person_id=mentee_person_id,
-            mentor_person_id=self.person_id,
-            formed_at=now,
-        )
-        return pairing, accepted, formed
-
-    def pairing_ended(self) -> None:
-        if self.active_pairings <= 0:
-            raise TransitionRefused("mentor", self.mentor_id, "without pairings", "left by a partner")
-        self.active_pairings -= 1
-
-    def follow(self, mentee_id: UUID, now: datetime) -> MentorFollowed | None:
-        """The mentee will be told when a place opens; None if they already follow. Only a full mentor is followed."""
-        if not self.is_full:
-            raise TransitionRefused("mentor", self.mentor_id, "not full", "followed")
-        if mentee_id in self.followers:
-            return None
-        self.followers.append(mentee_id)
-        return MentorFollowed(mentor_id=self.mentor_id, mentee_id=mentee_id, followed_at=now)
-
-    def tell_followers(self, now: datetime) -> list[MentorAvailable]:
-        """A place opened: each follower is told once (in mentee id order, as text), then forgotten."""
-        told = sorted(self.followers, key=str)
-        self.followers = []
-        return [MentorAvailable(mentor_id=self.mentor_id, mentee_id=mentee_id, available_at=now) for mentee_id in told]
-
-    def withdraw(self, withdrawn_at: datetime) -> None:
-        """The mentor left the cohort; their followers are forgotten, not told (no place opened)."""
-        if self.withdrawn:
-            raise TransitionRefused("participant", self.mentor_id, "withdrawn", "withdrawn again")
-        self.withdrawn_at = withdrawn_at
-        self.followers = []
