@@ -11,105 +11,26 @@ up to float32 rounding.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import numpy as np
-from numpy.typing import ArrayLike
 
+from matching.domain.scoring.encoding import (
+    EXCLUDED,
+    EXCLUDED_BELOW,
+    GRADE_RANK,
+    MenteeCodes,
+    RowTable,
+    Scratch,
+    Vocabulary,
+    experience_key,
+)
 from matching.domain.scoring.graph import CandidateGraph
 from matching.domain.scoring.policy import FACTORS, SENIORITY_YEARS_CAP, GradeRule, Person, Policy, fold
 from matching.domain.scoring.working_hours import WORKING_HOURS, overlap_of_weeks, working_week
-from together_events.contracts.registration import GRADES, PublicProfile, grade_rank
-
-
-class _Vocab:
-    """Distinct values, numbered in order of first appearance."""
-
-    def __init__(self) -> None:
-        self.codes: dict[object, int] = {}
-
-    def code(self, value: object) -> int:
-        return self.codes.setdefault(value, len(self.codes))
-
-    def get(self, value: object) -> int | None:
-        return self.codes.get(value)
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-
-_GRADE_RANK = {grade: grade_rank(grade) for grade in GRADES}
-
-
-def _experience_key(profile: PublicProfile) -> int:
-    """Grade, then years of service, as one sortable number."""
-    return _GRADE_RANK[profile.grade] * 256 + min(max(profile.years_of_service, 0), 255)
-
-
-# Scores of excluded pairs: far below any real score, still finite so arithmetic stays cheap.
-EXCLUDED = np.float32(-1e30)
-_EXCLUDED_BELOW = np.float32(-1e29)
-
-
-class _Rows:
-    """Rows of a table computed on demand by key (a mentee's time zone, grade, years...)."""
-
-    def __init__(self, compute: Callable[[Any], ArrayLike], width: int, dtype: type = np.float32) -> None:
-        self._compute = compute
-        self._dtype = dtype
-        self._index: dict[object, int] = {}
-        self._rows: list[np.ndarray] = []
-        self._table: np.ndarray = np.zeros((0, width), dtype=dtype)
-
-    def code(self, key: object) -> int:
-        code = self._index.get(key)
-        if code is None:
-            code = self._index[key] = len(self._rows)
-            self._rows.append(np.asarray(self._compute(key), dtype=self._dtype))
-        return code
-
-    @property
-    def table(self) -> np.ndarray:
-        table = self._table  # one read: another thread may replace it meanwhile
-        if table.shape[0] != len(self._rows):
-            table = self._table = np.stack(self._rows)
-        return table
-
-
-class _Scratch:
-    """Arrays for scoring blocks, reused from block to block (one per thread)."""
-
-    def __init__(self) -> None:
-        self._arrays: dict[str, np.ndarray] = {}
-
-    def array(self, name: str, shape: tuple[int, int], dtype: type) -> np.ndarray:
-        size = shape[0] * shape[1]
-        flat = self._arrays.get(name)
-        if flat is None or flat.size < size:
-            flat = self._arrays[name] = np.empty(size, dtype=dtype)
-        return flat[:size].reshape(shape)
-
-
-@dataclass
-class _MenteeCodes:
-    """A block of mentees as the codes the index reads them by."""
-
-    network: np.ndarray
-    entity: np.ndarray
-    station: np.ndarray
-    week: np.ndarray
-    grade: np.ndarray
-    years: np.ndarray
-    languages: np.ndarray
-    experience: np.ndarray
-    rank: np.ndarray
-    own_column: np.ndarray
-    skills: tuple[np.ndarray, np.ndarray]  # (row, code) pairs
-    activities: tuple[np.ndarray, np.ndarray]
+from together_events.contracts.registration import grade_rank
 
 
 class CohortIndex:
@@ -136,13 +57,13 @@ class CohortIndex:
         # `mentor_ids` (id order) are what callers see.
         order = list(range(n))
         if policy.grade_rule is not GradeRule.none:
-            order.sort(key=lambda i: _experience_key(eligible[i].profile))
+            order.sort(key=lambda i: experience_key(eligible[i].profile))
         self._column = {eligible[i].participant_id: column for column, i in enumerate(order)}
         self._w = {factor: policy.weight(factor) for factor in FACTORS}
         w = self._w
-        self._networks, self._entities, self._stations = _Vocab(), _Vocab(), _Vocab()
-        self._skills, self._activities, self._languages = _Vocab(), _Vocab(), _Vocab()
-        self._weeks, self._grades, self._years = _Vocab(), _Vocab(), _Vocab()
+        self._networks, self._entities, self._stations = Vocabulary(), Vocabulary(), Vocabulary()
+        self._skills, self._activities, self._languages = Vocabulary(), Vocabulary(), Vocabulary()
+        self._weeks, self._grades, self._years = Vocabulary(), Vocabulary(), Vocabulary()
         profiles = [eligible[i].profile for i in order]
         network = [self._networks.code(p.job_network) for p in profiles]
         entity = [self._entities.code(_key(p.entity)) for p in profiles]
@@ -213,15 +134,17 @@ class CohortIndex:
         rank_of_code = np.asarray(list(self._grades.codes), dtype=np.int64)
         years_of_code = np.asarray(list(self._years.codes), dtype=np.int64)
         below = policy.grade_rule is GradeRule.mentor_below_mentee
-        self._week_rows = _Rows(
+        self._week_rows = RowTable(
             lambda mine: [
                 0.0 if mine is None or theirs is None else w["time_zone"] * overlap_of_weeks(mine, theirs) / WORKING_HOURS
                 for theirs in weeks_of_mentors
             ],
             len(weeks_of_mentors),
         )
-        self._grade_rows = _Rows(lambda r: w["grade"] * ((rank_of_code < r) if below else (rank_of_code > r)), len(rank_of_code))
-        self._years_rows = _Rows(
+        self._grade_rows = RowTable(
+            lambda r: w["grade"] * ((rank_of_code < r) if below else (rank_of_code > r)), len(rank_of_code)
+        )
+        self._years_rows = RowTable(
             lambda y: w["seniority"] * np.clip(years_of_code - y, 0, SENIORITY_YEARS_CAP) / SENIORITY_YEARS_CAP,
             len(years_of_code),
         )
@@ -236,7 +159,7 @@ class CohortIndex:
             def shares_language(bits: int) -> np.ndarray:
                 return np.concatenate(([(theirs & bits) != 0 for theirs in language_bits], padding))
 
-        self._language_rows = _Rows(shares_language, padded, bool)
+        self._language_rows = RowTable(shares_language, padded, bool)
 
     @classmethod
     def build(cls, mentors: Sequence[Person], policy: Policy) -> CohortIndex:
@@ -247,7 +170,7 @@ class CohortIndex:
 
     # -- mentees as codes, then rows -------------------------------------------------------------
 
-    def _codes(self, mentees: Sequence[Person]) -> _MenteeCodes:
+    def _codes(self, mentees: Sequence[Person]) -> MenteeCodes:
         # A plain loop with local names: this runs once per mentee of the cohort.
         networks, entities, stations = self._networks.codes, self._entities.codes, self._stations.codes
         skills, activities, languages_known = self._skills.codes, self._activities.codes, self._languages.codes
@@ -261,7 +184,7 @@ class CohortIndex:
             entity.append(entities.get(p.entity.strip().casefold(), -1))
             station.append(stations.get(p.duty_station.strip().casefold(), -1))
             week.append(week_code(working_week(p.time_zone)))
-            r = _GRADE_RANK[p.grade]
+            r = GRADE_RANK[p.grade]
             rank.append(r)
             grade.append(grade_code(r))
             years.append(years_code(p.years_of_service))
@@ -287,7 +210,7 @@ class CohortIndex:
         def ints(values: list[int]) -> np.ndarray:
             return np.asarray(values, dtype=np.int64)
 
-        return _MenteeCodes(
+        return MenteeCodes(
             network=ints(network),
             entity=ints(entity),
             station=ints(station),
@@ -302,7 +225,7 @@ class CohortIndex:
             activities=(ints(activity_rows), ints(activity_codes)),
         )
 
-    def _rows(self, codes: _MenteeCodes) -> np.ndarray:
+    def _rows(self, codes: MenteeCodes) -> np.ndarray:
         w, off = self._w, self._offset
         b = codes.network.size
         rows = np.zeros((b, self.width), dtype=np.float32)
@@ -327,7 +250,7 @@ class CohortIndex:
                 rows[:, off[name] : off[name] + table.table.shape[1]] = table.table[values]
         return rows
 
-    def _bounds(self, codes: _MenteeCodes) -> tuple[int, int]:
+    def _bounds(self, codes: MenteeCodes) -> tuple[int, int]:
         """The columns the grade rule may allow for any mentee of the block, in whole column groups."""
         group = self._group
         if self.policy.grade_rule is GradeRule.mentor_more_experienced:
@@ -338,10 +261,10 @@ class CohortIndex:
             return 0, min(self._padded, -(-hi // group) * group)
         return 0, self._padded
 
-    def _score_block(self, codes: _MenteeCodes, lo: int, hi: int, scratch: _Scratch | None = None) -> np.ndarray:
+    def _score_block(self, codes: MenteeCodes, lo: int, hi: int, scratch: Scratch | None = None) -> np.ndarray:
         """Scores (mentees x columns lo..hi), float32, `EXCLUDED` where a hard rule excludes. Written
         into `scratch`'s arrays when given (valid until the next block scored with it)."""
-        scratch = scratch or _Scratch()
+        scratch = scratch or Scratch()
         shape = (codes.network.size, hi - lo)
         scores = np.matmul(self._rows(codes), self._features[:, lo:hi], out=scratch.array("scores", shape, np.float32))
         allowed = np.take(
@@ -394,17 +317,17 @@ class CohortIndex:
             if self.policy.grade_rule is GradeRule.none:
                 order = np.arange(n)
             else:
-                order = np.argsort([_experience_key(m.profile) for m in mentees], kind="stable")
+                order = np.argsort([experience_key(m.profile) for m in mentees], kind="stable")
             blocks = [order[start : start + block] for start in range(0, n, block)]
             codes = [self._codes([mentees[i] for i in rows]) for rows in blocks]  # Python work: under the GIL, first
 
             per_thread = threading.local()
 
-            def candidates(c: _MenteeCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            def candidates(c: MenteeCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 # Each thread reuses its block-sized arrays: fresh tens of MB per block cost page
                 # faults, about a fifth of the time.
                 if not hasattr(per_thread, "scratch"):
-                    per_thread.scratch = _Scratch()
+                    per_thread.scratch = Scratch()
                 lo, hi = self._bounds(c)
                 return self._best(self._score_block(c, lo, hi, per_thread.scratch), k, lo)
 
@@ -446,9 +369,9 @@ class CohortIndex:
         if groups > k:
             best_of_group = scores.reshape(rows, self._group, groups).max(axis=1)
             floor = -np.partition(-best_of_group, k - 1, axis=1)[:, k - 1 : k]
-            floor = np.maximum(floor, _EXCLUDED_BELOW)
+            floor = np.maximum(floor, EXCLUDED_BELOW)
         else:
-            floor = np.full((rows, 1), _EXCLUDED_BELOW, dtype=np.float32)
+            floor = np.full((rows, 1), EXCLUDED_BELOW, dtype=np.float32)
         flat = np.flatnonzero(scores >= floor)
         r, c = np.divmod(flat, width)
         s = scores.ravel()[flat]
