@@ -24,6 +24,7 @@ import os
 import socket
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -35,14 +36,16 @@ from fastapi import FastAPI
 
 from notifications.consumers import handlers
 from notifications.contacts import ContactDirectory
-from notifications.delivery import DeliveryWorker
+from notifications.delivery import MailDelivery, delivery_worker
 from notifications.mail import SmtpMailer
+from notifications.repository import ClaimedMail
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries
 from together_events import Envelope
 from together_events.contracts.pairing import RequestSent
 from together_servicekit.clock import SystemClock
 from together_servicekit.db import make_engine, migrate
+from together_servicekit.jobs import JobPoller
 from together_servicekit.logging import configure_logging
 from together_servicekit.runtime import Runtime
 from together_servicekit.settings import DEFAULT_PG_DSN_BASE
@@ -118,11 +121,18 @@ async def reset(runtime: Runtime) -> None:
         )
 
 
-async def deliver(workers: list[DeliveryWorker], sink: Sink, n: int) -> float:
+def worker(runtime: Runtime[NotificationsSettings], concurrency: int) -> JobPoller[ClaimedMail]:
+    """The service's delivery worker with `concurrency` lanes."""
+    s = runtime.settings.model_copy(update={"delivery_concurrency": concurrency})
+    lanes = replace(runtime, settings=s)
+    return delivery_worker(lanes, MailDelivery(lanes, ContactDirectory(s), SmtpMailer(s)))
+
+
+async def deliver(workers: list[JobPoller[ClaimedMail]], sink: Sink, n: int) -> float:
     sink.message_ids.clear()
     started = time.perf_counter()
     while len(sink.message_ids) < n:
-        outcomes = await asyncio.gather(*(w.deliver_due(limit=n) for w in workers))
+        outcomes = await asyncio.gather(*(w.run_due(limit=n) for w in workers))
         if not any(outcomes):
             break
     elapsed = time.perf_counter() - started
@@ -163,12 +173,11 @@ async def main() -> None:
         figures["record_per_s"] = args.messages / elapsed
         for concurrency in lanes:
             await reset(runtime)
-            s = settings.model_copy(update={"delivery_concurrency": concurrency})
-            worker = DeliveryWorker(runtime, s, ContactDirectory(s), SmtpMailer(s))
-            figures[f"deliver_c{concurrency}_per_s"] = args.messages / await deliver([worker], sink, args.messages)
+            figures[f"deliver_c{concurrency}_per_s"] = args.messages / await deliver(
+                [worker(runtime, concurrency)], sink, args.messages
+            )
         await reset(runtime)
-        s = settings.model_copy(update={"delivery_concurrency": 4})
-        two = [DeliveryWorker(runtime, s, ContactDirectory(s), SmtpMailer(s)) for _ in range(2)]
+        two = [worker(runtime, 4) for _ in range(2)]
         figures["deliver_two_workers_c4_per_s"] = args.messages / await deliver(two, sink, args.messages)
         await engine.dispose()
     finally:

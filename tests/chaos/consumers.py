@@ -164,7 +164,7 @@ def log_findings() -> list[str]:
     telling = (
         "background.crashed", "event.handler_failed", "event.dead_lettered", "dead_letter.fallback",
         "dead_letter.nowhere_to_write", "event.retrying", "event.unknown_type_skipped", "consumer.waiting_for_database",
-        "http.unexpected_error", "http.unavailable", "timer.attempt_failed", "timer.failed", "session.completion_failed",
+        "http.unexpected_error", "http.unavailable", "job.attempt_failed", "job.failed",
         "outbox.publish_failed", "mail.ambiguous_attempt", "mail.failed",
     )  # fmt: skip
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -187,7 +187,7 @@ def log_findings() -> list[str]:
             "background.crashed",
             "event.handler_failed",
             "http.unexpected_error",
-            "timer.failed",
+            "job.failed",
             "dead_letter.nowhere_to_write",
         ):
             if examples.get((service, name)):

@@ -2,7 +2,7 @@
 
     MAIL_WORKER_SETTINGS='<NotificationsSettings as JSON>' python -m tests.integration.mail_worker
 
-It runs the service's own `DeliveryWorker.run` on the system clock, with the settings of the
+It runs the service's own delivery worker (`delivery_worker(...).run`) on the system clock, with the settings of the
 test's notifications (database, SMTP server, registration's URL, service token).
 """
 
@@ -13,7 +13,7 @@ import os
 from typing import Any, cast
 
 from notifications.contacts import ContactDirectory
-from notifications.delivery import DeliveryWorker
+from notifications.delivery import MailDelivery, delivery_worker
 from notifications.mail import SmtpMailer
 from notifications.settings import NotificationsSettings
 from together_servicekit.clock import SystemClock
@@ -28,7 +28,7 @@ async def main() -> None:
     runtime = Runtime(
         settings=settings, engine=make_engine(settings.database_url), clock=SystemClock(), producer=none, relay=none
     )
-    await DeliveryWorker(runtime, settings, ContactDirectory(settings), SmtpMailer(settings)).run()
+    await delivery_worker(runtime, MailDelivery(runtime, ContactDirectory(settings), SmtpMailer(settings))).run()
 
 
 if __name__ == "__main__":

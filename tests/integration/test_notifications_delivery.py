@@ -37,9 +37,10 @@ from aiosmtpd.controller import Controller
 from dateutil.rrule import rrulestr
 from fastapi import FastAPI, Header, HTTPException, Request
 
+from notifications import repository
 from notifications.consumers import handlers
 from notifications.contacts import ContactDirectory, ContactUnavailable
-from notifications.delivery import DeliveryWorker
+from notifications.delivery import MailDelivery, delivery_worker
 from notifications.mail import SmtpMailer
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
@@ -67,6 +68,7 @@ from together_events.contracts.scheduling import (
 from together_events.operator.rebuild import compare, rebuild
 from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, dead_letter_topic, service_topic
+from together_servicekit.jobs import JobPoller
 
 pytestmark = pytest.mark.integration
 
@@ -149,7 +151,8 @@ class Directory:
 class World:
     http: object
     runtime: object
-    worker: DeliveryWorker
+    worker: JobPoller
+    mail: MailDelivery  # the worker's job
     mailbox: Mailbox
     directory: Directory
     producer: object
@@ -261,12 +264,12 @@ async def notifications_world(stack, create_database, signer, monkeypatch, direc
         )
         consuming = asyncio.create_task(consumer.run())
         contacts = ContactDirectory(runtime.settings)
-        worker = DeliveryWorker(runtime, runtime.settings, contacts, SmtpMailer(runtime.settings))
+        mail = MailDelivery(runtime, contacts, SmtpMailer(runtime.settings))
         producer = build_producer(stack.kafka_bootstrap, client_id=f"test-{namespace}")
         await producer.start()
         try:
             async with client(app) as http:
-                yield World(http, runtime, worker, mailbox, directory, producer, signer)
+                yield World(http, runtime, delivery_worker(runtime, mail), mail, mailbox, directory, producer, signer)
         finally:
             consuming.cancel()
             await asyncio.gather(consuming, return_exceptions=True)
@@ -317,7 +320,7 @@ async def test_each_event_mails_the_right_person_in_their_language(world: World)
     for env, count in zip(envelopes, (1, 1, 2, 1), strict=True):
         await world.recorded(env.id, count)
 
-    assert sorted(await world.worker.deliver_due()) == ["sent"] * 5
+    assert sorted(await world.worker.run_due()) == ["sent"] * 5
 
     # (Two topics: the events may be handled in either order, so the mails are compared by subject.)
     to_amina, to_ravi, to_grace = (
@@ -371,7 +374,7 @@ async def test_a_duplicated_or_replayed_event_sends_one_mail(world: World, stack
     [envelope] = await world.publish(event)
     await world.publish(event, envelope=envelope)  # the same envelope delivered twice
     [row] = await world.recorded(envelope.id)
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
 
     # A replay: another consumer group reads the topics from the beginning, with the same inbox name.
     replay = EventConsumer(
@@ -388,7 +391,7 @@ async def test_a_duplicated_or_replayed_event_sends_one_mail(world: World, stack
     await world.publish(event, envelope=envelope)  # and once more, after the mail went out
     group = f"notifications-{os.environ['TOGETHER_TOPIC_NAMESPACE']}"
     await wait_until(lambda: group_caught_up(stack.kafka_bootstrap, group, event.topic()), what="the consumer to pass the copy")
-    assert await world.worker.deliver_due() == []
+    assert await world.worker.run_due() == []
     assert len(await world.recorded(envelope.id)) == 1
     assert [m["Message-ID"] for m in world.mailbox.to("amina@un.test")] == [f"<notification-{row['id']}@test.together>"]
 
@@ -401,18 +404,18 @@ async def test_a_refused_mail_is_retried_with_backoff_then_sent(world: World):
     world.mailbox.refusals = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
 
     assert world.worker.progress.health() == "no pass completed yet"  # /readyz waits for the worker's first pass
-    assert await world.worker.deliver_due() == ["retry"]
+    assert await world.worker.run_due() == ["retry"]
     assert world.worker.progress.health() == "ok"
     first = await world.delivery(row["id"])
     assert (first["state"], first["attempts"], first["last_error"]) == ("pending", 1, "451 4.3.0 Try again later")
     assert first["next_attempt_at"] - world.runtime.now() > timedelta(seconds=55)  # durable, on the clock: 60 s
-    assert await world.worker.deliver_due() == []  # not due yet
+    assert await world.worker.run_due() == []  # not due yet
     world.travel(61)
-    assert await world.worker.deliver_due() == ["retry"]
+    assert await world.worker.run_due() == ["retry"]
     second = await world.delivery(row["id"])
     assert second["next_attempt_at"] - world.runtime.now() > timedelta(seconds=115)  # doubled: 120 s
     world.travel(121)
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
     done = await world.delivery(row["id"])
     assert (done["state"], done["attempts"], world.mailbox.attempts) == ("sent", 3, 3)
     assert len(world.mailbox.to("amina@un.test")) == 1
@@ -424,7 +427,7 @@ async def test_a_permanent_refusal_or_the_last_attempt_is_a_failure_the_team_see
     [to_amina] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [amina_row] = await world.recorded(to_amina.id)
     world.mailbox.always = "550 5.1.1 Mailbox unavailable"
-    assert await world.worker.deliver_due() == ["failed"]  # 5xx: no retry
+    assert await world.worker.run_due() == ["failed"]  # 5xx: no retry
 
     world.mailbox.always = "451 4.3.0 Try again later"
     [to_ravi] = await world.publish(
@@ -433,7 +436,7 @@ async def test_a_permanent_refusal_or_the_last_attempt_is_a_failure_the_team_see
     [ravi_row] = await world.recorded(to_ravi.id)
     outcomes = []
     for _ in range(4):
-        outcomes += await world.worker.deliver_due()
+        outcomes += await world.worker.run_due()
         world.travel(3600)
     assert outcomes == ["retry", "retry", "retry", "failed"]  # the fourth attempt is the last
 
@@ -456,7 +459,7 @@ async def test_a_permanent_refusal_or_the_last_attempt_is_a_failure_the_team_see
         assert retried.status_code == 202, retried.text
     again = await world.http.post(f"/deliveries/{amina_row['id']}/retry", headers=world.team())
     assert again.status_code == 409  # pending now, not failed
-    assert sorted(await world.worker.deliver_due()) == ["sent", "sent"]
+    assert sorted(await world.worker.run_due()) == ["sent", "sent"]
     assert (await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())).json() == []
     assert len(world.mailbox.mails) == 2
 
@@ -466,7 +469,7 @@ async def test_a_person_without_an_address_is_a_visible_failure_not_a_silent_dro
     ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
     [envelope] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [row] = await world.recorded(envelope.id)
-    assert await world.worker.deliver_due() == ["failed"]
+    assert await world.worker.run_due() == ["failed"]
     listed = (await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())).json()
     assert [(r["notification_id"], r["reason"]) for r in listed] == [(str(row["id"]), "no address")]
     assert world.mailbox.attempts == 0
@@ -493,7 +496,7 @@ async def test_email_off_for_a_kind_sends_no_mail_but_the_feed_keeps_the_message
     assert chosen.status_code == 200 and chosen.json()["email_off"] == ["request_received"]
     [sent] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [row] = await world.recorded(sent.id)
-    assert await world.worker.deliver_due() == ["skipped"]
+    assert await world.worker.run_due() == ["skipped"]
     assert world.mailbox.mails == []
     feed = (await world.http.get(f"/participants/{amina}/notifications", headers=amina_headers)).json()
     assert [(n["id"], n["kind"], n["email"], n["language"]) for n in feed] == [
@@ -505,7 +508,7 @@ async def test_email_off_for_a_kind_sends_no_mail_but_the_feed_keeps_the_message
         RequestDeclined(request_id=uuid.uuid4(), mentee_id=amina, mentor_id=ravi, declined_at=datetime.now(UTC))
     )
     await world.recorded(ended.id)
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
     assert [m["Subject"] for m in world.mailbox.to("amina@un.test")] == ["Su solicitud no fue aceptada"]
 
 
@@ -562,11 +565,11 @@ async def test_a_worker_killed_before_smtp_leaves_a_claim_another_worker_sends_w
     world.directory.gate.set()
     world.directory.gate = None
 
-    assert await world.worker.deliver_due() == []  # its claim holds for a few seconds more
+    assert await world.worker.run_due() == []  # its claim holds for a few seconds more
     outcomes: list[str] = []
     while not outcomes and time.monotonic() - killed < 30:
         await asyncio.sleep(0.2)
-        outcomes = await world.worker.deliver_due()
+        outcomes = await world.worker.run_due()
     waited = time.monotonic() - killed
     print(f"\nclaim of a killed worker taken over and sent after {waited:.1f} s")
     assert outcomes == ["sent"]
@@ -598,9 +601,9 @@ async def test_a_worker_killed_between_the_250_and_its_commit_is_ambiguous_and_r
     stuck = await world.delivery(row["id"])
     assert (stuck["state"], stuck["attempts"]) == ("sending", 1)
     world.travel(world.runtime.settings.delivery_claim_lease_seconds + 1)
-    assert await world.worker.deliver_due() == []  # not a claim: the server may have it, so the long lease
+    assert await world.worker.run_due() == []  # not a claim: the server may have it, so the long lease
     world.travel(world.runtime.settings.delivery_lease_seconds)
-    assert await world.worker.deliver_due() == ["sent"]  # ambiguous: sent again
+    assert await world.worker.run_due() == ["sent"]  # ambiguous: sent again
     done = await world.delivery(row["id"])
     assert (done["state"], done["attempts"], done["ambiguous_attempts"]) == ("sent", 2, 1)
     mails = world.mailbox.to("amina@un.test")
@@ -612,7 +615,7 @@ async def test_a_worker_that_loses_the_database_after_the_250_records_sent_when_
     """What a PostgreSQL restart does to a live worker: its commit fails; it retries and sends no second mail."""
     row = await one_request(world)
     world.mailbox.hold = threading.Event()
-    delivering = asyncio.create_task(world.worker.deliver_due())
+    delivering = asyncio.create_task(world.worker.run_due())
     await wait_until(lambda: _true(world.mailbox.in_data.is_set()), what="the worker to send DATA")
     async with world.runtime.engine.connect() as blocker:
         await blocker.execute(sa.select(deliveries.c.state).where(deliveries.c.notification_id == row["id"]).with_for_update())
@@ -630,19 +633,19 @@ async def test_a_worker_that_loses_the_database_after_the_250_records_sent_when_
     done = await world.delivery(row["id"])
     assert (done["state"], done["attempts"], done["ambiguous_attempts"]) == ("sent", 1, 0)
     world.travel(world.runtime.settings.delivery_lease_seconds + 1)
-    assert await world.worker.deliver_due() == []
+    assert await world.worker.run_due() == []
     assert len(world.mailbox.to("amina@un.test")) == 1
 
 
 async def test_a_connection_lost_during_data_is_counted_ambiguous_and_retried(world: World):
     row = await one_request(world)
     world.mailbox.hang_up = 1  # the server keeps the mail, the client never hears its reply
-    assert await world.worker.deliver_due() == ["retry"]
+    assert await world.worker.run_due() == ["retry"]
     first = await world.delivery(row["id"])
     assert (first["state"], first["attempts"], first["ambiguous_attempts"]) == ("pending", 1, 1)
     assert first["last_error"].endswith("(after DATA began: it may have been delivered)")
     world.travel(61)
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
     mails = world.mailbox.to("amina@un.test")
     assert len(mails) == 2 and len({m["Message-ID"] for m in mails}) == 1
 
@@ -653,8 +656,8 @@ async def test_the_window_between_the_servers_250_and_the_commit_is_milliseconds
     envelopes = await world.publish(*(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)) for _ in range(40)))
     for env in envelopes:
         await world.recorded(env.id)
-    assert await world.worker.deliver_due() == ["sent"] * 40
-    windows = sorted(world.worker.sent_windows)
+    assert await world.worker.run_due() == ["sent"] * 40
+    windows = sorted(world.mail.sent_windows)
     assert len(windows) == 40 and len(world.mailbox.mails) == 40
     median, p95, worst = statistics.median(windows), windows[int(0.95 * len(windows)) - 1], windows[-1]
     print(
@@ -707,13 +710,38 @@ async def test_a_mail_that_cannot_be_built_is_counted_and_ends_failed_never_stuc
     rows = await world.recorded(envelope.id, 2)
     outcomes = []
     for _ in range(4):
-        outcomes += await world.worker.deliver_due()
+        outcomes += await world.worker.run_due()
         world.travel(3600)
     assert outcomes == ["retry", "retry"] * 3 + ["failed", "failed"]
     for row in rows:
         failed = await world.delivery(row["id"])
         assert failed["state"] == "failed" and "error while preparing the mail" in failed["last_error"]
     assert world.mailbox.attempts == 0
+
+
+async def test_an_attempt_that_raises_is_recorded_by_the_poller_with_the_same_backoff_then_failed(world: World, monkeypatch):
+    row = await one_request(world)
+    world.mailbox.always = "451 4.3.0 Try again later"
+
+    async def broken(*args: object, **kwargs: object) -> bool:
+        raise ValueError("a bug while recording")
+
+    monkeypatch.setattr(repository, "record_outcome", broken)
+    assert await world.worker.run_due() == ["failed_attempt"]
+    first = await world.delivery(row["id"])
+    assert (first["state"], first["attempts"], first["last_error"]) == ("pending", 1, "ValueError: a bug while recording")
+    assert first["claimed_until"] is None and first["next_attempt_at"] - world.runtime.now() > timedelta(seconds=55)
+    outcomes = []
+    for _ in range(3):
+        world.travel(3600)
+        outcomes += await world.worker.run_due()
+    assert outcomes == ["failed_attempt"] * 3
+    failed = await world.delivery(row["id"])
+    assert (failed["state"], failed["attempts"], failed["last_error"]) == ("failed", 4, "ValueError: a bug while recording")
+    world.travel(3600)
+    assert await world.worker.run_due() == []
+    listed = (await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())).json()
+    assert [(r["notification_id"], r["attempts"]) for r in listed] == [(str(row["id"]), 4)]
 
 
 async def test_client_credentials_tokens_are_fetched_cached_and_renewed_when_refused(signer):
@@ -769,7 +797,7 @@ async def test_a_withdrawal_skips_mail_not_yet_sent_and_erasure_drops_name_and_a
     ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
     [sent] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [first] = await world.recorded(sent.id)
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
     [again] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [pending] = await world.recorded(again.id)
     withdrawn = ParticipantWithdrawn(
@@ -785,7 +813,7 @@ async def test_a_withdrawal_skips_mail_not_yet_sent_and_erasure_drops_name_and_a
     assert (await world.delivery(pending["id"]))["last_error"] == "participant withdrawn"
     assert (await world.delivery(first["id"]))["address"] is None  # erased, also from the sent mail's row
     calls = world.directory.calls
-    assert await world.worker.deliver_due() == []
+    assert await world.worker.run_due() == []
     assert world.directory.calls == calls and len(world.mailbox.mails) == 1
     async with world.runtime.engine.connect() as conn:
         name = (await conn.execute(sa.select(participants.c.display_name).where(participants.c.id == amina))).scalar_one()
@@ -802,7 +830,7 @@ async def test_registrations_language_is_remembered_so_later_messages_start_in_i
     [first] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [row] = await world.recorded(first.id)
     assert row["language"] == "en"  # recorded before anyone asked registration: English for now
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
     # She turns e-mail off for reminders: the next one is not mailed, yet written in French from the start.
     chosen = await world.http.put(f"/participants/{amina}/preferences", json={"email_off": ["request_reminder"]}, headers=headers)
     assert chosen.status_code == 200
@@ -812,7 +840,7 @@ async def test_registrations_language_is_remembered_so_later_messages_start_in_i
     [second] = await world.publish(reminder)
     [later] = await world.recorded(second.id)
     assert (later["language"], later["subject"]) == ("fr", "Rappel : un mentoré attend votre réponse")
-    assert await world.worker.deliver_due() == ["skipped"]
+    assert await world.worker.run_due() == ["skipped"]
     feed = (await world.http.get(f"/participants/{amina}/notifications", headers=headers)).json()
     assert [(n["language"], n["email"]) for n in feed] == [("fr", "sent"), ("fr", "skipped")]
     assert len(world.mailbox.mails) == 1
@@ -825,7 +853,7 @@ async def test_the_read_model_rebuilds_from_the_topics_equal_to_the_live_one(wor
     declined = RequestDeclined(request_id=sent.request_id, mentee_id=ravi, mentor_id=amina, declined_at=datetime.now(UTC))
     for env in await world.publish(sent, declined):
         await world.recorded(env.id)
-    assert sorted(await world.worker.deliver_due()) == ["sent", "sent"]  # mailing changes words, not the read model
+    assert sorted(await world.worker.run_due()) == ["sent", "sent"]  # mailing changes words, not the read model
 
     fresh = await create_database("notif_rebuilt")
     report = await rebuild("notifications", fresh, bootstrap=stack.kafka_bootstrap, prefix=os.environ["TOGETHER_TOPIC_NAMESPACE"])
@@ -862,10 +890,10 @@ async def test_a_series_invitation_carries_its_rule_and_a_cancellation_cancels_i
     )
     [booked_env] = await world.publish(booked)
     await world.recorded(booked_env.id, 2)
-    assert await world.worker.deliver_due() == ["sent", "sent"]
+    assert await world.worker.run_due() == ["sent", "sent"]
     [cancelled_env] = await world.publish(cancelled)
     await world.recorded(cancelled_env.id, 2)
-    assert await world.worker.deliver_due() == ["sent", "sent"]
+    assert await world.worker.run_due() == ["sent", "sent"]
 
     booking, cancellation = world.mailbox.to("ravi@un.test")
     assert booking["Subject"] == "Sessions booked: 2027-03-03 20:00 (Asia/Bangkok)"
@@ -903,7 +931,7 @@ async def test_a_series_ended_part_way_mails_the_updated_invitation_keeping_the_
     )  # fmt: skip
     [env] = await world.publish(ended)
     await world.recorded(env.id, 2)
-    assert await world.worker.deliver_due() == ["sent", "sent"]
+    assert await world.worker.run_due() == ["sent", "sent"]
     [mail] = world.mailbox.to("ravi@un.test")
     assert mail["Subject"] == "Series ends: sessions from 2027-03-31 19:00 (Asia/Bangkok) cancelled"
     assert "The sessions already held stay as they are" in plain(mail)
@@ -937,7 +965,7 @@ async def test_a_formed_pairing_tells_both_partners_once_in_the_programmes_words
     [_, formed_env] = await world.publish(accepted, formed)  # RequestAccepted tells nobody now
     await world.recorded(formed_env.id, 2)
 
-    assert await world.worker.deliver_due() == ["sent", "sent"]
+    assert await world.worker.run_due() == ["sent", "sent"]
     [to_ravi], [to_amina] = world.mailbox.to("ravi@un.test"), world.mailbox.to("amina@un.test")
     assert to_ravi["Subject"] == "You are paired with Amina"
     assert "Amina accepted your request and is now your coach" in plain(to_ravi)
@@ -951,7 +979,7 @@ async def test_answers_erased_later_drop_our_copies_of_name_and_address(world: W
     ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="UTC")
     [sent] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
     [row] = await world.recorded(sent.id)
-    assert await world.worker.deliver_due() == ["sent"]
+    assert await world.worker.run_due() == ["sent"]
     assert (await world.delivery(row["id"]))["address"] == "amina@un.test"
     erased = ParticipantAnswersErased(
         participant_id=amina, person_id="Amina", cohort_id=world.cohort, programme_id=world.programme, erased_at=datetime.now(UTC)

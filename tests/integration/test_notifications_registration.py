@@ -89,7 +89,7 @@ async def test_mails_go_to_registrations_address_in_registrations_language(stack
                 amina, ravi = people["Amina"][0], people["Ravi"][0]
                 [sent] = await world.publish(request_sent(ravi, amina, datetime(2026, 12, 2, 9, 0, tzinfo=UTC)))
                 await world.recorded(sent.id)
-                assert await world.worker.deliver_due() == ["sent"]
+                assert await world.worker.run_due() == ["sent"]
                 [mail] = world.mailbox.mails
                 assert mail["To"] == people["Amina"][2]
                 assert mail["Subject"] == "Un mentoré vous demande d'être son mentor"
@@ -105,6 +105,6 @@ async def test_mails_go_to_registrations_address_in_registrations_language(stack
                 )
                 [told] = await world.publish(declined)
                 [row] = await world.recorded(told.id)
-                assert await world.worker.deliver_due() == ["skipped"]
+                assert await world.worker.run_due() == ["skipped"]
                 assert (await world.delivery(row["id"]))["last_error"] == "participant withdrawn"
                 assert len(world.mailbox.mails) == 1

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 
-from scheduling.completion_worker import CompletionWorker
+from scheduling.completion_worker import completion_worker
 from scheduling.consumers import handlers
 from scheduling.tables import participants, sessions
 from tests.apps import client, service_app
@@ -144,7 +144,7 @@ async def test_learns_from_kafka_completes_once_across_a_worker_restart_and_canc
 
                 # The clock passes the end; a worker completes the session, is stopped, and a new one starts.
                 runtime.clock.travel(timedelta(hours=2))
-                first = CompletionWorker(runtime, grace=timedelta(0), poll_interval=0.05)
+                first = completion_worker(runtime, grace=timedelta(0), poll_interval=0.05)
                 async with running(first.run):
 
                     async def completed() -> bool:
@@ -155,10 +155,10 @@ async def test_learns_from_kafka_completes_once_across_a_worker_restart_and_canc
                             return status.scalar() == "completed"
 
                     await wait_until(completed, what="the worker completes the session")
-                restarted = CompletionWorker(runtime, grace=timedelta(0), poll_interval=0.05)
+                restarted = completion_worker(runtime, grace=timedelta(0), poll_interval=0.05)
                 async with running(restarted.run):
                     await asyncio.sleep(0.3)
-                assert await restarted.complete_due() == []
+                assert await restarted.run_due() == []
 
                 await publish(ended, ended)  # delivered twice: the inbox makes the second a no-op
 

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import scheduling.completion_worker as completion_worker
-from scheduling.completion_worker import CompletionWorker
+from scheduling import completion_worker as worker_module
+from scheduling.completion_worker import SessionCompletion, completion_worker
 from scheduling.consumers import handlers
 from scheduling.tables import sessions
 from tests.apps import client, service_app
@@ -341,16 +341,16 @@ async def test_the_worker_completes_a_session_once_after_its_end_even_after_a_re
     start = (pair.runtime.now() + timedelta(hours=2)).astimezone(NEW_YORK).replace(tzinfo=None, second=0, microsecond=0)
     session_id = await pair.book(start, minutes=60)
     grace = timedelta(hours=1)
-    worker = CompletionWorker(pair.runtime, grace=grace)
-    assert await worker.complete_due() == []
+    worker = completion_worker(pair.runtime, grace=grace)
+    assert await worker.run_due() == []
     pair.runtime.clock.travel(timedelta(hours=3, minutes=30))  # past the end, within the grace: partners may still mark it done
-    assert await worker.complete_due() == []
+    assert await worker.run_due() == []
     pair.runtime.clock.travel(timedelta(hours=1))
     # Two workers at once (a restart while the old one still runs, or two replicas): one completes it.
-    results = await asyncio.gather(worker.complete_due(), CompletionWorker(pair.runtime, grace=grace).complete_due())
-    assert sorted(r for done in results for r in done) == [str(session_id)]
-    restarted = CompletionWorker(pair.runtime, grace=grace)  # a new process finds nothing left to do
-    assert await restarted.complete_due() == []
+    results = await asyncio.gather(worker.run_due(), completion_worker(pair.runtime, grace=grace).run_due())
+    assert sorted(r for done in results for r in done) == ["completed"]
+    restarted = completion_worker(pair.runtime, grace=grace)  # a new process finds nothing left to do
+    assert await restarted.run_due() == []
     completed = await pair.events("SessionCompleted")
     assert [(e["session_id"], e["completed_by"]) for e in completed] == [(str(session_id), "end_time_passed")]
     [reminder] = await pair.events("NextSessionReminderDue")
@@ -508,22 +508,52 @@ async def test_future_sessions_are_cancelled_when_the_pairing_ends_or_a_partner_
 async def test_a_completion_that_fails_is_retried_later_and_does_not_stall_the_others(pair, monkeypatch):
     start = (pair.runtime.now() + timedelta(hours=1)).astimezone(NEW_YORK).replace(tzinfo=None, second=0, microsecond=0)
     broken, fine = await pair.book(start, minutes=30), await pair.book(start + timedelta(hours=1), minutes=30)
-    real_complete = completion_worker.complete_ended_session
+    real_complete = worker_module.complete_ended_session
 
     async def failing_for_broken(runtime: Runtime, conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
         if session_id == broken:
             raise RuntimeError("a bug in one session's completion")
         await real_complete(runtime, conn, session_id, now)
 
-    monkeypatch.setattr(completion_worker, "complete_ended_session", failing_for_broken)
+    monkeypatch.setattr(worker_module, "complete_ended_session", failing_for_broken)
     pair.runtime.clock.travel(timedelta(hours=3))
-    worker = CompletionWorker(pair.runtime, grace=timedelta(0))
-    assert await worker.complete_due() == [str(fine)]  # the broken one is set aside, the next one completes
-    async with pair.runtime.engine.connect() as conn:
-        row = (await conn.execute(sa.select(sessions).where(sessions.c.id == broken))).one()
+    worker = completion_worker(pair.runtime, grace=timedelta(0))
+    assert await worker.run_due() == ["failed_attempt", "completed"]  # the broken one is set aside, the next one completes
+    row = await completion_of(pair, broken)
     assert (row.status, row.completion_attempts) == ("scheduled", 1) and "a bug" in row.completion_error
-    monkeypatch.setattr(completion_worker, "complete_ended_session", real_complete)  # fixed
-    assert await worker.complete_due() == []  # not before its retry time
+    assert [e["session_id"] for e in await pair.events("SessionCompleted")] == [str(fine)]
+    monkeypatch.setattr(worker_module, "complete_ended_session", real_complete)  # fixed
+    assert await worker.run_due() == []  # not before its retry time
     pair.runtime.clock.travel(timedelta(minutes=2))
-    assert await worker.complete_due() == [str(broken)]
+    assert await worker.run_due() == ["completed"]
     assert sorted(e["session_id"] for e in await pair.events("SessionCompleted")) == sorted([str(broken), str(fine)])
+
+
+async def test_a_completion_failing_every_time_ends_failed_with_its_reason_and_is_tried_no_more(pair, monkeypatch):
+    start = (pair.runtime.now() + timedelta(hours=1)).astimezone(NEW_YORK).replace(tzinfo=None, second=0, microsecond=0)
+    broken = await pair.book(start, minutes=30)
+
+    async def always_failing(runtime: Runtime, conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
+        raise RuntimeError("the pairing's plan cannot be read")
+
+    monkeypatch.setattr(worker_module, "complete_ended_session", always_failing)
+    pair.runtime.clock.travel(timedelta(hours=2))
+    worker = completion_worker(pair.runtime, grace=timedelta(0))
+    attempts = SessionCompletion.backoff.attempts
+    for attempt in range(1, attempts + 1):
+        assert await worker.run_due() == ["failed_attempt"], attempt
+        row = await completion_of(pair, broken)
+        assert row.completion_attempts == attempt
+        pair.runtime.clock.travel(timedelta(hours=1))  # past the longest back-off
+    assert row.completion_failed_at is not None and row.completion_retry_at is None
+    assert (row.status, row.completion_error) == ("scheduled", "RuntimeError: the pairing's plan cannot be read")
+    pair.runtime.clock.travel(timedelta(days=1))
+    assert await worker.run_due() == []  # set aside: tried no more
+    assert (await completion_of(pair, broken)).completion_attempts == attempts
+    assert await pair.events("SessionCompleted") == []
+    check(await pair.http.post(f"/sessions/{broken}/done", headers=pair.mentee_h), 204)  # the partners still may
+
+
+async def completion_of(pair: Pair, session_id: uuid.UUID) -> sa.Row:
+    async with pair.runtime.engine.connect() as conn:
+        return (await conn.execute(sa.select(sessions).where(sessions.c.id == session_id))).one()

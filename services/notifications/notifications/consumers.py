@@ -1,6 +1,6 @@
 """Notifications keeps its read model of participants and programmes current from events, and turns
 events into recorded messages, once per event and person, each with its e-mail delivery waiting in
-`deliveries` (sent by `delivery.DeliveryWorker`): the use cases do the recording."""
+`deliveries` (sent by `delivery.MailDelivery`): the use cases do the recording."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications import use_cases
 from notifications.domain.messages import NOTIFYING_EVENTS
+from notifications.settings import NotificationsSettings
 from notifications.tables import participants, programmes
 from together_events import Envelope, Event, Handlers
 from together_events.contracts.registration import (
@@ -57,9 +58,11 @@ async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelo
     await conn.execute(statement.on_conflict_do_nothing())
 
 
-def handlers(runtime: Runtime) -> Handlers:
-    # (`together-events rebuild` passes a runtime without settings: its deliveries are never sent.)
-    domain = getattr(getattr(runtime, "settings", None), "message_id_domain", "together.localhost")
+def handlers(runtime: Runtime[NotificationsSettings]) -> Handlers:
+    # `together-events rebuild` passes its stand-in runtime, which carries no settings (the deliveries it
+    # writes are never sent, so their Message-ID's domain does not matter): the one getattr left for it.
+    settings: NotificationsSettings | None = getattr(runtime, "settings", None)
+    domain = settings.message_id_domain if settings is not None else "together.localhost"
 
     async def record_messages(conn: AsyncConnection, event: Event, envelope: Envelope) -> None:
         await use_cases.record_messages(runtime, conn, event, envelope, message_id_domain=domain)

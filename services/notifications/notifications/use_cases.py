@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notifications.delivery import retry_failed
 from notifications.domain.languages import language_of
 from notifications.domain.messages import Message, message_id_for, messages_for
 from notifications.domain.preferences import InvalidPreferences, Preferences
 from notifications.queries import load_feed_entry, recipients_programme, require_own_participant
 from notifications.rendering import render
+from notifications.repository import retry_failed
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
 from together_events import Envelope, Event
 from together_events.contracts.notifications import NotificationRecorded

@@ -35,6 +35,7 @@ from scheduling.tables import (
 )
 from together_events.contracts.registration import SessionPlan
 from together_servicekit.errors import NotFound
+from together_servicekit.jobs import Failure
 
 # Pairings --------------------------------------------------------------------------------------
 
@@ -179,6 +180,42 @@ async def add_session(conn: AsyncConnection, session: Session) -> None:
 
 async def save_session(conn: AsyncConnection, session: Session) -> None:
     await conn.execute(sessions.update().where(sessions.c.id == session.id).values(**_session_values(session)))
+
+
+# The session and its failed completion attempts so far.
+DueSession = tuple[UUID, int]
+
+
+async def claim_due_session(conn: AsyncConnection, ended_by: datetime, now: datetime) -> DueSession | None:
+    """A scheduled session that ended by `ended_by`, locked; one another transaction holds, one waiting
+    to be tried again and one set aside as failed are skipped."""
+    query = (
+        sa.select(sessions.c.id, sessions.c.completion_attempts)
+        .where(
+            sessions.c.status == SessionStatus.scheduled.value,
+            sessions.c.ends_at <= ended_by,
+            sessions.c.completion_failed_at.is_(None),
+            sa.or_(sessions.c.completion_retry_at.is_(None), sessions.c.completion_retry_at <= now),
+        )
+        .order_by(sessions.c.ends_at, sessions.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    row = (await conn.execute(query)).first()
+    return (row.id, row.completion_attempts) if row is not None else None
+
+
+async def record_completion_failure(conn: AsyncConnection, session_id: UUID, failure: Failure, now: datetime) -> None:
+    await conn.execute(
+        sessions.update()
+        .where(sessions.c.id == session_id)
+        .values(
+            completion_attempts=failure.attempts,
+            completion_error=failure.reason,
+            completion_retry_at=failure.retry_at,
+            completion_failed_at=now if failure.gave_up else None,
+        )
+    )
 
 
 def _series_from(row: sa.Row[Any], occurrences: list[Session]) -> Series:

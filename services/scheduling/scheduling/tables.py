@@ -116,10 +116,12 @@ sessions = sa.Table(
     sa.Column("agenda_title", sa.Text),
     sa.Column("calendar_sequence", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cancelled_at", sa.DateTime(timezone=True)),
-    # A completion that raised is retried later with backoff, so one bad row never stalls the sweep.
+    # A completion that raised is retried later with back-off, so one bad row never stalls the others;
+    # after its last attempt it is set aside (failed_at, the session stays scheduled) with its reason.
     sa.Column("completion_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("completion_retry_at", sa.DateTime(timezone=True)),
     sa.Column("completion_error", sa.Text),
+    sa.Column("completion_failed_at", sa.DateTime(timezone=True)),
     one_of("status", SessionStatus, "sessions_status"),
 )
 

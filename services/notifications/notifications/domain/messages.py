@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from together_events.registry import Event
 from together_events.contracts.pairing import (
     EndedBy,
     MentorAvailable,
@@ -43,6 +42,7 @@ from together_events.contracts.scheduling import (
     SessionRescheduled,
     SessionScheduled,
 )
+from together_events.registry import Event
 
 # The events someone must hear about; `messages_for` says who and what. (ParticipantRegistered too,
 # when the person waits for a place: its handler in `consumers.py` fills `participants` first.)
