@@ -11,8 +11,6 @@ and mypy sees a `str`.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import StringConstraints
 
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
@@ -29,10 +27,3 @@ def multiline(max_length: int, min_length: int = 1) -> StringConstraints:
     return StringConstraints(
         strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_CONTROL_BUT_LINE_BREAKS
     )
-
-
-# The older spelling, still used by pairing's API (`text: multiline_text(2000)`): a type to pydantic
-# but a call to mypy, hence the ignores here and at each use. It goes once pairing writes
-# `Annotated[str, multiline(2000)]`.
-def multiline_text(max_length: int, min_length: int = 1) -> type[str]:
-    return Annotated[str, multiline(max_length, min_length)]  # type: ignore[return-value]  # see above

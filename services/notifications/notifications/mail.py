@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 import aiosmtplib
 
@@ -87,17 +88,17 @@ class _Client(aiosmtplib.SMTP):
     """aiosmtplib's client (its send_message: envelope, SIZE, SMTPUTF8), calling back around DATA."""
 
     def __init__(
-        self, starting: Callable[[], Awaitable[None]], accepted: Callable[[str], Awaitable[None]], **kwargs: object
+        self, starting: Callable[[], Awaitable[None]], accepted: Callable[[str], Awaitable[None]], **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._starting, self._accepted = starting, accepted
         self.started = False
         self.reply: str | None = None
 
-    async def data(self, message: str | bytes, /, **kwargs: object) -> aiosmtplib.SMTPResponse:
+    async def data(self, message: str | bytes, /, **kwargs: Any) -> aiosmtplib.SMTPResponse:
         await self._starting()
         self.started = True
-        response = await super().data(message, **kwargs)  # type: ignore[arg-type]
+        response = await super().data(message, **kwargs)
         self.reply = response.message
         await self._accepted(response.message)
         return response
