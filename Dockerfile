@@ -4,7 +4,7 @@
 #   docker build -t together-app .
 #   docker run -e SERVICE=pairing -e PAIRING_HOST=0.0.0.0 \
 #     -e KAFKA_BOOTSTRAP_SERVERS=... -e PG_DSN_BASE=postgresql://user:pass@host:5432 together-app
-#   docker run together-app python -m together_events.provision --bootstrap kafka:9092
+#   docker run together-app python -m together_operator.provision --bootstrap kafka:9092
 #
 # SERVICE is registration, matching, pairing, scheduling or notifications; the container runs
 # `python -m $SERVICE`, which waits for the database, migrates it and serves HTTP.
@@ -25,13 +25,18 @@ ENV PYTHONUNBUFFERED=1 \
 COPY requirements.txt /tmp/requirements.txt
 RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
-# The project's seven packages, non-editable and without dependency resolution (all pinned above).
+# The project's ten packages, non-editable and without dependency resolution (all pinned above):
+# the libraries, the operator tools (provisioning, rebuild) and the development tools (docker-compose.yml
+# runs the development identity provider from this image), and the five services.
 # The sources are removed afterwards: only the installed packages (with their migrations) are used.
 COPY libs/ /src/libs/
 COPY services/ /src/services/
 RUN pip install --no-cache-dir --no-deps \
         /src/libs/events \
+        /src/libs/contracts \
+        /src/libs/operator \
         /src/libs/servicekit \
+        /src/libs/devtools \
         /src/services/registration \
         /src/services/matching \
         /src/services/pairing \

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PACKAGES := libs/events libs/servicekit libs/synthetic services/registration services/matching services/pairing services/scheduling services/notifications
+PACKAGES := libs/events libs/contracts libs/operator libs/servicekit libs/devtools libs/synthetic services/registration services/matching services/pairing services/scheduling services/notifications
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
@@ -13,7 +13,7 @@ WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
-	@$(WITH_STACK) TOGETHER_CLOCK_MODE=travel PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m together_servicekit.launcher start >/dev/null
+	@$(WITH_STACK) TOGETHER_CLOCK_MODE=travel PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m together_devtools.launcher start >/dev/null
 	@$(WITH_STACK) $(PY) -m deploy.demo
 
 ## test: unit, integration (real Kafka and PostgreSQL) and end-to-end tests
@@ -26,18 +26,18 @@ chaos: $(STAMP)
 
 ## stop: stop the services, Kafka and PostgreSQL started by `make demo` or the tests
 stop:
-	@if [ -x $(PY) ]; then $(PY) -m together_servicekit.launcher stop; fi
+	@if [ -x $(PY) ]; then $(PY) -m together_devtools.launcher stop; fi
 	deploy/stack.sh stop
 
 infra:
 	@deploy/stack.sh start >/dev/null
 
 provision: $(STAMP) infra
-	@$(WITH_STACK) $(PY) -m together_events.provision
+	@$(WITH_STACK) $(PY) -m together_operator.provision
 
 status: $(STAMP)
 	@deploy/stack.sh status || true
-	@$(PY) -m together_servicekit.launcher status || true
+	@$(PY) -m together_devtools.launcher status || true
 
 ## lint: ruff (check, format), mypy (strict for the libraries and domain code), the import contracts (pyproject.toml) and deptry (each package's declared dependencies against its imports)
 lint: $(STAMP)
@@ -83,4 +83,4 @@ clean: stop
 
 ## catalogue: regenerate the published event catalogue (docs/asyncapi.json, docs/schemas/) from the code
 catalogue: $(STAMP)
-	$(PY) -m together_events.catalogue write
+	$(PY) -m together_operator.catalogue write

@@ -41,8 +41,8 @@ from notifications.mail import SmtpMailer
 from notifications.repository import ClaimedMail
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries
+from together_contracts.pairing import RequestSent
 from together_events import Envelope
-from together_events.contracts.pairing import RequestSent
 from together_servicekit.clock import SystemClock
 from together_servicekit.db import make_engine, migrate
 from together_servicekit.jobs import JobPoller

@@ -36,10 +36,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from together_events.contracts.registration import AppointmentType
-from together_events.provision import delete_topics, ensure_topics
-from together_events.topics import Topic, declared_topics
-from together_servicekit import launcher
+from together_contracts.registration import AppointmentType
+from together_contracts.topics import declared_topics
+from together_devtools import launcher
+from together_events.topics import Topic
+from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.settings import DEFAULT_KAFKA, DEFAULT_PG_DSN_BASE
 from together_synthetic import Participant, generate_cohort
 from together_synthetic.vocabulary import LANGUAGES

@@ -11,7 +11,7 @@ types and subjects, ~1 KB each, as the outbox relay would), then reads them all 
             JSON Lines to /dev/null: with a type filter, a subject filter, and none;
             and, for information, no filter written as CSV (which parses every value).
 
-Both readers use the same consumer settings (together_events.operator.reading.CONSUMER_SETTINGS)
+Both readers use the same consumer settings (together_operator.reading.CONSUMER_SETTINGS)
 and are timed from consumer start to stop. Each measurement runs R times (default 3);
 the median is shown. It prints figures and asserts none: timings depend on the machine.
 The topics are deleted at the end, also on failure, Ctrl-C or SIGTERM.
@@ -35,16 +35,17 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from together_contracts.matching import ServedSuggestion, SuggestionsServed
+from together_contracts.notifications import NotificationRecorded
+from together_contracts.pairing import PairingFormed, PreferencesSubmitted, RequestAccepted, RequestSent
+from together_contracts.registration import GRADES, ParticipantRegistered, PublicProfile, Role
+from together_contracts.scheduling import SessionScheduled
+from together_contracts.topics import declared_topics
 from together_events import Envelope, Event, build_producer
-from together_events.contracts.matching import ServedSuggestion, SuggestionsServed
-from together_events.contracts.notifications import NotificationRecorded
-from together_events.contracts.pairing import PairingFormed, PreferencesSubmitted, RequestAccepted, RequestSent
-from together_events.contracts.registration import GRADES, ParticipantRegistered, PublicProfile, Role
-from together_events.contracts.scheduling import SessionScheduled
-from together_events.operator import Progress, Selection, replay_batches, resolve_types, write_records
-from together_events.operator.reading import CONSUMER_SETTINGS, project_topics
-from together_events.provision import delete_topics, ensure_topics
-from together_events.topics import declared_topics, service_topic
+from together_events.topics import service_topic
+from together_operator import Progress, Selection, replay_batches, resolve_types, write_records
+from together_operator.provision import delete_topics, ensure_topics
+from together_operator.reading import CONSUMER_SETTINGS, project_topics
 
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
 STATIONS = [("Nairobi", "Africa/Nairobi", "UNEP"), ("New York", "America/New_York", "DESA"), ("Geneva", "Europe/Zurich", "OHCHR"),

@@ -47,7 +47,7 @@ from matching.domain.scoring.graph import CandidateGraph
 from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, explain, policy_for
 from matching.domain.stable import mentee_preferences, stable_assignment, stable_edges
-from together_events.contracts.registration import ProgrammeKind
+from together_contracts.registration import ProgrammeKind
 from together_synthetic import generate_cohort
 
 T = TypeVar("T")

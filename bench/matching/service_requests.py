@@ -37,7 +37,7 @@ from matching.cohort_cache import CohortCache, load
 from matching.consumers import handlers
 from matching.domain.proposal import Method
 from matching.settings import MatchingSettings
-from together_events.contracts.registration import CohortOpened, ParticipantRegistered, ProgrammeCreated, ProgrammeKind, Role
+from together_contracts.registration import CohortOpened, ParticipantRegistered, ProgrammeCreated, ProgrammeKind, Role
 from together_events.outbox import OutboxRelay
 from together_servicekit.auth import Principal
 from together_servicekit.auth import Role as CallerRole

@@ -56,7 +56,7 @@ async def main() -> None:
     print(f"\n{BOLD}The story took {time.monotonic() - started:.0f} s. The stack keeps running.{RESET} API docs:")
     for name, url in URL.items():
         print(f"  {name:<14} {url}" + ("  (SMTP mail sink; mails in .run/mail/)" if name == "mailsink" else "/docs"))
-    print(f"Tokens: POST {URL['identity']}/token (see libs/servicekit/README.md), then 'Authorize' in the docs.")
+    print(f"Tokens: POST {URL['identity']}/token (see libs/devtools/README.md), then 'Authorize' in the docs.")
     print("Logs: .run/logs/<service>.log, .run/kafka/kafka.log, .run/postgres/postgres.log. Stop everything: make stop")
 
 

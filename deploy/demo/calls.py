@@ -15,8 +15,8 @@ import httpx
 
 from deploy.demo.cast import CHARACTERS
 from deploy.demo.tail import EventTail
-from together_servicekit.dev_identity import fetch_token
-from together_servicekit.launcher import EVERYTHING as SPECS
+from together_devtools.launcher import EVERYTHING as SPECS
+from together_servicekit.tokens import fetch_token
 
 URL = {spec.name: spec.url() for spec in SPECS}
 Headers = dict[str, str]

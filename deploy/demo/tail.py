@@ -13,7 +13,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from deploy.demo.console import DIM, RESET
-from together_events.topics import SERVICES, service_topic
+from together_contracts.topics import SERVICES
+from together_events.topics import service_topic
 
 TOPICS = [service_topic(service) for service in SERVICES]
 

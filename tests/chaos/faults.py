@@ -25,7 +25,7 @@ from tests.chaos.history import read_history
 from tests.chaos.poison import Poison, build_poison, produce_poison
 from tests.chaos.stack import BOOTSTRAP, KAFKA_PORT, ChaosStack, service_topics
 from tests.chaos.workload import Clocks
-from together_servicekit.launcher import ServiceSpec
+from together_devtools.launcher import ServiceSpec
 
 
 @dataclass

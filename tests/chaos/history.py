@@ -10,7 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from together_events.topics import declared_topics
+from together_contracts.topics import declared_topics
 
 POISON_HEADER = "chaos_poison"  # set on every record the suite injects as poison
 PARTITIONS = {topic.name: topic.partitions for topic in declared_topics("")}  # as provisioned: fixed

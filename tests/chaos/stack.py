@@ -27,10 +27,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.apps import AUDIENCE, ISSUER, Signer
 from tests.chaos.history import PARTITIONS
-from together_events.provision import ensure_topics
-from together_events.topics import declared_topics, service_topic
-from together_servicekit import launcher
-from together_servicekit.launcher import ServiceSpec
+from together_contracts.topics import declared_topics
+from together_devtools import launcher
+from together_devtools.launcher import ServiceSpec
+from together_events.topics import service_topic
+from together_operator.provision import ensure_topics
 
 REPO = Path(__file__).resolve().parents[2]
 STATE = REPO / ".run" / "chaos"

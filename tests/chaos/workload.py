@@ -28,8 +28,8 @@ import httpx
 import numpy as np
 
 from tests.chaos.stack import FIRST, SECOND, ChaosStack
-from together_events.contracts.registration import AppointmentType
-from together_servicekit.launcher import ServiceSpec
+from together_contracts.registration import AppointmentType
+from together_devtools.launcher import ServiceSpec
 from together_synthetic import Participant, generate_cohort
 from together_synthetic.vocabulary import LANGUAGES
 

@@ -26,11 +26,12 @@ import pytest
 
 from tests.kafka_tools import group_caught_up, read_topic
 from tests.stack import REPO, Stack
+from together_contracts.topics import declared_topics
+from together_devtools import launcher
 from together_events import Envelope, build_producer
-from together_events.provision import delete_topics, ensure_topics
-from together_events.topics import declared_topics, service_topic
-from together_servicekit import launcher
-from together_servicekit.dev_identity import fetch_token
+from together_events.topics import service_topic
+from together_operator.provision import delete_topics, ensure_topics
+from together_servicekit.tokens import fetch_token
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from tests.apps import Signer
+from together_contracts.registration import ParticipantRegistered, PublicProfile, Role
 from together_events import Envelope, Event, Handler
-from together_events.contracts.registration import ParticipantRegistered, PublicProfile, Role
 from together_servicekit.runtime import Runtime
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict"}

@@ -21,8 +21,8 @@ from notifications.consumers import handlers
 from notifications.tables import deliveries, notifications
 from tests.apps import client, service_app
 from tests.http.access import People, check, deliver, registered, table
-from together_events.contracts.pairing import RequestSent
-from together_events.contracts.registration import Role
+from together_contracts.pairing import RequestSent
+from together_contracts.registration import Role
 
 pytestmark = pytest.mark.integration
 

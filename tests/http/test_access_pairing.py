@@ -16,7 +16,7 @@ import pytest
 from pairing.consumers import handlers
 from tests.apps import client, service_app
 from tests.http.access import People, check, deliver, registered, table
-from together_events.contracts.registration import Role
+from together_contracts.registration import Role
 
 pytestmark = pytest.mark.integration
 

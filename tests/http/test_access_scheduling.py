@@ -16,7 +16,7 @@ import pytest
 from scheduling.consumers import handlers
 from tests.apps import client, service_app
 from tests.http.access import People, check, deliver, table
-from together_events.contracts.pairing import PairingFormed
+from together_contracts.pairing import PairingFormed
 
 pytestmark = pytest.mark.integration
 

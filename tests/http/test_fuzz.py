@@ -48,9 +48,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
 
 from tests.apps import Signer, client, service_app
+from together_contracts.pairing import PairingFormed, RequestSent
+from together_contracts.registration import ParticipantRegistered, PublicProfile, Role
 from together_events import Envelope, Event
-from together_events.contracts.pairing import PairingFormed, RequestSent
-from together_events.contracts.registration import ParticipantRegistered, PublicProfile, Role
 from together_servicekit.clock import TravellingClock
 from together_servicekit.runtime import Runtime
 

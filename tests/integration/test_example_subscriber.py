@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.stack import REPO
+from together_contracts.pairing import PairingFormed
 from together_events import Envelope, Topic, build_producer
-from together_events.contracts.pairing import PairingFormed
-from together_events.provision import delete_topics, ensure_topics
+from together_operator.provision import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.integration
 

@@ -25,10 +25,9 @@ from matching.consumers import handlers
 from matching.tables import candidates
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
-from together_events import Envelope, Event, EventConsumer
-from together_events.contracts.matching import AssignmentAccepted
-from together_events.contracts.pairing import EndedBy, PairingEnded, PairingFormed, PreferencesSubmitted
-from together_events.contracts.registration import (
+from together_contracts.matching import AssignmentAccepted
+from together_contracts.pairing import EndedBy, PairingEnded, PairingFormed, PreferencesSubmitted
+from together_contracts.registration import (
     AppointmentType,
     CoachCredentialApproved,
     CohortOpened,
@@ -47,10 +46,12 @@ from together_events.contracts.registration import (
     RoleRules,
     SessionPlan,
 )
-from together_events.operator.rebuild import compare, rebuild
-from together_events.provision import delete_topics, ensure_topics
+from together_contracts.topics import declared_topics
+from together_events import Envelope, Event, EventConsumer
 from together_events.tables import inbox_table
-from together_events.topics import declared_topics, service_topic
+from together_events.topics import service_topic
+from together_operator.provision import delete_topics, ensure_topics
+from together_operator.rebuild import compare, rebuild
 
 pytestmark = pytest.mark.integration
 

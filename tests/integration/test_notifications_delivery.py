@@ -48,9 +48,8 @@ from registration.domain.programme_rules import default_rules
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
 from tests.kafka_tools import group_caught_up, wait_until
-from together_events import Envelope, Event, EventConsumer, build_producer
-from together_events.contracts.pairing import PairingFormed, RequestAccepted, RequestDeclined, RequestReminderDue, RequestSent
-from together_events.contracts.registration import (
+from together_contracts.pairing import PairingFormed, RequestAccepted, RequestDeclined, RequestReminderDue, RequestSent
+from together_contracts.registration import (
     CoachCredentialRejected,
     ParticipantAnswersErased,
     ParticipantWithdrawn,
@@ -58,16 +57,17 @@ from together_events.contracts.registration import (
     ProgrammeKind,
     Role,
 )
-from together_events.contracts.scheduling import (
+from together_contracts.scheduling import (
     CancelledBecause,
     SeriesCancelled,
     SeriesEnded,
     SeriesScheduled,
     SessionScheduled,
 )
-from together_events.operator.rebuild import compare, rebuild
-from together_events.provision import delete_topics, ensure_topics
+from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.topics import Topic, dead_letter_topic, service_topic
+from together_operator.provision import delete_topics, ensure_topics
+from together_operator.rebuild import compare, rebuild
 from together_servicekit.jobs import JobPoller
 
 pytestmark = pytest.mark.integration

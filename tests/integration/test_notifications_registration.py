@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from tests.apps import client, service_app
 from tests.integration.test_notifications_delivery import Directory, notifications_world, plain, request_sent, served
 from tests.kafka_tools import wait_until
+from together_contracts.pairing import RequestDeclined
 from together_events import Envelope
-from together_events.contracts.pairing import RequestDeclined
 from together_events.tables import outbox_table
 from together_events.topics import service_topic
 

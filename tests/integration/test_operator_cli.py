@@ -27,19 +27,21 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.kafka_tools import group_caught_up, read_topic, wait_until
 from tests.stack import REPO, Stack
-from together_events import Envelope, Event, EventConsumer, Topic, build_producer, dead_letter_topic
-from together_events.contracts.matching import ServedSuggestion, SuggestionsServed
-from together_events.contracts.notifications import NotificationRecorded
-from together_events.contracts.pairing import (
+from together_contracts.matching import ServedSuggestion, SuggestionsServed
+from together_contracts.notifications import NotificationRecorded
+from together_contracts.pairing import (
     PairingFormed,
     PreferencesSubmitted,
     RequestAccepted,
     RequestDeclined,
     RequestSent,
 )
-from together_events.contracts.registration import CohortOpened, ParticipantRegistered, ProgrammeCreated, PublicProfile, Role
-from together_events.contracts.scheduling import CompletedBy, SessionCompleted, SessionScheduled
-from together_events.operator import (
+from together_contracts.registration import CohortOpened, ParticipantRegistered, ProgrammeCreated, PublicProfile, Role
+from together_contracts.scheduling import CompletedBy, SessionCompleted, SessionScheduled
+from together_contracts.topics import declared_topics
+from together_events import Envelope, Event, EventConsumer, Topic, build_producer, dead_letter_topic
+from together_events.topics import service_topic
+from together_operator import (
     Selection,
     UnknownType,
     Window,
@@ -51,11 +53,10 @@ from together_events.operator import (
     verify,
     write_records,
 )
-from together_events.operator.output import CSV_COLUMNS
-from together_events.operator.rebuild import RebuildError, compare, rebuild
-from together_events.operator.story import chapter_line
-from together_events.provision import delete_topics, ensure_topics
-from together_events.topics import declared_topics, service_topic
+from together_operator.output import CSV_COLUMNS
+from together_operator.provision import delete_topics, ensure_topics
+from together_operator.rebuild import RebuildError, compare, rebuild
+from together_operator.story import chapter_line
 from together_servicekit.db import migrate
 
 pytestmark = pytest.mark.integration
@@ -435,7 +436,7 @@ async def test_the_command_line_verifies_and_replays(stack, broken, history):
     assert f"{len(history.history.published)} records read, 1 written" in replayed.stderr
 
     module = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "together_events.cli", "story", history.request, "--namespace", NS,
+        subprocess.run, [sys.executable, "-m", "together_operator.cli", "story", history.request, "--namespace", NS,
                          "--bootstrap", stack.kafka_bootstrap], capture_output=True, text=True, timeout=120)  # fmt: skip
     assert module.returncode == 0, module.stderr
     assert len(module.stdout.splitlines()) == 3

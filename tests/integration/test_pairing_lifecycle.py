@@ -20,7 +20,7 @@ from pairing.deadline_worker import deadline_worker
 from pairing.tables import pairings, participants, requests, timers
 from tests.apps import client, service_app
 from tests.http.access import deliver, registered
-from together_events.contracts.registration import CohortOpened, ProgrammeKind, Role
+from together_contracts.registration import CohortOpened, ProgrammeKind, Role
 from together_events.tables import outbox_table
 
 pytestmark = pytest.mark.integration

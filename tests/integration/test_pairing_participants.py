@@ -23,9 +23,8 @@ from tests.apps import client, service_app
 from tests.http.access import deliver, envelope_of, registered
 from tests.integration.test_pairing_lifecycle import Cohort, open_cohort
 from tests.kafka_tools import group_caught_up, wait_until
-from together_events import EventConsumer, build_producer
-from together_events.contracts.matching import AssignedPair, AssignmentAccepted
-from together_events.contracts.registration import (
+from together_contracts.matching import AssignedPair, AssignmentAccepted
+from together_contracts.registration import (
     CoachCredentialApproved,
     ParticipantAdmitted,
     ParticipantProfileUpdated,
@@ -35,9 +34,11 @@ from together_events.contracts.registration import (
     ProgrammeKind,
     Role,
 )
-from together_events.provision import delete_topics, ensure_topics
+from together_contracts.topics import declared_topics
+from together_events import EventConsumer, build_producer
 from together_events.tables import outbox_table
-from together_events.topics import declared_topics, service_topic
+from together_events.topics import service_topic
+from together_operator.provision import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.integration
 

@@ -36,9 +36,9 @@ from pairing.tables import pairings, participants, requests, selections
 from tests.apps import client, service_app
 from tests.integration.test_pairing_participants import World
 from tests.stack import REPO
+from together_contracts.matching import AssignedPair, AssignmentAccepted
+from together_contracts.registration import Role
 from together_events import Event
-from together_events.contracts.matching import AssignedPair, AssignmentAccepted
-from together_events.contracts.registration import Role
 from together_events.tables import outbox_table
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from pairing.tables import participants, requests, timers
 from tests.apps import client, service_app
 from tests.http.access import deliver, registered
 from tests.integration.test_pairing_lifecycle import Cohort
-from together_events.contracts.registration import Role
+from together_contracts.registration import Role
 from together_servicekit.clock import TravellingClock
 
 pytestmark = pytest.mark.integration

@@ -24,8 +24,8 @@ from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
 from tests.stack import Stack
 from together_events import Envelope
-from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, service_topic
+from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.clock import TravellingClock
 from together_servicekit.runtime import Runtime
 

@@ -22,10 +22,10 @@ import pytest
 
 from tests.apps import client, service_app
 from tests.kafka_tools import read_topic
+from together_contracts.registration import GRADES
 from together_events import Envelope
-from together_events.contracts.registration import GRADES
-from together_events.provision import delete_topics, ensure_topics
 from together_events.topics import Topic, service_topic
+from together_operator.provision import delete_topics, ensure_topics
 from together_synthetic import Participant, generate_cohort
 
 pytestmark = pytest.mark.integration

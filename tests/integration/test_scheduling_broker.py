@@ -25,9 +25,8 @@ from scheduling.tables import participants, sessions
 from tests.apps import client, service_app
 from tests.http.access import check
 from tests.kafka_tools import group_caught_up, read_topic, wait_until
-from together_events import Envelope, Event, EventConsumer, build_producer
-from together_events.contracts.pairing import EndedBy, PairingEnded, PairingFormed
-from together_events.contracts.registration import (
+from together_contracts.pairing import EndedBy, PairingEnded, PairingFormed
+from together_contracts.registration import (
     ParticipantAnswersErased,
     ParticipantRegistered,
     ParticipantWithdrawn,
@@ -36,9 +35,11 @@ from together_events.contracts.registration import (
     PublicProfile,
     Role,
 )
-from together_events.operator.rebuild import compare, rebuild
-from together_events.provision import delete_topics, ensure_topics
-from together_events.topics import declared_topics, service_topic
+from together_contracts.topics import declared_topics
+from together_events import Envelope, Event, EventConsumer, build_producer
+from together_events.topics import service_topic
+from together_operator.provision import delete_topics, ensure_topics
+from together_operator.rebuild import compare, rebuild
 from together_servicekit.invitations import Person, invitation
 
 pytestmark = pytest.mark.integration

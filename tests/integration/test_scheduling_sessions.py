@@ -26,8 +26,8 @@ from scheduling.consumers import handlers
 from scheduling.tables import sessions
 from tests.apps import client, service_app
 from tests.http.access import check, deliver
-from together_events.contracts.pairing import EndedBy, Engagement, PairingEnded, PairingFormed, RequestSent
-from together_events.contracts.registration import (
+from together_contracts.pairing import EndedBy, Engagement, PairingEnded, PairingFormed, RequestSent
+from together_contracts.registration import (
     ParticipantRegistered,
     ParticipantWithdrawn,
     ProgrammeCreated,

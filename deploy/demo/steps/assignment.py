@@ -13,7 +13,7 @@ from deploy.demo.calls import URL, Demo, ok, until
 from deploy.demo.cast import Cohort
 from deploy.demo.console import DIM, RESET, ordinal, say, step
 from deploy.demo.tail import kind_of
-from together_servicekit.launcher import state_dir
+from together_devtools.launcher import state_dir
 
 
 async def the_team_assigns_the_cohort(demo: Demo, cohort: Cohort) -> set[str]:

@@ -1,6 +1,8 @@
-"""Together's event backbone. See libs/events/README.md."""
+"""Together's event backbone, the kernel: envelope, registry, outbox, consumer, topics. See libs/events/README.md.
 
-from together_events import contracts
+It names no service and holds no contract: those are `together_contracts`.
+"""
+
 from together_events.consumer import EventConsumer, Handler, Handlers
 from together_events.context import caused_by, current_causation
 from together_events.envelope import Envelope, MalformedEvent
@@ -13,7 +15,7 @@ from together_events.registry import (
     register,
     registered_types,
 )
-from together_events.topics import Topic, dead_letter_topic, declared_topics, service_topic
+from together_events.topics import Topic, dead_letter_topic, service_topic
 
 __all__ = [
     "Envelope",
@@ -28,10 +30,8 @@ __all__ = [
     "TransientError",
     "build_producer",
     "caused_by",
-    "contracts",
     "current_causation",
     "dead_letter_topic",
-    "declared_topics",
     "decode",
     "is_transient",
     "model_for",

@@ -1,9 +1,8 @@
-"""Topics are declared here and created by `python -m together_events.provision`.
+"""What a topic is and how its name is made; which topics exist is the contracts' to say
+(`together_contracts.topics`), and `python -m together_operator.provision` creates them.
 
 Brokers run with auto-creation off, so a typo in a topic name fails loudly
-instead of creating a stray topic. The domain topics are the audit history:
-they keep everything (retention.ms = -1), and so do their dead-letter topics,
-because a dead letter is an event that still needs a decision.
+instead of creating a stray topic.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import os
 from dataclasses import dataclass, field
 
 KEEP_FOREVER = "-1"
-SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
 
 
 @dataclass(frozen=True)
@@ -39,58 +37,3 @@ def service_topic(service: str, prefix: str | None = None) -> str:
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
-
-
-# Part of each topic's contract: published in the catalogue (docs/catalogue.md, docs/asyncapi.json).
-PRIVACY = {
-    "registration": (
-        "Identifies people by participant id, by person id (the identity provider's subject, which links one person's "
-        "registrations) and by display name, with the public profile: entity, duty station, time zone, grade, years of "
-        "service, job network, languages, skills and goals, roles and mentor capacity. Never carries the e-mail address "
-        "or any other programme-team-only answer, nor free text."
-    ),
-    "matching": (
-        "Identifies people by participant id only. Carries scores and reasons that quote public-profile answers of both "
-        "people. Never carries names, person ids, e-mail addresses, other programme-team-only answers or free text."
-    ),
-    "pairing": (
-        "Identifies people by participant id and, in PairingFormed only, by person id. Carries who asked whom, in which "
-        "order, who answered how and when. Never carries names, profile answers, e-mail addresses or free text: no "
-        "message between the two people, no note for the programme team."
-    ),
-    "scheduling": (
-        "Identifies people by participant id only. Carries the pairing, the start, its time zone, the duration, a "
-        "series' recurrence rule, the calendar UID and sequence, the session plan's agenda title, cancellations and "
-        "their reason, the completion and feedback ratings (1-5). Never carries session notes, feedback comments, "
-        "agreements, assessments, survey answers, places, meeting links or other free text."
-    ),
-    "notifications": (
-        "Identifies people by participant id only. Carries who was told which kind of message and why (the source "
-        "event). Never carries the message's subject or body, nor any contact address."
-    ),
-}
-
-
-def declared_topics(prefix: str | None = None) -> tuple[Topic, ...]:
-    topics: list[Topic] = []
-    for service in SERVICES:
-        name = service_topic(service, prefix)
-        topics.append(
-            Topic(
-                name=name,
-                partitions=3,
-                config={"retention.ms": KEEP_FOREVER, "cleanup.policy": "delete"},
-                purpose=f"events published by the {service} service; keyed by aggregate id",
-                privacy=PRIVACY[service],
-            )
-        )
-        topics.append(
-            Topic(
-                name=dead_letter_topic(name),
-                partitions=1,
-                config={"retention.ms": KEEP_FOREVER},
-                purpose=f"records from {name} that a consumer could not parse or handle, reason in headers",
-                privacy=f"The same content as {name}, plus failure reasons that may quote it: operators only.",
-            )
-        )
-    return tuple(topics)

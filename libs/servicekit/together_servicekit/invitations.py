@@ -1,7 +1,7 @@
 """Calendar invitations (iCalendar, RFC 5545) built from plain values, for any service.
 
 Scheduling serves them (`GET .../invitation.ics`); notifications attaches them to mails. Both
-build them here from the fields of scheduling's events (see `together_events.contracts.scheduling`),
+build them here from the fields of scheduling's events (see `together_contracts.scheduling`),
 so neither imports the other.
 
     from together_servicekit.invitations import Person, Moved, invitation

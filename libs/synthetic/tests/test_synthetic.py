@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import numpy as np
 import pytest
 
-from together_events.contracts.registration import GRADES, AppointmentType, PublicProfile, Role, grade_rank
+from together_contracts.registration import GRADES, AppointmentType, PublicProfile, Role, grade_rank
 from together_synthetic import FAMILIES, QUESTIONNAIRE_KEYS, CohortColumns, generate_coaching_cohort, generate_cohort
 from together_synthetic import vocabulary as v
 from together_synthetic.cohort import _categorical

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from together_events.contracts.registration import GRADES, PublicProfile
+from together_contracts.registration import GRADES, PublicProfile
 from together_synthetic import vocabulary as v
 
 # The registration questionnaire, exactly: what `Participant.questionnaire()` returns.

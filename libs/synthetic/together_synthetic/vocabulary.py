@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from together_events.contracts.registration import GRADES, AppointmentType
+from together_contracts.registration import GRADES, AppointmentType
 
 # --- Grades -------------------------------------------------------------------------------
 # Relative weights by grade (GRADES order), per group of people. The staff population: about

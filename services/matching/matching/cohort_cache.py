@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, Policy, policy_for
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, programmes
-from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, Role
-from together_events.contracts.roles import OFFERING_ROLES, SEEKING_ROLES
+from together_contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, Role
+from together_contracts.roles import OFFERING_ROLES, SEEKING_ROLES
 
 log = structlog.get_logger(__name__)
 

@@ -21,9 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matching.domain.participants import erased_answers
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, preferences, programmes
-from together_events import Envelope, Handlers
-from together_events.contracts.pairing import PairingEnded, PairingFormed, PreferencesSubmitted
-from together_events.contracts.registration import (
+from together_contracts.pairing import PairingEnded, PairingFormed, PreferencesSubmitted
+from together_contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
@@ -35,7 +34,8 @@ from together_events.contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
-from together_events.contracts.roles import capacity_of, offers_partnership
+from together_contracts.roles import capacity_of, offers_partnership
+from together_events import Envelope, Handlers
 from together_servicekit.runtime import Runtime
 
 

@@ -20,8 +20,8 @@ from matching.domain.scoring.policy import Person
 from matching.domain.search import Found, NoWords, ranked_page, text_query
 from matching.domain.suggestions import WhyNot, why_not
 from matching.tables import assignments, candidates, cohorts, mentor_pairings, served_suggestions
-from together_events.contracts.registration import PublicProfile
-from together_events.contracts.roles import places_left
+from together_contracts.registration import PublicProfile
+from together_contracts.roles import places_left
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, NotFound, invalid
 from together_servicekit.runtime import Runtime

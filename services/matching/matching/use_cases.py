@@ -17,8 +17,8 @@ from matching.domain.scoring.policy import Explanation, Person
 from matching.domain.suggestions import suggestions
 from matching.queries import candidate_in_cohort, cohort_programme, load_proposal, mentee_of, require_team
 from matching.tables import assignments, candidates, mentor_pairings, preferences, served_suggestions
-from together_events.contracts.matching import ServedSuggestion, SuggestionsServed
-from together_events.contracts.registration import PublicProfile
+from together_contracts.matching import ServedSuggestion, SuggestionsServed
+from together_contracts.registration import PublicProfile
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict
 from together_servicekit.runtime import Runtime

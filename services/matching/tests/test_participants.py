@@ -8,7 +8,7 @@ import pytest
 
 from matching.domain.participants import Candidate, MenteeUnavailable, NotAMentee, erased_answers
 from matching.domain.scoring.policy import Exclusion, Person
-from together_events.contracts.registration import ERASED_DISPLAY_NAME, PublicProfile
+from together_contracts.registration import ERASED_DISPLAY_NAME, PublicProfile
 
 ANSWERS: dict[str, object] = {
     "display_name": "Amina",

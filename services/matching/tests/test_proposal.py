@@ -10,8 +10,8 @@ import pytest
 from matching.domain.proposal import AlreadyDecided, Method, Proposal, ProposalStatus, solve
 from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, policy_for
-from together_events.contracts.matching import AssignmentAccepted
-from together_events.contracts.registration import ProgrammeKind, PublicProfile
+from together_contracts.matching import AssignmentAccepted
+from together_contracts.registration import ProgrammeKind, PublicProfile
 
 POLICY = policy_for(ProgrammeKind.mentoring)
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 
 from matching.domain.scoring.policy import DEFAULT_WEIGHTS, GradeRule, Person, explain, policy_for
 from matching.domain.scoring.working_hours import working_hours_overlap
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     GRADES,
     ProgrammeKind,
     ProgrammeRules,

@@ -10,7 +10,7 @@ import pytest
 
 from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, explain, policy_for
-from together_events.contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, SessionPlan
+from together_contracts.registration import GRADES, ProgrammeKind, ProgrammeRules, PublicProfile, SessionPlan
 
 ZONES = ["America/New_York", "Europe/Zurich", "Africa/Nairobi", "Asia/Bangkok", "Pacific/Auckland", "Asia/Kolkata"]
 SKILLS = ["negotiation", "leadership", "data analysis", "writing", "budgeting", "public speaking", "diplomacy"]

@@ -12,7 +12,7 @@ from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, policy_for
 from matching.domain.search import NoWords, ranked_page, text_query
 from matching.domain.suggestions import suggestions, why_not
-from together_events.contracts.registration import ProgrammeKind, PublicProfile
+from together_contracts.registration import ProgrammeKind, PublicProfile
 
 POLICY = policy_for(ProgrammeKind.mentoring)
 

@@ -11,8 +11,7 @@ from notifications import use_cases
 from notifications.domain.messages import NOTIFYING_EVENTS
 from notifications.settings import NotificationsSettings
 from notifications.tables import participants, programmes
-from together_events import Envelope, Event, Handlers
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CohortOpened,
     ParticipantAnswersErased,
     ParticipantProfileUpdated,
@@ -22,6 +21,7 @@ from together_events.contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
+from together_events import Envelope, Event, Handlers
 from together_servicekit.runtime import Runtime
 
 

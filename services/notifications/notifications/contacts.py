@@ -21,7 +21,7 @@ import httpx
 
 from notifications.domain.contacts import Contact
 from notifications.settings import NotificationsSettings
-from together_servicekit.dev_identity import fetch_token
+from together_servicekit.tokens import fetch_token
 
 
 class ContactUnavailable(Exception):

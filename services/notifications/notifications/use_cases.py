@@ -20,8 +20,8 @@ from notifications.queries import load_feed_entry, recipients_programme, require
 from notifications.rendering import render
 from notifications.repository import retry_failed
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
+from together_contracts.notifications import NotificationRecorded
 from together_events import Envelope, Event
-from together_events.contracts.notifications import NotificationRecorded
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, Violation
 from together_servicekit.runtime import Runtime

@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime
 
 from notifications.domain.messages import messages_for
-from together_events.contracts.pairing import PairingFormed, RequestAccepted, RequestSent
-from together_events.contracts.scheduling import CompletedBy, SessionCompleted, SessionScheduled
+from together_contracts.pairing import PairingFormed, RequestAccepted, RequestSent
+from together_contracts.scheduling import CompletedBy, SessionCompleted, SessionScheduled
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MENTEE, MENTOR = uuid.uuid4(), uuid.uuid4()
@@ -65,7 +65,7 @@ def test_sessions_tell_both_and_completion_asks_both_for_feedback():
 
 
 def test_a_request_that_is_not_accepted_tells_the_mentee_and_a_reminder_the_mentor():
-    from together_events.contracts.pairing import (
+    from together_contracts.pairing import (
         RequestDeclined,
         RequestExpired,
         RequestReminderDue,
@@ -90,7 +90,7 @@ def test_a_request_that_is_not_accepted_tells_the_mentee_and_a_reminder_the_ment
 
 
 def test_exhausted_preferences_ask_the_mentee_for_new_ones():
-    from together_events.contracts.pairing import PreferencesExhausted
+    from together_contracts.pairing import PreferencesExhausted
 
     event = PreferencesExhausted(selection_id=uuid.uuid4(), mentee_id=MENTEE, cohort_id=uuid.uuid4(), exhausted_at=NOW)
     assert [(m.recipient_id, m.kind) for m in messages_for(event)] == [(MENTEE, "preferences_exhausted")]

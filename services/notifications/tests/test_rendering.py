@@ -16,7 +16,7 @@ from notifications.domain.languages import LANGUAGES, language_of
 from notifications.domain.messages import KINDS, NOTIFYING_EVENTS, messages_for
 from notifications.mail import Calendar, build_mail
 from notifications.rendering import render
-from together_events.contracts.pairing import (
+from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
     PairingEnded,
@@ -30,7 +30,7 @@ from together_events.contracts.pairing import (
     RequestWithdrawn,
     WithdrawalReason,
 )
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CoachCredentialApproved,
     CoachCredentialRejected,
     ParticipantAdmitted,
@@ -38,7 +38,7 @@ from together_events.contracts.registration import (
     PublicProfile,
     Role,
 )
-from together_events.contracts.scheduling import (
+from together_contracts.scheduling import (
     CancelledBecause,
     CompletedBy,
     NextSessionReminderDue,

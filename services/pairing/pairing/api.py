@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pairing import queries, use_cases
-from together_events.contracts.pairing import Engagement
+from together_contracts.pairing import Engagement
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 from together_servicekit.text import multiline

@@ -7,9 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
 from pairing.use_cases import ParticipantState
-from together_events import Envelope, Handlers
-from together_events.contracts.matching import AssignmentAccepted
-from together_events.contracts.registration import (
+from together_contracts.matching import AssignmentAccepted
+from together_contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
@@ -18,6 +17,7 @@ from together_events.contracts.registration import (
     ParticipantRoleGranted,
     ParticipantWithdrawn,
 )
+from together_events import Envelope, Handlers
 from together_servicekit.runtime import Runtime
 
 

@@ -15,8 +15,8 @@ from pairing.domain.model import RequestStatus, SelectionStatus
 from pairing.domain.preferences import Readers
 from pairing.tables import holidays, pairings, participants, requests, selections, timers
 from pairing.use_cases import authorise_programme_team_of_cohort
-from together_events.contracts.pairing import EndedBy
-from together_events.contracts.roles import SEEKING_ROLES
+from together_contracts.pairing import EndedBy
+from together_contracts.roles import SEEKING_ROLES
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime

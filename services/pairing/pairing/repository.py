@@ -35,7 +35,7 @@ from pairing.domain.model import (
 )
 from pairing.domain.preferences import Participant
 from pairing.tables import cohorts, followers, holidays, pairings, participants, requests, selections, timers
-from together_events.contracts.pairing import EndedBy, Engagement
+from together_contracts.pairing import EndedBy, Engagement
 from together_servicekit.runtime import Runtime
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
-from together_events.contracts.pairing import EndedBy
+from together_contracts.pairing import EndedBy
 from together_events.tables import define_backbone_tables
 
 

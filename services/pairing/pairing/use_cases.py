@@ -19,9 +19,9 @@ from pairing.domain import preferences
 from pairing.domain.deadlines import is_time_zone
 from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
 from pairing.repository import Unit, participant_of
-from together_events.contracts.matching import AssignmentAccepted
-from together_events.contracts.pairing import Engagement
-from together_events.contracts.registration import (
+from together_contracts.matching import AssignmentAccepted
+from together_contracts.pairing import Engagement
+from together_contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
@@ -30,7 +30,7 @@ from together_events.contracts.registration import (
     ParticipantRoleGranted,
     ParticipantWithdrawn,
 )
-from together_events.contracts.roles import capacity_of, is_full
+from together_contracts.roles import capacity_of, is_full
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime

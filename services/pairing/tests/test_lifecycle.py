@@ -33,7 +33,7 @@ from pairing.domain.preferences import (
     follow_violation,
     mentee_violation,
 )
-from together_events.contracts.pairing import (
+from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
     MentorFollowed,

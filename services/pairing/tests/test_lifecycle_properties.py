@@ -32,7 +32,7 @@ from pairing.domain.model import (
     SelectionStatus,
     TimerKind,
 )
-from together_events.contracts.pairing import (
+from together_contracts.pairing import (
     EndedBy,
     RequestAccepted,
     RequestCancelled,

@@ -16,7 +16,7 @@ from registration.domain.participant import ParticipantStatus, answers_of
 from registration.domain.programme_rules import rules_of
 from registration.domain.questionnaire import TEAM_ONLY, VISIBILITY
 from registration.tables import coach_credentials, cohorts, participants, programmes
-from together_events.contracts.registration import ProgrammeKind, ProgrammeRules, Role
+from together_contracts.registration import ProgrammeKind, ProgrammeRules, Role
 from together_servicekit.auth import Forbidden, Principal, require
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.errors import NotFound

@@ -23,14 +23,14 @@ from registration.domain.participant import Participant, ParticipantStatus, With
 from registration.domain.programme import Programme
 from registration.domain.programme_rules import rules_of
 from registration.tables import coach_credentials, cohorts, participants, programmes
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     AppointmentType,
     CredentialKind,
     ParticipantAdmitted,
     ProgrammeKind,
     Role,
 )
-from together_events.contracts.roles import SEEKING_ROLES
+from together_contracts.roles import SEEKING_ROLES
 from together_events.registry import Event
 from together_servicekit.errors import NotFound
 from together_servicekit.jobs import Failure

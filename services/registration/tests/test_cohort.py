@@ -15,7 +15,7 @@ from registration.domain.dates import CohortDates
 from registration.domain.errors import Refused, StateConflict
 from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.programme_rules import default_rules
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CohortClosed,
     ParticipantAdmitted,
     ParticipantAnswersErased,
@@ -26,7 +26,7 @@ from together_events.contracts.registration import (
     ProgrammeKind,
     Role,
 )
-from together_events.contracts.roles import seeks_partner
+from together_contracts.roles import seeks_partner
 
 OPEN_DAY = datetime(2026, 11, 10, 9, tzinfo=UTC)  # inside the window below
 AFTER_CLOSE = datetime(2026, 12, 2, 9, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from registration.domain.credentials import Credential, CredentialStatus, Upload, content_type_of, submission_violations
 from registration.domain.errors import Refused, StateConflict
 from registration.domain.participant import Participant, ParticipantStatus
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CoachCredentialApproved,
     CoachCredentialRejected,
     CredentialKind,

@@ -12,7 +12,7 @@ from registration.domain.dates import CohortDates
 from registration.domain.errors import Refused
 from registration.domain.programme import Programme
 from registration.domain.programme_rules import default_rules
-from together_events.contracts.registration import CohortOpened, ProgrammeKind, ProgrammeRulesChanged
+from together_contracts.registration import CohortOpened, ProgrammeKind, ProgrammeRulesChanged
 
 NOW = datetime(2026, 11, 10, 9, tzinfo=UTC)
 

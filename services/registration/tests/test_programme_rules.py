@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from registration.domain.programme_rules import DEFAULT_RULES, apply_override, default_rules, merged
 from registration.domain.questionnaire import FIELDS, TEAM_ONLY, Visibility
-from together_events.contracts.registration import AppointmentType, ProgrammeKind, Role
+from together_contracts.registration import AppointmentType, ProgrammeKind, Role
 
 STAFF = {AppointmentType.fixed_term, AppointmentType.continuing, AppointmentType.permanent}
 

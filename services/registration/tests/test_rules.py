@@ -8,7 +8,7 @@ from datetime import date
 from registration.domain.dates import Window, cohort_date_violations
 from registration.domain.eligibility import Answers, answer_violations, edit_violations, registration_violations
 from registration.domain.programme_rules import default_rules
-from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeKind, Role, grade_rank
+from together_contracts.registration import GRADES, AppointmentType, ProgrammeKind, Role, grade_rank
 
 WINDOW = Window(opens=date(2026, 11, 1), closes=date(2026, 11, 30))
 MENTORING = default_rules(ProgrammeKind.mentoring)

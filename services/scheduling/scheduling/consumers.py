@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
 from scheduling.use_cases import endings
-from together_events import Envelope, Handlers
-from together_events.contracts.pairing import PairingEnded, PairingFormed, RequestSent
-from together_events.contracts.registration import (
+from together_contracts.pairing import PairingEnded, PairingFormed, RequestSent
+from together_contracts.registration import (
     ERASED_DISPLAY_NAME,
     ERASED_TIME_ZONE,
     CohortOpened,
@@ -26,6 +25,7 @@ from together_events.contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
+from together_events import Envelope, Handlers
 from together_servicekit.runtime import Runtime
 
 

@@ -33,7 +33,7 @@ from scheduling.tables import (
     sessions,
     surveys,
 )
-from together_events.contracts.registration import SessionPlan
+from together_contracts.registration import SessionPlan
 from together_servicekit.errors import NotFound
 from together_servicekit.jobs import Failure
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduling.domain.plans import meetings_in, plan_for
-from together_events.contracts.registration import SessionPlan
+from together_contracts.registration import SessionPlan
 
 
 def test_coaching_is_an_introduction_and_five_monthly_sessions_of_45_minutes():

@@ -12,7 +12,7 @@ from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import AgendaItem
 from scheduling.domain.records import check_assessment, check_survey, feedback_given
 from scheduling.domain.sessions import Session
-from together_events.contracts.scheduling import CompletedBy
+from together_contracts.scheduling import CompletedBy
 from together_servicekit.errors import Conflict, DomainError
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from scheduling.domain.plans import AgendaItem
 from scheduling.domain.series import Series, SeriesStatus
 from scheduling.domain.sessions import SessionStatus
 from scheduling.domain.times import Frequency, Recurrence, series_starts
-from together_events.contracts.scheduling import CancelledBecause, CompletedBy, SeriesCancelled, SeriesEnded
+from together_contracts.scheduling import CancelledBecause, CompletedBy, SeriesCancelled, SeriesEnded
 from together_servicekit.errors import Conflict, DomainError
 
 NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)  # a Monday

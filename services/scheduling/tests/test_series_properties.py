@@ -17,7 +17,7 @@ from scheduling.domain.plans import AgendaItem
 from scheduling.domain.series import Series, SeriesStatus
 from scheduling.domain.sessions import SessionStatus
 from scheduling.domain.times import Frequency, Recurrence, series_starts
-from together_events.contracts.scheduling import CancelledBecause, CompletedBy
+from together_contracts.scheduling import CancelledBecause, CompletedBy
 from together_servicekit.errors import DomainError
 
 START = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import AgendaItem, plan_for
 from scheduling.domain.sessions import Session, SessionStatus, next_session_reminder, plan_progress, taken_steps
-from together_events.contracts.scheduling import CancelledBecause, CompletedBy
+from together_contracts.scheduling import CancelledBecause, CompletedBy
 from together_servicekit.errors import Conflict
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)

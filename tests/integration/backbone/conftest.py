@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.backbone import RUN, TOPIC, metadata
 from tests.stack import Stack
 from together_events import Topic, build_producer, dead_letter_topic
-from together_events.provision import delete_topics, ensure_topics
+from together_operator.provision import delete_topics, ensure_topics
 
 
 @pytest.fixture(scope="module")

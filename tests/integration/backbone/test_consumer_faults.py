@@ -26,9 +26,9 @@ from tests.backbone import TOPIC, ThingHappened, count_effect, effects, metadata
 from tests.faults import TcpProxy, proxied_url, target_of
 from tests.kafka_tools import header, read_topic, start_group_at_end, wait_until
 from together_events import Envelope, Event, EventConsumer, RetryPolicy, Topic, TransientError, build_producer, dead_letter_topic
-from together_events.provision import delete_topics, ensure_topics
 from together_events.registry import register
 from together_events.tables import parked_records_table
+from together_operator.provision import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """Who takes part in matching, and as what: a cohort's participant as matching knows them. No I/O.
 
 Mentors are the participants who offer partnership (mentor, coach), mentees those who seek it
-(mentee, client): `together_events.contracts.roles` says which is which, for every service. Nobody
+(mentee, client): `together_contracts.roles` says which is which, for every service. Nobody
 withdrawn or waitlisted is suggested, found or assigned, and a coach only once their credential is
 approved. The contract lets a grade be any text; one matching does not know leaves its holder out
 rather than failing the cohort.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from matching.domain.scoring.policy import Exclusion, Person
-from together_events.contracts.registration import GRADES, PublicProfile, Role, erased_profile
-from together_events.contracts.roles import offers_partnership, seeks_partner
+from together_contracts.registration import GRADES, PublicProfile, Role, erased_profile
+from together_contracts.roles import offers_partnership, seeks_partner
 
 
 class NotAMentee(Exception):

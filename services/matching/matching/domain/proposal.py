@@ -18,8 +18,8 @@ from matching.domain.assignment import optimal_assignment
 from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, Policy, explain
 from matching.domain.stable import stable_assignment
-from together_events.contracts.matching import AssignedPair, AssignmentAccepted
-from together_events.contracts.registration import GRADES
+from together_contracts.matching import AssignedPair, AssignmentAccepted
+from together_contracts.registration import GRADES
 
 # Each mentee's best candidates the solvers choose among. A ranked choice outside them gets no bonus.
 CANDIDATES_PER_MENTEE = 50

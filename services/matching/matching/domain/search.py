@@ -9,7 +9,7 @@ from uuid import UUID
 
 from matching.domain.scoring.index import CohortIndex
 from matching.domain.scoring.policy import Person, Policy, explain
-from together_events.contracts.registration import PublicProfile
+from together_contracts.registration import PublicProfile
 
 MAX_WORDS = 16
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from together_events.contracts.pairing import (
+from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
     PairingEnded,
@@ -25,13 +25,13 @@ from together_events.contracts.pairing import (
     RequestSent,
     RequestWithdrawn,
 )
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CoachCredentialApproved,
     CoachCredentialRejected,
     ParticipantAdmitted,
     ParticipantRegistered,
 )
-from together_events.contracts.scheduling import (
+from together_contracts.scheduling import (
     NextSessionReminderDue,
     SeriesCancelled,
     SeriesEnded,

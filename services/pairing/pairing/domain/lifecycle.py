@@ -29,8 +29,8 @@ from pairing.domain.model import (
     TimerKind,
     TimerOutcome,
 )
-from together_events.contracts.matching import AssignedPair
-from together_events.contracts.pairing import AssignedPairSkipped, EndedBy, Engagement, SkipReason
+from together_contracts.matching import AssignedPair
+from together_contracts.pairing import AssignedPairSkipped, EndedBy, Engagement, SkipReason
 from together_events.registry import Event
 
 

@@ -2,7 +2,7 @@
 
 Pairing has two sides. A coach is on the mentor side, a client on the mentee side; in a coaching
 programme "mentor" and "mentee" in pairing's names mean the coach and the client. What the roles and
-capacities mean is `together_events.contracts.roles`, shared with matching and registration.
+capacities mean is `together_contracts.roles`, shared with matching and registration.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from together_events.contracts.pairing import EndedBy, SkipReason
-from together_events.contracts.registration import ProgrammeKind, Role
-from together_events.contracts.roles import seeks_partner
+from together_contracts.pairing import EndedBy, SkipReason
+from together_contracts.registration import ProgrammeKind, Role
+from together_contracts.roles import seeks_partner
 from together_servicekit.errors import Violation
 
 MAX_PREFERENCES = 5

@@ -12,7 +12,7 @@ from registration.api.models import Created, CredentialOut, RejectionIn
 from registration.domain.credentials import SIGNATURES, CredentialStatus, Upload
 from registration.settings import RegistrationSettings
 from registration.use_cases import credentials
-from together_events.contracts.registration import CredentialKind
+from together_contracts.registration import CredentialKind
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 from together_servicekit.text import NO_CONTROL_CHARACTERS

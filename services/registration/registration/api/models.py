@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from registration.domain.credentials import CredentialStatus
 from registration.domain.questionnaire import PREFERRED_LANGUAGES, Visibility
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     AppointmentType,
     CredentialKind,
     ProgrammeKind,

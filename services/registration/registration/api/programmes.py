@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, status
 from registration import queries
 from registration.api.models import Created, ProgrammeIn, ProgrammeOut
 from registration.use_cases import programmes
-from together_events.contracts.registration import ProgrammeRules
+from together_contracts.registration import ProgrammeRules
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 

@@ -26,7 +26,7 @@ from registration.domain.eligibility import (
 from registration.domain.errors import Refused, StateConflict, refuse_if
 from registration.domain.participant import Participant, WithdrawnBy
 from registration.domain.questionnaire import TEAM_ONLY
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CohortClosed,
     ParticipantAdmitted,
     ParticipantProfileUpdated,
@@ -36,7 +36,7 @@ from together_events.contracts.registration import (
     ProgrammeRules,
     Role,
 )
-from together_events.contracts.roles import seeks_partner
+from together_contracts.roles import seeks_partner
 from together_events.registry import Event
 from together_servicekit.errors import Violation
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from registration.domain.errors import StateConflict, refuse_if
 from registration.domain.participant import Participant
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CoachCredentialApproved,
     CoachCredentialRejected,
     CoachCredentialSubmitted,

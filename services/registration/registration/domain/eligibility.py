@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 from registration.domain.dates import Window
 from registration.domain.programme_rules import COMBINABLE, NEVER_ELIGIBLE
 from registration.domain.questionnaire import FIELDS
-from together_events.contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
+from together_contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
 from together_servicekit.errors import Violation
 
 _TIME_ZONES = frozenset(available_timezones())

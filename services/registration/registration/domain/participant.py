@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from registration.domain.questionnaire import PROFILE_FIELDS, PROFILE_NAME
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     AppointmentType,
     ParticipantAnswersErased,
     ParticipantRegistered,

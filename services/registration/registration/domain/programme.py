@@ -12,7 +12,7 @@ from registration.domain.cohort import Cohort
 from registration.domain.dates import CohortDates
 from registration.domain.errors import refuse_if
 from registration.domain.programme_rules import apply_override, default_rules
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     CohortOpened,
     ProgrammeCreated,
     ProgrammeKind,

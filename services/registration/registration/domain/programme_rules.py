@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from together_events.contracts.registration import (
+from together_contracts.registration import (
     AppointmentType,
     ProgrammeKind,
     ProgrammeRules,
@@ -28,7 +28,7 @@ from together_events.contracts.registration import (
     RoleRules,
     SessionPlan,
 )
-from together_events.contracts.roles import OFFERING_ROLES
+from together_contracts.roles import OFFERING_ROLES
 from together_servicekit.errors import Violation
 
 STAFF = [AppointmentType.fixed_term, AppointmentType.continuing, AppointmentType.permanent]

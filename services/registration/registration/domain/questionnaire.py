@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from together_events.contracts.registration import GRADES, AppointmentType, Role
+from together_contracts.registration import GRADES, AppointmentType, Role
 
 
 class Visibility(StrEnum):

@@ -8,7 +8,7 @@ from uuid import UUID
 from registration import repository
 from registration.domain.credentials import Credential, Upload
 from registration.use_cases.refusals import answering_refusals
-from together_events.contracts.registration import CredentialKind
+from together_contracts.registration import CredentialKind
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.runtime import Runtime
 

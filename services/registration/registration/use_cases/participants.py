@@ -13,8 +13,8 @@ from registration.domain.eligibility import removal_violations
 from registration.domain.errors import refuse_if
 from registration.domain.participant import WithdrawnBy
 from registration.use_cases.refusals import answering_refusals
-from together_events.contracts.registration import Role
-from together_events.contracts.roles import seeks_partner
+from together_contracts.registration import Role
+from together_contracts.roles import seeks_partner
 from together_servicekit.auth import Forbidden, Principal, require
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.runtime import Runtime

@@ -15,7 +15,7 @@ from registration.domain.cohort import Cohort
 from registration.domain.dates import CohortDates
 from registration.domain.programme import Programme
 from registration.use_cases.refusals import answering_refusals
-from together_events.contracts.registration import ProgrammeKind, ProgrammeRules
+from together_contracts.registration import ProgrammeKind, ProgrammeRules
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.runtime import Runtime
 

@@ -19,8 +19,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from together_events.contracts.pairing import Engagement
-from together_events.contracts.registration import ProgrammeKind, SessionPlan
+from together_contracts.pairing import Engagement
+from together_contracts.registration import ProgrammeKind, SessionPlan
 
 
 @dataclass(frozen=True)

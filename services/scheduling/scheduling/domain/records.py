@@ -13,7 +13,7 @@ from uuid import UUID
 
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.sessions import Session, SessionStatus
-from together_events.contracts.scheduling import FeedbackGiven
+from together_contracts.scheduling import FeedbackGiven
 from together_servicekit.errors import Conflict, DomainError, Violation
 
 

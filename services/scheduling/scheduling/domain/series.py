@@ -19,7 +19,7 @@ from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import AgendaItem
 from scheduling.domain.sessions import Session, SessionStatus, series_uid
 from scheduling.domain.times import Recurrence, rrule_text, rrule_until_text, series_starts
-from together_events.contracts.scheduling import (
+from together_contracts.scheduling import (
     CancelledBecause,
     SeriesCancelled,
     SeriesEnded,

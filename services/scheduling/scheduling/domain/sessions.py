@@ -18,7 +18,7 @@ from uuid import UUID
 
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import AgendaItem, Plan
-from together_events.contracts.scheduling import (
+from together_contracts.scheduling import (
     CancelledBecause,
     CompletedBy,
     NextSessionReminderDue,

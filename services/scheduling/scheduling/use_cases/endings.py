@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling import repository
 from scheduling.domain.pairing import Pairing
-from together_events.contracts.scheduling import CancelledBecause
+from together_contracts.scheduling import CancelledBecause
 from together_servicekit.runtime import Runtime
 
 

@@ -13,7 +13,7 @@ from scheduling.domain import times
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.series import Series
 from scheduling.domain.sessions import Session, next_session_reminder, taken_steps
-from together_events.contracts.scheduling import CompletedBy
+from together_contracts.scheduling import CompletedBy
 from together_servicekit.auth import Principal
 from together_servicekit.runtime import Runtime
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from together_events.contracts.registration import GRADES, PublicProfile, grade_rank
+from together_contracts.registration import GRADES, PublicProfile, grade_rank
 
 
 class Vocabulary:

@@ -30,7 +30,7 @@ from matching.domain.scoring.encoding import (
 from matching.domain.scoring.graph import CandidateGraph
 from matching.domain.scoring.policy import FACTORS, SENIORITY_YEARS_CAP, GradeRule, Person, Policy, fold
 from matching.domain.scoring.working_hours import WORKING_HOURS, overlap_of_weeks, working_week
-from together_events.contracts.registration import grade_rank
+from together_contracts.registration import grade_rank
 
 
 class CohortIndex:

@@ -38,8 +38,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from matching.domain.scoring.working_hours import WORKING_HOURS, working_hours_overlap
-from together_events.contracts.registration import ProgrammeKind, ProgrammeRules, PublicProfile, grade_rank
-from together_events.contracts.roles import places_left
+from together_contracts.registration import ProgrammeKind, ProgrammeRules, PublicProfile, grade_rank
+from together_contracts.roles import places_left
 
 FACTORS: tuple[str, ...] = (
     "grade",

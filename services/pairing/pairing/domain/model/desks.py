@@ -14,8 +14,8 @@ from pairing.domain.model.requests import (
     RequestStatus,
     TransitionRefused,
 )
-from together_events.contracts import roles
-from together_events.contracts.pairing import (
+from together_contracts import roles
+from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
     MentorFollowed,

@@ -8,7 +8,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from pairing.domain.deadlines import Deadlines
-from together_events.contracts.pairing import (
+from together_contracts.pairing import (
     Engagement,
     PreferencesExhausted,
     PreferencesSubmitted,

@@ -1,17 +1,21 @@
-"""The operator's tools over the event history: replay, story, verify, rebuild.
+"""The operator's tools over the event history: replay, story, verify, rebuild; and the
+published catalogue (catalogue) and topic creation (provision).
 
-`together-events` (together_events.cli) is the command line; these are the
+`together-events` (together_operator.cli) is the command line; these are the
 functions it calls, usable from tests and scripts:
 
 - reading: `replay`/`replay_batches` (a window of offsets or times, type and subject filters);
 - output: JSON Lines and CSV writers;
 - story: every event about one id, in time order;
 - verify: sequences without gaps or duplicates, envelopes and contracts;
-- rebuild: a service's read model rebuilt from the topics into a fresh database, and compared.
+- rebuild: a service's read model rebuilt from the topics into a fresh database, and compared
+  (each service declares what that takes: see rebuild.py).
+
+The tools name no service: the topics they read by default are the contracts' (together_contracts).
 """
 
-from together_events.operator.output import write_records
-from together_events.operator.reading import (
+from together_operator.output import write_records
+from together_operator.reading import (
     EVERYTHING,
     OperatorError,
     Progress,
@@ -26,8 +30,8 @@ from together_events.operator.reading import (
     resolve_types,
     topic_names,
 )
-from together_events.operator.story import Chapter, story
-from together_events.operator.verify import Finding, HistoryCheck, VerifyReport, verify
+from together_operator.story import Chapter, story
+from together_operator.verify import Finding, HistoryCheck, VerifyReport, verify
 
 __all__ = [
     "EVERYTHING",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from together_events.operator.reading import read_batches
+from together_operator.reading import read_batches
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from together_events.contracts.fields import INT32_MAX, TimeZoneName
+from together_contracts.fields import INT32_MAX, TimeZoneName
 from together_events.registry import CONTRACT_CONFIG, Event, register
 
 # The grade vocabulary, in order of seniority: categories G < NO < FS < P < D < ASG < USG,

@@ -1,11 +1,12 @@
 """A development identity provider: OIDC discovery, a JWKS, and a token endpoint.
 
-    TOGETHER_DEV_IDENTITY=enabled python -m together_servicekit.dev_identity
+    TOGETHER_DEV_IDENTITY=enabled python -m together_devtools.dev_identity
 
 For development, the demo and the tests only: it signs a token for whoever
 asks, with the roles they ask for. Services verify its tokens exactly as they
 verify a production provider's, through its JWKS; clients obtain tokens from
-it the way they would from a real one (an HTTP POST to the token endpoint).
+it the way they would from a real one (an HTTP POST to the token endpoint:
+`together_servicekit.tokens.fetch_token`).
 
     POST /token  (application/x-www-form-urlencoded)
       grant_type=urn:together:dev-login
@@ -22,11 +23,9 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import httpx
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives import serialization
@@ -35,8 +34,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from together_servicekit.auth import Role
+from together_servicekit.tokens import GRANT  # the client side of this grant: fetch_token
 
-GRANT = "urn:together:dev-login"
 TOKEN_LIFETIME = 3600
 
 
@@ -129,18 +128,6 @@ def main() -> None:
     port = int(os.environ.get("IDENTITY_PORT", "8000"))
     app = create_app(load_or_create_key(key_dir()), issuer, os.environ.get("TOGETHER_AUTH_AUDIENCE", "together"))
     uvicorn.run(app, host=os.environ.get("IDENTITY_HOST", "127.0.0.1"), port=port, log_level="warning")
-
-
-async def fetch_token(
-    http: httpx.AsyncClient, issuer: str, *, subject: str, roles: Sequence[str], programmes: Sequence[str] = ()
-) -> str:
-    """A client's side of the development grant: POST the form, return the access token."""
-    response = await http.post(
-        f"{issuer.rstrip('/')}/token",
-        data={"grant_type": GRANT, "subject": subject, "roles": " ".join(roles), "programmes": " ".join(programmes)},
-    )
-    response.raise_for_status()
-    return str(response.json()["access_token"])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Create the declared topics that do not exist yet (idempotent).
 
-Run: python -m together_events.provision [--bootstrap HOST:PORT]
+Run: python -m together_operator.provision [--bootstrap HOST:PORT]
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from aiokafka import errors
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from together_events.topics import Topic, declared_topics
+from together_contracts.topics import declared_topics
+from together_events.topics import Topic
 
 
 async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None = None, timeout: float = 30.0) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from together_events.contracts.registration import Role
+from together_contracts.registration import Role
 
 # The roles that offer to take partners (and state a capacity), and those that seek one (and take a place).
 OFFERING_ROLES: tuple[Role, ...] = (Role.mentor, Role.coach)

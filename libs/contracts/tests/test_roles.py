@@ -1,5 +1,5 @@
-from together_events.contracts.registration import Role
-from together_events.contracts.roles import capacity_of, is_full, offers_partnership, places_left, seeks_partner
+from together_contracts.registration import Role
+from together_contracts.roles import capacity_of, is_full, offers_partnership, places_left, seeks_partner
 
 
 def test_a_capacity_counts_only_for_a_role_held():

@@ -29,7 +29,7 @@ import structlog
 from aiokafka.errors import KafkaConnectionError
 from structlog.typing import EventDict, WrappedLogger
 
-from together_events.operator import (
+from together_operator import (
     OperatorError,
     Progress,
     Selection,
@@ -41,8 +41,9 @@ from together_events.operator import (
     verify,
     write_records,
 )
-from together_events.operator.output import FORMATS
-from together_events.operator.story import chapter_json, chapter_line
+from together_operator.output import FORMATS
+from together_operator.rebuild import compare, rebuild, rebuildable
+from together_operator.story import chapter_json, chapter_line
 
 
 def parse_time(text: str) -> datetime:
@@ -89,8 +90,6 @@ async def run_verify(args: argparse.Namespace) -> int:
 
 
 async def run_rebuild(args: argparse.Namespace) -> int:
-    from together_events.operator.rebuild import compare, rebuild
-
     if args.compare_with and args.compare_with == args.database_url:
         raise OperatorError("--compare-with is the database to rebuild into: give the live database")
     report = await rebuild(args.service, args.database_url, bootstrap=args.bootstrap, prefix=args.namespace)
@@ -151,7 +150,7 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_verify)
 
     build = commands.add_parser("rebuild", parents=[common], help="rebuild a service's read model into a fresh database")
-    build.add_argument("--service", required=True, choices=("matching", "pairing", "scheduling", "notifications"))
+    build.add_argument("--service", required=True, choices=rebuildable(), help="a service that declares a rebuild (installed)")
     build.add_argument("--database-url", required=True, help="a fresh, empty database: it is migrated, then filled")
     build.add_argument("--compare-with", metavar="URL", help="the live database: compare the read models row by row")
     build.add_argument("--sample", type=int, default=10, help="differences shown per table (default 10)")

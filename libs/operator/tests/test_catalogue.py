@@ -10,15 +10,15 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 
+from together_contracts.pairing import RequestSent
 from together_events import Envelope
-from together_events.catalogue import breaking_changes, compare, event_schema, project_events, rendered, write
-from together_events.contracts.pairing import RequestSent
+from together_operator.catalogue import breaking_changes, compare, event_schema, project_events, rendered, write
 
 
 def test_the_committed_catalogue_is_what_the_code_generates():
     breaking, stale = compare()
     assert breaking == []
-    assert stale == [], "run: python -m together_events.catalogue write"
+    assert stale == [], "run: make catalogue"
 
 
 def test_the_asyncapi_document_lists_every_topic_and_event():

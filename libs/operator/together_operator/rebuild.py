@@ -4,20 +4,21 @@ The service's own handlers run through the ordinary `EventConsumer.process` (inb
 contracts, dead-letter decisions) into a fresh database. Dead letters are collected
 and reported, never sent: a rebuild must not write to the live dead-letter topics.
 
-Needs the service's package (`<service>.consumers`, `<service>.tables`) and
-together_servicekit (its migrations), which are imported when a rebuild runs, so
-the rest of the operator tool works with together_events alone.
+The tool names no service. Each service that keeps a read model declares what a rebuild
+takes (a `RebuildSpec` in its `<service>/rebuild.py`) as an entry point of the group
+`together.rebuild` in its pyproject.toml; `rebuildable()` lists the installed ones, and a
+service's package is imported only when it is rebuilt or compared.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import entry_points
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,23 +27,51 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from together_events.consumer import EventConsumer, Handler
 from together_events.envelope import Envelope
-from together_events.operator.reading import OperatorError, Progress, header, read_batches
 from together_events.outbox import record_event
 from together_events.registry import Event
 from together_events.tables import inbox_table
 from together_events.topics import service_topic
+from together_operator.reading import OperatorError, Progress, header, read_batches
 
-# Read-model columns a rebuild cannot reproduce are left out of the comparison:
-COMPARED_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
-    # active_pairings is counted by pairing's own use cases (an accepted request), not from events.
-    ("pairing", "participants"): ("id", "person_id", "programme_id", "cohort_id", "roles", "capacity", "time_zone"),
-    # A notification's id is random and recorded_at is the clock when it was handled.
-    ("notifications", "notifications"): ("recipient_id", "kind", "source_event_id"),
-}
+ENTRY_POINTS = "together.rebuild"
+
+
+@dataclass(frozen=True)
+class RebuildSpec:
+    """What a service declares so that its read model can be rebuilt from the topics and compared."""
+
+    service: str  # its name: the inbox key and the events' source, as when it runs
+    # Its consumers' factory; a `ReplayRuntime` stands in for its Runtime (clock, `record`, settings).
+    handlers: Callable[[Any], Mapping[type[Event], Handler]]
+    read_model: tuple[sa.Table, ...]  # the tables built from events alone: rebuilt, then compared
+    migrate: Callable[[str], None]  # brings a fresh database (its URL) to the service's head
+    settings: Callable[[], Any]  # its settings as the service reads them (the environment), for handlers that use them
+    # Per table name, the columns compared where a rebuild cannot reproduce them all (the others: every column).
+    compared_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def columns(self, table: sa.Table) -> list[sa.Column[Any]]:
+        names = self.compared_columns.get(table.name)
+        return list(table.columns) if names is None else [table.c[name] for name in names]
 
 
 class RebuildError(OperatorError):
     pass
+
+
+def rebuildable() -> list[str]:
+    """The installed services that declare a rebuild."""
+    return sorted(point.name for point in entry_points(group=ENTRY_POINTS))
+
+
+def spec_for(service: str) -> RebuildSpec:
+    points = [point for point in entry_points(group=ENTRY_POINTS) if point.name == service]
+    if not points:
+        offered = ", ".join(rebuildable()) or "none installed"
+        raise RebuildError(f"{service} declares no rebuild (a service that keeps a read model does: {offered})")
+    spec = points[0].load()
+    if not isinstance(spec, RebuildSpec) or spec.service != service:
+        raise RebuildError(f"the entry point {points[0].value} is not {service}'s RebuildSpec")
+    return spec
 
 
 def asyncpg_url(url: str) -> str:
@@ -71,13 +100,14 @@ class ReplayClock:
 
 @dataclass
 class ReplayRuntime:
-    """What a service's `handlers(runtime)` use of its Runtime: the clock and `record`.
+    """What a service's `handlers(runtime)` use of its Runtime: the settings, the clock and `record`.
 
     Events the handlers record land in the rebuilt database's outbox, where no relay runs.
     """
 
     engine: AsyncEngine
     source: str
+    settings: Any
     clock: ReplayClock = field(default_factory=ReplayClock)
 
     def now(self) -> datetime:
@@ -130,10 +160,6 @@ class RebuildReport:
         )
 
 
-def read_model(service: str) -> tuple[sa.Table, ...]:
-    return tuple(importlib.import_module(f"{service}.tables").READ_MODEL)
-
-
 async def _row_counts(conn: AsyncConnection, tables: tuple[sa.Table, ...]) -> dict[str, int]:
     return {t.name: (await conn.execute(sa.select(sa.func.count()).select_from(t))).scalar_one() for t in (inbox_table, *tables)}
 
@@ -141,22 +167,18 @@ async def _row_counts(conn: AsyncConnection, tables: tuple[sa.Table, ...]) -> di
 async def rebuild(service: str, database_url: str, *, bootstrap: str, prefix: str | None = None,
                   progress: Progress | None = None) -> RebuildReport:  # fmt: skip
     """Migrate `database_url` (a fresh database) and apply `service`'s handlers to its topics, up to their ends now."""
-    from together_servicekit.db import migrate  # a service's migrations: see the module docstring
-
-    consumers = importlib.import_module(f"{service}.consumers")
-    if not hasattr(consumers, "handlers"):
-        raise RebuildError(f"{service} consumes no events: it has no read model to rebuild")
+    spec = spec_for(service)
     url = asyncpg_url(database_url)
-    await asyncio.to_thread(migrate, service, url)  # Alembic runs its own event loop
+    await asyncio.to_thread(spec.migrate, url)  # Alembic runs its own event loop
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            counts = await _row_counts(conn, read_model(service))
+            counts = await _row_counts(conn, spec.read_model)
         if any(counts.values()):
             filled = ", ".join(f"{name} {n}" for name, n in counts.items() if n)
             raise RebuildError(f"not a fresh database (rows: {filled}): a rebuild needs an empty one")
-        runtime = ReplayRuntime(engine, source=f"/together/{service}")
-        handlers: Mapping[type[Event], Handler] = consumers.handlers(runtime)
+        runtime = ReplayRuntime(engine, source=f"/together/{service}", settings=spec.settings())
+        handlers = spec.handlers(runtime)
         topics = sorted({service_topic(model.service, prefix) for model in handlers})
         letters = DeadLetterCollector()
         consumer = EventConsumer(
@@ -274,11 +296,6 @@ def _shown(row: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={v!s}" for k, v in row.items()) + "}"
 
 
-def compared_columns(service: str, table: sa.Table) -> list[sa.Column[Any]]:
-    names = COMPARED_COLUMNS.get((service, table.name))
-    return list(table.columns) if names is None else [table.c[name] for name in names]
-
-
 async def _rows(engine: AsyncEngine, columns: list[sa.Column[Any]]) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         return [dict(row._mapping) for row in await conn.execute(sa.select(*columns))]
@@ -286,11 +303,12 @@ async def _rows(engine: AsyncEngine, columns: list[sa.Column[Any]]) -> list[dict
 
 async def compare(service: str, rebuilt_url: str, live_url: str) -> Comparison:
     """The service's read-model tables, row by row in any order, in two databases."""
+    spec = spec_for(service)
     engines = create_async_engine(asyncpg_url(rebuilt_url)), create_async_engine(asyncpg_url(live_url))
     try:
         tables = []
-        for table in read_model(service):
-            columns = compared_columns(service, table)
+        for table in spec.read_model:
+            columns = spec.columns(table)
             rebuilt, live = [await _rows(engine, columns) for engine in engines]
             counts = [Counter(map(_row_key, rows)) for rows in (rebuilt, live)]
             tables.append(

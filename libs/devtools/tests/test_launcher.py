@@ -10,14 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-from together_servicekit import launcher
+from together_devtools import launcher
 
 # Starts the sink through the launcher, then lives on without ever reaping it: as the shell of an
 # earlier `launcher start`, or a slow init, leaves a SIGKILLed service a zombie for a while.
 NEGLIGENT_PARENT = """
 import sys, time
 from pathlib import Path
-from together_servicekit import launcher
+from together_devtools import launcher
 spec = launcher.ServiceSpec("mailsink", int(sys.argv[2]), module="notifications.mailsink")
 launcher.start((spec,), state=Path(sys.argv[1]), timeout=60)
 print("started", flush=True)

@@ -17,8 +17,8 @@ from typing import Literal
 from aiokafka import ConsumerRecord
 
 from together_events.envelope import Envelope, MalformedEvent
-from together_events.operator.reading import Progress, read_batches
 from together_events.registry import decode, model_for
+from together_operator.reading import Progress, read_batches
 
 ERROR_KINDS = ("gap", "duplicate", "malformed", "contract", "unknown type", "key mismatch", "id reused")
 NOTE_KINDS = ("redelivered copy",)

@@ -19,9 +19,10 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from together_events import contracts  # noqa: F401 - registers every contract, for --type names
+import together_contracts  # noqa: F401 - registers every contract, for --type names
+from together_contracts.topics import SERVICES
 from together_events.registry import registered_types
-from together_events.topics import SERVICES, service_topic
+from together_events.topics import service_topic
 
 # Shared with bench/replay.py's raw consumer, so the benchmark compares like with like.
 CONSUMER_SETTINGS = {

@@ -1,6 +1,6 @@
 """Start, check and stop the five services (and a development mail sink) as separate processes.
 
-    python -m together_servicekit.launcher start|stop|status
+    python -m together_devtools.launcher start|stop|status
 
 Each service runs as `python -m <service>` with its own log file and pid file
 under `$TOGETHER_STATE_DIR` (default `.run/`): `logs/<service>.log`,
@@ -57,7 +57,7 @@ class ServiceSpec:
 
 
 # The development identity provider that signs the demo's and the tests' tokens.
-IDENTITY = ServiceSpec("identity", 8000, module="together_servicekit.dev_identity")
+IDENTITY = ServiceSpec("identity", 8000, module="together_devtools.dev_identity")
 SERVICES = (
     ServiceSpec("registration", 8001),
     ServiceSpec("matching", 8002),

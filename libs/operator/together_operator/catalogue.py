@@ -1,8 +1,8 @@
 """The published event catalogue, generated from the code, and its compatibility rule.
 
-    python -m together_events.catalogue write   # regenerate docs/asyncapi.json and docs/schemas/
-    python -m together_events.catalogue check   # fail if they differ from the code, or if the
-                                                # code breaks a published event version
+    python -m together_operator.catalogue write   # (= make catalogue) regenerate docs/asyncapi.json and docs/schemas/
+    python -m together_operator.catalogue check   # fail if they differ from the code, or if the
+                                                  # code breaks a published event version
 
 The catalogue is an AsyncAPI 3 document of every topic and event, and one JSON
 Schema per event version (the CloudEvents envelope with its `data`). What is
@@ -25,9 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from together_events import contracts  # noqa: F401 - registers every contract
+import together_contracts  # noqa: F401 - registers every contract
+from together_contracts.topics import SERVICES, declared_topics
 from together_events.registry import Event, registered_types
-from together_events.topics import SERVICES, declared_topics, namespace
+from together_events.topics import namespace
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 ASYNCAPI_FILE = "asyncapi.json"
@@ -154,7 +155,7 @@ def asyncapi() -> dict[str, Any]:
             "title": "Together events",
             "version": "1.0.0",
             "description": "Every event of the Together platform: CloudEvents 1.0 in structured mode on Kafka, "
-            "keyed by aggregate id. Generated from the code by `python -m together_events.catalogue write`; "
+            "keyed by aggregate id. Generated from the code by `make catalogue`; "
             "see docs/subscribers.md.",
         },
         "defaultContentType": "application/cloudevents+json",
@@ -173,7 +174,7 @@ def markdown() -> str:
     lines = [
         "# Event catalogue",
         "",
-        "Generated from the code by `python -m together_events.catalogue write`: do not edit by hand.",
+        "Generated from the code by `make catalogue`: do not edit by hand.",
         "How to read and subscribe: [subscribers.md](subscribers.md). Machine-readable: [asyncapi.json](asyncapi.json)",
         "and one JSON Schema per event version in [schemas/](schemas/).",
         "",
@@ -354,7 +355,7 @@ def main() -> None:
     breaking, stale = compare(args.docs)
     for line in ["breaking changes to published versions:", *_lines(breaking)] if breaking else []:
         print(line)
-    for line in ["out of date (run: python -m together_events.catalogue write):", *_lines(stale)] if stale else []:
+    for line in ["out of date (run: make catalogue):", *_lines(stale)] if stale else []:
         print(line)
     sys.exit(1 if breaking or stale else 0)
 

@@ -28,7 +28,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from together_events.contracts.fields import INT32_MAX, TimeZoneName
+from together_contracts.fields import INT32_MAX, TimeZoneName
 from together_events.registry import Event, register
 
 

@@ -1,0 +1,16 @@
+"""Every event contract of the project, one module per publishing service, and the topics they travel on.
+
+Importing this package (or any module in it) registers them all; topics and their content are
+published in docs/catalogue.md (generated: `make catalogue`).
+"""
+
+from together_contracts import (
+    matching,
+    notifications,
+    pairing,
+    registration,
+    scheduling,
+    topics,
+)
+
+__all__ = ["matching", "notifications", "pairing", "registration", "scheduling", "topics"]
