@@ -59,10 +59,7 @@ async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelo
 
 
 def handlers(runtime: Runtime[NotificationsSettings]) -> Handlers:
-    # `together-events rebuild` passes its stand-in runtime, which carries no settings (the deliveries it
-    # writes are never sent, so their Message-ID's domain does not matter): the one getattr left for it.
-    settings: NotificationsSettings | None = getattr(runtime, "settings", None)
-    domain = settings.message_id_domain if settings is not None else "together.localhost"
+    domain = runtime.settings.message_id_domain
 
     async def record_messages(conn: AsyncConnection, event: Event, envelope: Envelope) -> None:
         await use_cases.record_messages(runtime, conn, event, envelope, message_id_domain=domain)
