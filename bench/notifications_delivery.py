@@ -63,7 +63,7 @@ class Sink:
     def __init__(self) -> None:
         self.message_ids: list[str] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server, session, envelope) -> str:
         headers = BytesParser(policy=policy.default).parsebytes(envelope.original_content, headersonly=True)
         self.message_ids.append(str(headers["Message-ID"]))
         return "250 OK"
@@ -168,7 +168,7 @@ async def main() -> None:
         )  # fmt: skip
         await asyncio.to_thread(migrate, "notifications", settings.database_url)
         engine = make_engine(settings.database_url)
-        runtime = Runtime(settings=settings, engine=engine, clock=SystemClock(), producer=None, relay=None)  # type: ignore[arg-type]
+        runtime = Runtime(settings=settings, engine=engine, clock=SystemClock(), producer=None, relay=None)
         elapsed = await record(runtime, args.messages)
         figures["record_per_s"] = args.messages / elapsed
         for concurrency in lanes:

@@ -107,7 +107,7 @@ def percentiles(values: list[float], qs: tuple[float, ...] = (0.5, 0.95, 0.99, 1
     return {("max" if q == 1 else f"p{round(q * 100)}"): ordered[round(q * (len(ordered) - 1))] for q in qs}
 
 
-async def until(check, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+async def until(check, what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
         if time.monotonic() > deadline:
@@ -384,7 +384,7 @@ async def main() -> None:
         (STATE / "logs" / f"{spec.name}.log").unlink(missing_ok=True)  # the launcher appends: one run per log
 
     # SIGTERM cancels like Ctrl-C does, so the finally below still stops the services and drops the databases.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     run, load = uuid.uuid4().hex[:8], os.getloadavg()[0]
     dbs = {"registration": f"bench_registration_{run}", "matching": f"bench_matching_{run}"}
     print(f"bench run {run}: databases {', '.join(dbs.values())}, topics bench{run}.*; logs in {STATE / 'logs'}", flush=True)

@@ -256,7 +256,7 @@ async def main() -> None:
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args()
 
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     run, load = uuid.uuid4().hex[:8], os.getloadavg()[0]
     prefix = f"benchreplay{run}."
     declared = list(declared_topics(prefix))

@@ -89,7 +89,7 @@ async def seed(runtime: Runtime, mentors: int) -> tuple[uuid.UUID, list[Particip
     for start in range(0, len(events), 1000):
         async with runtime.engine.begin() as conn:
             for event in events[start : start + 1000]:
-                await applied[type(event)](conn, event, None)  # type: ignore[arg-type]
+                await applied[type(event)](conn, event, None)
     return cohort_id, people["mentor"], people["mentee"]
 
 
@@ -175,8 +175,8 @@ async def main() -> None:
         await asyncio.to_thread(migrate, "matching", url)
         settings = MatchingSettings(database_url=url)
         engine = make_engine(url)
-        runtime = Runtime(settings=settings, engine=engine, clock=SystemClock(), producer=None,  # type: ignore[arg-type]
-                          relay=OutboxRelay(engine, None, name="bench"))  # type: ignore[arg-type]  # fmt: skip
+        runtime = Runtime(settings=settings, engine=engine, clock=SystemClock(), producer=None,
+                          relay=OutboxRelay(engine, None, name="bench"))  # fmt: skip
         results = [await measure(runtime, int(size), args.requests) for size in args.sizes.split(",")]
         await engine.dispose()
     finally:

@@ -73,7 +73,7 @@ def acknowledged_events(ledger: Ledger, history: History) -> Check:
     for record in history.events():
         for name, value in _data(record).items():
             if isinstance(value, str):
-                index[record.short_type, name, value].add(record.event["id"])  # type: ignore[index]
+                index[record.short_type, name, value].add(record.event["id"])
     lost = []
     for ack in ledger.acks:
         found = set.intersection(*(index.get((ack.event, k, v), set()) for k, v in ack.data))
@@ -89,7 +89,7 @@ def acknowledged_events(ledger: Ledger, history: History) -> Check:
 
 
 def outboxes_published(dbs: Databases, history: History) -> Check:
-    on_kafka = {r.event["id"] for r in history.events()}  # type: ignore[index]
+    on_kafka = {r.event["id"] for r in history.events()}
     parts, problems = [], []
     for service, rows in dbs.outbox.items():
         unpublished = [r for r in rows if r["published_at"] is None]
@@ -111,7 +111,7 @@ def duplicates(
 ) -> Check:
     copies: dict[str, list[Record]] = defaultdict(list)
     for record in history.events():
-        copies[record.event["id"]].append(record)  # type: ignore[index]
+        copies[record.event["id"]].append(record)
     duplicated = {eid: rs for eid, rs in copies.items() if len(rs) > 1}
     windows = [f.window_ms(timeout) for f in faults]
     handlers = {service: set(handled_types(service)) for service in CONSUMERS}
@@ -130,7 +130,7 @@ def duplicates(
                 outside += 1
                 details.append(f"{extra.short_type} {eid} published again at {extra.timestamp_ms} ms, in no fault's window")
         for service, types in handlers.items():
-            if records[0].event["type"] in types and (service, eid) not in dbs.inbox:  # type: ignore[index]
+            if records[0].event["type"] in types and (service, eid) not in dbs.inbox:
                 unabsorbed += 1
                 details.append(
                     f"{service} never handled {records[0].short_type} {eid}, though it was delivered {len(records)} times"
@@ -154,7 +154,7 @@ def duplicates(
 def sequences(history: History) -> Check:
     seqs: dict[tuple[str, str], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for record in history.events():
-        seqs[record.topic, record.event["subject"]][record.event["sequence"]].add(record.event["id"])  # type: ignore[index]
+        seqs[record.topic, record.event["subject"]][record.event["sequence"]].add(record.event["id"])
     gaps, conflicts = [], []
     for (topic, subject), by_seq in seqs.items():
         if sorted(by_seq) != list(range(1, len(by_seq) + 1)):
@@ -192,7 +192,7 @@ def capacity(history: History, dbs: Databases) -> Check:
             capacity_of[data["participant_id"]] = (data.get("mentor_capacity") or 0) + (data.get("coach_capacity") or 0)
     mentor_of, running, peak = {}, Counter(), Counter()
     changes = [*history.distinct("PairingFormed").values(), *history.distinct("PairingEnded").values()]
-    for record in sorted(changes, key=lambda r: position.get(r.event["id"], 1 << 62)):  # type: ignore[index]
+    for record in sorted(changes, key=lambda r: position.get(r.event["id"], 1 << 62)):
         data = _data(record)
         if record.short_type == "PairingFormed":
             mentor_of[data["pairing_id"]] = data["mentor_id"]

@@ -58,7 +58,7 @@ class History:
 
     def distinct(self, short_type: str) -> dict[str, Record]:
         """One record per event id (a redelivered copy is the same event)."""
-        return {r.event["id"]: r for r in self.of_type(short_type)}  # type: ignore[index]
+        return {r.event["id"]: r for r in self.of_type(short_type)}
 
 
 def _event(value: bytes | None) -> dict[str, Any] | None:

@@ -133,7 +133,7 @@ def build_poison(history: History, rng: random.Random) -> list[Poison]:
     for topic in sorted(consumed):
         templates: dict[str, dict[str, Any]] = {}
         for record in history.events(topic):
-            templates.setdefault(record.event["type"], record.event)  # type: ignore[index]
+            templates.setdefault(record.event["type"], record.event)
         records += _generic(topic, rng.choice(sorted(templates.values(), key=lambda e: e["type"])) if templates else None)
         for template in templates.values():
             records += _typed_variants(topic, template)

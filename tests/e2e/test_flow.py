@@ -74,10 +74,7 @@ def _print_logs(state: Path) -> None:
 
 def delivered() -> list[EmailMessage]:
     """The mails the run's mail sink received."""
-    return [
-        email.message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
-        for path in sorted((STATE / "mail").glob("*.eml"))
-    ]
+    return [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted((STATE / "mail").glob("*.eml"))]
 
 
 def topic(service: str) -> str:
@@ -93,7 +90,7 @@ async def signed_in(subject: str, *roles: str, programmes: tuple[str, ...] = ())
         yield client
 
 
-async def eventually(call, until=lambda r: r.is_success, timeout: float = 30.0) -> httpx.Response:  # type: ignore[no-untyped-def]
+async def eventually(call, until=lambda r: r.is_success, timeout: float = 30.0) -> httpx.Response:
     """Retry until `until` holds: a service learns of another's facts through events, a moment later."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

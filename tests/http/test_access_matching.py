@@ -88,7 +88,7 @@ def assignment_path(w: World, obj: str) -> str:
     return f"/cohorts/{cohort}/assignments/{assignment}"
 
 
-async def act(http, w: World, action: str, obj: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+async def act(http, w: World, action: str, obj: str, headers: dict[str, str]):
     match action:
         case "suggestions":
             return await http.get(suggestions_path(w, obj), headers=headers)

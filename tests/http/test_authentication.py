@@ -28,7 +28,7 @@ def _needs_token(route: APIRoute) -> bool:
     return False
 
 
-def _api_routes(routes):  # type: ignore[no-untyped-def]
+def _api_routes(routes):
     """Every APIRoute, also inside routers FastAPI includes lazily."""
     for route in routes:
         if isinstance(route, APIRoute):

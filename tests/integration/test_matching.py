@@ -66,7 +66,7 @@ def now() -> datetime:
 class Bus:
     """Publishes contract events onto the real topics as their services' outboxes would."""
 
-    def __init__(self, runtime) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, runtime) -> None:
         self.runtime = runtime
         self.sequences: Counter[str] = Counter()
 
@@ -160,7 +160,7 @@ MENTOR_PROFILE = dict(
 
 
 def profile(name: str, base: dict, **answers: object) -> PublicProfile:
-    return PublicProfile(display_name=name, **{**base, **answers})  # type: ignore[arg-type]
+    return PublicProfile(display_name=name, **{**base, **answers})
 
 
 @dataclass
@@ -216,7 +216,7 @@ class Cohort:
         return self.service.signer.headers("lead", "programme_team", programmes=[str(self.programme)])
 
     async def suggestions(self, mentee: str, **params: object) -> list[dict]:
-        response = await self.service.http.get(  # type: ignore[attr-defined]
+        response = await self.service.http.get(
             f"/cohorts/{self.id}/mentees/{self.id_of(mentee)}/suggestions", headers=self.as_(mentee), params=params
         )
         assert response.status_code == 200, response.text
@@ -465,7 +465,7 @@ async def test_the_team_learns_why_a_mentor_was_not_suggested(service, cohort):
                              cohort_id=cohort.id, programme_id=cohort.programme, withdrawn_at=now(), answers_erased=True)
     )  # fmt: skip
 
-    async def why_not(mentor: str, headers: dict | None = None):  # type: ignore[no-untyped-def]
+    async def why_not(mentor: str, headers: dict | None = None):
         return await service.http.get(
             f"/cohorts/{cohort.id}/mentees/{cohort.id_of('amina')}/why-not/{cohort.id_of(mentor)}",
             headers=headers or cohort.team(),
@@ -680,7 +680,7 @@ async def test_the_fairness_report_on_a_small_known_cohort(service):
 # --- erasure ----------------------------------------------------------------------------------------
 
 
-async def rows_mentioning(runtime, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+async def rows_mentioning(runtime, text: str) -> list[str]:
     """Every table of matching's database whose rows, as text, contain `text` (any case)."""
     async with runtime.engine.connect() as conn:
         tables = (await conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars()
@@ -701,9 +701,7 @@ async def test_an_erasure_leaves_placeholders_and_nothing_of_the_old_answers(ser
     await service.bus.send(event)
     for secret in (secret_name, secret_skill, secret_bio):
         assert await rows_mentioning(service.runtime, secret) == ["candidates"]  # the scan sees the copy while kept
-    search = await service.http.get(  # type: ignore[attr-defined]
-        f"/cohorts/{cohort.id}/mentors", headers=cohort.team(), params={"q": secret_skill}
-    )
+    search = await service.http.get(f"/cohorts/{cohort.id}/mentors", headers=cohort.team(), params={"q": secret_skill})
     assert [m["display_name"] for m in search.json()["results"]] == [secret_name], search.text
 
     # Withdrawn first, erased later (as registration publishes an erasure asked for after withdrawal).
@@ -729,7 +727,7 @@ async def test_an_erasure_leaves_placeholders_and_nothing_of_the_old_answers(ser
     # Kept for audit and counts: who they were in the cohort, not what they answered.
     assert (row.person_id, row.roles, row.capacity, row.withdrawn) == (leaver.person_id, ["mentor"], 2, True)
     assert "leaver" not in await cohort.suggested("amina")
-    search = await service.http.get(f"/cohorts/{cohort.id}/mentors", headers=cohort.team(), params={"q": secret_skill})  # type: ignore[attr-defined]
+    search = await service.http.get(f"/cohorts/{cohort.id}/mentors", headers=cohort.team(), params={"q": secret_skill})
     assert search.json()["results"] == []
 
     # Erased again (a second request, or the same one replayed under a new id): the same placeholders.

@@ -92,7 +92,7 @@ class Mailbox:
         self.in_data = threading.Event()
         self.hang_up = 0  # the next n mails: kept, but the connection closes before the reply
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.attempts += 1
         if self.hold is not None:  # (the server runs in its own thread and loop)
             self.in_data.set()
@@ -210,7 +210,7 @@ class World:
         return self.signer.headers("team-lead", "programme_team", programmes=[str(programme or self.programme)])
 
 
-async def _has(rows, count: int) -> bool:  # type: ignore[no-untyped-def]
+async def _has(rows, count: int) -> bool:
     return len(await rows()) >= count
 
 
@@ -232,7 +232,7 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def notifications_world(stack, create_database, signer, monkeypatch, directory: Directory, registration_url: str):  # type: ignore[no-untyped-def]
+async def notifications_world(stack, create_database, signer, monkeypatch, directory: Directory, registration_url: str):
     namespace = f"t{uuid.uuid4().hex[:8]}."
     monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", namespace)
     names = [service_topic(s) for s in ("registration", "pairing", "scheduling")]
@@ -517,7 +517,7 @@ async def _known(world: World, participant: uuid.UUID, headers: dict[str, str]) 
 
 
 @contextlib.asynccontextmanager
-async def worker_process(world: World, log_file) -> AsyncIterator[asyncio.subprocess.Process]:  # type: ignore[no-untyped-def]
+async def worker_process(world: World, log_file) -> AsyncIterator[asyncio.subprocess.Process]:
     """The delivery worker in its own process, with this world's settings; SIGKILLed at the end if still alive."""
     env = {**os.environ, "MAIL_WORKER_SETTINGS": world.runtime.settings.model_dump_json()}
     process = await asyncio.create_subprocess_exec(
@@ -670,7 +670,7 @@ async def _true(value: bool) -> bool:
     return value
 
 
-async def _some(pid) -> bool:  # type: ignore[no-untyped-def]
+async def _some(pid) -> bool:
     return (await pid) is not None
 
 

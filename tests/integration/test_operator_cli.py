@@ -290,7 +290,7 @@ async def test_a_time_window_holds_exactly_the_records_timestamped_in_it_whateve
     for start, end in windows:
         replayed = await collected(stack, [SKEWED], Window(from_time=start, to_time=end))
         assert [r.offset for r in replayed] == offsets_between(skewed, start, end), (start, end)
-        assert set(ids(replayed)) == {skewed[o].envelope.id for o in offsets_between(skewed, start, end)}  # type: ignore[union-attr]
+        assert set(ids(replayed)) == {skewed[o].envelope.id for o in offsets_between(skewed, start, end)}
 
     command_line = [
         ("2025-03-01T09:00", "2025-03-01T09:15", [0, 1, 4]),  # offsets, as written in the JSON Lines
@@ -465,7 +465,7 @@ async def live_matching(stack: Stack, url: str, producer: AIOKafkaProducer, monk
     engine = create_async_engine(url)
     consumer = EventConsumer(
         name="matching", group_id=f"opcli-live-{RUN}", engine=engine, bootstrap_servers=stack.kafka_bootstrap,
-        handlers=handlers(None), dead_letters=producer, now=lambda: datetime.now(UTC),  # type: ignore[arg-type]
+        handlers=handlers(None), dead_letters=producer, now=lambda: datetime.now(UTC),
     )  # fmt: skip
     assert consumer.topics == sorted([REGISTRATION, PAIRING])
     try:

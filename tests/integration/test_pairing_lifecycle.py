@@ -36,7 +36,7 @@ async def pairing(stack, create_database, signer):
 class Cohort:
     """A fresh cohort per test: people register through pairing's own handler and act with tokens."""
 
-    def __init__(self, http, runtime, signer) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, http, runtime, signer) -> None:
         self.http, self.runtime, self.signer = http, runtime, signer
         self.id, self.programme = uuid.uuid4(), uuid.uuid4()
         self.person: dict[uuid.UUID, str] = {}

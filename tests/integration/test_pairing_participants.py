@@ -53,7 +53,7 @@ async def pairing(stack, create_database, signer):
 class World(Cohort):
     """A cohort whose registrations are kept, so later participant events can restate them."""
 
-    def __init__(self, http, runtime, signer) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, http, runtime, signer) -> None:
         super().__init__(http, runtime, signer)
         self.registration: dict[uuid.UUID, ParticipantRegistered] = {}
 
@@ -67,7 +67,7 @@ class World(Cohort):
     async def join(self, role: Role, *, capacity: int | None = None) -> uuid.UUID:
         return await self.register(role, capacity=capacity)
 
-    async def apply(self, *events) -> None:  # type: ignore[no-untyped-def]
+    async def apply(self, *events) -> None:
         await deliver(self.runtime, handlers(self.runtime), *events)
 
     def updated(self, participant: uuid.UUID, **changes: object) -> ParticipantProfileUpdated:
@@ -80,10 +80,10 @@ class World(Cohort):
             withdrawn_at=datetime.now(UTC), answers_erased=False,
         )  # fmt: skip
 
-    async def follow(self, mentor: uuid.UUID, mentee: uuid.UUID):  # type: ignore[no-untyped-def]
+    async def follow(self, mentor: uuid.UUID, mentee: uuid.UUID):
         return await self.http.put(f"/mentors/{mentor}/followers/{mentee}", headers=self.as_(mentee))
 
-    async def submit(self, mentee: uuid.UUID, *mentors: uuid.UUID):  # type: ignore[no-untyped-def]
+    async def submit(self, mentee: uuid.UUID, *mentors: uuid.UUID):
         return await self.http.post(
             f"/cohorts/{self.id}/mentees/{mentee}/preferences",
             json={"mentor_ids": [str(m) for m in mentors]},
@@ -103,7 +103,7 @@ class World(Cohort):
         async with self.runtime.engine.connect() as conn:
             return (await conn.execute(sa.select(sa.func.count()).select_from(outbox_table))).scalar_one()
 
-    async def value(self, column: sa.Column, *where: sa.ColumnElement[bool]):  # type: ignore[no-untyped-def]
+    async def value(self, column: sa.Column, *where: sa.ColumnElement[bool]):
         async with self.runtime.engine.connect() as conn:
             return (await conn.execute(sa.select(column).where(*where))).scalar_one()
 
@@ -374,7 +374,7 @@ async def test_registration_and_matching_events_over_the_broker_duplicates_inclu
                 )  # fmt: skip
             task = asyncio.create_task(consumer.run())
 
-            async def publish(*envelopes) -> None:  # type: ignore[no-untyped-def]
+            async def publish(*envelopes) -> None:
                 """Each step is handled before the next is sent: the two topics are not ordered with each other."""
                 for envelope in envelopes:
                     topic = service_topic(envelope.type.split(".")[1], namespace)

@@ -159,7 +159,7 @@ async def test_a_storm_of_answers_withdrawals_capacity_changes_and_expiries_neve
         for outcome in await deadline_worker(world.runtime).run_due():
             tally[f"timer {outcome}"] += 1  # `failed_attempt` when a timer's transaction raised
 
-    def submit(mentee: uuid.UUID, mentors: list[uuid.UUID]):  # type: ignore[no-untyped-def]
+    def submit(mentee: uuid.UUID, mentors: list[uuid.UUID]):
         url, body = f"/cohorts/{world.id}/mentees/{mentee}/preferences", {"mentor_ids": [str(m) for m in mentors]}
         return call("submit", "POST", url, mentee, json=body)
 

@@ -170,7 +170,7 @@ async def test_a_restarted_service_fires_the_timers_that_fell_due_while_it_was_d
     async with service_app("pairing", database, stack.kafka_bootstrap, signer) as (app, runtime):
         runtime.clock = TravellingClock(offset + timedelta(days=8))
         [(name, run)] = workers(runtime)  # what the service starts: the worker, with its readiness check
-        worker = run.__self__  # type: ignore[attr-defined]
+        worker = run.__self__
         async with client(app) as http:
             ready = await http.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["deadline-worker"] == "no pass completed yet"

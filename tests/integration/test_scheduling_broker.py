@@ -58,7 +58,7 @@ async def topics(stack, monkeypatch) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running(work) -> AsyncIterator[asyncio.Task]:  # type: ignore[no-untyped-def]
+async def running(work) -> AsyncIterator[asyncio.Task]:
     task = asyncio.create_task(work())
     try:
         yield task

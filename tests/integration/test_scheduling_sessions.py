@@ -60,7 +60,7 @@ def profile(name: str, zone: str) -> PublicProfile:
 class Pair:
     """A programme of one kind, a mentee in New York and a mentor in Bangkok, paired."""
 
-    def __init__(self, http, runtime, signer) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, http, runtime, signer) -> None:
         self.http, self.runtime, self.signer = http, runtime, signer
         self.programme, self.cohort, self.request = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         self.mentee, self.mentor, self.pairing = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

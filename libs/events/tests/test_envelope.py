@@ -41,7 +41,7 @@ def envelope_of(event: RequestSent, **overrides: object) -> Envelope:
         data=event.model_dump(mode="json"),
     )
     fields.update(overrides)
-    return Envelope(**fields)  # type: ignore[arg-type]
+    return Envelope(**fields)
 
 
 def test_event_type_names_service_event_and_major_version():

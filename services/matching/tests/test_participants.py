@@ -29,7 +29,7 @@ def candidate(roles: tuple[str, ...] = ("mentee",), **overrides: object) -> Cand
         participant_id=uuid.uuid4(), person_id="amina", programme_id=uuid.uuid4(), roles=roles, profile=ANSWERS
     )
     fields.update(overrides)
-    return Candidate(**fields)  # type: ignore[arg-type]
+    return Candidate(**fields)
 
 
 def test_a_mentee_or_client_asks_as_a_mentee():

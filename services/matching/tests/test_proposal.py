@@ -44,7 +44,7 @@ def proposal(**overrides: object) -> Proposal:
         proposed_at=NOW,
     )
     fields.update(overrides)
-    return Proposal(**fields)  # type: ignore[arg-type]
+    return Proposal(**fields)
 
 
 def test_accepting_a_proposal_publishes_its_pairs_once():

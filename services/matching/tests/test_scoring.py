@@ -32,7 +32,7 @@ def profile(**overrides: object) -> PublicProfile:
         languages=["English"],
     )
     fields.update(overrides)
-    return PublicProfile(**fields)  # type: ignore[arg-type]
+    return PublicProfile(**fields)
 
 
 def mentor(capacity: int = 2, active: int = 0, **overrides: object) -> Person:

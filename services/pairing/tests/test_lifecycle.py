@@ -216,7 +216,7 @@ def test_a_selection_asks_its_mentors_in_rank_order_then_is_exhausted():
         selection.exhaust(MONDAY)  # a ranked mentor is still untried
     made = [selection.request_next(UUID(int=30 + n), MONDAY) for n in range(3)]
     assert [(m[0].mentor_id, m[0].rank, m[1].rank) for m in made if m] == [(first, 1, 1), (second, 2, 2)]
-    assert made[2] is None and isinstance(made[0][1], RequestQueued)  # type: ignore[index]
+    assert made[2] is None and isinstance(made[0][1], RequestQueued)
     assert isinstance(selection.exhaust(MONDAY), PreferencesExhausted) and selection.status is SelectionStatus.exhausted
     assert selection.request_next(UUID(int=40), MONDAY) is None
 
@@ -321,7 +321,7 @@ def test_a_next_choice_skips_a_full_mentor_and_one_who_left_and_ends_exhausted()
         ("RequestQueued", 3),
         ("RequestSent", 3),
     ]
-    world.lifecycle.decline(world.desk(free).pending)  # type: ignore[arg-type]
+    world.lifecycle.decline(world.desk(free).pending)
     assert world.events() == [("RequestDeclined", 0), ("PreferencesExhausted", 0)]
     assert [r.status for r in world.requests_of(selection)] == [
         RequestStatus.withdrawn,
@@ -338,10 +338,10 @@ def test_a_decline_sends_the_mentors_next_waiting_request_then_the_mentees_next_
     world.submit(first, mentor, other)
     world.submit(second, mentor)
     world.events()
-    world.lifecycle.decline(world.desk(mentor).pending)  # type: ignore[arg-type]
+    world.lifecycle.decline(world.desk(mentor).pending)
     assert world.events() == [("RequestDeclined", 0), ("RequestSent", 1), ("RequestQueued", 2), ("RequestSent", 2)]
-    assert world.desk(mentor).pending.mentee_id == second  # type: ignore[union-attr]
-    assert world.desk(other).pending.mentee_id == first  # type: ignore[union-attr]
+    assert world.desk(mentor).pending.mentee_id == second
+    assert world.desk(other).pending.mentee_id == first
 
 
 def test_an_accept_that_fills_the_mentor_withdraws_the_queue_and_those_mentees_move_on():
@@ -351,7 +351,7 @@ def test_an_accept_that_fills_the_mentor_withdraws_the_queue_and_those_mentees_m
     selection = world.submit(first, mentor)
     world.submit(second, mentor, other)
     world.events()
-    pairing = world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="first")  # type: ignore[arg-type]
+    pairing = world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="first")
     assert world.events() == [
         ("RequestAccepted", 0),
         ("PairingFormed", 0),
@@ -369,7 +369,7 @@ def test_an_accept_with_a_place_left_sends_the_next_waiting_request():
     world.submit(world.participant(), mentor)
     world.submit(world.participant(), mentor)
     world.events()
-    world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="x")  # type: ignore[arg-type]
+    world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="x")
     assert world.events() == [("RequestAccepted", 0), ("PairingFormed", 0), ("RequestSent", 1)]
 
 
@@ -406,7 +406,7 @@ def test_ending_a_pairing_opens_a_place():
     mentor = world.participant(capacity=1)
     mentee, waiting = world.participant(), world.participant()
     selection = world.submit(mentee, mentor)
-    pairing = world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="m")  # type: ignore[arg-type]
+    pairing = world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="m")
     world.lifecycle.follow(mentor, waiting)
     world.events()
     world.lifecycle.end_pairing(pairing, EndedBy.mentee, message_to_partner="bye", note_to_programme_team=None)
@@ -441,7 +441,7 @@ def test_a_mentee_who_leaves_cancels_their_request_and_the_mentor_sees_the_next(
     world.lifecycle.participant_withdrew(leaver, MONDAY)
     assert world.events() == [("RequestCancelled", 0), ("RequestSent", 1)]  # no next choice: the leaver's list is closed
     assert selection.status is SelectionStatus.closed and world.desk(leaver).withdrawn
-    assert world.desk(mentor).pending.mentee_id == waiting  # type: ignore[union-attr]
+    assert world.desk(mentor).pending.mentee_id == waiting
     with pytest.raises(TransitionRefused):
         world.lifecycle.participant_withdrew(leaver, MONDAY)
 
@@ -451,7 +451,7 @@ def test_a_mentee_who_leaves_ends_their_pairing_and_the_mentor_has_a_place_again
     mentor = world.participant(capacity=1)
     leaver, follower = world.participant(), world.participant()
     selection = world.submit(leaver, mentor)
-    pairing = world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="leaver")  # type: ignore[arg-type]
+    pairing = world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="leaver")
     world.lifecycle.follow(mentor, follower)
     world.events()
     world.lifecycle.participant_withdrew(leaver, MONDAY)
@@ -465,14 +465,14 @@ def test_a_mentor_who_leaves_cancels_the_requests_for_them_and_those_mentees_mov
     leaver, other = world.participant(capacity=2), world.participant(capacity=1)
     paired_mentee, asking = world.participant(), world.participant()
     paired = world.submit(paired_mentee, leaver)
-    pairing = world.lifecycle.accept(world.desk(leaver).pending, mentee_person_id="p")  # type: ignore[arg-type]
+    pairing = world.lifecycle.accept(world.desk(leaver).pending, mentee_person_id="p")
     world.submit(asking, leaver, other)
     world.desk(leaver).followers.append(UUID(int=5))  # forgotten, not told: no place opened
     world.events()
     world.lifecycle.participant_withdrew(leaver, MONDAY)
     events = world.lifecycle.events
     assert [type(e) for e in events] == [RequestCancelled, RequestQueued, RequestSent, PairingEnded]
-    assert events[0].withdrawn_participant_id == leaver and events[3].ended_by is EndedBy.mentor  # type: ignore[union-attr]
+    assert events[0].withdrawn_participant_id == leaver and events[3].ended_by is EndedBy.mentor
     assert paired.status is SelectionStatus.ended and pairing.participant_withdrew
     assert world.desk(leaver).followers == [] and world.desk(leaver).active_pairings == 0
 
@@ -482,7 +482,7 @@ def test_a_pairing_formed_names_the_partners_and_the_programme():
     mentor = world.participant(capacity=1)
     world.submit(world.participant(), mentor)
     world.events()
-    world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="amina")  # type: ignore[arg-type]
+    world.lifecycle.accept(world.desk(mentor).pending, mentee_person_id="amina")
     formed = world.lifecycle.events[1]
     assert isinstance(formed, PairingFormed)
     assert (formed.mentee_person_id, formed.mentor_person_id, formed.programme_id) == (
@@ -523,9 +523,9 @@ def person(*roles: str, cohort_id: UUID = COHORT, **flags: bool) -> Participant:
 
 def test_a_mentee_submits_while_in_the_cohort_and_admitted():
     assert mentee_violation(person("mentee")) is None and mentee_violation(person("client")) is None
-    assert mentee_violation(person("mentor")).rule == "has_mentee_role"  # type: ignore[union-attr]
-    assert mentee_violation(person("mentee", withdrawn=True)).rule == "still_in_cohort"  # type: ignore[union-attr]
-    assert mentee_violation(person("mentee", waitlisted=True)).rule == "admitted"  # type: ignore[union-attr]
+    assert mentee_violation(person("mentor")).rule == "has_mentee_role"
+    assert mentee_violation(person("mentee", withdrawn=True)).rule == "still_in_cohort"
+    assert mentee_violation(person("mentee", waitlisted=True)).rule == "admitted"
 
 
 def test_a_mentee_follows_a_full_mentor_of_their_cohort():
@@ -538,8 +538,8 @@ def test_a_mentee_follows_a_full_mentor_of_their_cohort():
         person("mentor", cohort_id=UUID(int=3)),
         person("mentor", withdrawn=True),
     ):
-        assert follow_violation(mentor, mentor_id, cohort_id=COHORT, mentor_full=True).rule == "mentor_in_cohort"  # type: ignore[union-attr]
-    assert follow_violation(person("mentor"), mentor_id, cohort_id=COHORT, mentor_full=False).rule == "mentor_full"  # type: ignore[union-attr]
+        assert follow_violation(mentor, mentor_id, cohort_id=COHORT, mentor_full=True).rule == "mentor_in_cohort"
+    assert follow_violation(person("mentor"), mentor_id, cohort_id=COHORT, mentor_full=False).rule == "mentor_full"
 
 
 def test_an_assigned_pair_is_skipped_for_the_first_reason_that_holds():
@@ -553,7 +553,7 @@ def test_an_assigned_pair_is_skipped_for_the_first_reason_that_holds():
             "mentee_paired": False,
             "open_selection": False,
         } | overrides
-        return assigned_pair_skip(cohort_id=COHORT, **facts)  # type: ignore[arg-type]
+        return assigned_pair_skip(cohort_id=COHORT, **facts)
 
     assert skip() is None
     assert skip(mentee=person("mentee", waitlisted=True), mentor=None) is SkipReason.mentee_unknown
