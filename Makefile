@@ -65,11 +65,12 @@ $(ANCHOR_LIBRARY):
 bench-matching: $(STAMP) $(ANCHOR_LIBRARY)
 	MATCHING_LIBRARY_PATH=$(CURDIR)/$(ANCHOR_LIBRARY) $(PY) bench/matching/engine.py $(if $(QUICK),--quick,)
 
-# The virtualenv: the development lock (hashes checked), then the project's own packages (editable, no further resolution).
+# The virtualenv: the development lock (hashes checked), then the project's own packages (editable, no further
+# resolution; setuptools' warning that a same-named folder in the working directory could shadow one is silenced: none can).
 $(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(foreach p,$(PACKAGES),-e $(p))
+	PYTHONWARNINGS="ignore:Editable installation" $(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(foreach p,$(PACKAGES),-e $(p))
 	touch $(STAMP)
 
 ## lock: the runtime lock (requirements.txt, for the image) from requirements.in and the development lock (requirements-dev.txt, for .venv) from requirements-dev.in, with hashes; pins already there are kept unless UPGRADE=1
