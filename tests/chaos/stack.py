@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import shutil
 import signal
@@ -32,6 +31,7 @@ from together_devtools import launcher
 from together_devtools.launcher import ServiceSpec
 from together_events.topics import service_topic
 from together_operator.provision import ensure_topics
+from together_operator.rebuild import spec_for
 
 REPO = Path(__file__).resolve().parents[2]
 STATE = REPO / ".run" / "chaos"
@@ -70,8 +70,9 @@ def consumed_topics() -> dict[str, list[str]]:
 
 def handled_types(service: str) -> dict[str, Any]:
     """The event types `service`'s consumer handles: type string -> contract model."""
-    stub = SimpleNamespace(engine=None, settings=None, now=time.time, record=None)  # building handlers touches nothing
-    handlers = importlib.import_module(f"{service}.consumers").handlers(stub)
+    spec = spec_for(service)  # every consuming service declares its rebuild: its handlers and settings
+    stub = SimpleNamespace(engine=None, settings=spec.settings(), now=time.time, record=None)  # building handlers touches nothing
+    handlers = spec.handlers(stub)
     return {model.event_type(): model for model in handlers}
 
 
