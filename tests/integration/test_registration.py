@@ -361,6 +361,10 @@ async def test_who_sees_which_answers(world: World):
     listed = (await world.http.get(f"/cohorts/{cohort}/participants", headers=world.team)).json()
     assert [p["public_profile"]["display_name"] for p in listed] == ["Ada", "Bob"]
     assert {a["field"]: a["value"] for a in listed[0]["answers"]}["appointment_type"] == "permanent"
+    second = await world.http.get(f"/cohorts/{cohort}/participants", params={"limit": 1, "offset": 1}, headers=world.team)
+    assert [p["public_profile"]["display_name"] for p in second.json()] == ["Bob"]  # a page at a time
+    too_many = await world.http.get(f"/cohorts/{cohort}/participants", params={"limit": 501}, headers=world.team)
+    assert too_many.status_code == 422 and details(too_many) == {("query.limit", "less_than_equal")}
     other = (await world.http.get(f"/participants/{ada}", headers=world.person("bob"))).json()
     assert "email" not in other and "person_id" not in other
     assert {a["visibility"] for a in other["answers"]} == {"public"}

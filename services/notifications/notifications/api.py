@@ -15,6 +15,7 @@ from notifications.domain.languages import LANGUAGES
 from notifications.domain.messages import KINDS
 from notifications.domain.preferences import Preferences
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.paging import Page, paged
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["notifications"])
@@ -65,13 +66,14 @@ class FailedDeliveryOut(BaseModel):
 async def notifications_of(
     participant_id: UUID,
     unread: bool = Query(False, description="Only the messages not yet marked read."),
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    page: Page = Depends(paged(default=50, maximum=200)),
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> list[NotificationOut]:
     """The participant's messages, oldest first (a page: `offset`, `limit`). Rule: that participant only."""
-    found = await queries.feed(runtime, caller, participant_id=participant_id, unread=unread, limit=limit, offset=offset)
+    found = await queries.feed(
+        runtime, caller, participant_id=participant_id, unread=unread, limit=page.limit, offset=page.offset
+    )
     return [NotificationOut.model_validate(row) for row in found]
 
 
@@ -134,14 +136,13 @@ async def set_preferences(
 @router.get("/programmes/{programme_id}/failed-deliveries")
 async def failed_deliveries(
     programme_id: UUID,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    page: Page = Depends(paged(default=100, maximum=500)),
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> list[FailedDeliveryOut]:
     """E-mails to the programme's participants that could not be delivered, newest first, with the
     reason (never the message's words). Rule: the programme's team."""
-    found = await queries.failed_deliveries(runtime, caller, programme_id=programme_id, limit=limit, offset=offset)
+    found = await queries.failed_deliveries(runtime, caller, programme_id=programme_id, limit=page.limit, offset=page.offset)
     return [FailedDeliveryOut.model_validate(failed, from_attributes=True) for failed in found]
 
 

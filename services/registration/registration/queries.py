@@ -20,6 +20,7 @@ from together_contracts.registration import ProgrammeKind, ProgrammeRules, Role
 from together_servicekit.auth import Forbidden, Principal, require
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.errors import NotFound
+from together_servicekit.paging import Page
 from together_servicekit.runtime import Runtime
 
 
@@ -84,14 +85,16 @@ async def participant(runtime: Runtime, participant_id: UUID, caller: Principal)
     return _view(row, insider)
 
 
-async def cohort_participants(runtime: Runtime, cohort_id: UUID, caller: Principal) -> list[ParticipantView]:
-    """The team of the cohort's programme: every participant with every answer, in registration order."""
+async def cohort_participants(runtime: Runtime, cohort_id: UUID, caller: Principal, page: Page) -> list[ParticipantView]:
+    """The team of the cohort's programme: a page of participants with every answer, in registration order."""
     if not caller.runs((await cohort(runtime, cohort_id))["programme_id"]):
         raise Forbidden("only the team running this programme lists its participants")
     query = (
         _participants_query()
         .where(participants.c.cohort_id == cohort_id)
         .order_by(participants.c.registered_at, participants.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
     )
     async with runtime.engine.connect() as conn:
         rows = (await conn.execute(query)).mappings().all()
@@ -112,9 +115,9 @@ async def contact(runtime: Runtime, participant_id: UUID, caller: Principal) -> 
 
 
 async def programme_credentials(
-    runtime: Runtime, programme_id: UUID, status: CredentialStatus | None, caller: Principal
+    runtime: Runtime, programme_id: UUID, status: CredentialStatus | None, caller: Principal, page: Page
 ) -> list[dict[str, Any]]:
-    """The programme's own team: its coaches' credentials (of one status, or all), oldest first."""
+    """The programme's own team: a page of its coaches' credentials (of one status, or all), oldest first."""
     if not caller.runs(programme_id):
         raise Forbidden("only the team running this programme reviews its coaches' credentials")
     query = (
@@ -127,6 +130,8 @@ async def programme_credentials(
         .join(cohorts, cohorts.c.id == participants.c.cohort_id)
         .where(cohorts.c.programme_id == programme_id)
         .order_by(coach_credentials.c.submitted_at, coach_credentials.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
     )
     if status is not None:
         query = query.where(coach_credentials.c.status == status.value)

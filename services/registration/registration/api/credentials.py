@@ -14,6 +14,7 @@ from registration.settings import RegistrationSettings
 from registration.use_cases import credentials
 from together_contracts.registration import CredentialKind
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.paging import Page, paged
 from together_servicekit.runtime import Runtime, get_runtime
 from together_servicekit.text import NO_CONTROL_CHARACTERS
 
@@ -59,11 +60,12 @@ async def submit_credential(
 async def list_credentials(
     programme_id: UUID,
     status_: CredentialStatus | None = Query(default=CredentialStatus.pending, alias="status"),
+    page: Page = Depends(paged(default=100, maximum=500)),
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> list[CredentialOut]:
-    """Rule: the programme's own team. Pending credentials by default, oldest first."""
-    rows = await queries.programme_credentials(runtime, programme_id, status_, caller)
+    """Rule: the programme's own team. Pending credentials by default, oldest first, a page at a time (`limit`, `offset`)."""
+    rows = await queries.programme_credentials(runtime, programme_id, status_, caller, page)
     return [CredentialOut.model_validate(row) for row in rows]
 
 

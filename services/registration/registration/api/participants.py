@@ -24,6 +24,7 @@ from registration.api.models import (
 from registration.domain.questionnaire import FIELDS
 from registration.use_cases import erasure, participants
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.paging import Page, paged
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["participants"])
@@ -62,11 +63,13 @@ def _shaped(view: queries.ParticipantView) -> ParticipantPrivateOut | Participan
 @router.get("/cohorts/{cohort_id}/participants")
 async def list_participants(
     cohort_id: UUID,
+    page: Page = Depends(paged(default=100, maximum=500)),
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> list[ParticipantPrivateOut]:
-    """Rule: the team of the cohort's programme. Every participant with every answer, in registration order."""
-    views = await queries.cohort_participants(runtime, cohort_id, caller)
+    """Rule: the team of the cohort's programme. The participants with every answer, in registration
+    order, a page at a time (`limit`, `offset`)."""
+    views = await queries.cohort_participants(runtime, cohort_id, caller, page)
     return [ParticipantPrivateOut.model_validate(view.fields) for view in views]
 
 
