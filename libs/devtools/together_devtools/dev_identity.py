@@ -13,7 +13,12 @@ it the way they would from a real one (an HTTP POST to the token endpoint:
       subject=<person id>  roles=participant|programme_team|service (space separated)
       programmes=<programme ids, space separated, or *>  (programme_team only)
 
-The RSA signing key is generated once into `$TOGETHER_STATE_DIR/identity/`.
+    POST /keys/rotate
+      a new signing key replaces the old one, which leaves the JWKS: tokens it
+      signed are refused once the services' JWKS cache expires
+
+The RSA signing key is generated once into `$TOGETHER_STATE_DIR/identity/`
+(readable by its owner only), and replaced there on rotation.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import hashlib
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -37,6 +43,7 @@ from together_servicekit.auth import Role
 from together_servicekit.tokens import GRANT  # the client side of this grant: fetch_token
 
 TOKEN_LIFETIME = 3600
+PRIVATE_KEY_FILE, PUBLIC_KEY_FILE = "signing-key.pem", "public-key.pem"
 
 
 def key_dir() -> Path:
@@ -45,21 +52,34 @@ def key_dir() -> Path:
 
 def load_or_create_key(directory: Path) -> rsa.RSAPrivateKey:
     """The signing key, made on first use; its public half is written beside it as PEM."""
-    private_path, public_path = directory / "signing-key.pem", directory / "public-key.pem"
+    private_path = directory / PRIVATE_KEY_FILE
     if private_path.exists():
         key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
         return key
-    directory.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    private_path.chmod(0o600)
-    public_path.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    save_key(directory, key)
     return key
+
+
+def save_key(directory: Path, key: rsa.RSAPrivateKey) -> None:
+    """Write the key pair, each file whole or not at all; the private key is never readable by others."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    _write_atomically(directory / PRIVATE_KEY_FILE, private, mode=0o600)
+    _write_atomically(directory / PUBLIC_KEY_FILE, public, mode=0o644)
+
+
+def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
+    # Created with its mode (not chmod-ed afterwards, which leaves a moment when others may read it),
+    # then renamed over the old file, so a reader sees the old key or the new, never half of one.
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.replace(partial, path)
 
 
 def _b64(number: int) -> str:
@@ -67,10 +87,22 @@ def _b64(number: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def create_app(key: rsa.RSAPrivateKey, issuer: str, audience: str) -> FastAPI:
-    numbers = key.public_key().public_numbers()
-    jwk = {"kty": "RSA", "use": "sig", "alg": "RS256", "n": _b64(numbers.n), "e": _b64(numbers.e)}
-    jwk["kid"] = hashlib.sha256(json.dumps(jwk, sort_keys=True).encode()).hexdigest()[:16]
+@dataclass(frozen=True)
+class SigningKey:
+    private: rsa.RSAPrivateKey
+    jwk: dict[str, str]
+
+    @classmethod
+    def of(cls, key: rsa.RSAPrivateKey) -> SigningKey:
+        numbers = key.public_key().public_numbers()
+        jwk = {"kty": "RSA", "use": "sig", "alg": "RS256", "n": _b64(numbers.n), "e": _b64(numbers.e)}
+        jwk["kid"] = hashlib.sha256(json.dumps(jwk, sort_keys=True).encode()).hexdigest()[:16]
+        return cls(key, jwk)
+
+
+def create_app(key: rsa.RSAPrivateKey, issuer: str, audience: str, *, key_directory: Path | None = None) -> FastAPI:
+    """The provider signing with `key`; a rotated key is saved to `key_directory` when given."""
+    current = SigningKey.of(key)
     app = FastAPI(title="Together development identity provider", description=__doc__)
 
     @app.get("/healthz")
@@ -90,7 +122,16 @@ def create_app(key: rsa.RSAPrivateKey, issuer: str, audience: str) -> FastAPI:
 
     @app.get("/.well-known/jwks.json")
     async def jwks() -> dict[str, object]:
-        return {"keys": [jwk]}
+        return {"keys": [current.jwk]}
+
+    @app.post("/keys/rotate")
+    async def rotate() -> dict[str, str]:
+        nonlocal current
+        new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if key_directory is not None:
+            save_key(key_directory, new_key)
+        current = SigningKey.of(new_key)
+        return {"kid": current.jwk["kid"]}
 
     @app.post("/token")
     async def token(request: Request) -> JSONResponse:
@@ -111,7 +152,7 @@ def create_app(key: rsa.RSAPrivateKey, issuer: str, audience: str) -> FastAPI:
             "roles": roles,
             "programmes": form.get("programmes", "").split(),
         }
-        signed = jwt.encode(claims, key, algorithm="RS256", headers={"kid": jwk["kid"]})
+        signed = jwt.encode(claims, current.private, algorithm="RS256", headers={"kid": current.jwk["kid"]})
         return JSONResponse({"access_token": signed, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME})
 
     return app
@@ -126,7 +167,9 @@ def main() -> None:
         raise SystemExit("the development identity provider signs tokens for anyone: set TOGETHER_DEV_IDENTITY=enabled to run it")
     issuer = os.environ.get("TOGETHER_AUTH_ISSUER", "http://127.0.0.1:8000")
     port = int(os.environ.get("IDENTITY_PORT", "8000"))
-    app = create_app(load_or_create_key(key_dir()), issuer, os.environ.get("TOGETHER_AUTH_AUDIENCE", "together"))
+    directory = key_dir()
+    audience = os.environ.get("TOGETHER_AUTH_AUDIENCE", "together")
+    app = create_app(load_or_create_key(directory), issuer, audience, key_directory=directory)
     uvicorn.run(app, host=os.environ.get("IDENTITY_HOST", "127.0.0.1"), port=port, log_level="warning")
 
 

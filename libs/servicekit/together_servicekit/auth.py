@@ -12,17 +12,25 @@ configured issuer and audience, a subject, an expiry, and `roles`:
 No token, an expired one, a wrong audience or issuer, or a bad signature: 401
 with the reason. Everything but /healthz, /readyz and the OpenAPI documents
 requires a token.
+
+The JWKS is trusted only while fresh: a key the provider has removed is
+refused at most `TOGETHER_AUTH_JWKS_CACHE_SECONDS` (default 300) later.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+import httpx
 import jwt
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt.algorithms import AllowedPublicKeys
@@ -30,6 +38,9 @@ from jwt.algorithms import AllowedPublicKeys
 from together_servicekit.errors import DomainError
 
 ALGORITHMS = ["RS256", "ES256"]
+JWKS_REFETCH_SECONDS = 10.0
+
+log = structlog.get_logger(__name__)
 
 
 class Role(StrEnum):
@@ -72,6 +83,7 @@ class AuthSettings:
     audience: str
     jwks_url: str
     public_key_file: str
+    jwks_cache_seconds: float = 300.0
 
     @classmethod
     def from_environment(cls) -> AuthSettings:
@@ -84,7 +96,88 @@ class AuthSettings:
             # With no local key, the provider's keys: its JWKS at the conventional place unless named.
             jwks_url="" if key_file else os.environ.get("TOGETHER_AUTH_JWKS_URL", f"{issuer.rstrip('/')}/.well-known/jwks.json"),
             public_key_file=key_file,
+            jwks_cache_seconds=_positive_seconds("TOGETHER_AUTH_JWKS_CACHE_SECONDS", default=300.0),
         )
+
+
+def _positive_seconds(name: str, *, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        seconds = float(raw) if raw else default
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:  # also refuses NaN
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return seconds
+
+
+def _get_json(url: str) -> object:
+    response = httpx.get(url, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+class JwksCache:
+    """The identity provider's signing keys, trusted only while the JWK set they came from is fresh.
+
+    A key the provider has removed is refused at most `lifetime` seconds later, even if the
+    provider cannot be reached then (stale keys are dropped, not kept). A token naming an unknown
+    key may carry one just published, so it triggers a refetch, but at most one per
+    `refetch_interval`: a flood of made-up key ids cannot hammer the provider.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        lifetime: float,
+        *,
+        refetch_interval: float = JWKS_REFETCH_SECONDS,
+        fetch: Callable[[str], object] = _get_json,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.lifetime = lifetime
+        # Never longer than the lifetime, or an expired set could not be replaced in time.
+        self.refetch_interval = min(refetch_interval, lifetime)
+        self._fetch_document = fetch
+        self._clock = clock
+        self._keys: Mapping[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        # Requests are verified on worker threads: one fetch at a time, and the others wait for it.
+        self._lock = threading.Lock()
+
+    def signing_key(self, kid: str) -> jwt.PyJWK:
+        with self._lock:
+            now = self._clock()
+            if not self._fresh(now):
+                self._keys = {}
+            if kid not in self._keys and self._may_fetch(now):
+                self._fetch(now)
+            if not self._fresh(now):
+                raise Unauthenticated("the identity provider's keys cannot be fetched")
+            if kid not in self._keys:
+                raise Unauthenticated("the identity provider has no key with the token's key id")
+            return self._keys[kid]
+
+    def _fresh(self, now: float) -> bool:
+        return self._fetched_at is not None and now - self._fetched_at < self.lifetime
+
+    def _may_fetch(self, now: float) -> bool:
+        return self._attempted_at is None or now - self._attempted_at >= self.refetch_interval
+
+    def _fetch(self, now: float) -> None:
+        self._attempted_at = now
+        try:
+            document = self._fetch_document(self.url)
+            if not isinstance(document, dict):
+                raise ValueError("the JWKS is not a JSON object")
+            key_set = jwt.PyJWKSet.from_dict(document)
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+            log.warning("jwks_fetch_failed", url=self.url, error=str(exc))
+            return
+        self._keys = {key.key_id: key for key in key_set.keys if key.key_id and key.public_key_use in ("sig", None)}
+        self._fetched_at = now
 
 
 class TokenVerifier:
@@ -92,8 +185,8 @@ class TokenVerifier:
         self.settings = settings
 
     @cached_property
-    def _jwks(self) -> jwt.PyJWKClient:
-        return jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+    def _jwks(self) -> JwksCache:
+        return JwksCache(self.settings.jwks_url, self.settings.jwks_cache_seconds)
 
     @cached_property
     def _local_key(self) -> bytes:
@@ -102,13 +195,11 @@ class TokenVerifier:
     def _key_for(self, token: str) -> AllowedPublicKeys | bytes:
         if not self.settings.jwks_url:
             return self._local_key
-        try:
-            key: AllowedPublicKeys = self._jwks.get_signing_key_from_jwt(token).key
-            return key
-        except jwt.PyJWKClientConnectionError as exc:
-            raise Unauthenticated("the identity provider's keys cannot be fetched") from exc
-        except jwt.PyJWKClientError as exc:
-            raise Unauthenticated(f"no key to verify this token: {exc}") from exc
+        kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthenticated("the token names no signing key ('kid')")
+        key: AllowedPublicKeys = self._jwks.signing_key(kid).key
+        return key
 
     def verify(self, token: str) -> Principal:
         try:
