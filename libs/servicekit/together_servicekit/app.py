@@ -9,12 +9,14 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import structlog
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,10 +67,11 @@ def build_app(
     # Each route states its rule with `Depends(authenticated)`; tests check that none lacks it.
     app.state.token_verifier = TokenVerifier(AuthSettings.from_environment())
     install_error_handlers(app)
-    # Added innermost first: the request context wraps everything, so every response has its ids.
+    # Added innermost first: the request context wraps the app, so every response has its ids, and
+    # the security headers wrap that, so they are on the request context's own refusals too.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
-    app.middleware("http")(_security_headers(settings.hsts_seconds))
     app.middleware("http")(_request_context)
+    app.middleware("http")(_security_headers(settings.hsts_seconds))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -134,8 +137,30 @@ def _security_headers(hsts_seconds: int) -> Middleware:
     return add_headers
 
 
+# A caller's X-Request-ID or X-Correlation-ID lands in every log line and in every event the request
+# causes, so it must be short and plain; a UUID, a W3C trace id and most tracing ids fit.
+TRACE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+TRACE_ID_RULE = "1 to 128 characters of letters, digits, '.', '_', ':' and '-'"
+
+
+def _malformed_trace_ids(request: Request) -> list[dict[str, str]]:
+    return [
+        {"field": f"header.{name}", "rule": "trace_id", "message": f"{name} must be {TRACE_ID_RULE}"}
+        for name in ("X-Request-ID", "X-Correlation-ID")
+        if (value := request.headers.get(name)) and not TRACE_ID.fullmatch(value)  # empty counts as absent
+    ]
+
+
 async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """Bind the request id and correlation id to every log line and event of the request."""
+    malformed = _malformed_trace_ids(request)
+    if malformed:
+        request_id = str(uuid.uuid4())  # a fresh one: the refused value is neither kept nor echoed
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            message = "; ".join(detail["message"] for detail in malformed)
+            response: Response = error_response(400, "invalid_input", f"invalid header: {message}", malformed)
+        response.headers["x-request-id"] = request_id
+        return response
     request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
     correlation_id = request.headers.get("x-correlation-id") or request_id
     started = time.perf_counter()
@@ -165,20 +190,32 @@ def _health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    # Readiness: each dependency and each piece of background work, with the reason when it is not ok.
+    # Readiness: each dependency and each piece of background work. Anyone learns ready or not; the
+    # checks and figures (error texts naming hosts, topics, offsets) only an operator, as a service.
     @router.get(
         "/readyz",
-        summary="Readiness: database and Kafka reachable, consumer not stalled, background work running",
+        summary="Readiness: database and Kafka reachable, consumer not stalled, background work running "
+        "(the checks and figures with a service token)",
     )
-    async def readyz(runtime: Runtime = Depends(get_runtime)) -> JSONResponse:
+    async def readyz(runtime: Runtime = Depends(get_runtime), caller: Principal | None = Depends(_caller_if_any)) -> JSONResponse:
         checks = await runtime.readiness()
         ready = all(value == "ok" for value in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks, "figures": runtime.figures()},
-            status_code=200 if ready else 503,
-        )
+        body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
+        if caller is not None and caller.has(Role.service):
+            body |= {"checks": checks, "figures": runtime.figures()}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     return router
+
+
+_optional_bearer = HTTPBearer(auto_error=False, description="Optional: a service token shows the checks.")
+
+
+def _caller_if_any(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_optional_bearer)
+) -> Principal | None:
+    """The verified caller if a token was sent (a bad one is refused like anywhere else), else None."""
+    return None if credentials is None else authenticated(request, credentials)
 
 
 class TravelRequest(BaseModel):

@@ -52,6 +52,7 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in {
+        400: "A malformed X-Request-ID or X-Correlation-ID header: the detail names it and the rule",
         401: "No valid bearer token; the message says why",
         403: "The caller may not do this",
         404: "No such object (or none the caller may know of)",
@@ -67,8 +68,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]]) -> JSONResponse:
     """The one error shape, for handlers and middleware alike."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    # RFC 6750: a 401 names the scheme and says why the token was refused.
-    headers = {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'} if status == 401 else None
+    # RFC 6750: a 401 names the scheme. The value is fixed: a reason could quote the token, and text
+    # the caller chose has no place in a header (a CR LF in it would start a header of its own).
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
     return JSONResponse(
         headers=headers,
         status_code=status,
@@ -88,7 +90,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         details = [v.__dict__ for v in exc.violations]
-        return error_response(exc.status, exc.code, exc.message, details)
+        message = _without_cause(exc.message, exc.__cause__) if exc.status == 401 else exc.message
+        return error_response(exc.status, exc.code, message, details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -124,3 +127,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "body_too_large" if exc.status_code == 413 else "http_error"
         return error_response(exc.status_code, code, str(exc.detail), [])
+
+
+def _without_cause(message: str, cause: BaseException | None) -> str:
+    """A refusal says why in our words only: a token library's error text can quote the token
+    itself (an unsigned header's `kid` or `crit`, chosen by whoever sent it)."""
+    quoted = str(cause or "")
+    return message.replace(quoted, "").rstrip(": ") if quoted else message
