@@ -223,7 +223,7 @@ class TokenVerifier:
         except jwt.MissingRequiredClaimError as exc:
             raise Unauthenticated(f"the token lacks the claim '{exc.claim}'") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"the token is invalid: {exc}") from exc
+            raise Unauthenticated("the token is invalid") from exc  # not its text: it can quote the token
         if not str(claims["sub"]).strip():
             raise Unauthenticated("the token's subject is empty")
         roles = claims.get("roles")
