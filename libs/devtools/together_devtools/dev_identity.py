@@ -40,6 +40,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from together_servicekit.auth import Role
+from together_servicekit.profile import is_production
 from together_servicekit.tokens import GRANT  # the client side of this grant: fetch_token
 
 TOKEN_LIFETIME = 3600
@@ -163,6 +164,8 @@ def _oauth_error(code: str, description: str) -> JSONResponse:
 
 
 def main() -> None:
+    if is_production():
+        raise SystemExit("the development identity provider signs tokens for anyone: it never runs with TOGETHER_ENV=production")
     if os.environ.get("TOGETHER_DEV_IDENTITY") != "enabled":
         raise SystemExit("the development identity provider signs tokens for anyone: set TOGETHER_DEV_IDENTITY=enabled to run it")
     issuer = os.environ.get("TOGETHER_AUTH_ISSUER", "http://127.0.0.1:8000")

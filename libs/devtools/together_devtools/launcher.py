@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from together_servicekit.profile import is_production
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -145,6 +147,9 @@ def start(
     timeout: float = 120.0,
 ) -> dict[str, str]:
     """Start the services not yet running; return their base URLs once all are ready."""
+    if is_production({**os.environ, **(extra_env or {})}):
+        # It starts the development identity provider and mail sink beside the services.
+        raise SystemExit("the launcher is a development tool: it never starts anything with TOGETHER_ENV=production")
     state = state or state_dir()
     (state / "services").mkdir(parents=True, exist_ok=True)
     (state / "logs").mkdir(parents=True, exist_ok=True)

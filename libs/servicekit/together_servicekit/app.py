@@ -28,6 +28,7 @@ from together_servicekit.db import migrate, wait_for_database
 from together_servicekit.errors import invalid
 from together_servicekit.http_errors import ERROR_RESPONSES, error_response, install_error_handlers
 from together_servicekit.logging import configure_logging
+from together_servicekit.profile import refuse_development_trust
 from together_servicekit.runtime import (
     HandlersFactory,
     Runtime,
@@ -64,8 +65,10 @@ def build_app(
             await stop_runtime(app.state.runtime)
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    auth = AuthSettings.from_environment()
+    refuse_development_trust(settings, auth)  # every way of building the app passes here
     # Each route states its rule with `Depends(authenticated)`; tests check that none lacks it.
-    app.state.token_verifier = TokenVerifier(AuthSettings.from_environment())
+    app.state.token_verifier = TokenVerifier(auth)
     install_error_handlers(app)
     # Added innermost first: the request context wraps the app, so every response has its ids, and
     # the security headers wrap that, so they are on the request context's own refusals too.
@@ -250,7 +253,8 @@ def serve(
     app_factory: Callable[[SettingsT], FastAPI],
     migrations_package: str,
 ) -> None:
-    """Process entry point: wait for the database, migrate, then serve HTTP."""
+    """Process entry point: refuse development trust in production, wait for the database, migrate, then serve HTTP."""
+    refuse_development_trust(settings, AuthSettings.from_environment())  # before waiting on anything
     configure_logging(settings.service_name, settings.log_level)
     asyncio.run(wait_for_database(settings.database_url))
     migrate(migrations_package, settings.database_url)

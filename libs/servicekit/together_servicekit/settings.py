@@ -68,6 +68,10 @@ class ServiceSettings(BaseSettings):
                 self.database_url = "postgresql+asyncpg://" + self.database_url[len(scheme) :]
         return self
 
+    def production_refusals(self) -> list[str]:
+        """This service's own development conveniences that the production profile refuses (see profile.py)."""
+        return []
+
     @property
     def source(self) -> str:
         """The CloudEvents `source` of this service's events."""

@@ -3,6 +3,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from together_servicekit.profile import is_https
 from together_servicekit.settings import ServiceSettings
 
 # The development mail sink (`python -m notifications.mailsink`) listens here by default.
@@ -54,3 +55,11 @@ class NotificationsSettings(ServiceSettings):
     client_id: str = ""
     client_secret: str = ""
     dev_identity_url: str = Field(default="", description="Defaults to TOGETHER_AUTH_ISSUER, else http://127.0.0.1:8000.")
+
+    def production_refusals(self) -> list[str]:
+        found = []
+        if self.token_source == "dev":
+            found.append("NOTIFICATIONS_TOKEN_SOURCE=dev: its token comes from the development identity provider's grant")
+        elif self.token_source == "client_credentials" and not is_https(self.token_url):
+            found.append(f"NOTIFICATIONS_TOKEN_URL must be an https URL in production, not {self.token_url!r}")
+        return found

@@ -1,0 +1,63 @@
+"""The production profile refuses every development convenience, naming its setting; development is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from together_servicekit.auth import AuthSettings
+from together_servicekit.profile import DevelopmentTrustRefused, refusals, refuse_development_trust
+from together_servicekit.settings import ServiceSettings
+
+PRODUCTION = {"TOGETHER_ENV": "production"}
+SAFE_DATABASE = "postgresql://registration:s3cret-from-a-file@db.internal:5432/registration"
+
+
+class Settings(ServiceSettings):
+    service_name: str = "registration"
+    database_name: str = "registration"
+    port: int = 8001
+
+
+def auth(issuer: str = "https://login.example.org/realms/together", **overrides: str) -> AuthSettings:
+    values = {"jwks_url": f"{issuer}/protocol/openid-connect/certs", "public_key_file": "", **overrides}
+    return AuthSettings(issuer=issuer, audience="together", **values)
+
+
+def development_defaults() -> tuple[Settings, AuthSettings]:
+    return Settings(clock_mode="travel"), auth("http://127.0.0.1:8000", jwks_url="http://127.0.0.1:8000/.well-known/jwks.json")
+
+
+def test_development_starts_with_every_convenience():
+    settings, development_auth = development_defaults()
+    refuse_development_trust(settings, development_auth, {"TOGETHER_DEV_IDENTITY": "enabled"})  # no TOGETHER_ENV: nothing refused
+
+
+def test_production_refuses_each_development_convenience_naming_its_setting():
+    settings, development_auth = development_defaults()
+    with pytest.raises(DevelopmentTrustRefused) as refused:
+        refuse_development_trust(settings, development_auth, {**PRODUCTION, "TOGETHER_DEV_IDENTITY": "enabled"})
+    message = str(refused.value)
+    assert message.startswith("registration refuses to start with TOGETHER_ENV=production")
+    for setting in (
+        "TOGETHER_AUTH_ISSUER",
+        "TOGETHER_AUTH_JWKS_URL",
+        "TOGETHER_DEV_IDENTITY=enabled",
+        "TOGETHER_CLOCK_MODE=travel",
+        "PG_DSN_BASE or REGISTRATION_DATABASE_URL",
+    ):
+        assert setting in message, setting
+
+
+def test_production_refuses_a_local_key_file_and_a_missing_database_password():
+    settings = Settings(clock_mode="system", database_url="postgresql://registration@db.internal:5432/registration")
+    found = refusals(settings, auth(public_key_file="/keys/dev.pem", jwks_url=""), PRODUCTION)
+    assert found == [
+        "TOGETHER_AUTH_PUBLIC_KEY_FILE is for development and tests: production verifies the provider's JWKS",
+        "the database password (PG_DSN_BASE or REGISTRATION_DATABASE_URL) is missing",
+    ]
+
+
+def test_production_starts_when_nothing_of_development_is_left():
+    settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
+    assert refusals(settings, auth(), PRODUCTION) == []
+    refuse_development_trust(settings, auth(), PRODUCTION)
