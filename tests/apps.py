@@ -67,15 +67,18 @@ class Signer:
         audience: str = AUDIENCE,
         issuer: str = ISSUER,
         key: rsa.RSAPrivateKey | None = None,
+        scopes: Sequence[str] = (),
     ) -> str:
         now = int(time.time())
         claims = {"iss": issuer, "aud": audience, "sub": subject, "iat": now, "exp": now + expires_in, "roles": list(roles)}
         if programmes:
             claims["programmes"] = list(programmes)
+        if scopes:
+            claims["scope"] = " ".join(scopes)
         return jwt.encode(claims, key or self.key, algorithm="RS256")
 
-    def headers(self, subject: str, *roles: str, programmes: Sequence[str] = ()) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(subject, *roles, programmes=programmes)}"}
+    def headers(self, subject: str, *roles: str, programmes: Sequence[str] = (), scopes: Sequence[str] = ()) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(subject, *roles, programmes=programmes, scopes=scopes)}"}
 
     @contextlib.contextmanager
     def trusted(self) -> Iterator[None]:

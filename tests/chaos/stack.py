@@ -122,7 +122,9 @@ class ChaosStack:
             "TOGETHER_AUTH_AUDIENCE": AUDIENCE,
             # Notifications asks registration for addresses with a token of its own.
             "NOTIFICATIONS_TOKEN_SOURCE": "static",
-            "NOTIFICATIONS_SERVICE_TOKEN": self.signer.token("chaos-notifications", "service", expires_in=6 * 3600),
+            "NOTIFICATIONS_SERVICE_TOKEN": self.signer.token(
+                "chaos-notifications", "service", expires_in=6 * 3600, scopes=["registration:contacts"]
+            ),
             # Explicit, not left to the launcher: an instance started alone (a restart, the second
             # instances) would otherwise get the defaults, the usual stack's mail sink among them.
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",

@@ -76,10 +76,12 @@ class People:
                 return signer.headers(self.person("lead"), "programme_team", programmes=["*"])
             case "other-team":  # the team of ANOTHER programme
                 return signer.headers(self.person("other-team"), "programme_team", programmes=[str(self.other_programme)])
-            case "service":
+            case "service":  # the notifications service: a service token with the scope to read contacts
+                return signer.headers(self.person("service"), "service", scopes=["registration:contacts"])
+            case "service-unscoped":  # any other service: the role without that scope
                 return signer.headers(self.person("service"), "service")
-            case "service-star":  # a scope claim without the programme_team role grants nothing,
-                return signer.headers(self.person("service"), "service", programmes=["*"])
+            case "service-star":  # a programmes claim without the programme_team role grants nothing,
+                return signer.headers(self.person("service"), "service", programmes=["*"], scopes=["registration:contacts"])
             case "participant-star":  # nor does it for a participant
                 return signer.headers(self.person("participant-star"), "participant", programmes=["*"])
             case _:

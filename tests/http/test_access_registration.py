@@ -221,7 +221,8 @@ CASES = table(
         ("erase", "other-team", "participant", 403),
         ("erase", "service", "participant", 403),
         ("erase", "owner", "missing", 404),
-        # GET /participants/{id}/contact: the role service only
+        # GET /participants/{id}/contact: a service token with the scope registration:contacts only
+        ("contact", "service-unscoped", "participant", 403),
         ("contact", "anonymous", "participant", 401),
         ("contact", "owner", "participant", 403),
         ("contact", "other-participant", "participant", 403),

@@ -138,8 +138,8 @@ class Directory:
                 )
             except jwt.PyJWTError:
                 raise HTTPException(401, "invalid token") from None
-            if "service" not in claims.get("roles", []):
-                raise HTTPException(403, "service only")
+            if "service" not in claims.get("roles", []) or "registration:contacts" not in claims.get("scope", "").split():
+                raise HTTPException(403, "a service token with the scope registration:contacts only")
             if participant_id not in self.contacts:
                 raise HTTPException(404, "unknown participant")
             return {"participant_id": str(participant_id), **self.contacts[participant_id]}
@@ -245,7 +245,7 @@ async def notifications_world(stack, create_database, signer, monkeypatch, direc
         "smtp_port": smtp.port,
         "registration_url": registration_url,
         "token_source": "static",
-        "service_token": signer.token("notifications", "service"),
+        "service_token": signer.token("notifications", "service", scopes=["registration:contacts"]),
         "delivery_max_attempts": 4,
         "delivery_backoff_seconds": 60.0,
         "message_id_domain": "test.together",
@@ -756,7 +756,8 @@ async def test_client_credentials_tokens_are_fetched_cached_and_renewed_when_ref
             "client_credentials", "together-notifications", "s3cret"
         ):  # fmt: skip
             raise HTTPException(401, "bad client")
-        issued.append(signer.token("together-notifications", "service"))
+        assert form.get("scope") == "registration:contacts"  # it asks for the scope registration requires
+        issued.append(signer.token("together-notifications", "service", scopes=form["scope"].split()))
         return {"access_token": issued[-1], "token_type": "Bearer", "expires_in": 3600}
 
     directory = Directory(signer.public_key_file.read_bytes())

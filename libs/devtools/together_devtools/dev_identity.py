@@ -12,6 +12,7 @@ it the way they would from a real one (an HTTP POST to the token endpoint:
       grant_type=urn:together:dev-login
       subject=<person id>  roles=participant|programme_team|service (space separated)
       programmes=<programme ids, space separated, or *>  (programme_team only)
+      scope=<scopes, space separated>  (e.g. registration:contacts for a service)
 
     POST /keys/rotate
       a new signing key replaces the old one, which leaves the JWKS: tokens it
@@ -153,6 +154,8 @@ def create_app(key: rsa.RSAPrivateKey, issuer: str, audience: str, *, key_direct
             "roles": roles,
             "programmes": form.get("programmes", "").split(),
         }
+        if form.get("scope", "").strip():
+            claims["scope"] = " ".join(form["scope"].split())  # granted as asked: a development provider
         signed = jwt.encode(claims, current.private, algorithm="RS256", headers={"kid": current.jwk["kid"]})
         return JSONResponse({"access_token": signed, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME})
 

@@ -54,6 +54,8 @@ class Principal:
     subject: str
     roles: frozenset[Role]
     programmes: frozenset[str] = field(default_factory=frozenset)
+    # What a `service` token may do beyond its role (the OAuth `scope` claim), e.g. "registration:contacts".
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -231,10 +233,12 @@ class TokenVerifier:
         if not isinstance(roles, list) or not known.intersection(map(str, roles)):
             raise Unauthenticated(f"the token carries none of the roles {', '.join(sorted(known))}")
         programmes = claims.get("programmes", [])
+        scope = claims.get("scope", "")
         return Principal(
             subject=str(claims["sub"]),
             roles=frozenset(Role(r) for r in roles if r in known),
             programmes=frozenset(str(p) for p in programmes) if isinstance(programmes, list) else frozenset(),
+            scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),  # RFC 9068: space-separated
         )
 
 
@@ -247,6 +251,13 @@ def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | 
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(credentials.credentials)
+
+
+def require_scope(principal: Principal, role: Role, scope: str) -> None:
+    """403 unless the caller holds `role` and its token was granted `scope`."""
+    require(principal, role)
+    if scope not in principal.scopes:
+        raise Forbidden(f"this needs a {role.value} token with the scope {scope}")
 
 
 def require(principal: Principal, *roles: Role) -> None:

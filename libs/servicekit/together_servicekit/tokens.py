@@ -14,12 +14,24 @@ GRANT = "urn:together:dev-login"
 
 
 async def fetch_token(
-    http: httpx.AsyncClient, issuer: str, *, subject: str, roles: Sequence[str], programmes: Sequence[str] = ()
+    http: httpx.AsyncClient,
+    issuer: str,
+    *,
+    subject: str,
+    roles: Sequence[str],
+    programmes: Sequence[str] = (),
+    scopes: Sequence[str] = (),
 ) -> str:
     """POST the grant's form to the issuer's token endpoint, return the access token."""
     response = await http.post(
         f"{issuer.rstrip('/')}/token",
-        data={"grant_type": GRANT, "subject": subject, "roles": " ".join(roles), "programmes": " ".join(programmes)},
+        data={
+            "grant_type": GRANT,
+            "subject": subject,
+            "roles": " ".join(roles),
+            "programmes": " ".join(programmes),
+            "scope": " ".join(scopes),
+        },
     )
     response.raise_for_status()
     return str(response.json()["access_token"])

@@ -52,14 +52,21 @@ class TokenSource:
             elif s.token_source == "client_credentials":
                 response = await self._http.post(
                     s.token_url,
-                    data={"grant_type": "client_credentials", "client_id": s.client_id, "client_secret": s.client_secret},
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": s.client_id,
+                        "client_secret": s.client_secret,
+                        "scope": s.token_scope,
+                    },
                 )
                 response.raise_for_status()
                 body = response.json()
                 self._token, lifetime = str(body["access_token"]), float(body.get("expires_in", 3600))
             else:
                 issuer = s.dev_identity_url or os.environ.get("TOGETHER_AUTH_ISSUER", "http://127.0.0.1:8000")
-                self._token = await fetch_token(self._http, issuer, subject=s.service_name, roles=["service"])
+                self._token = await fetch_token(
+                    self._http, issuer, subject=s.service_name, roles=["service"], scopes=[s.token_scope]
+                )
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise ContactUnavailable(f"no service token from the {s.token_source} token source: {exc!r}") from exc
         self._renew_at = time.monotonic() + lifetime * 0.8

@@ -50,6 +50,9 @@ class NotificationsSettings(ServiceSettings):
         description="dev: the development identity provider's dev-login grant; static: `service_token`; "
         "client_credentials: OAuth2 client credentials at `token_url`.",
     )
+    token_scope: str = Field(
+        default="registration:contacts", description="The scope asked for: registration's contact endpoint requires it."
+    )
     service_token: str = ""
     token_url: str = ""
     client_id: str = ""

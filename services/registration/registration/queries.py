@@ -17,11 +17,14 @@ from registration.domain.programme_rules import rules_of
 from registration.domain.questionnaire import TEAM_ONLY, VISIBILITY
 from registration.tables import coach_credentials, cohorts, participants, programmes
 from together_contracts.registration import ProgrammeKind, ProgrammeRules, Role
-from together_servicekit.auth import Forbidden, Principal, require
+from together_servicekit.auth import Forbidden, Principal, require_scope
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.errors import NotFound
 from together_servicekit.paging import Page
 from together_servicekit.runtime import Runtime
+
+# The scope a service token needs to read a participant's contact (part of this endpoint's contract).
+CONTACTS_SCOPE = "registration:contacts"
 
 
 async def _one(runtime: Runtime, query: sa.Select[Any], what: str, key: UUID) -> dict[str, Any]:
@@ -102,8 +105,9 @@ async def cohort_participants(runtime: Runtime, cohort_id: UUID, caller: Princip
 
 
 async def contact(runtime: Runtime, participant_id: UUID, caller: Principal) -> dict[str, Any]:
-    """The role `service` only (the notifications service addresses its mails with it)."""
-    require(caller, AuthRole.service)
+    """A `service` token granted the scope `registration:contacts` only (the notifications service
+    addresses its mails with it): no other service token reads addresses."""
+    require_scope(caller, AuthRole.service, CONTACTS_SCOPE)
     row = await _participant(runtime, participant_id)
     return {
         "participant_id": row["id"],
