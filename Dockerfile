@@ -12,7 +12,10 @@
 # No HEALTHCHECK here: the same image also runs one-shot commands (provisioning);
 # docker-compose.yml checks each service's /readyz.
 
-FROM python:3.11-slim
+# A pinned release, not the floating 3.11-slim: 3.11.15 (March 2026) carries the mail library's fixes for
+# header injection when serialising (CVE-2024-6923, completed by gh-144125 / CVE-2026-1299; and
+# CVE-2025-11468). notifications/mail_headers.py refuses injected headers on any patch level too.
+FROM python:3.11.15-slim
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

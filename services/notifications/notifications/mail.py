@@ -7,6 +7,8 @@ calendar as an `invite.ics` attachment for clients that only look at attachments
 The client calls back twice, so the delivery worker can tell "nothing sent" from "maybe sent":
 `starting` just before the DATA command (until then the server holds no mail: an abort sends
 nothing), and `accepted` as soon as the server's 250 reply arrives, before QUIT.
+
+Every header value goes through `mail_headers`: none can break out into a header or body of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ from typing import Any
 
 import aiosmtplib
 
+from notifications.mail_headers import (
+    HEADER_POLICY,
+    UnsafeHeaderValue,
+    inert_text,
+    language_header,
+    mailbox,
+    message_id_header,
+    recipient,
+    verify_serialisable,
+)
 from notifications.settings import NotificationsSettings
+
+CALENDAR_METHODS = ("REQUEST", "CANCEL")
 
 
 @dataclass(frozen=True)
@@ -40,12 +54,18 @@ def build_mail(
     date: datetime,
     language: str,
     calendar: Calendar | None = None,
+    to_name: str | None = None,
 ) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail["Message-ID"] = message_id  # the same on every attempt: receivers drop a second copy by it
+    """The mail, or UnsafeHeaderValue when the sender, address, Message-ID or language cannot be a header.
+    A subject or name that could (stored before the APIs refused such names) is rendered harmless instead:
+    the reader still gets the news, and only that text reads differently."""
+    if calendar is not None and calendar.method not in CALENDAR_METHODS:
+        raise UnsafeHeaderValue(f"the calendar method must be one of {', '.join(CALENDAR_METHODS)}")
+    mail = EmailMessage(policy=HEADER_POLICY)
+    mail["From"] = mailbox("From", sender)
+    mail["To"] = recipient(to, to_name)
+    mail["Subject"] = inert_text("Subject", subject)
+    mail["Message-ID"] = message_id_header(message_id)  # the same on every attempt: receivers drop a second copy by it
     mail["Date"] = format_datetime(date)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     mail.set_content(text)
@@ -59,7 +79,8 @@ def build_mail(
             filename="invite.ics" if calendar.method == "REQUEST" else "cancel.ics",
         )
     # Last: set_content clears a part's Content-* headers and making a multipart moves them inward.
-    mail["Content-Language"] = language
+    mail["Content-Language"] = language_header(language)
+    verify_serialisable(mail)
     return mail
 
 
