@@ -57,7 +57,7 @@ class World:
         self.http, self.runtime, self.signer, self.stack = http, runtime, signer, stack
         self.run = uuid.uuid4().hex[:8]
         self.team = signer.headers(f"lead-{self.run}", "programme_team", programmes=["*"])
-        self.service = signer.headers(f"notifications-{self.run}", "service")
+        self.service = signer.headers(f"notifications-{self.run}", "service", scopes=["registration:contacts"])
         self.keys: set[str] = set()
 
     def person(self, name: str) -> dict[str, str]:
@@ -385,7 +385,8 @@ async def test_the_contact_endpoint_is_for_services(world: World):
         "participant_id": ada, "email": f"ada.{world.run}@un.org", "display_name": "Ada",
         "preferred_language": "fr", "withdrawn": False,
     }  # fmt: skip
-    for caller in (world.person("ada"), world.team):
+    unscoped = world.signer.headers(f"matching-{world.run}", "service")  # a service not granted registration:contacts
+    for caller in (world.person("ada"), world.team, unscoped):
         assert (await world.http.get(f"/participants/{ada}/contact", headers=caller)).status_code == 403
     assert (await world.http.get(f"/participants/{uuid.uuid4()}/contact", headers=world.service)).status_code == 404
 

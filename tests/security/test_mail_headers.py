@@ -37,10 +37,11 @@ HEADERS = ["From", "To", "Subject", "Message-ID", "Date", "Auto-Submitted", "MIM
 
 
 def refusals(body: dict) -> set[tuple[str, str]]:
-    """(field, what the rule says) of each refusal: pydantic's rule is `value_error`, the message names ours."""
+    """(field, what the rule says) of each refusal, whose rule is named: single_line or no_encoded_word."""
     found = {(d["field"], d["rule"], d["message"]) for d in body["error"]["details"]}
-    assert {rule for _, rule, _ in found} == {"value_error"}
-    return {(field, message.removeprefix("Value error, ")) for field, _, message in found}
+    assert {rule for _, rule, _ in found} <= {"single_line", "no_encoded_word"}
+    assert all(rule == ("single_line" if message == SINGLE_LINE else "no_encoded_word") for _, rule, message in found)
+    return {(field, message) for field, _, message in found}
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ async def test_registration_refuses_names_that_could_become_headers(registration
 
     encoded = await register_eve(name=ENCODED_WORD_PAYLOAD)
     assert refusals(encoded) == {("body.name", NO_ENCODED_WORD)}
-    assert "name: Value error, must not contain an RFC 2047 encoded word" in encoded["error"]["message"]
+    assert "body.name: must not contain an RFC 2047 encoded word" in encoded["error"]["message"]
     for label, name in LINE_SEPARATED.items():
         refused = await register_eve(name=name)
         assert refusals(refused) == {("body.name", SINGLE_LINE)}, label
@@ -123,3 +124,23 @@ async def test_a_stored_bad_name_reaches_no_header_and_the_mail_still_goes(notif
         "You are paired with",
         "You are paired with Amina Reply-To: attacker@evil.example Click https://evil.example/login",
     }
+
+
+async def test_a_stored_address_unsafe_for_a_header_fails_its_delivery_at_once_with_the_reason(notifications: NotificationsWorld):
+    world = notifications
+    # Stored before registration's API refused encoded words in addresses: no retry can make it safe.
+    mallory = await world.register("Mallory", email=f"{ENCODED_WORD_PAYLOAD}@un.test", language="en", time_zone="UTC")
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    formed = PairingFormed(
+        pairing_id=uuid.uuid4(), request_id=uuid.uuid4(), mentee_id=mallory, mentor_id=amina, cohort_id=world.cohort,
+        programme_id=world.programme, mentee_person_id="Mallory", mentor_person_id="Amina", formed_at=datetime.now(UTC),
+    )  # fmt: skip
+    [envelope] = await world.publish(formed)
+    recorded = await world.recorded(envelope.id, 2)
+
+    assert sorted(await world.worker.run_due()) == ["failed", "sent"]
+    to_mallory = next(row for row in recorded if row["recipient_id"] == mallory)
+    delivery = await world.delivery(to_mallory["id"])
+    assert delivery["state"] == "failed" and delivery["attempts"] == 1
+    assert delivery["last_error"].startswith("unsafe for a mail header")
+    assert world.mailbox.to("amina@un.test") and not world.mailbox.to(f"{ENCODED_WORD_PAYLOAD}@un.test")

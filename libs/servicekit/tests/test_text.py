@@ -19,8 +19,8 @@ class Person(BaseModel):
     languages: list[Annotated[str, single_line(100)]] = []
 
 
-SINGLE_LINE = "Value error, must be a single line: no line break, line separator or control character"
-NO_ENCODED_WORD = "Value error, must not contain an RFC 2047 encoded word (=?...?=)"
+SINGLE_LINE = "must be a single line: no line break, line separator or control character"
+NO_ENCODED_WORD = "must not contain an RFC 2047 encoded word (=?...?=)"
 
 
 def rules(**fields: object) -> set[tuple[tuple[str | int, ...], str, str]]:
@@ -39,20 +39,20 @@ def test_every_line_separator_is_refused_and_named(separator: str):
     name = f"Ann{separator}Reply-To: attacker@evil.example"
     assert header_problem(name) is not None
     assert rules(name=name, nickname=name, languages=[name]) == {
-        (("name",), "value_error", SINGLE_LINE),
-        (("nickname",), "value_error", SINGLE_LINE),
-        (("languages", 0), "value_error", SINGLE_LINE),
+        (("name",), "single_line", SINGLE_LINE),
+        (("nickname",), "single_line", SINGLE_LINE),
+        (("languages", 0), "single_line", SINGLE_LINE),
     }
 
 
 def test_an_encoded_word_is_refused_and_named():
-    assert rules(name=ENCODED_WORD_PAYLOAD) == {(("name",), "value_error", NO_ENCODED_WORD)}
-    assert rules(name="Ann =?iso-8859-1?b?QW5u?= Lee") == {(("name",), "value_error", NO_ENCODED_WORD)}
+    assert rules(name=ENCODED_WORD_PAYLOAD) == {(("name",), "no_encoded_word", NO_ENCODED_WORD)}
+    assert rules(name="Ann =?iso-8859-1?b?QW5u?= Lee") == {(("name",), "no_encoded_word", NO_ENCODED_WORD)}
 
 
 def test_other_controls_are_refused_as_before():
     for control in ("\x00", "\x07", "\x1b", "\x7f", "\x9b"):
-        assert rules(name=f"a{control}b") == {(("name",), "value_error", SINGLE_LINE)}
+        assert rules(name=f"a{control}b") == {(("name",), "single_line", SINGLE_LINE)}
 
 
 def test_real_names_pass_unchanged_but_stripped():

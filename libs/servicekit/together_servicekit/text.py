@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import AfterValidator, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError
 
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 NO_CONTROL_BUT_LINE_BREAKS = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
@@ -37,19 +38,29 @@ LINE_BREAK_OR_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 ENCODED_WORD = re.compile(r"=\?.*?\?=", re.DOTALL)
 
 
-def header_problem(value: str) -> str | None:
-    """Why `value` may not go into a mail header; None if it may."""
+SINGLE_LINE = ("single_line", "must be a single line: no line break, line separator or control character")
+NO_ENCODED_WORD = ("no_encoded_word", "must not contain an RFC 2047 encoded word (=?...?=)")
+
+
+def broken_header_rule(value: str) -> tuple[str, str] | None:
+    """The rule (its name, what it says) that keeps `value` out of a mail header; None if it may go there."""
     if LINE_BREAK_OR_CONTROL.search(value):
-        return "must be a single line: no line break, line separator or control character"
+        return SINGLE_LINE
     if ENCODED_WORD.search(value):
-        return "must not contain an RFC 2047 encoded word (=?...?=)"
+        return NO_ENCODED_WORD
     return None
 
 
+def header_problem(value: str) -> str | None:
+    """Why `value` may not go into a mail header; None if it may."""
+    broken = broken_header_rule(value)
+    return broken[1] if broken is not None else None
+
+
 def _fit_for_a_header(value: str) -> str:
-    problem = header_problem(value)
-    if problem is not None:
-        raise ValueError(problem)  # pydantic's rule `value_error`, with this message
+    broken = broken_header_rule(value)
+    if broken is not None:
+        raise PydanticCustomError(*broken)  # the 422's detail names the rule: single_line or no_encoded_word
     return value
 
 

@@ -54,6 +54,7 @@ from notifications.contacts import ContactDirectory, ContactUnavailable
 from notifications.domain.contacts import Contact
 from notifications.domain.languages import LANGUAGES, language_of
 from notifications.mail import Calendar, HandOverRefused, SendFailure, SmtpMailer, build_mail
+from notifications.mail_headers import UnsafeHeaderValue
 from notifications.rendering import Rendered, render
 from notifications.repository import ClaimedMail
 from notifications.settings import NotificationsSettings
@@ -174,17 +175,20 @@ class MailDelivery:
             return Outcome("skipped", "participant withdrawn", words=words, registration_language=learned)
         if not contact.email:
             return Outcome("failed", "no address", words=words, registration_language=learned)
-        message = build_mail(
-            sender=self._settings.mail_from,
-            to=contact.email,
-            subject=words.subject,
-            text=words.text,
-            html=words.html,
-            message_id=mail.message_id,
-            date=mail.recorded_at,  # stable too: a repeated attempt is byte-for-byte the same mail
-            language=words.language,
-            calendar=_calendar(mail, contact, words),
-        )
+        try:
+            message = build_mail(
+                sender=self._settings.mail_from,
+                to=contact.email,
+                subject=words.subject,
+                text=words.text,
+                html=words.html,
+                message_id=mail.message_id,
+                date=mail.recorded_at,  # stable too: a repeated attempt is byte-for-byte the same mail
+                language=words.language,
+                calendar=_calendar(mail, contact, words),
+            )
+        except UnsafeHeaderValue as exc:  # e.g. an address stored before the API refused such: retrying cannot help
+            return Outcome("failed", f"unsafe for a mail header: {exc}", words=words, registration_language=learned)
         sent = Outcome("sent", None, contact.email, words, learned)
 
         async def starting() -> None:

@@ -23,11 +23,11 @@ from together_servicekit.text import multiline, single_line
 Name = Annotated[str, single_line(max_length=200)]
 Word = Annotated[str, single_line(max_length=100)]
 Text = Annotated[str, multiline(max_length=2000)]
+# An address goes into a mail header: single_line refuses encoded words (=?...?=) in it too.
 Email = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
-    ),
+    single_line(max_length=254),
+    StringConstraints(pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"),
 ]
 IndexNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$")]
 LinkedInUrl = Annotated[
