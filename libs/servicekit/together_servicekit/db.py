@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
 def make_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # hide_parameters: an error's text (logged, or in a dead letter's reason) never quotes the values, which are personal.
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
 
 
 async def wait_for_database(database_url: str, timeout: float = 60.0) -> None:

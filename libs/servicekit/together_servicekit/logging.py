@@ -1,16 +1,45 @@
 """structlog as JSON lines; request id and correlation id are bound per request/event.
 
 Records from the standard library (uvicorn, aiokafka, alembic) go through the
-same processors, so every line a service writes is one JSON object.
+same processors, so every line a service writes is one JSON object. No line carries an
+e-mail address: every one, in any field or traceback, is masked to its first character and
+domain (an SMTP reply or a refused value may quote one); the database engine hides SQL
+parameters from its errors (db.py).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
 import structlog
+
+# Deliberately broad: anything shaped like local@domain.tld, quoted or not.
+EMAIL_ADDRESS = re.compile(
+    r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
+
+
+def mask_addresses(text: str) -> str:
+    """`ravi.k@un.org` reads `r***@un.org`: enough to tell which organisation, not whom."""
+    return EMAIL_ADDRESS.sub(r"\1***@\2", text)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_addresses(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
+
+def mask_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """The last step before a line is written, after exceptions are formatted, so tracebacks are masked too."""
+    return {key: _masked(value) for key, value in event_dict.items()}
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -38,6 +67,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                mask_personal_data,
                 structlog.processors.JSONRenderer(),
             ],
         )
