@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
@@ -37,7 +38,7 @@ def _masked(value: Any) -> Any:
     return value
 
 
-def mask_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def mask_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mapping[str, Any]:
     """The last step before a line is written, after exceptions are formatted, so tracebacks are masked too."""
     return {key: _masked(value) for key, value in event_dict.items()}
 

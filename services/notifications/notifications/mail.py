@@ -144,14 +144,20 @@ class SmtpMailer:
             accepted,
             hostname=s.smtp_host,
             port=s.smtp_port,
-            username=s.smtp_username or None,
-            password=s.smtp_password or None,
             use_tls=s.smtp_security == "tls",
-            start_tls=True if s.smtp_security == "starttls" else False,
+            # None: STARTTLS whenever the server offers it; True: refuse a server that does not.
+            start_tls=True if s.smtp_security == "starttls" else None if s.smtp_security == "opportunistic" else False,
+            cert_bundle=s.smtp_ca_file or None,
             timeout=s.smtp_timeout_seconds,
         )
         try:
             async with client:
+                if s.smtp_username:
+                    if client.get_transport_info("sslcontext") is None:
+                        raise SendFailure(
+                            "SMTP credentials are never sent without TLS: the server offered no STARTTLS", permanent=True
+                        )
+                    await client.login(s.smtp_username, s.smtp_password)
                 await client.send_message(mail)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]

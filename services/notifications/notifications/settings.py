@@ -20,10 +20,13 @@ class NotificationsSettings(ServiceSettings):
     # E-mail over SMTP (aiosmtplib).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = MAILSINK_PORT
-    smtp_security: Literal["none", "starttls", "tls"] = Field(
-        default="none",
-        description="none: plain SMTP (the dev sink); starttls: upgrade after connecting; tls: implicit TLS (port 465).",
+    smtp_security: Literal["opportunistic", "starttls", "tls"] = Field(
+        default="opportunistic",
+        description="opportunistic: STARTTLS whenever the server offers it (the dev sink does not); "
+        "starttls: required, a server without it is refused; tls: implicit TLS (port 465). "
+        "Credentials are never sent without TLS.",
     )
+    smtp_ca_file: str = Field(default="", description="CA certificates to verify the SMTP server with; the system's by default.")
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: float = 30.0
