@@ -196,7 +196,11 @@ class ChaosStack:
         return self._own_pid(STATE / "kafka" / "kafka.pid", str(STATE / "kafka" / "server.properties"))
 
     def postmaster_pid(self) -> int | None:
-        data = STATE / "postgres" / "data"
+        # deploy/postgres.sh keeps the cluster elsewhere when the postgres user cannot reach the state
+        # folder (e.g. a clone in a 0700 mktemp directory), and says where in postgres.location.
+        location = STATE / "postgres.location"
+        root = Path(location.read_text().strip()) if location.exists() else STATE / "postgres"
+        data = root / "data"
         return self._own_pid(data / "postmaster.pid", str(data))
 
     # --- health ----------------------------------------------------------------------------
