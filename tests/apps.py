@@ -52,7 +52,9 @@ class Signer:
     def create(cls, directory: Path) -> Signer:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         path = directory / "test-public-key.pem"
-        # Created with its final mode, never readable by others even for a moment; a fresh file each run.
+        # Created with its final mode, never readable by others even for a moment; a fresh file each run
+        # (a previous run's, e.g. the chaos suite's, is replaced: its key is gone with that run).
+        path.unlink(missing_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
