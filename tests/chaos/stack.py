@@ -63,6 +63,13 @@ def infra_env() -> dict[str, str]:
     }
 
 
+def postgres_root() -> Path:
+    """Where this stack's cluster lives: deploy/postgres.sh keeps it outside the state folder when the
+    postgres user cannot reach that folder (e.g. a clone in a 0700 mktemp directory), and says where."""
+    location = STATE / "postgres.location"
+    return Path(location.read_text().strip()) if location.exists() else STATE / "postgres"
+
+
 def consumed_topics() -> dict[str, list[str]]:
     """Per consuming service, the topics its consumer group reads (from its own handlers)."""
     return {service: sorted({model.topic() for model in handled_types(service).values()}) for service in CONSUMERS}
@@ -153,7 +160,9 @@ class ChaosStack:
         taken = [port for port in PORTS if _answers(port)]
         if taken:
             raise RuntimeError(f"ports {taken} are in use by processes this suite did not start: stop them first")
-        shutil.rmtree(STATE, ignore_errors=True)  # every run starts from empty databases and topics
+        # Every run starts from empty databases and topics, wherever the last run's cluster lived.
+        shutil.rmtree(postgres_root(), ignore_errors=True)
+        shutil.rmtree(STATE, ignore_errors=True)
         rc, out = await self.script("stack.sh", "start")
         if rc:
             raise RuntimeError(f"deploy/stack.sh start failed:\n{out[-3000:]}")
@@ -196,11 +205,7 @@ class ChaosStack:
         return self._own_pid(STATE / "kafka" / "kafka.pid", str(STATE / "kafka" / "server.properties"))
 
     def postmaster_pid(self) -> int | None:
-        # deploy/postgres.sh keeps the cluster elsewhere when the postgres user cannot reach the state
-        # folder (e.g. a clone in a 0700 mktemp directory), and says where in postgres.location.
-        location = STATE / "postgres.location"
-        root = Path(location.read_text().strip()) if location.exists() else STATE / "postgres"
-        data = root / "data"
+        data = postgres_root() / "data"
         return self._own_pid(data / "postmaster.pid", str(data))
 
     # --- health ----------------------------------------------------------------------------
