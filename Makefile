@@ -79,7 +79,11 @@ lock: $(STAMP)
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
+# A cluster deploy/postgres.sh had to keep outside .run (it names it in postgres.location) goes too.
 clean: stop
+	for location in .run/postgres.location .run/chaos/postgres.location; do \
+		if [ -f $$location ]; then rm -rf "$$(cat $$location)"; fi; \
+	done
 	rm -rf $(VENV) .run
 
 ## catalogue: regenerate the published event catalogue (docs/asyncapi.json, docs/schemas/) from the code
