@@ -90,8 +90,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         details = [v.__dict__ for v in exc.violations]
-        message = _without_cause(exc.message, exc.__cause__) if exc.status == 401 else exc.message
-        return error_response(exc.status, exc.code, message, details)
+        return error_response(exc.status, exc.code, exc.message, details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -127,10 +126,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "body_too_large" if exc.status_code == 413 else "http_error"
         return error_response(exc.status_code, code, str(exc.detail), [])
-
-
-def _without_cause(message: str, cause: BaseException | None) -> str:
-    """A refusal says why in our words only: a token library's error text can quote the token
-    itself (an unsigned header's `kid` or `crit`, chosen by whoever sent it)."""
-    quoted = str(cause or "")
-    return message.replace(quoted, "").rstrip(": ") if quoted else message
