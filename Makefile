@@ -33,7 +33,7 @@ infra:
 	@deploy/stack.sh start >/dev/null
 
 provision: $(STAMP) infra
-	@$(WITH_STACK) $(PY) -m together_operator.provision
+	@$(WITH_STACK) $(PY) -m together_operator.provision --subscriber subscriber
 
 status: $(STAMP)
 	@deploy/stack.sh status || true

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from together_contracts.registration import AppointmentType
 from together_contracts.topics import declared_topics
 from together_devtools import launcher
+from together_events import kafka_options
 from together_events.topics import Topic
 from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.settings import DEFAULT_KAFKA, DEFAULT_PG_DSN_BASE
@@ -271,7 +272,7 @@ async def raw_kafka(args: argparse.Namespace, run: str, figures: dict) -> None:
     await ensure_topics(KAFKA, [Topic(topic, 3)])
     try:
         filler = "x" * max(0, args.message_bytes - 30)
-        producer = AIOKafkaProducer(bootstrap_servers=KAFKA, enable_idempotence=True, acks="all", linger_ms=5)
+        producer = AIOKafkaProducer(**kafka_options(KAFKA), enable_idempotence=True, acks="all", linger_ms=5)
         await producer.start()
         try:
             for partition in range(3):  # leaders elected and producer id assigned before the clock starts
@@ -288,7 +289,7 @@ async def raw_kafka(args: argparse.Namespace, run: str, figures: dict) -> None:
             await producer.stop()
         group = f"bench-raw-{run}"
         consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=KAFKA, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
+            topic, **kafka_options(KAFKA), group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
         )
         await consumer.start()  # joins the group; the clock starts after
         try:

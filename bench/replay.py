@@ -41,7 +41,7 @@ from together_contracts.pairing import PairingFormed, PreferencesSubmitted, Requ
 from together_contracts.registration import GRADES, ParticipantRegistered, PublicProfile, Role
 from together_contracts.scheduling import SessionScheduled
 from together_contracts.topics import declared_topics
-from together_events import Envelope, Event, build_producer
+from together_events import Envelope, Event, build_producer, kafka_options
 from together_events.topics import service_topic
 from together_operator import Progress, Selection, replay_batches, resolve_types, write_records
 from together_operator.provision import delete_topics, ensure_topics
@@ -170,7 +170,7 @@ async def publish(prefix: str, n: int, seed: int) -> dict:
 
 async def raw_consume(topics: list[str]) -> tuple[int, int]:
     """Every record of `topics` with aiokafka alone: (records, 0 written)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=None, **CONSUMER_SETTINGS)
+    consumer = AIOKafkaConsumer(**kafka_options(KAFKA), group_id=None, **CONSUMER_SETTINGS)
     await consumer.start()
     try:
         cluster = await consumer._client.fetch_all_metadata()  # as the replay does

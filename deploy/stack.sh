@@ -63,10 +63,25 @@ settings() {
     fi
 }
 
-# The part of `export` lines that others rely on: KAFKA_BOOTSTRAP_SERVERS and PG_DSN_BASE
-# (append /<database> for a service's DSN).
+# The part of `export` lines that others rely on: KAFKA_BOOTSTRAP_SERVERS and how to log in
+# (together_events.connection), and PG_DSN_BASE (append /<database> for a service's DSN).
+# The local broker's login is the admin's, for the tests and the operator tools; the launcher
+# gives each service its own principal from KAFKA_CREDENTIALS_DIR. An external broker's login
+# is passed on as it was given.
 env_lines() {
     printf 'export KAFKA_BOOTSTRAP_SERVERS=%q\n' "$BOOTSTRAP"
+    local name
+    if ((EXT_KAFKA)); then
+        for name in KAFKA_SECURITY_PROTOCOL KAFKA_SASL_MECHANISM KAFKA_SASL_USERNAME KAFKA_SASL_PASSWORD_FILE \
+            KAFKA_SSL_CA_FILE KAFKA_CREDENTIALS_DIR; do
+            if [[ -n ${!name:-} ]]; then printf 'export %s=%q\n' "$name" "${!name}"; fi
+        done
+    else
+        printf 'export %s\n' KAFKA_SECURITY_PROTOCOL=SASL_SSL KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_SASL_USERNAME=admin
+        printf 'export KAFKA_SASL_PASSWORD_FILE=%q\n' "$STATE_DIR/kafka/credentials/admin.password"
+        printf 'export KAFKA_SSL_CA_FILE=%q\n' "$STATE_DIR/kafka/tls/ca.pem"
+        printf 'export KAFKA_CREDENTIALS_DIR=%q\n' "$STATE_DIR/kafka/credentials"
+    fi
     printf 'export PG_DSN_BASE=%q\n' "$DSN_BASE"
     if [[ -n $PGH ]]; then
         printf 'export PG_HOST=%q\n' "$PGH"

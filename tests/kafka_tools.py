@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from together_events import kafka_options
+
 
 async def _all_partitions(consumer: AIOKafkaConsumer, topic: str) -> list:
     """A group-less consumer subscribed to `topic` is assigned every partition once metadata arrives."""
@@ -21,7 +23,7 @@ async def _all_partitions(consumer: AIOKafkaConsumer, topic: str) -> list:
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
     """Every record on `topic` right now, from the beginning, partition by partition."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, **kafka_options(bootstrap), enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
         partitions = await _all_partitions(consumer, topic)
@@ -54,14 +56,14 @@ def header(record: ConsumerRecord, name: str) -> str | None:
 
 async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
     """Whether `group` has committed offsets up to the end of every partition of `topic`."""
-    probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    probe = AIOKafkaConsumer(topic, **kafka_options(bootstrap), enable_auto_commit=False)
     await probe.start()
     try:
         partitions = await _all_partitions(probe, topic)
         end = await probe.end_offsets(partitions)
     finally:
         await probe.stop()
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    reader = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=group, enable_auto_commit=False)
     await reader.start()
     try:
         for tp in partitions:
@@ -74,13 +76,13 @@ async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
 
 async def start_group_at_end(bootstrap: str, group: str, topic: str) -> None:
     """Commit `group`'s offsets at the current end of `topic`, so its consumer sees only what comes next."""
-    probe = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    probe = AIOKafkaConsumer(topic, **kafka_options(bootstrap), enable_auto_commit=False)
     await probe.start()
     try:
         end = await probe.end_offsets(await _all_partitions(probe, topic))
     finally:
         await probe.stop()
-    committer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    committer = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=group, enable_auto_commit=False)
     await committer.start()
     try:
         committer.assign(list(end))

@@ -45,10 +45,19 @@ def _from_deploy_scripts() -> Stack:
     result = subprocess.run([str(REPO / "deploy" / "stack.sh"), "start"], capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"deploy/stack.sh start failed:\n{result.stderr[-4000:]}")
-    exported = dict(
-        line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines() if line.startswith("export ")
-    )
+    exported = adopt_kafka_login(result.stdout)
     return Stack(exported["KAFKA_BOOTSTRAP_SERVERS"], exported["PG_DSN_BASE"], "deploy/stack.sh")
+
+
+def adopt_kafka_login(stack_output: str) -> dict[str, str]:
+    """The `export` lines of `deploy/stack.sh start`; how to log in to its broker (the admin, and
+    KAFKA_CREDENTIALS_DIR for the other principals) goes into this process's environment, where every
+    client of the tests, and every process they start, reads it, as any tool does."""
+    exported = dict(
+        line.removeprefix("export ").split("=", 1) for line in stack_output.splitlines() if line.startswith("export ")
+    )
+    os.environ.update({k: v for k, v in exported.items() if k.startswith("KAFKA_") and k != "KAFKA_BOOTSTRAP_SERVERS"})
+    return exported
 
 
 def find_stack() -> Stack:

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 from deploy.demo.console import DIM, RESET
 from together_contracts.topics import SERVICES
+from together_events import kafka_options
 from together_events.topics import service_topic
 
 TOPICS = [service_topic(service) for service in SERVICES]
@@ -118,7 +119,7 @@ class EventTail:
 
     async def run(self) -> None:
         consumer = AIOKafkaConsumer(
-            *TOPICS, bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="latest"
+            *TOPICS, **kafka_options(self.bootstrap), enable_auto_commit=False, auto_offset_reset="latest"
         )
         await consumer.start()
         try:

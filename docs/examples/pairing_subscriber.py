@@ -2,6 +2,11 @@
 
     python docs/examples/pairing_subscriber.py --bootstrap 127.0.0.1:19092 --group hr-system
 
+It logs in with the credentials it was given (docs/subscribers.md, "Getting credentials"), from the
+environment: KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE (or KAFKA_SASL_PASSWORD), KAFKA_SSL_CA_FILE
+(the deployment's CA certificate, if it is not one the system trusts) and KAFKA_SECURITY_PROTOCOL
+(SASL_SSL by default; PLAINTEXT for a broker without authentication).
+
 It reads `together.pairing` in its own consumer group, validates each record
 against the published JSON Schema of its type, skips types it does not know,
 and records each formed pairing in a SQLite table. The event id is stored in
@@ -14,8 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sqlite3
+import ssl
 from pathlib import Path
+from typing import Any
 
 import jsonschema_rs  # any JSON Schema 2020-12 validator will do
 from aiokafka import AIOKafkaConsumer
@@ -62,11 +70,26 @@ def handle(store: sqlite3.Connection, validators: dict[str, jsonschema_rs.Valida
     return f"handled: {event['type']} {event['subject']}"
 
 
+def login() -> dict[str, Any]:
+    """aiokafka's arguments for logging in: SCRAM-SHA-512 over TLS, as Together's brokers expect."""
+    protocol = os.environ.get("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    if protocol == "PLAINTEXT":
+        return {}
+    password_file = os.environ.get("KAFKA_SASL_PASSWORD_FILE")
+    return {
+        "security_protocol": protocol,
+        "sasl_mechanism": os.environ.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+        "sasl_plain_username": os.environ["KAFKA_SASL_USERNAME"],
+        "sasl_plain_password": Path(password_file).read_text().strip() if password_file else os.environ["KAFKA_SASL_PASSWORD"],
+        "ssl_context": ssl.create_default_context(cafile=os.environ.get("KAFKA_SSL_CA_FILE")),
+    }
+
+
 async def run(bootstrap: str, group: str, topic: str, store_path: str, stop_after_idle: float | None = None) -> None:
     validators = load_validators(SCHEMAS)
     store = open_store(store_path)
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+        topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest", **login()
     )
     await consumer.start()
     try:

@@ -26,6 +26,7 @@ from tests.chaos.poison import Poison, build_poison, produce_poison
 from tests.chaos.stack import BOOTSTRAP, KAFKA_PORT, ChaosStack, service_topics
 from tests.chaos.workload import Clocks
 from together_devtools.launcher import ServiceSpec
+from together_events import kafka_options
 
 
 @dataclass
@@ -179,7 +180,7 @@ class Faults:
 
         async def inject() -> str:
             history = await read_history(BOOTSTRAP, service_topics())
-            producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+            producer = AIOKafkaProducer(**kafka_options(BOOTSTRAP), acks="all")
             await producer.start()
             try:
                 for topic in service_topics():

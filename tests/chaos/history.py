@@ -11,6 +11,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from together_contracts.topics import declared_topics
+from together_events import kafka_options
 
 POISON_HEADER = "chaos_poison"  # set on every record the suite injects as poison
 PARTITIONS = {topic.name: topic.partitions for topic in declared_topics("")}  # as provisioned: fixed
@@ -71,7 +72,7 @@ def _event(value: bytes | None) -> dict[str, Any] | None:
 
 async def read_history(bootstrap: str, topics: list[str]) -> History:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka_options(bootstrap),
         enable_auto_commit=False,
         max_partition_fetch_bytes=4 * 1024 * 1024,  # the oversize poison record is about 1 MiB
         fetch_max_bytes=64 * 1024 * 1024,

@@ -33,6 +33,7 @@ from aiokafka.errors import KafkaError
 
 from tests.chaos.history import POISON_HEADER, History
 from tests.chaos.stack import BOOTSTRAP, consumed_topics
+from together_events import kafka_options
 from together_events.registry import model_for
 
 LONG = "x" * 10_000
@@ -199,7 +200,7 @@ def _typed_variants(topic: str, template: dict[str, Any]) -> list[Poison]:
 
 
 async def produce_poison(records: list[Poison]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", max_request_size=4 * 1024 * 1024)
+    producer = AIOKafkaProducer(**kafka_options(BOOTSTRAP), acks="all", max_request_size=4 * 1024 * 1024)
     await producer.start()
     try:
         for p in records:

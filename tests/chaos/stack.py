@@ -26,10 +26,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.apps import AUDIENCE, ISSUER, Signer
 from tests.chaos.history import PARTITIONS
+from tests.stack import adopt_kafka_login
 from together_contracts.topics import declared_topics
 from together_devtools import launcher
 from together_devtools.launcher import ServiceSpec
+from together_events import kafka_options
 from together_events.topics import service_topic
+from together_operator.access import declared_acls, grant
 from together_operator.provision import ensure_topics
 from together_operator.rebuild import spec_for
 
@@ -166,7 +169,9 @@ class ChaosStack:
         rc, out = await self.script("stack.sh", "start")
         if rc:
             raise RuntimeError(f"deploy/stack.sh start failed:\n{out[-3000:]}")
+        adopt_kafka_login(out)  # the suite's own clients as the admin; each service as itself (the launcher)
         await ensure_topics(BOOTSTRAP, declared_topics(""))
+        await grant(BOOTSTRAP, declared_acls(""))
         env = self.service_env()
         # The first instances migrate the databases; the second ones start on migrated ones
         # (two Alembic runs on one database at once would race).
@@ -224,14 +229,14 @@ class ChaosStack:
     async def admin(self) -> AIOKafkaAdminClient:
         async with self._clients:  # the workload and the fault timer share these clients
             if self._admin is None:
-                self._admin = await _started(AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP, request_timeout_ms=5000))
+                self._admin = await _started(AIOKafkaAdminClient(**kafka_options(BOOTSTRAP), request_timeout_ms=5000))
             return self._admin
 
     async def end_offsets(self, topics: list[str]) -> dict[TopicPartition, int]:
         async with self._clients:
             if self._probe is None:
                 self._probe = await _started(
-                    AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False, request_timeout_ms=5000)
+                    AIOKafkaConsumer(**kafka_options(BOOTSTRAP), enable_auto_commit=False, request_timeout_ms=5000)
                 )
             probe = self._probe
         return await probe.end_offsets([TopicPartition(t, p) for t in topics for p in range(PARTITIONS[t])])

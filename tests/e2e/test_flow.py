@@ -30,6 +30,7 @@ from together_contracts.topics import declared_topics
 from together_devtools import launcher
 from together_events import Envelope, build_producer
 from together_events.topics import service_topic
+from together_operator.access import declared_acls, grant, revoke_namespace
 from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.tokens import fetch_token
 
@@ -46,6 +47,7 @@ STATE = REPO / ".run" / f"e2e-{RUN}"
 @pytest.fixture(scope="module")
 async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str]]:
     await ensure_topics(stack.kafka_bootstrap, declared_topics(NAMESPACE))
+    await grant(stack.kafka_bootstrap, declared_acls(NAMESPACE))  # each service runs as its own principal
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
         "TOGETHER_CLOCK_MODE": "travel",
@@ -54,7 +56,6 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
     }
     for spec in SPECS[1:]:
         env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(spec.name)
-        env[f"{spec.env_prefix}CONSUMER_GROUP"] = f"e2e-{RUN}-{spec.name}"
     state = STATE
     try:
         await asyncio.to_thread(launcher.start, SPECS, state=state, extra_env=env)
@@ -65,6 +66,7 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
     finally:
         await asyncio.to_thread(launcher.stop, SPECS, state=state)
         await delete_topics(stack.kafka_bootstrap, [t.name for t in declared_topics(NAMESPACE)])
+        await revoke_namespace(stack.kafka_bootstrap, NAMESPACE)
 
 
 def _print_logs(state: Path) -> None:
@@ -290,7 +292,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         finally:
             await producer.stop()
         deadline = asyncio.get_running_loop().time() + 30
-        while not await group_caught_up(stack.kafka_bootstrap, f"e2e-{RUN}-notifications", topic("pairing")):
+        while not await group_caught_up(stack.kafka_bootstrap, f"{NAMESPACE}notifications", topic("pairing")):
             assert asyncio.get_running_loop().time() < deadline, "notifications did not consume the redelivery"
             await asyncio.sleep(0.2)
         assert [row["source_event_id"] for row in await inbox(mentor_id)].count(sent.id) == 1

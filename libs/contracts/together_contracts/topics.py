@@ -1,8 +1,11 @@
-"""The topics the project declares: one per publishing service, and its dead-letter topic.
+"""The topics the project declares: one per publishing service, and its dead-letter topic; who reads them.
 
-Created by `python -m together_operator.provision`. The domain topics are the audit history:
-they keep everything (retention.ms = -1), and so do their dead-letter topics, because a dead
-letter is an event that still needs a decision.
+Created by `python -m together_operator.provision`, which also grants the broker's ACLs from what is
+declared here: each service writes its own topic and the dead-letter topics of the topics it consumes
+(a consumer sets a record aside on its source's `.dlq`), and reads the topics it consumes with its own
+group; a subscriber of another organisation reads the public topics only; dead-letter topics are for
+operators. The domain topics are the audit history: they keep everything (retention.ms = -1), and so
+do their dead-letter topics, because a dead letter is an event that still needs a decision.
 """
 
 from __future__ import annotations
@@ -11,6 +14,20 @@ from together_events.topics import KEEP_FOREVER, Topic, dead_letter_topic, servi
 
 # The publishing services, each with a contracts module here and a topic of its own.
 SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
+
+# Whose topics each service's consumer reads. Its handlers must agree (libs/operator/tests/test_access.py):
+# the broker refuses a service a topic that is not declared here.
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "registration": (),
+    "matching": ("registration", "pairing"),
+    "pairing": ("registration", "matching"),
+    "scheduling": ("registration", "pairing"),
+    "notifications": ("registration", "pairing", "scheduling"),
+}
+
+# The topics other organisations' systems may read (docs/subscribers.md): who asked whom and who
+# answered. The others carry profiles, scores or messages that only the project's services need.
+PUBLIC = ("pairing",)
 
 # Part of each topic's contract: published in the catalogue (docs/catalogue.md, docs/asyncapi.json).
 PRIVACY = {
@@ -53,6 +70,8 @@ def declared_topics(prefix: str | None = None) -> tuple[Topic, ...]:
                 config={"retention.ms": KEEP_FOREVER, "cleanup.policy": "delete"},
                 purpose=f"events published by the {service} service; keyed by aggregate id",
                 privacy=PRIVACY[service],
+                public=service in PUBLIC,
+                readers=tuple(reader for reader in SERVICES if service in CONSUMES[reader]),
             )
         )
         topics.append(

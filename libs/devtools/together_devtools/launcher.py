@@ -12,6 +12,9 @@ to another program, is not, so `start` right after a SIGKILL starts it again.
 A second copy of a service (`ServiceSpec(..., instance="b")`) has its own port, pid
 and log file (`<service>-b`) and the same settings, database and consumer group.
 The mail sink keeps every mail notifications sends as a .eml file in `<state>/mail/`.
+Each service logs in to Kafka as its own principal, whose password file the development stack
+keeps in `$KAFKA_CREDENTIALS_DIR/<service>.password` (deploy/kafka.sh), so the broker's ACLs apply
+to it as in production.
 The end-to-end test uses the same code with its own ports, databases and consumer groups.
 """
 
@@ -178,7 +181,7 @@ def _launch(spec: ServiceSpec, specs: tuple[ServiceSpec, ...], state: Path, extr
     env = {**os.environ, **(extra_env or {}), f"{spec.env_prefix}PORT": str(spec.port)}
     if spec.name == IDENTITY.name:
         env["TOGETHER_DEV_IDENTITY"] = "enabled"
-    for name, value in _neighbours(spec, specs, state).items():
+    for name, value in {**_neighbours(spec, specs, state), **_kafka_login(spec, env)}.items():
         env.setdefault(name, value)  # a setting given explicitly (e.g. a real SMTP server) wins
     with open(_log_file(state, spec), "ab") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(spec.command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -200,6 +203,15 @@ def _neighbours(spec: ServiceSpec, specs: tuple[ServiceSpec, ...], state: Path) 
         if "registration" in by_name:
             env["NOTIFICATIONS_REGISTRATION_URL"] = by_name["registration"].url()
     return env
+
+
+def _kafka_login(spec: ServiceSpec, env: Mapping[str, str]) -> dict[str, str]:
+    """The service's own Kafka principal, if the stack made one for it."""
+    directory = env.get("KAFKA_CREDENTIALS_DIR")
+    password = Path(directory) / f"{spec.name}.password" if directory else None
+    if password is None or not password.is_file():
+        return {}
+    return {f"{spec.env_prefix}KAFKA_SASL_USERNAME": spec.name, f"{spec.env_prefix}KAFKA_SASL_PASSWORD_FILE": str(password)}
 
 
 def stop(specs: tuple[ServiceSpec, ...] = EVERYTHING, *, state: Path | None = None, timeout: float = 20.0) -> None:

@@ -3,6 +3,7 @@
 It names no service and holds no contract: those are `together_contracts`.
 """
 
+from together_events.connection import KafkaSecurity, kafka_options
 from together_events.consumer import EventConsumer, Handler, Handlers
 from together_events.context import caused_by, current_causation
 from together_events.envelope import Envelope, MalformedEvent
@@ -23,6 +24,7 @@ __all__ = [
     "EventConsumer",
     "Handler",
     "Handlers",
+    "KafkaSecurity",
     "MalformedEvent",
     "OutboxRelay",
     "RetryPolicy",
@@ -34,6 +36,7 @@ __all__ = [
     "dead_letter_topic",
     "decode",
     "is_transient",
+    "kafka_options",
     "model_for",
     "record_event",
     "register",

@@ -41,6 +41,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from together_events.connection import KafkaSecurity, kafka_options
 from together_events.context import caused_by
 from together_events.dead_letters import DeadLetters, DeadLetterSink
 from together_events.envelope import Envelope, MalformedEvent
@@ -155,11 +156,13 @@ class EventConsumer:
         now: Callable[[], datetime],
         policy: RetryPolicy = RetryPolicy(),
         unknown_types: UnknownTypes = "skip",
+        security: KafkaSecurity | None = None,  # how to log in; by default from the environment
     ) -> None:
         self.name = name  # the inbox key: stable, so a replay under a new group has no second effect
         self.group_id = group_id or name
         self._engine = engine
         self._bootstrap = bootstrap_servers
+        self._security = security
         self._handlers = {model.event_type(): handler for model, handler in handlers.items()}
         self.topics = sorted({model.topic() for model in handlers})
         self._dead_letters = DeadLetters(consumer=name, producer=dead_letters, engine=engine, now=now, policy=policy)
@@ -172,7 +175,7 @@ class EventConsumer:
     async def run(self) -> None:
         self._consumer = AIOKafkaConsumer(
             *self.topics,
-            bootstrap_servers=self._bootstrap,
+            **kafka_options(self._bootstrap, self._security),
             group_id=self.group_id,
             client_id=self.group_id,
             enable_auto_commit=False,

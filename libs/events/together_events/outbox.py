@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from together_events.connection import KafkaSecurity, kafka_options
 from together_events.context import current_causation
 from together_events.envelope import Envelope
 from together_events.registry import Event
@@ -74,10 +75,10 @@ async def record_event(conn: AsyncConnection, event: Event, *, source: str, time
     return envelope
 
 
-def build_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def build_producer(bootstrap_servers: str, client_id: str, security: KafkaSecurity | None = None) -> AIOKafkaProducer:
     # Idempotence forces acks=all and keeps per-partition order across retries.
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka_options(bootstrap_servers, security),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -20,6 +20,8 @@ class Topic:
     config: dict[str, str] = field(default_factory=dict)
     purpose: str = ""
     privacy: str = ""  # what identifies a person on it, and what never travels there
+    public: bool = False  # other organisations' systems may read it (a subscriber principal's ACLs)
+    readers: tuple[str, ...] = ()  # the services whose consumer reads it (their principals' ACLs)
 
 
 def namespace() -> str:

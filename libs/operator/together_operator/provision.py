@@ -1,6 +1,10 @@
-"""Create the declared topics that do not exist yet (idempotent).
+"""Create the declared topics that do not exist yet, then grant the broker's ACLs (idempotent).
 
-Run: python -m together_operator.provision [--bootstrap HOST:PORT]
+Run: python -m together_operator.provision [--bootstrap HOST:PORT] [--subscriber NAME ...]
+
+It logs in as the environment says (KAFKA_SASL_USERNAME etc., together_events.connection): an admin.
+The ACLs are those of together_operator.access, for the namespace TOGETHER_TOPIC_NAMESPACE names, plus
+read access to the public topics for each `--subscriber`. A broker without an authorizer gets none.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from aiokafka import errors
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from together_contracts.topics import declared_topics
+from together_events import kafka_options
 from together_events.topics import Topic
+from together_operator.access import NoAuthorizer, declared_acls, grant
 
 
 async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None = None, timeout: float = 30.0) -> list[str]:
@@ -22,7 +28,7 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None =
     all (creation is asynchronous in the broker); return the names this call created. Safe beside
     a concurrent provisioner: a topic it created first counts as existing."""
     topics = list(declared_topics() if topics is None else topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka_options(bootstrap_servers))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -54,7 +60,7 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None =
 
 async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
     """Remove topics, e.g. a test's or a benchmark's own namespace when it ends."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka_options(bootstrap_servers))
     await admin.start()
     try:
         await admin.delete_topics(names)
@@ -68,9 +74,23 @@ def main() -> None:
         "--bootstrap",
         default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
     )
+    parser.add_argument(
+        "--subscriber",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a principal of another organisation's system: may read the public topics, in groups named NAME...",
+    )
     args = parser.parse_args()
     created = asyncio.run(ensure_topics(args.bootstrap))
     print(f"topics created: {', '.join(created) if created else 'none (all exist)'}")
+    acls = declared_acls(subscribers=args.subscriber)
+    try:
+        asyncio.run(grant(args.bootstrap, acls))
+    except NoAuthorizer as refused:
+        print(f"ACLs: none granted ({refused})")
+        return
+    print(f"ACLs granted: {len(acls)} (services, operator{''.join(f', {name}' for name in args.subscriber)})")
 
 
 if __name__ == "__main__":

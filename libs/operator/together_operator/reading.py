@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 import together_contracts  # noqa: F401 - registers every contract, for --type names
 from together_contracts.topics import SERVICES
+from together_events.connection import kafka_options
 from together_events.registry import registered_types
 from together_events.topics import service_topic
 
@@ -156,7 +157,7 @@ async def read_batches(
 ) -> AsyncGenerator[list[ConsumerRecord]]:
     """Every record in `window`, a fetched batch at a time, each partition in offset order."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, client_id="together-events-operator", **CONSUMER_SETTINGS
+        **kafka_options(bootstrap), group_id=None, client_id="together-events-operator", **CONSUMER_SETTINGS
     )
     await consumer.start()
     try:

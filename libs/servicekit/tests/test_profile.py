@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from pydantic_settings import SettingsConfigDict
 
 from together_servicekit.auth import AuthSettings
 from together_servicekit.profile import DevelopmentTrustRefused, refusals, refuse_development_trust
 from together_servicekit.settings import ServiceSettings
 
-PRODUCTION = {"TOGETHER_ENV": "production"}
+PRODUCTION = {"TOGETHER_ENV": "production", "KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}
 SAFE_DATABASE = "postgresql://registration:s3cret-from-a-file@db.internal:5432/registration"
 
 
 class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
+
     service_name: str = "registration"
     database_name: str = "registration"
     port: int = 8001
@@ -35,7 +38,7 @@ def test_development_starts_with_every_convenience():
 def test_production_refuses_each_development_convenience_naming_its_setting():
     settings, development_auth = development_defaults()
     with pytest.raises(DevelopmentTrustRefused) as refused:
-        refuse_development_trust(settings, development_auth, {**PRODUCTION, "TOGETHER_DEV_IDENTITY": "enabled"})
+        refuse_development_trust(settings, development_auth, {"TOGETHER_ENV": "production", "TOGETHER_DEV_IDENTITY": "enabled"})
     message = str(refused.value)
     assert message.startswith("registration refuses to start with TOGETHER_ENV=production")
     for setting in (
@@ -44,6 +47,7 @@ def test_production_refuses_each_development_convenience_naming_its_setting():
         "TOGETHER_DEV_IDENTITY=enabled",
         "TOGETHER_CLOCK_MODE=travel",
         "PG_DSN_BASE or REGISTRATION_DATABASE_URL",
+        "KAFKA_SECURITY_PROTOCOL (or REGISTRATION_KAFKA_SECURITY_PROTOCOL) must be SSL or SASL_SSL in production, not PLAINTEXT",
     ):
         assert setting in message, setting
 
@@ -61,3 +65,19 @@ def test_production_starts_when_nothing_of_development_is_left():
     settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
     assert refusals(settings, auth(), PRODUCTION) == []
     refuse_development_trust(settings, auth(), PRODUCTION)
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_production_refuses_a_kafka_connection_without_tls(protocol: str):
+    settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
+    found = refusals(settings, auth(), {**PRODUCTION, "KAFKA_SECURITY_PROTOCOL": protocol})
+    assert found == [
+        f"KAFKA_SECURITY_PROTOCOL (or REGISTRATION_KAFKA_SECURITY_PROTOCOL) must be SSL or SASL_SSL in production, not {protocol}: "
+        "events and passwords would cross the network in clear text"
+    ]
+
+
+def test_a_service_s_own_kafka_protocol_wins_over_the_shared_one():
+    settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
+    environ = {**PRODUCTION, "KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "REGISTRATION_KAFKA_SECURITY_PROTOCOL": "SSL"}
+    assert refusals(settings, auth(), environ) == []

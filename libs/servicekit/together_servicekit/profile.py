@@ -3,7 +3,7 @@
 `TOGETHER_ENV=production` makes a service refuse to start, naming each setting to change, when it
 would trust what only development may: an identity provider or JWKS over plain HTTP, a local
 public key file instead of the provider's keys, the development identity provider, the travelling
-clock, the database's default password. A service adds its own (notifications: its development
+clock, the database's default password, a Kafka connection without TLS. A service adds its own (notifications: its development
 token source) through `ServiceSettings.production_refusals`. Development is the default, so the
 README's two commands need nothing.
 """
@@ -49,6 +49,13 @@ def refusals(settings: ServiceSettings, auth: AuthSettings, environ: Mapping[str
         found.append("TOGETHER_DEV_IDENTITY=enabled: the development identity provider signs tokens for anyone")
     if settings.clock_mode == "travel":
         found.append("TOGETHER_CLOCK_MODE=travel: the travelling clock lets a caller move time forward")
+    kafka = settings.kafka_security(environ)
+    if not kafka.encrypted:
+        own = f" (or {settings.env_prefix}KAFKA_SECURITY_PROTOCOL)" if settings.env_prefix else ""
+        found.append(
+            f"KAFKA_SECURITY_PROTOCOL{own} must be SSL or SASL_SSL in production, "
+            f"not {kafka.protocol}: events and passwords would cross the network in clear text"
+        )
     password = urlsplit(settings.database_url).password
     if not password or password == DEVELOPMENT_DATABASE_PASSWORD:
         prefix = settings.service_name.upper()

@@ -199,7 +199,8 @@ async def start_runtime(
     settings: SettingsT, handlers: HandlersFactory[SettingsT] | None, workers: WorkersFactory[SettingsT] | None = None
 ) -> Runtime[SettingsT]:
     engine = make_engine(settings.database_url)
-    producer = build_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    security = settings.kafka_security()
+    producer = build_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name, security=security)
     await _start_with_retry(producer)
     clock = make_clock(settings)
     runtime = Runtime(
@@ -220,6 +221,7 @@ async def start_runtime(
             dead_letters=producer,
             now=clock.now,
             unknown_types=settings.unknown_event_types,
+            security=security,
         )
         runtime.supervise("consumer", runtime.consumer.run)
     for name, work in workers(runtime) if workers is not None else ():

@@ -4,16 +4,22 @@ Each service subclasses `ServiceSettings` with its own prefix (e.g.
 `PAIRING_PORT`). Two shared variables make pointing every service at an
 external stack a two-variable change: `KAFKA_BOOTSTRAP_SERVERS` and
 `PG_DSN_BASE` (the database name is appended per service); a prefixed
-variable, e.g. `PAIRING_DATABASE_URL`, overrides them for one service.
+variable, e.g. `PAIRING_DATABASE_URL`, overrides them for one service. How the
+service logs in to Kafka is read the same way (`kafka_security`, e.g.
+`PAIRING_KAFKA_SASL_USERNAME` before `KAFKA_SASL_USERNAME`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from together_events import KafkaSecurity
+from together_events.topics import namespace
 
 DEFAULT_PG_DSN_BASE = "postgresql://together:together@127.0.0.1:15432"
 DEFAULT_KAFKA = "127.0.0.1:19092"
@@ -32,7 +38,10 @@ class ServiceSettings(BaseSettings):
     port: int
     host: str = "127.0.0.1"
     database_url: str = ""
-    consumer_group: str = Field(default="", description="Kafka consumer group; defaults to the service name.")
+    consumer_group: str = Field(
+        default="",
+        description="Kafka consumer group; defaults to the service name, after the topic namespace if there is one.",
+    )
     kafka_bootstrap_servers: str = Field(default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA))
     log_level: str = Field(default_factory=lambda: os.environ.get("TOGETHER_LOG_LEVEL", "INFO"))
     max_body_bytes: int = Field(
@@ -58,7 +67,8 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> ServiceSettings:
-        self.consumer_group = self.consumer_group or self.service_name
+        # With a namespace, the group is the namespace's too: what the broker's ACLs grant the service.
+        self.consumer_group = self.consumer_group or f"{namespace()}{self.service_name}"
         if not self.database_url:
             base = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
             self.database_url = f"{base}/{self.database_name}"
@@ -67,6 +77,14 @@ class ServiceSettings(BaseSettings):
             if self.database_url.startswith(scheme):
                 self.database_url = "postgresql+asyncpg://" + self.database_url[len(scheme) :]
         return self
+
+    @property
+    def env_prefix(self) -> str:
+        return str(self.model_config.get("env_prefix", ""))
+
+    def kafka_security(self, environ: Mapping[str, str] | None = None) -> KafkaSecurity:
+        """How this service logs in to Kafka: its prefixed variables first, then the shared ones."""
+        return KafkaSecurity.from_environment(self.env_prefix, environ)
 
     def production_refusals(self) -> list[str]:
         """This service's own development conveniences that the production profile refuses (see profile.py)."""

@@ -25,7 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tests.backbone import TOPIC, ThingHappened, count_effect, effects, metadata, now, running
 from tests.faults import TcpProxy, proxied_url, target_of
 from tests.kafka_tools import header, read_topic, start_group_at_end, wait_until
-from together_events import Envelope, Event, EventConsumer, RetryPolicy, Topic, TransientError, build_producer, dead_letter_topic
+from together_events import (
+    Envelope,
+    Event,
+    EventConsumer,
+    RetryPolicy,
+    Topic,
+    TransientError,
+    build_producer,
+    dead_letter_topic,
+    kafka_options,
+)
 from together_events.registry import register
 from together_events.tables import parked_records_table
 from together_operator.provision import delete_topics, ensure_topics
@@ -90,7 +100,7 @@ async def test_poison_records_of_every_kind_are_set_aside_and_the_next_is_handle
     oversize = b'{"padding": "' + b"x" * 1_500_000 + b'"}'
     async with dead_letter_producer(stack) as producer:
         consumer = await consumer_for(stack, engine, producer, policy=QUICK)
-        async with AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, max_request_size=3_000_000) as big_producer:
+        async with AIOKafkaProducer(**kafka_options(stack.kafka_bootstrap), max_request_size=3_000_000) as big_producer:
             for value in poison.values():
                 await big_producer.send_and_wait(TOPIC, value=value, key=key)
             await big_producer.send_and_wait(TOPIC, value=oversize, key=key, headers=[("origin", b"test")])
