@@ -13,7 +13,7 @@ PYTHON = sys.executable
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TOGETHER_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOGETHER_", "KAFKA_"))}
     return subprocess.run([PYTHON, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 
@@ -22,10 +22,25 @@ def test_a_service_with_development_settings_refuses_to_start_in_production(serv
     started = run("-m", service, TOGETHER_ENV="production", TOGETHER_CLOCK_MODE="travel")
     assert started.returncode != 0
     assert f"{service} refuses to start with TOGETHER_ENV=production" in started.stderr
-    for setting in ("TOGETHER_AUTH_ISSUER", "TOGETHER_AUTH_JWKS_URL", "TOGETHER_CLOCK_MODE=travel", "PG_DSN_BASE"):
+    for setting in (
+        "TOGETHER_AUTH_ISSUER",
+        "TOGETHER_AUTH_JWKS_URL",
+        "TOGETHER_CLOCK_MODE=travel",
+        "PG_DSN_BASE",
+        f"KAFKA_SECURITY_PROTOCOL (or {service.upper()}_KAFKA_SECURITY_PROTOCOL) must be SSL or SASL_SSL",
+    ):
         assert setting in started.stderr, setting
     if service == "notifications":
         assert "NOTIFICATIONS_TOKEN_SOURCE=dev" in started.stderr
+
+
+def test_a_service_refuses_a_kafka_login_without_tls_in_production():
+    started = run("-m", "pairing", TOGETHER_ENV="production", KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT")
+    assert started.returncode != 0
+    assert (
+        "KAFKA_SECURITY_PROTOCOL (or PAIRING_KAFKA_SECURITY_PROTOCOL) must be SSL or SASL_SSL in production, not SASL_PLAINTEXT"
+        in started.stderr
+    )
 
 
 def test_the_development_identity_provider_never_runs_in_production():

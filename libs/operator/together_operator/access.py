@@ -132,7 +132,7 @@ async def revoke_namespace(bootstrap_servers: str, prefix: str, security: KafkaS
 
     async def delete(resource: Resource, name: str) -> None:
         # Any principal, host, operation and permission on exactly this resource (None: any).
-        request = DeleteAclsRequest(resource, name, Pattern.LITERAL, None, None, Operation.ANY, ANY_PERMISSION)  # type: ignore[arg-type]
+        request = DeleteAclsRequest(resource, name, Pattern.LITERAL, None, None, Operation.ANY, ANY_PERMISSION)
         response = await admin._send_request(request)
         for code, message, *_ in response.filter_responses:
             _raise_for(code, f"revoking the ACLs of {resource.name.lower()} {name}: {message}")

@@ -28,7 +28,7 @@ from typing import Any
 import together_contracts  # noqa: F401 - registers every contract
 from together_contracts.topics import SERVICES, declared_topics
 from together_events.registry import Event, registered_types
-from together_events.topics import namespace
+from together_events.topics import Topic, namespace
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 ASYNCAPI_FILE = "asyncapi.json"
@@ -112,7 +112,7 @@ def asyncapi() -> dict[str, Any]:
         channels[name] = {
             "address": name,
             "description": f"{topic.purpose.capitalize()}. Prefixed by TOGETHER_TOPIC_NAMESPACE where a deployment sets "
-            f"one. Privacy: {topic.privacy}",
+            f"one. Privacy: {topic.privacy} Who may read: {who_may_read(topic)}",
             "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in own},
             "bindings": {
                 "kafka": {
@@ -160,12 +160,36 @@ def asyncapi() -> dict[str, Any]:
         },
         "defaultContentType": "application/cloudevents+json",
         "servers": {
-            "local": {"host": "127.0.0.1:19092", "protocol": "kafka", "description": "the stack `make demo` starts"},
+            "local": {
+                "host": "127.0.0.1:19092",
+                "protocol": "kafka-secure",
+                "description": "the stack `make demo` starts: TLS (its development CA) and a SCRAM-SHA-512 login",
+                "security": [{"$ref": "#/components/securitySchemes/scram"}],
+            },
         },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {
+            "messages": messages,
+            "securitySchemes": {
+                "scram": {
+                    "type": "scramSha512",
+                    "description": "a principal per client; the broker's ACLs say what it may read (docs/subscribers.md)",
+                }
+            },
+        },
     }
+
+
+def who_may_read(topic: Topic) -> str:
+    """The topic's readers as the broker's ACLs grant them (together_operator.access)."""
+    public = (
+        "public: other organisations' systems may subscribe with a subscriber login (docs/subscribers.md)."
+        if topic.public
+        else "not public: a subscriber of another organisation is refused."
+    )
+    consumers = ", ".join(topic.readers) or "none"
+    return f"{public[0].upper()}{public[1:]} The services that consume it: {consumers}; and the operators."
 
 
 def markdown() -> str:
@@ -183,7 +207,7 @@ def markdown() -> str:
         if topic.name.endswith(".dlq"):
             continue
         lines += [f"## `{topic.name}`", "", f"{topic.purpose.capitalize()}; {topic.partitions} partitions; kept forever.", ""]
-        lines += [f"**Privacy.** {topic.privacy}", ""]
+        lines += [f"**Privacy.** {topic.privacy}", "", f"**Who may read.** {who_may_read(topic)}", ""]
         for event_type, model in events.items():
             if f"together.{model.service}" != topic.name:
                 continue
