@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -41,6 +42,7 @@ from together_contracts.topics import declared_topics
 from together_devtools import launcher
 from together_events import kafka_options
 from together_events.topics import Topic
+from together_operator.access import NoAuthorizer, declared_acls, grant, revoke_namespace
 from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.settings import DEFAULT_KAFKA, DEFAULT_PG_DSN_BASE
 from together_synthetic import Participant, generate_cohort
@@ -244,11 +246,16 @@ async def lags(dbs: dict[str, str], cohort: str, figures: dict) -> None:
     figures["relay_pickup_ms"] = percentiles(pickup, (0.5, 0.95, 1.0))
 
 
+async def grant_namespace(namespace: str) -> None:
+    with contextlib.suppress(NoAuthorizer):  # a broker without ACLs needs none
+        await grant(KAFKA, declared_acls(namespace))
+
+
 async def pipeline(args: argparse.Namespace, run: str, dbs: dict[str, str], namespace: str, figures: dict) -> None:
-    group = f"bench-matching-{run}"
+    # Matching's consumer group is its namespace's (`bench<run>.matching`): the one its principal is granted.
     env = {
         "REGISTRATION_DATABASE_URL": f"{PG}/{dbs['registration']}", "MATCHING_DATABASE_URL": f"{PG}/{dbs['matching']}",
-        "MATCHING_CONSUMER_GROUP": group, "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
+        "KAFKA_BOOTSTRAP_SERVERS": KAFKA,
         "TOGETHER_TOPIC_NAMESPACE": namespace, "TOGETHER_LOG_LEVEL": "WARNING", "TOGETHER_CLOCK_MODE": "system",
     }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-auth-") as keys:
@@ -395,11 +402,14 @@ async def main() -> None:
     await admin_sql(*(f"CREATE DATABASE {name}" for name in dbs.values()))
     try:
         await ensure_topics(KAFKA, topics)
+        await grant_namespace(namespace)  # the launcher runs each service as its own principal
         await pipeline(args, run, dbs, namespace, figures)
     finally:
         await asyncio.to_thread(launcher.stop, SPECS, state=STATE)
         await admin_sql(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in dbs.values()))
         await delete_topics(KAFKA, [t.name for t in topics])
+        with contextlib.suppress(NoAuthorizer):
+            await revoke_namespace(KAFKA, namespace)
     await raw_kafka(args, run, figures)
     report(args, figures, load)
 
