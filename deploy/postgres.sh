@@ -19,7 +19,11 @@ PG_PORT=${PG_PORT:-15432}
 PG_USER=together
 PG_PASSWORD=${PG_PASSWORD:-together}
 PG_OS_USER=postgres
-SERVICE_DATABASES="registration matching pairing scheduling notifications bench"
+# Each service logs in as a role of its own that owns its database and nothing else.
+SERVICE_ROLES="registration matching pairing scheduling notifications"
+SERVICE_DATABASES="$SERVICE_ROLES bench"
+# The services' development passwords, generated at the first start (one file each, 0600).
+SECRETS_DIR=$STATE_DIR/secrets/postgres
 PG_EXTRA_DATABASES=${PG_EXTRA_DATABASES:-}
 
 log() { printf 'postgres: %s\n' "$*" >&2; }
@@ -142,16 +146,72 @@ psql_admin() {
     "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$@"
 }
 
+# The owner of a database: the service's own role for a service database, else the administrator.
+owner_of() {
+    case " $SERVICE_ROLES " in
+    *" $1 "*) echo "$1" ;;
+    *) echo "$PG_USER" ;;
+    esac
+}
+
+password_file() { echo "$SECRETS_DIR/$1.password"; }
+
+# A random password per service role, written once with mode 0600 and set at every start (so a
+# file an operator replaced takes effect). Not superuser, no CREATEDB, no CREATEROLE: a service
+# can do no more than own its tables.
+create_roles() {
+    local role file
+    (umask 077 && mkdir -p "$SECRETS_DIR")
+    for role in $SERVICE_ROLES; do
+        file=$(password_file "$role")
+        [[ -s $file ]] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
+        # The password goes from file to server through psql's stdin, never on a command line.
+        psql_admin -d postgres -v role="$role" -v file="$file" <<'EOF'
+\set password `cat :'file'`
+SELECT format('CREATE ROLE %I LOGIN', :'role')
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+              :'role', :'password') \gexec
+EOF
+    done
+}
+
 create_databases() {
     local db
     for db in $SERVICE_DATABASES $PG_EXTRA_DATABASES; do
         [[ $db =~ ^[A-Za-z0-9_][A-Za-z0-9_-]*$ ]] || die "invalid database name: '$db'"
         # \gexec runs the CREATE only when the database is missing (no IF NOT EXISTS).
-        psql_admin -d postgres -v db="$db" -v owner="$PG_USER" <<'EOF'
+        psql_admin -d postgres -v db="$db" -v owner="$(owner_of "$db")" <<'EOF'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 EOF
     done
+    for db in $SERVICE_ROLES; do
+        hand_over "$db"
+    done
+}
+
+# Only the owner (and the administrator) may connect to a service's database. A database made
+# before the service roles existed is handed over with everything in its schema.
+hand_over() {
+    psql_admin -d "$1" -v db="$1" -v owner="$1" <<'EOF'
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \gexec
+SELECT format('ALTER DATABASE %I OWNER TO %I', :'db', :'owner')
+WHERE (SELECT datdba::regrole::text FROM pg_database WHERE datname = :'db') <> :'owner' \gexec
+SELECT format('ALTER TABLE %I.%I OWNER TO %I', schemaname, tablename, :'owner')
+FROM pg_tables WHERE schemaname = 'public' AND tableowner <> :'owner' \gexec
+SELECT format('ALTER SEQUENCE %I.%I OWNER TO %I', schemaname, sequencename, :'owner')
+FROM pg_sequences WHERE schemaname = 'public' AND sequenceowner <> :'owner' \gexec
+SELECT format('ALTER VIEW %I.%I OWNER TO %I', schemaname, viewname, :'owner')
+FROM pg_views WHERE schemaname = 'public' AND viewowner <> :'owner' \gexec
+SELECT format('ALTER TYPE %I.%I OWNER TO %I', n.nspname, t.typname, :'owner')
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = 'public' AND t.typtype IN ('e', 'c', 'd') AND t.typrelid = 0
+  AND t.typowner::regrole::text <> :'owner' \gexec
+SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, :'owner')
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public' AND p.proowner::regrole::text <> :'owner' \gexec
+EOF
 }
 
 # --- commands -------------------------------------------------------------------------
@@ -179,6 +239,7 @@ cmd_start() {
     fi
     psql_admin -d postgres -c 'SELECT 1' >/dev/null \
         || die "cannot log in as $PG_USER (was the cluster created with another PG_PASSWORD?)"
+    create_roles
     create_databases
     log "running on $PG_HOST:$PG_PORT; data: $PGDATA_DIR; log: $PG_LOG"
 }

@@ -64,10 +64,10 @@ settings() {
 }
 
 # The part of `export` lines that others rely on: KAFKA_BOOTSTRAP_SERVERS and how to log in
-# (together_events.connection), and PG_DSN_BASE (append /<database> for a service's DSN).
-# The local broker's login is the admin's, for the tests and the operator tools; the launcher
-# gives each service its own principal from KAFKA_CREDENTIALS_DIR. An external broker's login
-# is passed on as it was given.
+# (together_events.connection), PG_DSN_BASE (the administrator's; append /<database>), and each
+# service's own database login. The local broker's login is the admin's, for the tests and the
+# operator tools; the launcher gives each service its own principal from KAFKA_CREDENTIALS_DIR.
+# An external broker's login is passed on as it was given.
 env_lines() {
     printf 'export KAFKA_BOOTSTRAP_SERVERS=%q\n' "$BOOTSTRAP"
     local name
@@ -88,6 +88,16 @@ env_lines() {
         printf 'export PG_PORT=%q\n' "$PGP"
         printf 'export PG_USER=%q\n' "$PGU"
         printf 'export PG_PASSWORD=%q\n' "$PGW"
+    fi
+    # Each service logs in as its own role (deploy/postgres.sh creates them; an external server's
+    # roles are its operator's to create and give as <SERVICE>_DATABASE_URL).
+    if ((!EXT_PG)); then
+        local service prefix
+        for service in registration matching pairing scheduling notifications; do
+            prefix=${service^^}
+            printf 'export %s_DATABASE_URL=%q\n' "$prefix" "postgresql://$service@$PGH:$PGP/$service"
+            printf 'export %s_DATABASE_PASSWORD_FILE=%q\n' "$prefix" "$STATE_DIR/secrets/postgres/$service.password"
+        done
     fi
 }
 

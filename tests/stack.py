@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,8 +23,31 @@ REPO = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Stack:
     kafka_bootstrap: str
-    pg_dsn_base: str  # postgresql://user:password@host:port, without a database
+    pg_dsn_base: str  # postgresql://user:password@host:port, without a database (the administrator's)
     origin: str
+    # Each service's own login (deploy/stack.sh creates one role per service): service -> (user, password).
+    service_logins: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def database_url_for(self, service: str, database: str) -> str:
+        """An asyncpg URL to `database` as the service's own role, or as the administrator where there is none."""
+        base = make_url(self.pg_dsn_base).set(drivername="postgresql+asyncpg", database=database)
+        if service in self.service_logins:
+            user, password = self.service_logins[service]
+            base = base.set(username=user, password=password)
+        return base.render_as_string(hide_password=False)
+
+
+SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
+
+
+def _service_logins(settings: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """From `<SERVICE>_DATABASE_URL` and `<SERVICE>_DATABASE_PASSWORD_FILE`, as deploy/stack.sh writes them."""
+    logins = {}
+    for service in SERVICES:
+        url, secret = settings.get(f"{service.upper()}_DATABASE_URL"), settings.get(f"{service.upper()}_DATABASE_PASSWORD_FILE")
+        if url and secret and (user := make_url(url).username):
+            logins[service] = (user, Path(secret).read_text().strip())
+    return logins
 
 
 def _docker_answers() -> bool:
@@ -46,7 +72,7 @@ def _from_deploy_scripts() -> Stack:
     if result.returncode != 0:
         raise RuntimeError(f"deploy/stack.sh start failed:\n{result.stderr[-4000:]}")
     exported = adopt_kafka_login(result.stdout)
-    return Stack(exported["KAFKA_BOOTSTRAP_SERVERS"], exported["PG_DSN_BASE"], "deploy/stack.sh")
+    return Stack(exported["KAFKA_BOOTSTRAP_SERVERS"], exported["PG_DSN_BASE"], "deploy/stack.sh", _service_logins(exported))
 
 
 def adopt_kafka_login(stack_output: str) -> dict[str, str]:
@@ -63,7 +89,7 @@ def adopt_kafka_login(stack_output: str) -> dict[str, str]:
 def find_stack() -> Stack:
     kafka, pg = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("PG_DSN_BASE")
     if kafka and pg:
-        return Stack(kafka, pg, "environment")
+        return Stack(kafka, pg, "environment", _service_logins(os.environ))
     if _docker_answers():
         return _from_containers()
     return _from_deploy_scripts()

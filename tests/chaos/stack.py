@@ -125,6 +125,9 @@ class ChaosStack:
         return {
             "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
             "PG_DSN_BASE": PG,
+            # Each service logs in as its own role (deploy/postgres.sh made them and their passwords).
+            **{f"{s.upper()}_DATABASE_URL": f"postgresql://{s}@127.0.0.1:{PG_PORT}/{s}" for s in SERVICES},
+            **{f"{s.upper()}_DATABASE_PASSWORD_FILE": str(STATE / "secrets" / "postgres" / f"{s}.password") for s in SERVICES},
             "TOGETHER_STATE_DIR": str(STATE),
             "TOGETHER_CLOCK_MODE": "travel",
             "TOGETHER_AUTH_PUBLIC_KEY_FILE": str(self.signer.public_key_file),

@@ -55,7 +55,8 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
         "TOGETHER_AUTH_ISSUER": URL["identity"],
     }
     for spec in SPECS[1:]:
-        env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(spec.name)
+        # Each service logs in as its own role, which owns this database and nothing else (least privilege).
+        env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(spec.name, owner=spec.name)
     state = STATE
     try:
         await asyncio.to_thread(launcher.start, SPECS, state=state, extra_env=env)

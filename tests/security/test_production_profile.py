@@ -12,12 +12,17 @@ import pytest
 PYTHON = sys.executable
 
 
+SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
+# Settings a sourced .run/env.sh may hold: each test gives the ones it means.
+STACK_SETTINGS = ("TOGETHER_", "PG_", *(f"{service.upper()}_" for service in SERVICES))
+
+
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOGETHER_", "KAFKA_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith((*STACK_SETTINGS, "KAFKA_"))}
     return subprocess.run([PYTHON, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("service", ["registration", "matching", "pairing", "scheduling", "notifications"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_a_service_with_development_settings_refuses_to_start_in_production(service: str):
     started = run("-m", service, TOGETHER_ENV="production", TOGETHER_CLOCK_MODE="travel")
     assert started.returncode != 0

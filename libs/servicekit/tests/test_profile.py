@@ -6,7 +6,7 @@ import pytest
 from pydantic_settings import SettingsConfigDict
 
 from together_servicekit.auth import AuthSettings
-from together_servicekit.profile import DevelopmentTrustRefused, refusals, refuse_development_trust
+from together_servicekit.profile import DevelopmentTrustRefused, refusals, refuse_database_powers, refuse_development_trust
 from together_servicekit.settings import ServiceSettings
 
 PRODUCTION = {"TOGETHER_ENV": "production", "KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}
@@ -46,7 +46,7 @@ def test_production_refuses_each_development_convenience_naming_its_setting():
         "TOGETHER_AUTH_JWKS_URL",
         "TOGETHER_DEV_IDENTITY=enabled",
         "TOGETHER_CLOCK_MODE=travel",
-        "PG_DSN_BASE or REGISTRATION_DATABASE_URL",
+        "PG_DSN_BASE, REGISTRATION_DATABASE_URL or REGISTRATION_DATABASE_PASSWORD_FILE",
         "KAFKA_SECURITY_PROTOCOL (or REGISTRATION_KAFKA_SECURITY_PROTOCOL) must be SSL or SASL_SSL in production, not PLAINTEXT",
     ):
         assert setting in message, setting
@@ -57,7 +57,7 @@ def test_production_refuses_a_local_key_file_and_a_missing_database_password():
     found = refusals(settings, auth(public_key_file="/keys/dev.pem", jwks_url=""), PRODUCTION)
     assert found == [
         "TOGETHER_AUTH_PUBLIC_KEY_FILE is for development and tests: production verifies the provider's JWKS",
-        "the database password (PG_DSN_BASE or REGISTRATION_DATABASE_URL) is missing",
+        "the database password (PG_DSN_BASE, REGISTRATION_DATABASE_URL or REGISTRATION_DATABASE_PASSWORD_FILE) is missing",
     ]
 
 
@@ -81,3 +81,22 @@ def test_a_service_s_own_kafka_protocol_wins_over_the_shared_one():
     settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
     environ = {**PRODUCTION, "KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "REGISTRATION_KAFKA_SECURITY_PROTOCOL": "SSL"}
     assert refusals(settings, auth(), environ) == []
+def test_production_refuses_a_database_login_with_powers_beyond_its_database():
+    settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
+    refuse_database_powers(settings, [], PRODUCTION)
+    refuse_database_powers(settings, ["act as superuser"], {})  # development: the administrator's login is fine
+    with pytest.raises(DevelopmentTrustRefused) as refused:
+        refuse_database_powers(settings, ["act as superuser", "create databases"], PRODUCTION)
+    assert "the database login (REGISTRATION_DATABASE_URL) may act as superuser, create databases" in str(refused.value)
+
+
+def test_the_database_password_comes_from_a_secret_file_unless_the_url_has_one(tmp_path):
+    secret = tmp_path / "registration.password"
+    secret.write_text("from-the-file\n")
+    url = "postgresql://registration@db.internal:5432/registration"
+    from_file = Settings(database_url=url, database_password_file=str(secret))
+    assert from_file.database_url == "postgresql+asyncpg://registration:from-the-file@db.internal:5432/registration"
+    explicit = Settings(database_url=SAFE_DATABASE, database_password_file=str(secret))
+    assert explicit.database_url == SAFE_DATABASE.replace("postgresql://", "postgresql+asyncpg://")
+    with pytest.raises(ValueError, match="DATABASE_PASSWORD_FILE: '/nowhere/password' cannot be read"):
+        Settings(database_url=url, database_password_file="/nowhere/password")

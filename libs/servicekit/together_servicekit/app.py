@@ -24,11 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from together_events import caused_by
 from together_servicekit.auth import AuthSettings, Principal, Role, TokenVerifier, authenticated, require
 from together_servicekit.clock import TravellingClock
-from together_servicekit.db import migrate, wait_for_database
+from together_servicekit.db import database_powers, migrate, wait_for_database
 from together_servicekit.errors import invalid
 from together_servicekit.http_errors import ERROR_RESPONSES, error_response, install_error_handlers
 from together_servicekit.logging import configure_logging
-from together_servicekit.profile import refuse_development_trust
+from together_servicekit.profile import refuse_database_powers, refuse_development_trust
 from together_servicekit.runtime import (
     HandlersFactory,
     Runtime,
@@ -257,6 +257,7 @@ def serve(
     refuse_development_trust(settings, AuthSettings.from_environment())  # before waiting on anything
     configure_logging(settings.service_name, settings.log_level)
     asyncio.run(wait_for_database(settings.database_url))
+    refuse_database_powers(settings, asyncio.run(database_powers(settings.database_url)))
     migrate(migrations_package, settings.database_url)
     log.info("service.migrated", database=settings.database_name)
     uvicorn.run(

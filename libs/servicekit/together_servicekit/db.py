@@ -34,6 +34,27 @@ async def wait_for_database(database_url: str, timeout: float = 60.0) -> None:
         await engine.dispose()
 
 
+# What a login may do beyond owning its database, by pg_roles column; a service needs none of it.
+_POWERS = {
+    "rolsuper": "act as superuser",
+    "rolcreaterole": "create roles",
+    "rolcreatedb": "create databases",
+    "rolreplication": "replicate the cluster",
+    "rolbypassrls": "bypass row-level security",
+}
+
+
+async def database_powers(database_url: str) -> list[str]:
+    """The powers the URL's login holds beyond its own database (least privilege: none)."""
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            row = (await conn.execute(sa.text(f"SELECT {', '.join(_POWERS)} FROM pg_roles WHERE rolname = current_user"))).one()
+    finally:
+        await engine.dispose()
+    return [power for column, power in _POWERS.items() if row._mapping[column]]
+
+
 def alembic_config(migrations_package: str, database_url: str) -> Config:
     """Alembic config for a service: migrations live inside its package."""
     config = Config()

@@ -3,7 +3,8 @@
 `TOGETHER_ENV=production` makes a service refuse to start, naming each setting to change, when it
 would trust what only development may: an identity provider or JWKS over plain HTTP, a local
 public key file instead of the provider's keys, the development identity provider, the travelling
-clock, the database's default password, a Kafka connection without TLS. A service adds its own (notifications: its development
+clock, the database's default password, a Kafka connection without TLS, a database login with
+powers beyond its own database (checked once connected: `refuse_database_powers`). A service adds its own (notifications: its development
 token source) through `ServiceSettings.production_refusals`. Development is the default, so the
 README's two commands need nothing.
 """
@@ -60,7 +61,7 @@ def refusals(settings: ServiceSettings, auth: AuthSettings, environ: Mapping[str
     if not password or password == DEVELOPMENT_DATABASE_PASSWORD:
         prefix = settings.service_name.upper()
         found.append(
-            f"the database password (PG_DSN_BASE or {prefix}_DATABASE_URL) is "
+            f"the database password (PG_DSN_BASE, {prefix}_DATABASE_URL or {prefix}_DATABASE_PASSWORD_FILE) is "
             + ("missing" if not password else "the development stack's default")
         )
     return found + settings.production_refusals()
@@ -74,4 +75,15 @@ def refuse_development_trust(settings: ServiceSettings, auth: AuthSettings, envi
     if found:
         raise DevelopmentTrustRefused(
             f"{settings.service_name} refuses to start with TOGETHER_ENV=production:\n  - " + "\n  - ".join(found)
+        )
+
+
+def refuse_database_powers(settings: ServiceSettings, powers: list[str], environ: Mapping[str, str] = os.environ) -> None:
+    """Under the production profile, stop when the service's database login can do more than own its database."""
+    if is_production(environ) and powers:
+        prefix = settings.service_name.upper()
+        raise DevelopmentTrustRefused(
+            f"{settings.service_name} refuses to start with TOGETHER_ENV=production:\n  - the database login "
+            f"({prefix}_DATABASE_URL) may {', '.join(powers)}: give the service a role that owns its database and "
+            "nothing more (deploy/postgres.sh creates such roles)"
         )

@@ -4,7 +4,9 @@ Each service subclasses `ServiceSettings` with its own prefix (e.g.
 `PAIRING_PORT`). Two shared variables make pointing every service at an
 external stack a two-variable change: `KAFKA_BOOTSTRAP_SERVERS` and
 `PG_DSN_BASE` (the database name is appended per service); a prefixed
-variable, e.g. `PAIRING_DATABASE_URL`, overrides them for one service. How the
+variable, e.g. `PAIRING_DATABASE_URL`, overrides them for one service.
+A service's database password may come from a secret file instead of the URL
+(`PAIRING_DATABASE_PASSWORD_FILE`, e.g. a mounted Kubernetes Secret). How the
 service logs in to Kafka is read the same way (`kafka_security`, e.g.
 `PAIRING_KAFKA_SASL_USERNAME` before `KAFKA_SASL_USERNAME`).
 """
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from together_events import KafkaSecurity
 from together_events.topics import namespace
@@ -38,6 +42,9 @@ class ServiceSettings(BaseSettings):
     port: int
     host: str = "127.0.0.1"
     database_url: str = ""
+    database_password_file: str = Field(
+        default="", description="A file holding the database password, used when the URL carries none."
+    )
     consumer_group: str = Field(
         default="",
         description="Kafka consumer group; defaults to the service name, after the topic namespace if there is one.",
@@ -72,6 +79,9 @@ class ServiceSettings(BaseSettings):
         if not self.database_url:
             base = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
             self.database_url = f"{base}/{self.database_name}"
+        if self.database_password_file:
+            setting = f"{self.model_config.get('env_prefix', '')}DATABASE_PASSWORD_FILE"
+            self.database_url = _with_password_from(self.database_password_file, self.database_url, setting)
         # Services talk to PostgreSQL through asyncpg whatever scheme was given.
         for scheme in ("postgresql://", "postgres://"):
             if self.database_url.startswith(scheme):
@@ -94,3 +104,17 @@ class ServiceSettings(BaseSettings):
     def source(self) -> str:
         """The CloudEvents `source` of this service's events."""
         return f"/together/{self.service_name}"
+
+
+def _with_password_from(path: str, url: str, setting: str) -> str:
+    """The URL with the file's password, unless the URL already has one (an explicit URL wins)."""
+    parsed = make_url(url)
+    if parsed.password:
+        return url
+    try:
+        password = Path(path).read_text().strip()
+    except OSError as error:
+        raise ValueError(f"{setting}: {path!r} cannot be read: {error.strerror}") from None
+    if not password:
+        raise ValueError(f"{setting}: {path!r} is empty")
+    return parsed.set(password=password).render_as_string(hide_password=False)
