@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic_settings import SettingsConfigDict
 
@@ -11,6 +13,13 @@ from together_servicekit.settings import ServiceSettings
 
 PRODUCTION = {"TOGETHER_ENV": "production", "KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}
 SAFE_DATABASE = "postgresql://registration:s3cret-from-a-file@db.internal:5432/registration"
+
+
+@pytest.fixture(autouse=True)
+def no_stack_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sourced .run/env.sh (the stack's logins) must not decide what these tests see."""
+    for name in [k for k in os.environ if k.startswith(("REGISTRATION_", "PG_", "KAFKA_", "TOGETHER_"))]:
+        monkeypatch.delenv(name)
 
 
 class Settings(ServiceSettings):
