@@ -52,7 +52,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: the pipeline benchmark (registrations/s into matching, commit-to-consume lag, raw aiokafka rate); N=300 for fewer registrations
+## bench: the pipeline benchmark (registrations/s into matching from each address verification, commit-to-consume lag, raw aiokafka rate); N=300 for fewer registrations
 bench: $(STAMP) infra provision
 	@$(WITH_STACK) $(PY) bench/pipeline.py $(if $(N),--registrations $(N),)
 

@@ -4,10 +4,14 @@
     KAFKA_BOOTSTRAP_SERVERS=... PG_DSN_BASE=... .venv/bin/python bench/pipeline.py [--registrations N] [--messages M] [--json]
 
 Starts its own registration and matching processes on fresh databases, topics and
-consumer group, POSTs N synthetic people's registrations (`together_synthetic`), waits
-until matching's read model holds every accepted one, reports HTTP rate, end-to-end
-throughput and commit→consume lag per event, then measures raw aiokafka produce/consume
-on a temporary topic of the same broker.
+consumer group, POSTs N synthetic people's registrations (`together_synthetic`; the HTTP
+registration rate), asks for each accepted one's verification link as the notifications
+service does when it mails it (`registration:contacts` service token; not measured: no mail
+is sent), then, measured, each person follows their link: the verification is what publishes
+`ParticipantRegistered`. It waits until matching's read model holds every verified person and
+reports the HTTP rates, end-to-end throughput from the first verification, and commit→consume
+lag per `ParticipantRegistered`; then it measures raw aiokafka produce/consume on a temporary
+topic of the same broker.
 It prints figures and asserts none: timings depend on the machine.
 """
 
@@ -53,6 +57,7 @@ PG = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
 STATE = Path(__file__).resolve().parent.parent / ".run" / "bench"
 SPECS = (launcher.ServiceSpec("registration", 18201), launcher.ServiceSpec("matching", 18202))
 REGISTERED = "together.registration.ParticipantRegistered.v1"
+VERIFICATION_REQUESTED = "together.registration.AddressVerificationRequested.v1"
 
 ISSUER, AUDIENCE = "https://identity.bench.together", "together"
 # Every appointment type a programme may accept (consultants, contractors, interns and UNVs never are),
@@ -76,11 +81,13 @@ class Signer:
             self.key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         )
 
-    def headers(self, subject: str, role: str, programmes: list[str] | None = None) -> dict[str, str]:
+    def headers(self, subject: str, role: str, programmes: list[str] | None = None, scope: str = "") -> dict[str, str]:
         now = int(time.time())
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": subject, "iat": now, "exp": now + 3 * 3600, "roles": [role]}
         if programmes:
             claims["programmes"] = programmes
+        if scope:
+            claims["scope"] = scope
         return {"Authorization": "Bearer " + jwt.encode(claims, self.key, algorithm="RS256")}
 
 
@@ -127,30 +134,62 @@ async def admin_sql(*statements: str) -> None:
         await conn.close()
 
 
-async def register_all(
-    http: httpx.AsyncClient, url: str, requests: list[tuple[dict, dict]], concurrency: int
-) -> tuple[list, list, list]:
-    """POST every (body, headers) with `concurrency` requests in flight; return (latencies of the 201s,
-    the rules each 422 names, other failures)."""
-    queue, latencies, refused, failures = iter(requests), [], [], []
+async def post_all(
+    http: httpx.AsyncClient, requests: list[tuple[str, dict, dict]], concurrency: int
+) -> tuple[list[tuple[float, dict, dict]], list, list]:
+    """POST every (url, body, headers) with `concurrency` requests in flight; return ((latency, answer,
+    headers) of each 2xx, the rules each 422 names, other failures)."""
+    queue, succeeded, refused, failures = iter(requests), [], [], []
 
     async def worker() -> None:
-        for body, headers in queue:  # one shared iterator: each body is taken by exactly one worker
+        for url, body, headers in queue:  # one shared iterator: each body is taken by exactly one worker
             started = time.perf_counter()
             try:
                 response = await http.post(url, json=body, headers=headers)
             except httpx.HTTPError as exc:
                 failures.append(repr(exc))
                 continue
-            if response.status_code == 201:
-                latencies.append(time.perf_counter() - started)
+            if response.is_success:
+                succeeded.append((time.perf_counter() - started, response.json(), headers))
             elif response.status_code == 422:  # a refusal by the programme's rules: the service worked
                 refused.append([detail["rule"] for detail in response.json()["error"]["details"]])
             else:
                 failures.append(f"{response.status_code} {response.text[:300]}")
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, refused, failures
+    return succeeded, refused, failures
+
+
+async def register_all(
+    http: httpx.AsyncClient, url: str, requests: list[tuple[dict, dict]], concurrency: int
+) -> tuple[list[tuple[float, dict, dict]], list, list]:
+    """POST every (questionnaire, participant headers) to `url`; see `post_all`."""
+    return await post_all(http, [(url, body, headers) for body, headers in requests], concurrency)
+
+
+async def verification_links(
+    http: httpx.AsyncClient,
+    reg_db: asyncpg.Connection,
+    registered: list[tuple[float, dict, dict]],
+    service: dict,
+    concurrency: int,
+) -> list[tuple[str, dict, dict]]:
+    """What the notifications service does as it mails each verification link: reads the verification
+    requested (here from registration's outbox, which its relay publishes) and asks registration for
+    the mail's link with its `registration:contacts` token. Returns each person's verification request:
+    (url, body, the person's headers)."""
+    rows = await reg_db.fetch(
+        "SELECT aggregate_id, envelope->'data'->>'verification_id' AS verification FROM outbox WHERE event_type = $1",
+        VERIFICATION_REQUESTED,
+    )
+    verification_of = {row["aggregate_id"]: row["verification"] for row in rows}
+    asked = [(f"/address-verifications/{verification_of[answer['id']]}/link", {}, person) for _, answer, person in registered]
+    mails, _, failures = await post_all(http, [(url, body, service) for url, body, _ in asked], concurrency)
+    if failures or len(mails) != len(asked):
+        raise RuntimeError(f"verification links: {len(mails)} of {len(asked)}; {failures[:3]}")
+    person_of = {answer["id"]: person for _, answer, person in registered}
+    token_of = {mail["participant_id"]: mail["link"].partition("#token=")[2] for _, mail, _ in mails}
+    return [("/participants/verify", {"token": token}, person_of[participant]) for participant, token in token_of.items()]
 
 
 async def candidates(db: asyncpg.Connection, cohort: str) -> int:
@@ -158,12 +197,20 @@ async def candidates(db: asyncpg.Connection, cohort: str) -> int:
 
 
 async def drive(
-    args: argparse.Namespace, run: str, reg: str, matching_db: asyncpg.Connection, signer: Signer, figures: dict
+    args: argparse.Namespace,
+    run: str,
+    reg: str,
+    dbs: tuple[asyncpg.Connection, asyncpg.Connection],
+    signer: Signer,
+    figures: dict,
 ) -> str:
-    """Programme, cohort, warm-up, then the measured registrations; return the measured cohort's id."""
+    """Programme, cohort, warm-up, then the measured registrations and verifications; return the
+    measured cohort's id."""
+    reg_db, matching_db = dbs
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     async with httpx.AsyncClient(base_url=reg, timeout=60, limits=limits) as http:
         team = signer.headers(f"bench-team-{run}", "programme_team", programmes=["*"])
+        notifications = signer.headers(f"bench-notifications-{run}", "service", scope="registration:contacts")
 
         async def create(path: str, body: dict) -> str:
             response = await http.post(path, json=body, headers=team)
@@ -185,37 +232,50 @@ async def drive(
         )
         if failures or not warm:
             raise RuntimeError(f"warm-up registrations failed: {failures[:3]}")
+        verified, _, failures = await post_all(http, await verification_links(http, reg_db, warm, notifications, 8), 8)
+        if failures or len(verified) != len(warm):
+            raise RuntimeError(f"warm-up verifications failed: {failures[:3]}")
         await until(lambda: _at_least(matching_db, warmup, len(warm)), "the warm-up registrations to reach matching")
 
         people = synthetic_people(args.seed, args.registrations)
         figures["people"] = load_summary(people)
         requests = registrations(people, signer, run)  # built (and tokens signed) before the clock starts
         started = time.perf_counter()
-        posting = asyncio.create_task(register_all(http, f"/cohorts/{cohort}/participants", requests, args.concurrency))
-        e2e = http_s = None
+        registered, refused, failures = await register_all(http, f"/cohorts/{cohort}/participants", requests, args.concurrency)
+        http_s = time.perf_counter() - started
+        # Nobody is visible yet: matching hears of a person when they follow the link of their verification mail.
+        verifications = await verification_links(http, reg_db, registered, notifications, args.concurrency)
+        started = time.perf_counter()
+        posting = asyncio.create_task(post_all(http, verifications, args.concurrency))
+        e2e = verify_s = None
         try:
-            while True:  # poll matching's read model until it holds every accepted registration
+            while True:  # poll matching's read model until it holds every verified registration
                 await asyncio.sleep(0.02)
                 seen = await candidates(matching_db, cohort)
                 if not posting.done():
                     continue
-                http_s = http_s or time.perf_counter() - started
+                verify_s = verify_s or time.perf_counter() - started
                 if seen >= len(posting.result()[0]):
                     e2e = time.perf_counter() - started
                     break
-                if time.perf_counter() - started - http_s > args.timeout:
+                if time.perf_counter() - started - verify_s > args.timeout:
                     break
         finally:
             posting.cancel()  # on failure or interruption: no request outlives the client
-    latencies, refused, failures = posting.result()
+    verified, _, verify_failures = posting.result()
+    failures += verify_failures
     for failure in sorted(set(failures))[:5]:
         print(f"  failed request: {failure}")
-    figures.update(accepted=len(latencies), failed=len(failures), in_read_model=seen, http_s=http_s, e2e_s=e2e)
+    latencies, verify_latencies = [s for s, _, _ in registered], [s for s, _, _ in verified]
+    figures.update(accepted=len(registered), verified=len(verified), failed=len(failures), in_read_model=seen)
+    figures.update(http_s=http_s, verify_s=verify_s, e2e_s=e2e)
     figures["refused"] = len(refused)
     figures["refused_by_rule"] = dict(Counter(rule for rules in refused for rule in rules).most_common())
-    figures["http_rps"] = len(latencies) / http_s
+    figures["http_rps"] = len(registered) / http_s
     figures["http_latency_ms"] = percentiles([s * 1000 for s in latencies], (0.5, 0.95, 0.99))
-    figures["e2e_per_s"] = len(latencies) / e2e if e2e else None
+    figures["verify_rps"] = len(verified) / verify_s
+    figures["verify_latency_ms"] = percentiles([s * 1000 for s in verify_latencies], (0.5, 0.95, 0.99))
+    figures["e2e_per_s"] = len(verified) / e2e if e2e else None
     return cohort
 
 
@@ -265,10 +325,14 @@ async def pipeline(args: argparse.Namespace, run: str, dbs: dict[str, str], name
         urls = await asyncio.to_thread(
             launcher.start, SPECS, state=STATE, extra_env={**env, **auth, "TOGETHER_AUTH_AUDIENCE": AUDIENCE}
         )
-        matching_db = await asyncpg.connect(f"{PG}/{dbs['matching']}")
+        reg_db, matching_db = (
+            await asyncpg.connect(f"{PG}/{dbs['registration']}"),
+            await asyncpg.connect(f"{PG}/{dbs['matching']}"),
+        )
         try:
-            cohort = await drive(args, run, urls["registration"], matching_db, signer, figures)
+            cohort = await drive(args, run, urls["registration"], (reg_db, matching_db), signer, figures)
         finally:
+            await reg_db.close()
             await matching_db.close()
     await lags(dbs, cohort, figures)
 
@@ -326,7 +390,7 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
     refusals = ", ".join(f"{rule} x{n}" for rule, n in f["refused_by_rule"].items()) or "none"
     # Services of a `make demo` stack do not see the bench's topics, but they share the CPUs.
     others = [s.name for s in launcher.SERVICES if launcher.running_pid(launcher.state_dir(), s)]
-    e2e = f"{f['e2e_per_s']:,.1f} registrations/s  ({f['e2e_s']:.2f} s)" if f["e2e_s"] else "n/a: not all events arrived"
+    e2e = f"{f['e2e_per_s']:,.1f} verifications/s  ({f['e2e_s']:.2f} s)" if f["e2e_s"] else "n/a: not all events arrived"
     rows = [
         ("Environment", ""),
         ("  Kafka / PostgreSQL", f"{KAFKA}  /  {PG.rsplit('@', 1)[-1]}"),
@@ -345,8 +409,11 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
         ("  expected: never-eligible appointments", f"{people['appointment_never_eligible']} (whatever a programme says)"),
         ("  HTTP registration rate", f"{f['http_rps']:,.1f} req/s  ({f['http_s']:.2f} s)"),
         ("  HTTP latency ms", ms(f["http_latency_ms"])),
-        ("  end-to-end throughput", e2e),
-        ("  in matching's read model", f"{f['in_read_model']} of {f['accepted']}"),
+        ("  HTTP 200 verified (link followed)", f"{f['verified']} of {f['accepted']}"),
+        ("  HTTP verification rate", f"{f['verify_rps']:,.1f} req/s  ({f['verify_s']:.2f} s)"),
+        ("  HTTP verification latency ms", ms(f["verify_latency_ms"])),
+        ("  end-to-end, from the first verification", e2e),
+        ("  in matching's read model", f"{f['in_read_model']} of {f['verified']}"),
         ("  events in outbox / consumed / unpublished", f"{ev['outbox']} / {ev['consumed']} / {ev['unpublished']}"),
         ("  mean event size", f"{f['event_bytes_mean']:,.0f} B (envelope JSON)"),
         ("  lag commit→consume ms", ms(f["lag_ms"])),
@@ -361,7 +428,7 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
         print(f"{label:<44} {value}")
     print(
         "\nLag = matching's inbox.processed_at - registration's outbox.created_at, both now() on the same PostgreSQL server."
-        "\ncreated_at is taken inside the writing transaction, just before commit (now() is the transaction's start,"
+        "\nper ParticipantRegistered: created_at is taken inside the verifying transaction, just before commit (now() is the transaction's start,"
         "\na few statements earlier); processed_at is now() in matching's handling transaction, before its handler runs."
         "\nRelay pickup = outbox.published_at (now() in the relay's transaction) - created_at."
     )

@@ -269,6 +269,7 @@ def recoveries(faults: list[FaultResult]) -> Check:
 def exercised(ledger: Ledger, history: History) -> Check:
     wanted = (
         "registration",
+        "verification",
         "answers changed",
         "suggestions",
         "preferences",

@@ -1,7 +1,8 @@
 """The participants' story over HTTP, told while the infrastructure fails.
 
-A programme team opens a cohort; synthetic people register, some change an answer; each
-mentee asks matching for suggestions and ranks mentors; mentors accept, decline or leave
+A programme team opens a cohort; synthetic people register and follow the link of the
+verification mail the sink received, some change an answer; each mentee asks matching for
+suggestions and ranks mentors; mentors accept, decline or leave
 requests unanswered; pairing's clock travels, so reminders and expiries fire; pairs book
 sessions, scheduling's clock travels, so the sessions complete, and both partners rate them;
 some people withdraw; the team accepts a cohort-wide assignment. A trickle of registrations
@@ -27,7 +28,8 @@ from typing import Any
 import httpx
 import numpy as np
 
-from tests.chaos.stack import FIRST, SECOND, ChaosStack
+from tests.chaos.inbox import Inbox
+from tests.chaos.stack import FIRST, SECOND, STATE, ChaosStack
 from together_contracts.registration import AppointmentType
 from together_devtools.launcher import ServiceSpec
 from together_synthetic import Participant, generate_cohort
@@ -154,6 +156,8 @@ class Person:
     time_zone: str
     headers: dict[str, str]
     cohort: str
+    email: str
+    verified: bool = False  # followed the link of their verification mail: known to all
     withdrawn: bool = False
 
 
@@ -183,6 +187,8 @@ class Workload:
         self.team = self._headers("chaos-team", "programme_team", programmes=("*",))
         self.clocks = Clocks(self.api, self._headers("chaos-operator", "service"))
         self.people: dict[str, Person] = {}  # participant id -> person, both cohorts
+        self.inbox = Inbox(STATE / "mail")
+        self.verifying: set[asyncio.Task[None]] = set()  # the trickle's people following their links
         self.pairings: dict[str, tuple[str, str]] = {}  # pairing id -> (mentee, mentor)
         self.sessions: dict[str, str] = {}  # session id -> pairing id
         self.programme = self.cohort = self.trickle_cohort = ""
@@ -207,6 +213,7 @@ class Workload:
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("register", lambda: self.register(self.cohort, synthetic_people(self.seed + round_, people), f"r{round_}")),
             ("learn registrations", lambda: self.learn_registrations(self.cohort)),
+            ("verify addresses", lambda: self.verify_all(self.cohort)),
             ("update answers", self.update_answers),
             ("wait", lambda: self.caught_up("every service learns of the registrations")),
             ("prefer", self.prefer),
@@ -259,9 +266,9 @@ class Workload:
             )
             if response is not None and response.status_code == 201:
                 pid = str(response.json()["id"])
-                self.ledger.ack("registration", "ParticipantRegistered", participant_id=pid)
+                self.ledger.ack("registration", "AddressVerificationRequested", participant_id=pid)
                 capacity = p.questionnaire().get("mentor_capacity") or 0
-                self.people[pid] = Person(pid, subject, list(p.roles), capacity, p.time_zone, headers, cohort)
+                self.people[pid] = Person(pid, subject, list(p.roles), capacity, p.time_zone, headers, cohort, p.email)
             self.figures[f"registration {response.status_code if response else 'unanswered'}"] += 1
 
         await gather_limited((lambda p=p: one(p)) for p in people)
@@ -283,12 +290,45 @@ class Workload:
                 profile = row["public_profile"]
                 headers = self._headers(row["person_id"], "participant")
                 self.people[row["id"]] = Person(
-                    row["id"], row["person_id"], row["roles"], row["mentor_capacity"] or 0, profile["time_zone"], headers, cohort
-                )
+                    row["id"], row["person_id"], row["roles"], row["mentor_capacity"] or 0, profile["time_zone"], headers,
+                    cohort, row["email"], verified=row["status"] != "unverified",
+                )  # fmt: skip
                 self.figures["registrations answered by nobody, found in the list"] += 1
 
+    async def verify_all(self, cohort: str) -> None:
+        """Each person registered in `cohort` follows the link of their verification mail."""
+        waiting = [p for p in self.people.values() if p.cohort == cohort and not p.verified and not p.withdrawn]
+        await gather_limited(((lambda p=p: self.verify(p)) for p in waiting), limit=16)
+        self.say(f"{len(waiting)} people followed their verification link: " + self._statuses("verification"))
+
+    async def verify(self, person: Person, label: str = "verification", patience: float = PATIENCE) -> None:
+        """The person follows the newest link the sink received for their address, until one works. A
+        link of another registration to the same address (another cohort) gets 400 `invalid_link`, and so
+        does their own once used: a retried call whose first answer was lost. Their registration says which."""
+        tried: set[str] = set()
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            for token in reversed([t for t in self.inbox.tokens(person.email) if t not in tried]):
+                tried.add(token)
+                response = await self.api.call(
+                    "registration", "POST", "/participants/verify", headers=person.headers, json={"token": token}
+                )
+                if response is None:
+                    break
+                if response.status_code == 200 or (response.status_code == 400 and await self._verified(person)):
+                    person.verified = True
+                    self.ledger.ack("verification", "ParticipantRegistered", participant_id=person.id)
+                    self.figures[f"{label} 200"] += 1
+                    return
+            await asyncio.sleep(0.5)
+        self.figures[f"{label}: no working link"] += 1
+
+    async def _verified(self, person: Person) -> bool:
+        response = await self.api.call("registration", "GET", f"/participants/{person.id}", headers=person.headers)
+        return response is not None and response.status_code == 200 and response.json()["status"] != "unverified"
+
     def story_people(self) -> list[Person]:
-        return [p for p in self.people.values() if p.cohort == self.cohort and not p.withdrawn]
+        return [p for p in self.people.values() if p.cohort == self.cohort and p.verified and not p.withdrawn]
 
     def mentors(self) -> list[Person]:
         return [p for p in self.story_people() if "mentor" in p.roles and p.capacity]
@@ -491,16 +531,23 @@ class Workload:
     # --- the trickle ----------------------------------------------------------------------
 
     async def trickle(self, stop: asyncio.Event) -> None:
-        """A registration into the second cohort every half second, and a withdrawal every fifth, until `stop`."""
-        for n, person in enumerate(synthetic_people(self.seed + 1, 5000)):
-            if stop.is_set():
-                return
-            await self.register_quietly(self.trickle_cohort, person)
-            if n % 5 == 4:
-                waiting = [p.id for p in self.people.values() if p.cohort == self.trickle_cohort and not p.withdrawn]
-                if waiting:
-                    await self.withdraw_one(waiting[0], "trickle withdrawal")
-            await asyncio.sleep(0.5)
+        """A registration into the second cohort every half second, each person then following their
+        verification link on the side, and a withdrawal of a verified person every fifth, until `stop`
+        (then the links under way are followed to their ends)."""
+        try:
+            for n, person in enumerate(synthetic_people(self.seed + 1, 5000)):
+                if stop.is_set():
+                    return
+                await self.register_quietly(self.trickle_cohort, person)
+                if n % 5 == 4:
+                    verified = [
+                        p.id for p in self.people.values() if p.cohort == self.trickle_cohort and p.verified and not p.withdrawn
+                    ]
+                    if verified:
+                        await self.withdraw_one(verified[0], "trickle withdrawal")
+                await asyncio.sleep(0.5)
+        finally:
+            await asyncio.gather(*self.verifying, return_exceptions=True)
 
     async def register_quietly(self, cohort: str, p: Participant) -> None:
         subject = f"chaos-{self.run}-trickle-{p.row}"
@@ -511,8 +558,11 @@ class Workload:
         self.figures[f"trickle registration {response.status_code if response else 'unanswered'}"] += 1
         if response is not None and response.status_code == 201:
             pid = str(response.json()["id"])
-            self.ledger.ack("registration", "ParticipantRegistered", participant_id=pid)
-            self.people[pid] = Person(pid, subject, list(p.roles), 0, p.time_zone, headers, cohort)
+            self.ledger.ack("registration", "AddressVerificationRequested", participant_id=pid)
+            self.people[pid] = Person(pid, subject, list(p.roles), 0, p.time_zone, headers, cohort, p.email)
+            verifying = asyncio.create_task(self.verify(self.people[pid], "trickle verification"))
+            self.verifying.add(verifying)
+            verifying.add_done_callback(self.verifying.discard)
 
     async def close(self) -> None:
         await self.api.close()

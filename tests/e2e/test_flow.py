@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from notifications.mailsink import verification_tokens
 from tests.kafka_tools import group_caught_up, read_topic
 from tests.stack import REPO, Stack
 from together_contracts.topics import declared_topics
@@ -78,6 +79,15 @@ def _print_logs(state: Path) -> None:
 def delivered() -> list[EmailMessage]:
     """The mails the run's mail sink received."""
     return [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted((STATE / "mail").glob("*.eml"))]
+
+
+async def follow_verification_link(person: httpx.AsyncClient, address: str) -> httpx.Response:
+    """What a person does: wait for the verification mail in their mailbox (the sink), follow its link."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (tokens := verification_tokens(STATE / "mail", address)):
+        assert asyncio.get_running_loop().time() < deadline, f"no verification mail to {address}"
+        await asyncio.sleep(0.2)
+    return await person.post(f"{URL['registration']}/participants/verify", json={"token": tokens[-1]})
 
 
 def topic(service: str) -> str:
@@ -151,6 +161,11 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         )
         assert (mentor.status_code, mentee.status_code) == (201, 201)
         mentor_id, mentee_id = mentor.json()["id"], mentee.json()["id"]
+        # Nobody else sees them until each follows the link mailed to their address.
+        assert (await ravi.get(f"{URL['registration']}/participants/{mentor_id}")).status_code == 404
+        for person, address in ((amina, f"amina.{RUN}@un.org"), (ravi, f"ravi.{RUN}@un.org")):
+            verified = await follow_verification_link(person, address)
+            assert verified.status_code == 200, verified.text
         assert "email" in (await amina.get(f"{URL['registration']}/participants/{mentor_id}")).json()
         assert "email" not in (await ravi.get(f"{URL['registration']}/participants/{mentor_id}")).json()  # team-only answer
 
@@ -164,7 +179,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         assert suggestion["mentor_id"] == mentor_id
         assert "both work in DEVNET" in suggestion["reasons"]
         assert "has 'negotiation' among skills, which is one of your goals" in suggestion["reasons"]
-        assert (await amina.get(suggestions_url)).status_code == 403
+        assert (await amina.get(suggestions_url)).status_code == 404  # not hers to see: as if there were none
 
         # 3. Preferences become a request to the first choice; only the mentor sees it and answers.
         preferences = await eventually(
@@ -173,7 +188,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             )
         )
         assert preferences.status_code == 201, preferences.text
-        assert (await ravi.get(f"{URL['pairing']}/mentors/{mentor_id}/current-request")).status_code == 403
+        assert (await ravi.get(f"{URL['pairing']}/mentors/{mentor_id}/current-request")).status_code == 404
         request = (await amina.get(f"{URL['pairing']}/mentors/{mentor_id}/current-request")).json()
         assert (request["mentee_id"], request["rank"], request["status"]) == (mentee_id, 1, "pending")
         assert (await ravi.post(f"{URL['pairing']}/requests/{request['id']}/accept")).status_code == 404  # not his to answer
@@ -218,26 +233,27 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             return [row["kind"] for row in await inbox(person)]
 
         deadline = asyncio.get_running_loop().time() + 30
-        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (5, 4):
+        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (6, 5):
             assert asyncio.get_running_loop().time() < deadline, (await kinds(mentor_id), await kinds(mentee_id))
             await asyncio.sleep(0.2)
         # The feedback request (keyed by session) and the next-session reminder (keyed by pairing) are on
         # different partitions: notifications may handle them in either order.
         # The pairing formed tells both partners (the acceptance itself tells nobody: one message, not two).
         for person, first in ((mentor_id, ["request_received", "pairing_formed"]), (mentee_id, ["pairing_formed"])):
-            told = await kinds(person)
+            verification, *told = await kinds(person)
+            assert verification == "address_verification"  # mailed first; its words in the feed carry no link
             assert told[: len(first) + 1] == [*first, "session_scheduled"]
             assert sorted(told[len(first) + 1 :]) == ["feedback_requested", "next_session_reminder"]
-        assert (await ravi.get(f"{URL['notifications']}/participants/{mentor_id}/notifications")).status_code == 403
+        assert (await ravi.get(f"{URL['notifications']}/participants/{mentor_id}/notifications")).status_code == 404
         notification_ids = {row["id"] for person in (mentor_id, mentee_id) for row in await inbox(person)}
 
         # Each message e-mailed once to the address registration holds, in the person's language.
         amina_address, ravi_address = f"amina.{RUN}@un.org", f"ravi.{RUN}@un.org"
         deadline = asyncio.get_running_loop().time() + 30
-        while len(mails := delivered()) < 9:
+        while len(mails := delivered()) < 11:
             assert asyncio.get_running_loop().time() < deadline, [(m["To"], m["Subject"]) for m in mails]
             await asyncio.sleep(0.2)
-        assert sorted(m["To"] for m in mails) == [amina_address] * 5 + [ravi_address] * 4
+        assert sorted(m["To"] for m in mails) == [amina_address] * 6 + [ravi_address] * 5
         assert {f"<notification-{i}@together.localhost>" for i in notification_ids} == {m["Message-ID"].strip() for m in mails}
         subjects = {(m["To"], m["Subject"].split(":")[0].strip()) for m in mails}
         assert (amina_address, "Un mentoré vous demande d'être son mentor") in subjects  # French, as she chose
@@ -250,9 +266,11 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         # The events on the topics: types in order per aggregate, keyed by aggregate, numbered from 1.
         registration = await events_of(stack, topic("registration"), {programme["id"], cohort["id"], mentor_id, mentee_id})
         assert sorted(e.type.split(".")[2] for e in registration) == [
-            "CohortOpened", "ParticipantRegistered", "ParticipantRegistered", "ProgrammeCreated",
+            "AddressVerificationRequested", "AddressVerificationRequested", "CohortOpened", "ParticipantRegistered",
+            "ParticipantRegistered", "ProgrammeCreated",
         ]  # fmt: skip
-        assert all(e.sequence == 1 and e.source == "/together/registration" for e in registration)
+        assert all(e.source == "/together/registration" for e in registration)
+        assert sorted(e.sequence for e in registration if e.subject == mentor_id) == [1, 2]
         assert all("email" not in str(e.data) for e in registration)  # team-only answers stay home
         served = (await events_of(stack, topic("matching"), {mentee_id}))[-1]  # each suggestion request is recorded
         assert served.data["suggestions"][0]["mentor_id"] == mentor_id
@@ -276,8 +294,9 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         # (Filtered by this deployment's notification ids: another deployment may share the broker.)
         recorded = [e for e in await events_of(stack, topic("notifications")) if e.data["notification_id"] in notification_ids]
         reminders = await events_of(stack, topic("scheduling"), {pairing_id})  # keyed by pairing: NextSessionReminderDue
-        sources = {e.id: e for e in pairing + scheduling + reminders}
-        assert len(recorded) == 9
+        verifications = await events_of(stack, topic("registration"), {mentor_id, mentee_id})
+        sources = {e.id: e for e in pairing + scheduling + reminders + verifications}
+        assert len(recorded) == 11
         for notification in recorded:
             cause = sources[notification.causationid]  # each notification names the event that caused it
             assert notification.data["source_event_id"] == cause.id
@@ -298,7 +317,7 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             await asyncio.sleep(0.2)
         assert [row["source_event_id"] for row in await inbox(mentor_id)].count(sent.id) == 1
         await asyncio.sleep(2)  # the delivery worker polls every second: a second mail would be here by now
-        assert len(delivered()) == 9
+        assert len(delivered()) == 11
 
 
 async def test_every_api_refuses_callers_without_a_valid_token(services: dict[str, str]):

@@ -5,6 +5,9 @@ relative to the object ("owner", "other-participant", "team", "other-team",
 "service", ...); each module's world says which person each name is. Rows get
 readable ids like "pairing:accept:other-participant->404"; a row on another
 object than the action's first one also names it: "matching:suggestions:owner@other-cohort->404".
+
+`invisible_and_missing` asks for an object the caller may not see and for an id nobody has, and
+checks the two answers are one (ADR 0005): each module runs it for each route and caller that may not see.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -53,6 +57,43 @@ def check(response: httpx.Response, status: int) -> None:
     assert isinstance(error["message"], str) and error["message"]
     assert isinstance(error["details"], list)
     assert body["request_id"] and body["request_id"] == response.headers["x-request-id"]
+
+
+# Differ from one request to the next whatever the answer: the ids each response carries.
+PER_REQUEST_HEADERS = {"x-request-id", "x-correlation-id"}
+
+
+async def invisible_and_missing(
+    http: httpx.AsyncClient, method: str, path: str, hidden: uuid.UUID, headers: dict[str, str], **request: Any
+) -> None:
+    """ADR 0005: `path` with `{id}` as the object the caller may not see (`hidden`), then as an id nobody has;
+    the two answers must be one: status, body field by field, headers."""
+    absent = uuid.uuid4()
+    invisible = await http.request(method, path.format(id=hidden), headers=headers, **request)
+    missing = await http.request(method, path.format(id=absent), headers=headers, **request)
+    assert_answers_alike(invisible, missing, hidden=hidden, absent=absent)
+
+
+def assert_answers_alike(invisible: httpx.Response, missing: httpx.Response, *, hidden: uuid.UUID, absent: uuid.UUID) -> None:
+    """The answer about an object the caller may not see is the answer about a missing one: the same
+    status and headers, and the same body field by field, its message naming the id asked for in the same words."""
+    check(missing, 404)
+    assert invisible.status_code == missing.status_code, f"{invisible.status_code} for the hidden object: {invisible.text}"
+    seen, unseen = invisible.json(), missing.json()
+    assert set(seen) == set(unseen)
+    assert set(seen["error"]) == set(unseen["error"])
+    for name, value in unseen["error"].items():
+        if name == "message":
+            assert str(absent) in value, value
+            assert seen["error"][name].replace(str(hidden), "{id}") == value.replace(str(absent), "{id}")
+        else:
+            assert seen["error"][name] == value, name
+    assert seen["request_id"] == invisible.headers["x-request-id"]
+
+    def lasting(response: httpx.Response) -> dict[str, str]:
+        return {name: value for name, value in response.headers.items() if name not in PER_REQUEST_HEADERS}
+
+    assert lasting(invisible) == lasting(missing)
 
 
 @dataclass

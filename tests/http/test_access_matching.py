@@ -15,7 +15,7 @@ import pytest
 
 from matching.consumers import handlers
 from tests.apps import client, service_app
-from tests.http.access import People, check, deliver, registered, table
+from tests.http.access import People, check, deliver, invisible_and_missing, registered, table
 from together_contracts.registration import Role
 
 pytestmark = pytest.mark.integration
@@ -110,89 +110,91 @@ async def act(http, w: World, action: str, obj: str, headers: dict[str, str]):
 
 
 # Suggestions: the mentee themself, or their programme's team. Why-not, assignment and fairness: the
-# programme's team only. Search: the cohort's participants and its programme's team.
+# programme's team only. Search: the cohort's participants and its programme's team. Who may not see
+# the object (ADR 0005) gets 404, as for a missing one: a mentee is seen by themself and their team, a
+# cohort by its team and participants, a proposal by the team; 403 is for who sees it but may not act.
 CASES = table(
     "matching",
     [
         ("suggestions", "anonymous", "owner-suggestions", 401),
         ("suggestions", "owner", "owner-suggestions", 200),
-        ("suggestions", "other-participant", "owner-suggestions", 403),
-        ("suggestions", "mentor", "owner-suggestions", 403),
-        ("suggestions", "stranger", "owner-suggestions", 403),
+        ("suggestions", "other-participant", "owner-suggestions", 404),
+        ("suggestions", "mentor", "owner-suggestions", 404),
+        ("suggestions", "stranger", "owner-suggestions", 404),
         ("suggestions", "team", "owner-suggestions", 200),
         ("suggestions", "all-teams", "owner-suggestions", 200),
-        ("suggestions", "other-team", "owner-suggestions", 403),
-        ("suggestions", "service", "owner-suggestions", 403),
-        ("suggestions", "service-star", "owner-suggestions", 403),
-        ("suggestions", "participant-star", "owner-suggestions", 403),
+        ("suggestions", "other-team", "owner-suggestions", 404),
+        ("suggestions", "service", "owner-suggestions", 404),
+        ("suggestions", "service-star", "owner-suggestions", 404),
+        ("suggestions", "participant-star", "owner-suggestions", 404),
         ("suggestions", "owner", "other-cohort", 404),
         ("suggestions", "team", "missing", 404),
         ("suggestions", "mentor", "mentor-suggestions", 422),  # not registered as a mentee
-        ("suggestions", "other-participant", "mentor-suggestions", 403),
+        ("suggestions", "other-participant", "mentor-suggestions", 404),
         ("why-not", "anonymous", "owner-mentor", 401),
         ("why-not", "owner", "owner-mentor", 403),
-        ("why-not", "mentor", "owner-mentor", 403),
-        ("why-not", "other-participant", "owner-mentor", 403),
+        ("why-not", "mentor", "owner-mentor", 404),
+        ("why-not", "other-participant", "owner-mentor", 404),
         ("why-not", "team", "owner-mentor", 200),
         ("why-not", "all-teams", "owner-mentor", 200),
-        ("why-not", "other-team", "owner-mentor", 403),
-        ("why-not", "service", "owner-mentor", 403),
-        ("why-not", "service-star", "owner-mentor", 403),
-        ("why-not", "participant-star", "owner-mentor", 403),
+        ("why-not", "other-team", "owner-mentor", 404),
+        ("why-not", "service", "owner-mentor", 404),
+        ("why-not", "service-star", "owner-mentor", 404),
+        ("why-not", "participant-star", "owner-mentor", 404),
         ("why-not", "team", "missing", 404),
         ("search", "anonymous", "cohort", 401),
         ("search", "owner", "cohort", 200),
         ("search", "mentor", "cohort", 200),
         ("search", "other-participant", "cohort", 200),
-        ("search", "stranger", "cohort", 403),
+        ("search", "stranger", "cohort", 404),
         ("search", "team", "cohort", 200),
         ("search", "all-teams", "cohort", 200),
-        ("search", "other-team", "cohort", 403),
-        ("search", "service", "cohort", 403),
-        ("search", "participant-star", "cohort", 403),
+        ("search", "other-team", "cohort", 404),
+        ("search", "service", "cohort", 404),
+        ("search", "participant-star", "cohort", 404),
         ("search", "team", "unknown-cohort", 404),
         ("propose", "anonymous", "cohort", 401),
         ("propose", "owner", "cohort", 403),
         ("propose", "mentor", "cohort", 403),
         ("propose", "team", "cohort", 201),
         ("propose", "all-teams", "cohort", 201),
-        ("propose", "other-team", "cohort", 403),
-        ("propose", "service", "cohort", 403),
-        ("propose", "service-star", "cohort", 403),
-        ("propose", "participant-star", "cohort", 403),
+        ("propose", "other-team", "cohort", 404),
+        ("propose", "service", "cohort", 404),
+        ("propose", "service-star", "cohort", 404),
+        ("propose", "participant-star", "cohort", 404),
         ("propose", "team", "unknown-cohort", 404),
         ("list", "anonymous", "cohort", 401),
         ("list", "owner", "cohort", 403),
         ("list", "team", "cohort", 200),
         ("list", "all-teams", "cohort", 200),
-        ("list", "other-team", "cohort", 403),
-        ("list", "service", "cohort", 403),
+        ("list", "other-team", "cohort", 404),
+        ("list", "service", "cohort", 404),
         ("list", "team", "unknown-cohort", 404),
         ("review", "anonymous", "proposal", 401),
-        ("review", "owner", "proposal", 403),
+        ("review", "owner", "proposal", 404),
         ("review", "team", "proposal", 200),
         ("review", "all-teams", "proposal", 200),
-        ("review", "other-team", "proposal", 403),
-        ("review", "service", "proposal", 403),
+        ("review", "other-team", "proposal", 404),
+        ("review", "service", "proposal", 404),
         ("review", "team", "missing", 404),
         ("review", "team", "other-cohort", 404),
         ("accept", "anonymous", "proposal", 401),
-        ("accept", "owner", "proposal", 403),
-        ("accept", "mentor", "proposal", 403),
+        ("accept", "owner", "proposal", 404),
+        ("accept", "mentor", "proposal", 404),
         ("accept", "team", "proposal", 200),
         ("accept", "all-teams", "proposal", 200),
-        ("accept", "other-team", "proposal", 403),
-        ("accept", "service", "proposal", 403),
-        ("accept", "participant-star", "proposal", 403),
+        ("accept", "other-team", "proposal", 404),
+        ("accept", "service", "proposal", 404),
+        ("accept", "participant-star", "proposal", 404),
         ("accept", "team", "missing", 404),
         ("fairness", "anonymous", "cohort", 401),
         ("fairness", "owner", "cohort", 403),
         ("fairness", "mentor", "cohort", 403),
         ("fairness", "team", "cohort", 200),
         ("fairness", "all-teams", "cohort", 200),
-        ("fairness", "other-team", "cohort", 403),
-        ("fairness", "service", "cohort", 403),
-        ("fairness", "participant-star", "cohort", 403),
+        ("fairness", "other-team", "cohort", 404),
+        ("fairness", "service", "cohort", 404),
+        ("fairness", "participant-star", "cohort", 404),
         ("fairness", "team", "unknown-cohort", 404),
     ],
 )
@@ -216,3 +218,33 @@ async def test_access(service, world, signer, action, caller, obj, status):
         assert response.json()["status"] == "accepted"
     if action == "propose" and status == 201:
         assert response.json()["method"] == "stable"
+
+
+# (route, caller): the object the caller may not see, asked for by its id and by an id nobody has.
+INVISIBLE = [
+    *(("suggestions", c) for c in ("other-participant", "mentor", "stranger", "other-team", "service")),
+    *(("why-not", c) for c in ("mentor", "other-participant", "other-team", "service")),
+    *(("search", c) for c in ("stranger", "other-team", "service", "participant-star")),
+    *(("propose", c) for c in ("stranger", "other-team", "service")),
+    *(("list", c) for c in ("stranger", "other-team", "service")),
+    *(("fairness", c) for c in ("stranger", "other-team", "service")),
+    *(("review", c) for c in ("owner", "mentor", "other-team", "service")),
+    *(("accept", c) for c in ("owner", "mentor", "other-team", "service")),
+]
+
+
+@pytest.mark.parametrize(("route", "caller"), INVISIBLE, ids=[f"{route}:{caller}" for route, caller in INVISIBLE])
+async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(service, world, signer, route, caller):
+    http, _ = service
+    w, mentee = world, world.participants["owner"]
+    method, path, hidden, body = {
+        "suggestions": ("GET", f"/cohorts/{w.cohort}/mentees/{{id}}/suggestions", mentee, None),
+        "why-not": ("GET", f"/cohorts/{w.cohort}/mentees/{{id}}/why-not/{w.participants['mentor']}", mentee, None),
+        "search": ("GET", "/cohorts/{id}/mentors", w.cohort, None),
+        "propose": ("POST", "/cohorts/{id}/assignments", w.cohort, {"method": "stable"}),
+        "list": ("GET", "/cohorts/{id}/assignments", w.cohort, None),
+        "fairness": ("GET", "/cohorts/{id}/fairness", w.cohort, None),
+        "review": ("GET", f"/cohorts/{w.cohort}/assignments/{{id}}", w.assignment, None),
+        "accept": ("POST", f"/cohorts/{w.cohort}/assignments/{{id}}/accept", w.assignment, None),
+    }[route]
+    await invisible_and_missing(http, method, path, hidden, w.people.headers(signer, caller), json=body)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from notifications.consumers import handlers
 from notifications.tables import deliveries, notifications
 from tests.apps import client, service_app
-from tests.http.access import People, check, deliver, registered, table
+from tests.http.access import People, check, deliver, invisible_and_missing, registered, table
 from together_contracts.pairing import RequestSent
 from together_contracts.registration import Role
 
@@ -73,8 +73,9 @@ async def world(service) -> World:
     return World(people, {name: e.participant_id for name, e in events.items()}, message)
 
 
-# The feed, read state and preferences: that participant only; never the programme team.
-# Failed deliveries and their retry: the programme's team only (it sees reasons, not the words).
+# The feed, read state and preferences: that participant only; never the programme team. To anyone
+# else the participant does not exist here (404, as an unknown one). Failed deliveries and their retry:
+# the programme's team only (it sees reasons, not the words); the recipient sees the delivery (403).
 PERSONAL = ("messages", "read", "unread", "preferences", "set-preferences")
 CASES = table(
     "notifications",
@@ -85,13 +86,13 @@ CASES = table(
             for row in (
                 (action, "anonymous", "owner", 401),
                 (action, "owner", "owner", 204 if action in ("read", "unread") else 200),
-                (action, "other-participant", "owner", 403),
-                (action, "stranger", "owner", 403),
-                (action, "team", "owner", 403),
-                (action, "all-teams", "owner", 403),
-                (action, "other-team", "owner", 403),
-                (action, "service", "owner", 403),
-                (action, "service-star", "owner", 403),
+                (action, "other-participant", "owner", 404),
+                (action, "stranger", "owner", 404),
+                (action, "team", "owner", 404),
+                (action, "all-teams", "owner", 404),
+                (action, "other-team", "owner", 404),
+                (action, "service", "owner", 404),
+                (action, "service-star", "owner", 404),
                 (action, "owner", "missing", 404),
             )
         ),
@@ -107,10 +108,10 @@ CASES = table(
         ("retry", "anonymous", "owner", 401),
         ("retry", "team", "owner", 202),
         ("retry", "all-teams", "owner", 202),
-        ("retry", "other-team", "owner", 403),
+        ("retry", "other-team", "owner", 404),
         ("retry", "owner", "owner", 403),
-        ("retry", "service", "owner", 403),
-        ("retry", "service-star", "owner", 403),
+        ("retry", "service", "owner", 404),
+        ("retry", "service-star", "owner", 404),
         ("retry", "team", "missing", 404),
     ],
 )
@@ -153,6 +154,29 @@ async def test_access(service, world, signer, action, caller, obj, status):
 
 async def test_a_team_member_who_is_also_a_participant_reads_only_their_own_messages(service, world, signer):
     http, _ = service
-    # The team of the owner's programme, signed in as a participant too (another person): still refused.
+    # The team of the owner's programme, signed in as a participant too (another person): the owner is not theirs to see.
     both = signer.headers(world.people.person("team"), "participant", "programme_team", programmes=["*"])
-    check(await http.get(f"/participants/{world.participants['owner']}/notifications", headers=both), 403)
+    check(await http.get(f"/participants/{world.participants['owner']}/notifications", headers=both), 404)
+
+
+# (route, caller): the object the caller may not see (ADR 0005), asked for by its id and by an id nobody has.
+OTHERS = ("other-participant", "stranger", "team", "all-teams", "other-team", "service")
+INVISIBLE = [
+    *((route, c) for route in ("messages", "read", "unread", "preferences", "set-preferences") for c in OTHERS),
+    *(("retry", c) for c in ("other-participant", "other-team", "service")),
+]
+
+
+@pytest.mark.parametrize(("route", "caller"), INVISIBLE, ids=[f"{route}:{caller}" for route, caller in INVISIBLE])
+async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(service, world, signer, route, caller):
+    http, _ = service
+    owner = world.participants["owner"]
+    method, path, hidden, body = {
+        "messages": ("GET", "/participants/{id}/notifications", owner, None),
+        "read": ("POST", f"/participants/{{id}}/notifications/{world.message}/read", owner, None),
+        "unread": ("POST", f"/participants/{{id}}/notifications/{world.message}/unread", owner, None),
+        "preferences": ("GET", "/participants/{id}/preferences", owner, None),
+        "set-preferences": ("PUT", "/participants/{id}/preferences", owner, {"language": "fr", "email_off": []}),
+        "retry": ("POST", "/deliveries/{id}/retry", world.message, None),
+    }[route]
+    await invisible_and_missing(http, method, path, hidden, world.people.headers(signer, caller), json=body)

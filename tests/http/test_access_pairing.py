@@ -15,7 +15,7 @@ import pytest
 
 from pairing.consumers import handlers
 from tests.apps import client, service_app
-from tests.http.access import People, check, deliver, registered, table
+from tests.http.access import People, check, deliver, invisible_and_missing, registered, table
 from together_contracts.registration import Role
 
 pytestmark = pytest.mark.integration
@@ -95,15 +95,16 @@ async def act(w: World, action: str, obj: str, headers: dict):
 
 
 def programme_team(action: str) -> list[tuple[str, str, str, int]]:
-    """The team running the cohort's programme; 404 for a cohort pairing does not know."""
+    """The team running the cohort's programme, who alone sees the cohort here: to anyone else it is
+    404, as a cohort pairing does not know."""
     return [
         (action, "anonymous", "cohort", 401),
         (action, "team", "cohort", 200),
         (action, "all-teams", "cohort", 200),
-        (action, "other-team", "cohort", 403),
-        (action, "mentor", "cohort", 403),
-        (action, "participant-star", "cohort", 403),
-        (action, "service", "cohort", 403),
+        (action, "other-team", "cohort", 404),
+        (action, "mentor", "cohort", 404),
+        (action, "participant-star", "cohort", 404),
+        (action, "service", "cohort", 404),
         (action, "team", "missing", 404),
     ]
 
@@ -124,18 +125,18 @@ def answers(action: str, done: int) -> list[tuple[str, str, str, int]]:
 
 
 def looking_on(action: str, owner: str, participant: str) -> list[tuple[str, str, str, int]]:
-    """Reads: the participant themself, or their programme's team."""
+    """Reads: the participant themself, or their programme's team; to anyone else the participant does not exist."""
     return [
         (action, "anonymous", owner, 401),
         (action, owner, owner, 200),
-        (action, participant, owner, 403),
-        (action, "other-participant", owner, 403),
-        (action, "stranger", owner, 403),
+        (action, participant, owner, 404),
+        (action, "other-participant", owner, 404),
+        (action, "stranger", owner, 404),
         (action, "team", owner, 200),
         (action, "all-teams", owner, 200),
-        (action, "other-team", owner, 403),
-        (action, "service", owner, 403),
-        (action, "service-star", owner, 403),
+        (action, "other-team", owner, 404),
+        (action, "service", owner, 404),
+        (action, "service-star", owner, 404),
         (action, "team", "missing", 404),
     ]
 
@@ -143,28 +144,28 @@ def looking_on(action: str, owner: str, participant: str) -> list[tuple[str, str
 CASES = table(
     "pairing",
     [
-        # POST /cohorts/{cohort_id}/mentees/{mentee_id}/preferences: the mentee themself
+        # POST /cohorts/{cohort_id}/mentees/{mentee_id}/preferences: the mentee themself (the team sees them: 403)
         ("preferences", "anonymous", "mentee", 401),
         ("preferences", "mentee", "mentee", 201),
-        ("preferences", "mentor", "mentee", 403),
-        ("preferences", "other-participant", "mentee", 403),
+        ("preferences", "mentor", "mentee", 404),
+        ("preferences", "other-participant", "mentee", 404),
         ("preferences", "team", "mentee", 403),
         ("preferences", "all-teams", "mentee", 403),
-        ("preferences", "other-team", "mentee", 403),
-        ("preferences", "service", "mentee", 403),
+        ("preferences", "other-team", "mentee", 404),
+        ("preferences", "service", "mentee", 404),
         ("preferences", "stranger", "stranger", 404),  # not a mentee of this cohort
         ("preferences", "mentee", "missing", 404),
         *looking_on("mentee-requests", "mentee", "mentor"),  # GET /mentees/{mentee_id}/requests
         *looking_on("current-request", "mentor", "mentee"),  # GET /mentors/{mentor_id}/current-request
         *answers("accept", 200),  # POST /requests/{request_id}/accept
         *answers("decline", 204),  # POST /requests/{request_id}/decline
-        # PUT /mentors/{mentor_id}/followers/{mentee_id}: the mentee themself
+        # PUT /mentors/{mentor_id}/followers/{mentee_id}: the mentee themself (the team sees them: 403)
         ("follow", "anonymous", "other-participant", 401),
         ("follow", "other-participant", "other-participant", 200),
-        ("follow", "mentee", "other-participant", 403),
-        ("follow", "mentor", "other-participant", 403),
+        ("follow", "mentee", "other-participant", 404),
+        ("follow", "mentor", "other-participant", 404),
         ("follow", "team", "other-participant", 403),
-        ("follow", "service", "other-participant", 403),
+        ("follow", "service", "other-participant", 404),
         ("follow", "team", "missing", 404),
         *programme_team("holidays-set"),  # PUT /cohorts/{cohort_id}/holidays
         *programme_team("holidays-get"),  # GET /cohorts/{cohort_id}/holidays
@@ -203,3 +204,51 @@ async def test_a_mentor_sees_one_request_at_a_time_and_never_who_else_asked(worl
     response = await world.http.get(f"/mentors/{world.ids['mentor']}/current-request", headers=world.as_("mentor"))
     check(response, 200)
     assert response.json()["mentee_id"] == str(world.ids["other-participant"])
+
+
+# (route, caller): the object the caller may not see (ADR 0005), asked for by its id and by an id nobody has.
+INVISIBLE = [
+    *(("preferences", c) for c in ("mentor", "other-participant", "stranger", "other-team", "service")),
+    *(("mentee-requests", c) for c in ("mentor", "other-participant", "stranger", "other-team", "service")),
+    *(("current-request", c) for c in ("mentee", "other-participant", "stranger", "other-team", "service")),
+    *(("follow", c) for c in ("mentee", "mentor", "other-team", "service")),
+    *((route, c) for route in ("statistics", "holidays-get", "holidays-set") for c in ("mentor", "other-team", "service")),
+    *((route, c) for route in ("accept", "decline") for c in ("mentee", "other-participant", "team", "other-team", "service")),
+    *(("pairing", c) for c in ("other-participant", "other-team", "service")),
+    *(("end-pairing", c) for c in ("other-participant", "team", "other-team", "service")),
+]
+
+
+@pytest.mark.parametrize(("route", "caller"), INVISIBLE, ids=[f"{route}:{caller}" for route, caller in INVISIBLE])
+async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(world, route, caller):
+    w = world
+    request_id = await w.pending_request()  # the mentee ranked the mentor: a request awaits the mentor's answer
+    if route in ("pairing", "end-pairing"):
+        accepted = await w.http.post(f"/requests/{request_id}/accept", headers=w.as_("mentor"))
+        check(accepted, 200)
+        pairing_id = uuid.UUID(accepted.json()["pairing_id"])
+    holidays = {"time_zone": "Africa/Nairobi", "dates": ["2027-10-20"]}
+    method, path, hidden, body = {
+        "preferences": (
+            "POST",
+            f"/cohorts/{w.cohort}/mentees/{{id}}/preferences",
+            w.ids["mentee"],
+            {"mentor_ids": [str(w.ids["mentor"])]},
+        ),
+        "mentee-requests": ("GET", "/mentees/{id}/requests", w.ids["mentee"], None),
+        "current-request": ("GET", "/mentors/{id}/current-request", w.ids["mentor"], None),
+        "follow": ("PUT", f"/mentors/{w.ids['mentor']}/followers/{{id}}", w.ids["other-participant"], None),
+        "statistics": ("GET", "/cohorts/{id}/statistics", w.cohort, None),
+        "holidays-get": ("GET", "/cohorts/{id}/holidays", w.cohort, None),
+        "holidays-set": ("PUT", "/cohorts/{id}/holidays", w.cohort, holidays),
+        "accept": ("POST", "/requests/{id}/accept", request_id, None),
+        "decline": ("POST", "/requests/{id}/decline", request_id, None),
+        "pairing": ("GET", "/pairings/{id}", pairing_id if route == "pairing" else None, None),
+        "end-pairing": (
+            "POST",
+            "/pairings/{id}/end",
+            pairing_id if route == "end-pairing" else None,
+            {"message_to_partner": "Bye"},
+        ),
+    }[route]
+    await invisible_and_missing(w.http, method, path, hidden, w.as_(caller), json=body)

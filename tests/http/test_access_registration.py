@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from tests.apps import client, service_app
-from tests.http.access import People, check, table
+from tests.http.access import People, check, invisible_and_missing, table
+from tests.verification import verify
 
 pytestmark = pytest.mark.integration
 
@@ -73,8 +74,10 @@ async def world(service, signer) -> World:
     people = People(programmes[0], programmes[1])
     register = {name: signer.headers(people.person(name), "participant") for name in ("owner", "other-participant", "stranger")}
     participant = await created(f"/cohorts/{cohorts[0]}/participants", questionnaire(), register["owner"])
-    await created(f"/cohorts/{cohorts[0]}/participants", questionnaire(), register["other-participant"])
-    await created(f"/cohorts/{cohorts[1]}/participants", questionnaire(), register["stranger"])
+    other = await created(f"/cohorts/{cohorts[0]}/participants", questionnaire(), register["other-participant"])
+    stranger = await created(f"/cohorts/{cohorts[1]}/participants", questionnaire(), register["stranger"])
+    for name, registered in (("owner", participant), ("other-participant", other), ("stranger", stranger)):
+        await verify(http, runtime.engine, registered, person=register[name], signer=signer)  # known to all from now on
     return World(people, cohorts[0], participant)
 
 
@@ -312,9 +315,11 @@ async def coach_world(service, signer) -> CoachWorld:
     as_coach = {**questionnaire(), "roles": ["coach"], "coach_capacity": 2}
     coach = await created(f"/cohorts/{cohort}/participants", signer.headers(people.person("owner"), "participant"), json=as_coach)
     client = {**questionnaire(), "roles": ["client"]}
-    await created(
+    other = await created(
         f"/cohorts/{cohort}/participants", signer.headers(people.person("other-participant"), "participant"), json=client
     )
+    for name, registered in (("owner", coach), ("other-participant", other)):
+        await verify(http, runtime.engine, registered, person=signer.headers(people.person(name), "participant"), signer=signer)
     credential = await created(
         f"/participants/{coach}/credentials",
         signer.headers(people.person("owner"), "participant"),
@@ -350,30 +355,31 @@ REVIEW = ("approve-credential", "reject-credential")
 CREDENTIAL_CASES = table(
     "registration",
     [
-        # POST /participants/{id}/credentials: the coach themself (409: a credential is already pending)
+        # POST /participants/{id}/credentials: the coach themself (409: a credential is already pending);
+        # a coach not yet approved is seen by themself and the team only (to others: 404, as a missing one)
         ("submit-credential", "anonymous", "coach", 401),
         ("submit-credential", "owner", "coach", 409),
-        ("submit-credential", "other-participant", "coach", 403),
+        ("submit-credential", "other-participant", "coach", 404),
         ("submit-credential", "team", "coach", 403),
-        ("submit-credential", "service", "coach", 403),
+        ("submit-credential", "service", "coach", 404),
         ("submit-credential", "owner", "missing", 404),
-        # GET /credentials/{id}/file: the programme's team and the coach
+        # GET /credentials/{id}/file: the programme's team and the coach, who alone see a credential (others: 404)
         ("download-credential", "anonymous", "credential", 401),
         ("download-credential", "owner", "credential", 200),
-        ("download-credential", "other-participant", "credential", 403),
+        ("download-credential", "other-participant", "credential", 404),
         ("download-credential", "team", "credential", 200),
         ("download-credential", "all-teams", "credential", 200),
-        ("download-credential", "other-team", "credential", 403),
-        ("download-credential", "service", "credential", 403),
+        ("download-credential", "other-team", "credential", 404),
+        ("download-credential", "service", "credential", 404),
         ("download-credential", "team", "missing", 404),
-        # POST /credentials/{id}/approval and /rejection: the programme's own team
+        # POST /credentials/{id}/approval and /rejection: the programme's own team (the coach sees it: 403)
         *((action, "anonymous", "credential", 401) for action in REVIEW),
         *((action, "owner", "credential", 403) for action in REVIEW),
-        *((action, "other-participant", "credential", 403) for action in REVIEW),
+        *((action, "other-participant", "credential", 404) for action in REVIEW),
         *((action, "team", "credential", 204) for action in REVIEW),
         *((action, "all-teams", "credential", 204) for action in REVIEW),
-        *((action, "other-team", "credential", 403) for action in REVIEW),
-        *((action, "service", "credential", 403) for action in REVIEW),
+        *((action, "other-team", "credential", 404) for action in REVIEW),
+        *((action, "service", "credential", 404) for action in REVIEW),
         *((action, "all-teams", "missing", 404) for action in REVIEW),
         # GET /participants/{id} of a coach not yet approved: the coach and the team only
         ("read-coach", "owner", "coach", 200),
@@ -389,3 +395,30 @@ CREDENTIAL_CASES = table(
 async def test_credential_access(service, coach_world, signer, action, caller, obj, status):
     response = await act_on_credential(service, coach_world, action, obj, coach_world.people.headers(signer, caller))
     check(response, status)
+
+
+# (route, caller): the coach not yet approved and their credential, which the caller may not see
+# (ADR 0005), asked for by id and by an id nobody has.
+OUTSIDERS = ("other-participant", "other-team", "service")
+COACH_ROUTES = ("read-coach", "edit-answers", "grant-role", "withdraw", "erase", "submit-credential")
+CREDENTIAL_ROUTES = ("download-credential", "approve-credential", "reject-credential")
+INVISIBLE = [(route, caller) for route in (*COACH_ROUTES, *CREDENTIAL_ROUTES) for caller in OUTSIDERS]
+
+
+@pytest.mark.parametrize(("route", "caller"), INVISIBLE, ids=[f"{route}:{caller}" for route, caller in INVISIBLE])
+async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(service, coach_world, signer, route, caller):
+    http, _ = service
+    w = coach_world
+    upload = {"data": {"kind": "icf_training_50_hours", "confidentiality_accepted": "true", "reference": "ICF-2024"}}
+    method, path, hidden, request = {
+        "read-coach": ("GET", "/participants/{id}", w.coach, {}),
+        "edit-answers": ("PATCH", "/participants/{id}", w.coach, {"json": {"bio": "Edited"}}),
+        "grant-role": ("POST", "/participants/{id}/roles", w.coach, {"json": {"role": "mentor", "capacity": 1}}),
+        "withdraw": ("POST", "/participants/{id}/withdrawal", w.coach, {"json": {}}),
+        "erase": ("POST", "/participants/{id}/erasure", w.coach, {}),
+        "submit-credential": ("POST", "/participants/{id}/credentials", w.coach, upload),
+        "download-credential": ("GET", "/credentials/{id}/file", w.credential, {}),
+        "approve-credential": ("POST", "/credentials/{id}/approval", w.credential, {}),
+        "reject-credential": ("POST", "/credentials/{id}/rejection", w.credential, {"json": {"reason": "Illegible scan"}}),
+    }[route]
+    await invisible_and_missing(http, method, path, hidden, w.people.headers(signer, caller), **request)

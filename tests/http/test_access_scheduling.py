@@ -15,7 +15,7 @@ import pytest
 
 from scheduling.consumers import handlers
 from tests.apps import client, service_app
-from tests.http.access import People, check, deliver, table
+from tests.http.access import People, check, deliver, invisible_and_missing, table
 from together_contracts.pairing import PairingFormed
 
 pytestmark = pytest.mark.integration
@@ -168,15 +168,16 @@ def partners(action: str, obj: str, status: int) -> list[tuple[str, str, str, in
 
 
 def others(action: str, obj: str, team: int) -> list[tuple[str, str, str, int]]:
-    """Everyone but the partners: the programme's team may read (`team`), nobody else may do anything."""
+    """Everyone but the partners: the programme's team sees the pairing and may read (`team`, else 403);
+    to nobody else does it exist (404)."""
     return [
         (action, "anonymous", obj, 401),
-        (action, "other-participant", obj, 403),
+        (action, "other-participant", obj, 404),
         (action, "team", obj, team),
         (action, "all-teams", obj, team),
-        (action, "other-team", obj, 403),
-        (action, "service", obj, 403),
-        (action, "service-star", obj, 403),
+        (action, "other-team", obj, 404),
+        (action, "service", obj, 404),
+        (action, "service-star", obj, 404),
     ]
 
 
@@ -223,7 +224,7 @@ CASES = table(
         # POST /sessions/{id}/feedback: a partner, on a completed session
         *partners("feedback", "completed-session", 201),
         *others("feedback", "completed-session", team=403),
-        # Session notes: the partners only; the programme team NEVER (403 whatever its scope)
+        # Session notes: the partners only; the programme team NEVER (it sees the session: 403)
         *partners("write-note", "session", 201),
         *others("write-note", "session", team=403),
         *partners("read-notes", "session", 200),
@@ -272,3 +273,64 @@ async def test_a_session_is_marked_done_once(world):
     check(await world.http.post(f"/sessions/{session}/done", headers=world.as_("mentor")), 204)
     check(await world.http.post(f"/sessions/{session}/done", headers=world.as_("mentee")), 409)
     check(await world.http.post(f"/sessions/{session}/done", headers=world.as_("team")), 403)
+
+
+async def test_only_its_author_changes_a_note_the_partner_reads(world):
+    session = await world.booked()
+    written = await world.http.post(f"/sessions/{session}/notes", json={"text": "n", "shared": True}, headers=world.as_("mentor"))
+    check(written, 201)
+    note = written.json()["id"]
+    check(await world.http.patch(f"/notes/{note}", json={"text": "m"}, headers=world.as_("mentee")), 403)  # shared: they read it
+    check(await world.http.patch(f"/notes/{note}", json={"shared": False}, headers=world.as_("mentor")), 200)
+    check(
+        await world.http.patch(f"/notes/{note}", json={"text": "m"}, headers=world.as_("mentee")), 404
+    )  # no longer theirs to see
+
+
+# (route, caller): the object the caller may not see (ADR 0005), asked for by its id and by an id nobody has.
+OUTSIDERS = ("other-participant", "other-team", "service")
+PAIRING_ROUTES = ("book", "book-series", "list", "plan", "write-agreement", "read-agreement", "write-assessment",
+                  "read-assessment", "answer-survey", "read-survey")  # fmt: skip
+SESSION_ROUTES = ("reschedule", "cancel", "done", "invitation", "give-feedback", "read-feedback", "write-note", "read-notes")
+INVISIBLE = [
+    *((route, c) for route in (*PAIRING_ROUTES, *SESSION_ROUTES, "reschedule-series", "cancel-series", "series-invitation")
+      for c in OUTSIDERS),
+    *(("change-note", c) for c in ("mentee", "team", "all-teams", *OUTSIDERS)),  # a note the mentor keeps to themself
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("route", "caller"), INVISIBLE, ids=[f"{route}:{caller}" for route, caller in INVISIBLE])
+async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(world, route, caller):
+    w = world
+    session = await w.booked()
+    series = (await w.book_series(w.as_("mentor"))).json()["id"]
+    written = await w.http.post(f"/sessions/{session}/notes", json={"text": "mine"}, headers=w.as_("mentor"))
+    check(written, 201)
+    move = {"starts_at": w.local_in(96), "time_zone": "UTC"}
+    booking = {"starts_at": w.local_in(120), "time_zone": "UTC", "duration_minutes": 45}
+    assessment = {"ratings": [{"skill_or_goal": "negotiation", "rating": 4}]}
+    method, path, hidden, body = {
+        "book": ("POST", "/pairings/{id}/sessions", w.pairing, booking),
+        "book-series": ("POST", "/pairings/{id}/series", w.pairing, {**booking, "frequency": "weekly", "count": 2}),
+        "list": ("GET", "/pairings/{id}/sessions", w.pairing, None),
+        "plan": ("GET", "/pairings/{id}/plan", w.pairing, None),
+        "write-agreement": ("PUT", "/pairings/{id}/agreement", w.pairing, AGREEMENT),
+        "read-agreement": ("GET", "/pairings/{id}/agreement", w.pairing, None),
+        "write-assessment": ("PUT", "/pairings/{id}/assessment", w.pairing, assessment),
+        "read-assessment": ("GET", "/pairings/{id}/assessment", w.pairing, None),
+        "answer-survey": ("PUT", "/pairings/{id}/surveys/pre", w.pairing, {"confidence": 3}),
+        "read-survey": ("GET", "/pairings/{id}/surveys/pre", w.pairing, None),
+        "reschedule": ("POST", "/sessions/{id}/reschedule", session, move),
+        "cancel": ("POST", "/sessions/{id}/cancel", session, None),
+        "done": ("POST", "/sessions/{id}/done", session, None),
+        "invitation": ("GET", "/sessions/{id}/invitation.ics", session, None),
+        "give-feedback": ("POST", "/sessions/{id}/feedback", session, {"rating": 4, "comment": "good"}),
+        "read-feedback": ("GET", "/sessions/{id}/feedback", session, None),
+        "write-note": ("POST", "/sessions/{id}/notes", session, {"text": "n"}),
+        "read-notes": ("GET", "/sessions/{id}/notes", session, None),
+        "reschedule-series": ("POST", "/series/{id}/reschedule", series, move),
+        "cancel-series": ("POST", "/series/{id}/cancel", series, None),
+        "series-invitation": ("GET", "/series/{id}/invitation.ics", series, None),
+        "change-note": ("PATCH", "/notes/{id}", written.json()["id"], {"text": "changed"}),
+    }[route]
+    await invisible_and_missing(w.http, method, path, uuid.UUID(str(hidden)), w.as_(caller), json=body)

@@ -48,6 +48,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
 
 from tests.apps import Signer, client, service_app
+from tests.verification import requested_verification, verify
 from together_contracts.pairing import PairingFormed, RequestSent
 from together_contracts.registration import ParticipantRegistered, PublicProfile, Role
 from together_events import Envelope, Event
@@ -259,7 +260,7 @@ def _as(signer: Signer, person: str) -> dict[str, str]:
 
 
 async def _seed_registration(http: httpx.AsyncClient, runtime: Runtime, signer: Signer) -> Seeded:
-    """A programme with two open cohorts: the participant is registered in the first, free to register in the second."""
+    """A programme with two open cohorts: the participant is registered (address verified) in the first, free to register in the second."""
     team = signer.headers(TEAM_PERSON, "programme_team", programmes=["*"])
     programme = _json(await http.post("/programmes", json={"name": "Fuzz mentoring", "kind": "mentoring"}, headers=team))
     today = runtime.now().date()
@@ -287,11 +288,14 @@ async def _seed_registration(http: httpx.AsyncClient, runtime: Runtime, signer: 
         "roles": ["mentee"],
     }
     participant = _json(await http.post(f"/cohorts/{cohorts[0]}/participants", json=answers, headers=_as(signer, PARTICIPANT)))
+    verification = await requested_verification(runtime.engine, participant["id"])
+    await verify(http, runtime.engine, participant["id"], person=_as(signer, PARTICIPANT), signer=signer)
     return Seeded(
         paths=[
             {"programme_id": programme["id"]},
             *({"cohort_id": cohort} for cohort in cohorts),
             {"participant_id": participant["id"]},
+            {"verification_id": verification},
         ],
         fields={
             "time_zone": TIME_ZONES,

@@ -495,7 +495,7 @@ async def test_the_team_learns_why_a_mentor_was_not_suggested(service, cohort):
 
     assert (await why_not("best", cohort.as_("amina"))).status_code == 403  # the team's question only
     other_team = service.signer.headers("lead", "programme_team", programmes=[str(uuid.uuid4())])
-    assert (await why_not("best", other_team)).status_code == 403
+    assert (await why_not("best", other_team)).status_code == 404  # the mentee is not theirs to see (ADR 0005)
 
 
 # --- search ---------------------------------------------------------------------------------------
@@ -555,7 +555,7 @@ async def test_search_filters_pages_and_ranks_for_the_cohorts_mentees(service):
     stranger = await Cohort(service).open()
     await stranger.join("outsider", Role.mentee)
     refused = await service.http.get(f"/cohorts/{coaching.id}/mentors", headers=stranger.as_("outsider"))
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # not their cohort: as if it did not exist (ADR 0005)
     bad = await service.http.get(f"/cohorts/{coaching.id}/mentors", params={"q": "!!", "limit": 0}, headers=coaching.team())
     assert bad.status_code == 422
     assert {d["field"] for d in bad.json()["error"]["details"]} == {"query.limit"}
@@ -605,7 +605,7 @@ async def test_the_team_proposes_reviews_and_accepts_a_cohort_wide_assignment(se
 
     one = f"{path}/{proposal['assignment_id']}"
     assert (await service.http.get(one, headers=cohort.team())).json() == proposal
-    assert (await service.http.post(f"{one}/accept", headers=cohort.as_("a"))).status_code == 403
+    assert (await service.http.post(f"{one}/accept", headers=cohort.as_("a"))).status_code == 404  # the team's alone to see
     accepted = await service.http.post(f"{one}/accept", headers=cohort.team())
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"

@@ -453,7 +453,7 @@ async def test_a_permanent_refusal_or_the_last_attempt_is_a_failure_the_team_see
     # The team fixes the cause and retries: the mail goes out, and the list is empty again.
     world.mailbox.always = None
     refused = await world.http.post(f"/deliveries/{amina_row['id']}/retry", headers=world.team(uuid.uuid4()))
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # another programme's delivery: as if there were none (ADR 0005)
     for row in (amina_row, ravi_row):
         retried = await world.http.post(f"/deliveries/{row['id']}/retry", headers=world.team())
         assert retried.status_code == 202, retried.text
@@ -694,7 +694,7 @@ async def test_the_feed_has_pages_and_read_state(world: World):
     assert (await world.http.post(f"{url}/{first}/unread", headers=headers)).status_code == 204
     assert len((await world.http.get(url, params={"unread": True}, headers=headers)).json()) == 3
     other = world.signer.headers("Ravi", "participant")
-    assert (await world.http.post(f"{url}/{first}/read", headers=other)).status_code == 403
+    assert (await world.http.post(f"{url}/{first}/read", headers=other)).status_code == 404  # not theirs to see
     assert (await world.http.post(f"{url}/{uuid.uuid4()}/read", headers=headers)).status_code == 404
 
 

@@ -214,9 +214,10 @@ async def test_the_programme_team_sees_how_the_cohorts_pairing_goes(cohort):
         "median_hours_to_answer": 2.5,  # 5 hours for the accept, none for the decline
         "failed_timers": 0,
     }
-    assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=cohort.as_(idle))).status_code == 403
+    # The cohort is its programme team's to see here: to anyone else, as if it did not exist (ADR 0005).
+    assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=cohort.as_(idle))).status_code == 404
     other_team = cohort.signer.headers("lead", "programme_team", programmes=[str(uuid.uuid4())])
-    assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=other_team)).status_code == 403
+    assert (await cohort.http.get(f"/cohorts/{cohort.id}/statistics", headers=other_team)).status_code == 404
 
 
 async def open_cohort(cohort: Cohort, kind: ProgrammeKind) -> None:

@@ -23,6 +23,7 @@ from registration.tables import cohorts, participants
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
 from tests.stack import Stack
+from tests.verification import follow_link, link_token, mail_link, notifications_headers
 from together_events import Envelope
 from together_events.topics import Topic, service_topic
 from together_operator.provision import delete_topics, ensure_topics
@@ -57,7 +58,7 @@ class World:
         self.http, self.runtime, self.signer, self.stack = http, runtime, signer, stack
         self.run = uuid.uuid4().hex[:8]
         self.team = signer.headers(f"lead-{self.run}", "programme_team", programmes=["*"])
-        self.service = signer.headers(f"notifications-{self.run}", "service", scopes=["registration:contacts"])
+        self.service = notifications_headers(signer, f"notifications-{self.run}")
         self.keys: set[str] = set()
 
     def person(self, name: str) -> dict[str, str]:
@@ -98,7 +99,8 @@ class World:
         }  # fmt: skip
         return {**base, **overrides}
 
-    async def register(self, cohort: str, name: str, expect: int = 201, **overrides: Any) -> dict:
+    async def register(self, cohort: str, name: str, expect: int = 201, *, verify: bool = True, **overrides: Any) -> dict:
+        """Register `name`, and (`verify`) follow the link of the verification mail: registered for all to see."""
         response = await self.http.post(
             f"/cohorts/{cohort}/participants", json=self.answers(name, **overrides), headers=self.person(name)
         )
@@ -106,7 +108,21 @@ class World:
         body = response.json()
         if expect == 201:
             self.keys.add(body["id"])
+            if verify:
+                body = {**body, **(await self.verify(body["id"], name)).json()}
         return body
+
+    async def verification_link(self, participant_id: str) -> dict:
+        """What the notifications service does for the latest verification mail: reads the request from the
+        topic and asks registration for the mail's link (with its service token)."""
+        requested = [
+            e for e in await self.events() if e.subject == participant_id and e.type.endswith(".AddressVerificationRequested.v1")
+        ]
+        return await mail_link(self.http, requested[-1].data["verification_id"], self.service)
+
+    async def verify(self, participant_id: str, name: str) -> httpx.Response:
+        """`name` follows the link of the latest verification mail, signed in as themself."""
+        return await follow_link(self.http, (await self.verification_link(participant_id))["link"], self.person(name))
 
     async def events(self, *, every: bool = False) -> list[Envelope]:
         """The events about this test's ids (or `every` event of the test's own topic), in each key's order."""
@@ -233,7 +249,14 @@ async def test_outside_the_window_the_dates_are_given_and_a_second_registration_
         json=world.answers("twice", email=f"once.{world.run}@un.org"),
         headers=world.person("twice"),
     )
-    assert other_email.status_code == 409  # the same address, another token
+    # The same address, another person: the same answer as any registration (no address oracle); the
+    # verification mail tells the address's owner instead, with no link, and the registration stays unseen.
+    assert other_email.status_code == 201 and other_email.json().keys() == {"id", "status"}
+    world.keys.add(other_email.json()["id"])
+    mail = await world.verification_link(other_email.json()["id"])
+    assert (mail["outcome"], mail["link"], mail["email"]) == ("already_registered", None, f"once.{world.run}@un.org")
+    unseen = await world.http.get(f"/participants/{other_email.json()['id']}", headers=world.person("once"))
+    assert unseen.status_code == 404
 
 
 async def test_places_fill_then_a_waitlist_and_a_freed_place_goes_to_the_first_waiting(world: World):
@@ -252,9 +275,9 @@ async def test_places_fill_then_a_waitlist_and_a_freed_place_goes_to_the_first_w
 
     registered = {e.subject: e for e in await world.events() if e.type.endswith("ParticipantRegistered.v1")}
     assert registered[second["id"]].data["waitlisted"] is True and registered[first["id"]].data["waitlisted"] is False
-    assert await world.types(second["id"]) == ["ParticipantRegistered", "ParticipantAdmitted"]
-    assert await world.types(third["id"]) == ["ParticipantRegistered"]
-    assert await world.types(first["id"]) == ["ParticipantRegistered", "ParticipantWithdrawn"]
+    assert await world.types(second["id"]) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantAdmitted"]
+    assert await world.types(third["id"]) == ["AddressVerificationRequested", "ParticipantRegistered"]
+    assert await world.types(first["id"]) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantWithdrawn"]
 
 
 async def test_answers_change_while_open_and_after_closing_a_role_needs_a_grant(world: World):
@@ -269,6 +292,8 @@ async def test_answers_change_while_open_and_after_closing_a_role_needs_a_grant(
     )
     assert changed.status_code == 200, changed.text
     assert sorted(changed.json()["changed"]) == ["bio", "email", "languages"]
+    own = (await world.http.get(f"/participants/{mentor}", headers=amina)).json()
+    assert own["email"] == f"amina.{world.run}@un.org"  # the new address waits for its link
     refused = await world.http.patch(
         f"/participants/{mentor}",
         json={"roles": ["mentor", "mentee"], "job_network": "LOGNET", "mentor_capacity": 5},
@@ -313,7 +338,13 @@ async def test_answers_change_while_open_and_after_closing_a_role_needs_a_grant(
         await world.http.post(f"/participants/{mentor}/roles", json={"role": "mentee"}, headers=world.team)
     ).status_code == 409
 
-    events = [e for e in await world.events() if e.subject == mentor]
+    verified = await world.verify(mentor, "amina")  # the link mailed to the new address
+    assert verified.status_code == 200, verified.text
+    own = (await world.http.get(f"/participants/{mentor}", headers=amina)).json()
+    assert own["email"] == f"a2.{world.run}@un.org"
+    everything = [e for e in await world.events() if e.subject == mentor]
+    assert [e.type.split(".")[2] for e in everything].count("AddressVerificationRequested") == 2  # registering, changing
+    events = [e for e in everything if not e.type.endswith(".AddressVerificationRequested.v1")]
     assert [e.type.split(".")[2] for e in events] == [
         "ParticipantRegistered", "ParticipantProfileUpdated", "ParticipantProfileUpdated", "ParticipantProfileUpdated",
         "ParticipantProfileUpdated", "ParticipantProfileUpdated", "ParticipantRoleGranted",
@@ -414,7 +445,12 @@ async def test_withdrawal_keeps_the_record_and_erases_answers_where_the_programm
     assert row.registered_at and row.withdrawn_by == "participant" and row.person_id == f"ada-{world.run}"
     (event,) = [e for e in await world.events() if e.type.endswith("ParticipantWithdrawn.v1")]
     assert event.data["answers_erased"] is True and event.data["participant_id"] == ada
-    assert await world.types(ada) == ["ParticipantRegistered", "ParticipantWithdrawn", "ParticipantAnswersErased"]
+    assert await world.types(ada) == [
+        "AddressVerificationRequested",
+        "ParticipantRegistered",
+        "ParticipantWithdrawn",
+        "ParticipantAnswersErased",
+    ]
 
     later = await world.cohort(await world.programme())
     cleo = (await world.register(later, "cleo"))["id"]
@@ -429,7 +465,12 @@ async def test_withdrawal_keeps_the_record_and_erases_answers_where_the_programm
     erased = (await world.http.get(f"/participants/{cleo}", headers=world.team)).json()
     assert erased["public_profile"]["display_name"] == "Withdrawn participant" and erased["answers_erased"] is True
     assert (await world.http.post(f"/participants/{cleo}/erasure", headers=world.team)).status_code == 409  # once
-    assert await world.types(cleo) == ["ParticipantRegistered", "ParticipantWithdrawn", "ParticipantAnswersErased"]
+    assert await world.types(cleo) == [
+        "AddressVerificationRequested",
+        "ParticipantRegistered",
+        "ParticipantWithdrawn",
+        "ParticipantAnswersErased",
+    ]
 
     keeping = await world.cohort(await world.programme(rules={"answers_erasable": False}))
     bob = (await world.register(keeping, "bob"))["id"]
@@ -470,7 +511,8 @@ async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world:
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "body_too_large"
     not_a_coach = await submit(kim, client_id, kind="icf_certificate", confidentiality_accepted="true", reference="ICF-1")
     assert details(not_a_coach) == {("participant", "coaches_only")}
-    assert (await submit(kim, coach, kind="icf_certificate", confidentiality_accepted="true", reference="x")).status_code == 403
+    # A coach not yet approved is not another participant's to see: as if they did not exist (ADR 0005).
+    assert (await submit(kim, coach, kind="icf_certificate", confidentiality_accepted="true", reference="x")).status_code == 404
 
     submitted = await submit(
         carla, coach, kind="icf_training_50_hours", confidentiality_accepted="true", file=("training.png", PNG, "image/png")
@@ -486,8 +528,8 @@ async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world:
     ]
     downloaded = await world.http.get(f"/credentials/{credential}/file", headers=world.team)
     assert downloaded.status_code == 200 and downloaded.content == PNG and downloaded.headers["content-type"] == "image/png"
-    assert (await world.http.get(f"/credentials/{credential}/file", headers=kim)).status_code == 403
-    assert (await world.http.post(f"/credentials/{credential}/approval", headers=carla)).status_code == 403
+    assert (await world.http.get(f"/credentials/{credential}/file", headers=kim)).status_code == 404  # not hers to see
+    assert (await world.http.post(f"/credentials/{credential}/approval", headers=carla)).status_code == 403  # hers to see
     assert (await world.http.post(f"/credentials/{credential}/approval", headers=world.team)).status_code == 204
     assert (await world.http.post(f"/credentials/{credential}/approval", headers=world.team)).status_code == 409
     assert (await world.http.get(f"/programmes/{programme}/credentials", headers=world.team)).json() == []
@@ -509,7 +551,12 @@ async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world:
     assert rejected.status_code == 204
     assert (await world.http.get(f"/participants/{other}", headers=kim)).status_code == 404
 
-    assert await world.types(coach) == ["ParticipantRegistered", "CoachCredentialSubmitted", "CoachCredentialApproved"]
+    assert await world.types(coach) == [
+        "AddressVerificationRequested",
+        "ParticipantRegistered",
+        "CoachCredentialSubmitted",
+        "CoachCredentialApproved",
+    ]
     events = {e.type.split(".")[2]: e.data for e in await world.events() if e.subject == other}
     assert events["CoachCredentialRejected"]["reason"] == "Not an ICF number"
     assert events["ParticipantRegistered"]["coach_approved"] is False and events["ParticipantRegistered"]["coach_capacity"] == 1
@@ -523,9 +570,15 @@ async def test_concurrent_registrations_never_take_more_places_than_there_are(wo
         *(world.http.post(f"/cohorts/{cohort}/participants", json=world.answers(n), headers=world.person(n)) for n in names)
     )
     assert [r.status_code for r in responses] == [201] * len(names)
-    assert sorted(r.json()["waitlisted"] for r in responses) == [False] * 3 + [True] * 9
     for r in responses:
         world.keys.add(r.json()["id"])
+    # A place is taken when the address is verified: all the links followed at once.
+    links = [(await world.verification_link(r.json()["id"]))["link"] for r in responses]
+    verified = await asyncio.gather(
+        *(follow_link(world.http, link, world.person(n)) for n, link in zip(names, links, strict=True))
+    )
+    assert [r.status_code for r in verified] == [200] * len(names)
+    assert sorted(r.json()["waitlisted"] for r in verified) == [False] * 3 + [True] * 9
     registered = [e for e in await world.events(every=True) if e.type.endswith("ParticipantRegistered.v1")]
     assert len(registered) == 12 and len([e for e in registered if not e.data["waitlisted"]]) == 3
 
@@ -551,8 +604,8 @@ async def test_changing_roles_takes_or_frees_a_place(world: World):
     }
     # first waiting, first admitted: "waiting" joined the waitlist before the mentor did
     assert statuses == {holder: "active", mentor: "waitlisted", waiting: "active"}
-    assert await world.types(waiting) == ["ParticipantRegistered", "ParticipantAdmitted"]
-    assert await world.types(mentor) == ["ParticipantRegistered", "ParticipantProfileUpdated"]
+    assert await world.types(waiting) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantAdmitted"]
+    assert await world.types(mentor) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantProfileUpdated"]
     updated = [e for e in await world.events() if e.subject == mentor and e.type.endswith("ParticipantProfileUpdated.v1")]
     assert updated[0].data["waitlisted"] is True
 
@@ -560,8 +613,16 @@ async def test_changing_roles_takes_or_frees_a_place(world: World):
     assert another["waitlisted"] is True
     leaving = await world.http.post(f"/participants/{mentor}/withdrawal", headers=world.person("mentor"))
     assert leaving.status_code == 200
-    assert await world.types(mentor) == ["ParticipantRegistered", "ParticipantProfileUpdated", "ParticipantWithdrawn"]
-    assert await world.types(another["id"]) == ["ParticipantRegistered"]  # the mentor held no place: nobody admitted
+    assert await world.types(mentor) == [
+        "AddressVerificationRequested",
+        "ParticipantRegistered",
+        "ParticipantProfileUpdated",
+        "ParticipantWithdrawn",
+    ]
+    assert await world.types(another["id"]) == [
+        "AddressVerificationRequested",
+        "ParticipantRegistered",
+    ]  # the mentor held no place: nobody admitted
 
 
 async def test_the_service_worker_closes_a_cohort_when_its_window_passes(world: World):
@@ -631,5 +692,48 @@ async def test_one_person_registering_several_times_at_once_is_registered_once(w
         *(world.http.post(f"/cohorts/{cohort}/participants", json=answers, headers=world.person("twin")) for _ in range(6))
     )
     assert sorted(r.status_code for r in responses) == [201] + [409] * 5
-    registered = [e for e in await world.events(every=True) if e.type.endswith("ParticipantRegistered.v1")]
-    assert [e.subject for e in registered] == [next(r.json()["id"] for r in responses if r.status_code == 201)]
+    registration = next(r.json()["id"] for r in responses if r.status_code == 201)
+    requested = [e for e in await world.events(every=True) if e.type.endswith("AddressVerificationRequested.v1")]
+    assert [e.subject for e in requested] == [registration]
+
+
+async def test_a_verification_link_works_once_for_its_person_until_it_expires_and_a_resend_is_spared(world: World):
+    cohort = await world.cohort(await world.programme(), places=1)
+    ada = (await world.register(cohort, "ada", verify=False))["id"]
+    assert (await world.http.get(f"/participants/{ada}", headers=world.person("bob"))).status_code == 404
+    assert (await world.http.get(f"/participants/{ada}", headers=world.person("ada"))).json()["status"] == "unverified"
+    listed = (await world.http.get(f"/cohorts/{cohort}/participants", headers=world.team)).json()
+    assert [(p["id"], p["status"], p["verified_at"]) for p in listed] == [(ada, "unverified", None)]
+    assert (await world.http.get(f"/participants/{ada}/contact", headers=world.service)).status_code == 404
+
+    def token(link: str) -> dict[str, str]:
+        return {"token": link_token(link)}
+
+    first = (await world.verification_link(ada))["link"]
+    second = (await world.verification_link(ada))["link"]  # a second mail: the first link stops working
+    invalid = [
+        await world.http.post("/participants/verify", json=token(first), headers=world.person("ada")),
+        await world.http.post("/participants/verify", json=token(second), headers=world.person("bob")),  # not his
+        await world.http.post("/participants/verify", json={"token": "made-up"}, headers=world.person("ada")),
+    ]
+    world.travel_days(3)  # 72 hours: expired
+    invalid.append(await world.http.post("/participants/verify", json=token(second), headers=world.person("ada")))
+    assert {(r.status_code, r.json()["error"]["code"], r.json()["error"]["message"]) for r in invalid} == {
+        (400, "invalid_link", invalid[0].json()["error"]["message"])
+    }
+    resent = await world.http.post(f"/participants/{ada}/verification", headers=world.person("ada"))
+    assert resent.status_code == 202, resent.text
+    again = await world.http.post(f"/participants/{ada}/verification", headers=world.person("ada"))
+    assert again.json() == resent.json()  # within the pause: no second mail
+    assert await world.types(ada) == ["AddressVerificationRequested", "AddressVerificationRequested"]
+    link = (await world.verification_link(ada))["link"]
+    verified = await world.http.post("/participants/verify", json=token(link), headers=world.person("ada"))
+    assert verified.status_code == 200 and verified.json() == {"participant_id": ada, "waitlisted": False}
+    used = await world.http.post("/participants/verify", json=token(link), headers=world.person("ada"))
+    assert used.status_code == 400 and used.json()["error"] == invalid[0].json()["error"]
+    assert (await world.http.get(f"/participants/{ada}", headers=world.person("bob"))).status_code == 200
+    assert (await world.http.post(f"/participants/{ada}/verification", headers=world.person("ada"))).status_code == 409
+    assert (await world.verification_link(ada))["outcome"] == "nothing_to_verify"
+    assert await world.types(ada) == [
+        "AddressVerificationRequested", "AddressVerificationRequested", "ParticipantRegistered"
+    ]  # fmt: skip

@@ -4,8 +4,10 @@ The generator's people (`together_synthetic`, a fixed seed) register in a progra
 refuse some of them for each kind of reason: appointment type, job network per role, languages
 against the meeting languages, mentor capacity. The test predicts each person's refusal reasons
 from the generator's answers and the rules it set, evaluated here on their own (registration's
-rule functions are not called), and checks the service agrees person by person; then that the
-topic carries one `ParticipantRegistered` per accepted person, with only the public answers.
+rule functions are not called), and checks the service agrees person by person. Each accepted
+person follows the link of their verification mail (tests/verification.py); then the topic carries
+one `AddressVerificationRequested` and one `ParticipantRegistered` per accepted person, neither with
+a private answer, the latter with the public answers exactly.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from tests.apps import client, service_app
 from tests.kafka_tools import read_topic
+from tests.verification import verify
 from together_contracts.registration import GRADES
 from together_events import Envelope
 from together_events.topics import Topic, service_topic
@@ -131,11 +134,15 @@ async def test_a_synthetic_cohort_is_accepted_and_refused_exactly_as_the_rules_p
 
     limit = asyncio.Semaphore(8)
 
-    async def register(person: Participant) -> tuple[Participant, Any]:
+    def person_headers(person: Participant) -> dict[str, str]:
         # The token subject travels as `person_id`: the row, not the (private) index number.
-        headers = signer.headers(f"synthetic-{run}-{person.row}", "participant")
+        return signer.headers(f"synthetic-{run}-{person.row}", "participant")
+
+    async def register(person: Participant) -> tuple[Participant, Any]:
         async with limit:
-            return person, await http.post(f"/cohorts/{cohort}/participants", json=person.questionnaire(), headers=headers)
+            return person, await http.post(
+                f"/cohorts/{cohort}/participants", json=person.questionnaire(), headers=person_headers(person)
+            )
 
     results = await asyncio.gather(*(register(p) for p in people))
 
@@ -150,22 +157,35 @@ async def test_a_synthetic_cohort_is_accepted_and_refused_exactly_as_the_rules_p
             accepted[response.json()["id"]] = person
     assert len(accepted) == sum(not reasons for reasons in predicted.values())
 
+    async def verified(participant_id: str, person: Participant) -> None:
+        async with limit:
+            await verify(http, runtime.engine, participant_id, person=person_headers(person), signer=signer)
+
+    await asyncio.gather(*(verified(participant_id, person) for participant_id, person in accepted.items()))
+
     while await runtime.relay.publish_pending():
         pass
     records = await read_topic(stack.kafka_bootstrap, service_topic("registration"))
-    registered = [
-        (record, envelope)
-        for record in records
-        if (envelope := Envelope.from_json_bytes(record.value)).type.endswith("ParticipantRegistered.v1")
-        and envelope.data["cohort_id"] == cohort
-    ]
-    assert len(registered) == len(accepted)  # one each: none for a refusal, none twice
-    assert {envelope.subject for _, envelope in registered} == set(accepted)
-    for record, envelope in registered:
+
+    def of_type(event_type: str) -> list[tuple[Any, Envelope]]:
+        return [
+            (record, envelope)
+            for record in records
+            if (envelope := Envelope.from_json_bytes(record.value)).type.endswith(f".{event_type}.v1")
+            and envelope.data["cohort_id"] == cohort
+        ]
+
+    requested, registered = of_type("AddressVerificationRequested"), of_type("ParticipantRegistered")
+    for events in (requested, registered):
+        assert len(events) == len(accepted)  # one each: none for a refusal, none twice
+        assert {envelope.subject for _, envelope in events} == set(accepted)
+    for _, envelope in registered:
         person = accepted[envelope.subject]
         assert envelope.data["roles"] == list(person.roles)
         assert envelope.data["mentor_capacity"] == person.mentor_capacity
         assert envelope.data["profile"] == person.profile().model_dump(mode="json")  # the public answers, exactly
+    for record, envelope in requested + registered:
+        person = accepted[envelope.subject]
         keys, strings = keys_and_strings(json.loads(record.value))  # the whole envelope, not just `data`
         assert not keys & PRIVATE_KEYS
         assert person.appointment_type not in strings and person.preferred_language not in strings

@@ -392,8 +392,9 @@ async def test_notes_are_private_until_shared_and_never_readable_by_the_programm
     assert [n["text"] for n in (await pair.http.get(f"/sessions/{session_id}/notes", headers=pair.mentee_h)).json()] == [
         "my private thoughts"
     ]
-    check(await pair.http.patch(f"/notes/{note_id}", json={"shared": True}, headers=pair.mentor_h), 403)  # not the author
+    check(await pair.http.patch(f"/notes/{note_id}", json={"shared": True}, headers=pair.mentor_h), 404)  # not theirs to see
     check(await pair.http.patch(f"/notes/{note_id}", json={"shared": True}, headers=pair.mentee_h), 200)
+    check(await pair.http.patch(f"/notes/{note_id}", json={"text": "mine now"}, headers=pair.mentor_h), 403)  # read, not theirs
     [shared] = (await pair.http.get(f"/sessions/{session_id}/notes", headers=pair.mentor_h)).json()
     assert (shared["text"], shared["mine"]) == ("my private thoughts", False)
     for team in (pair.team_h, pair.signer.headers("t", "programme_team", programmes=[str(pair.programme)])):
@@ -415,7 +416,7 @@ async def test_agreement_and_assessment_for_both_partners_and_the_team_surveys_f
             "skills_and_goals"
         ] == agreement["skills_and_goals"]
     other_team = pair.signer.headers("x", "programme_team", programmes=[str(uuid.uuid4())])
-    check(await pair.http.get(f"/pairings/{pair.pairing}/agreement", headers=other_team), 403)
+    check(await pair.http.get(f"/pairings/{pair.pairing}/agreement", headers=other_team), 404)  # not theirs to see
 
     wrong = {"ratings": [{"skill_or_goal": "negotiation", "rating": 4}, {"skill_or_goal": "chess", "rating": 2}]}
     refused = await pair.http.put(f"/pairings/{pair.pairing}/assessment", json=wrong, headers=pair.mentor_h)
@@ -466,7 +467,7 @@ async def test_the_plan_follows_the_programme_kind_and_the_request(service, sign
     networking = await Pair(http, runtime, signer).form(ProgrammeKind.networking_mentoring, Engagement.networking_meetings)
     plan = (await http.get(f"/pairings/{networking.pairing}/plan", headers=networking.mentor_h)).json()
     assert (len(plan["sessions"]), plan["minimum_sessions"]) == (2, 1)
-    check(await http.get(f"/pairings/{networking.pairing}/plan", headers=coaching.mentee_h), 403)
+    check(await http.get(f"/pairings/{networking.pairing}/plan", headers=coaching.mentee_h), 404)  # not theirs to see
 
 
 async def test_future_sessions_are_cancelled_when_the_pairing_ends_or_a_partner_withdraws(service, signer):

@@ -210,8 +210,25 @@ class CohortClosed(_RegistrationEvent):
 
 
 @register
+class AddressVerificationRequested(_RegistrationEvent):
+    """A participant's e-mail address waits for verification: at registration, when they change it, or
+    when they ask for the link again. The notifications service mails the address a one-time link,
+    which it asks registration for when it sends (never the address, never the link: neither is in
+    any event). Until the address is verified nobody else hears of the registration: it is published
+    as `ParticipantRegistered` then."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    verification_id: UUID = Field(description="The verification the mail is for; a later one supersedes it.")
+    requested_at: AwareDatetime
+
+
+@register
 class ParticipantRegistered(_RegistrationEvent):
-    """A person registered in a cohort, with their roles and public profile."""
+    """A person registered in a cohort and verified their e-mail address, with their roles and public
+    profile: from now on they are visible (suggestions, requests, messages)."""
 
     aggregate = "participant"
     participant_id: UUID

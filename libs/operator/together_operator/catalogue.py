@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import together_contracts  # noqa: F401 - registers every contract
+from together_contracts.privacy import privacy_of
 from together_contracts.topics import SERVICES, declared_topics
 from together_events.registry import Event, registered_types
 from together_events.topics import Topic, namespace
@@ -60,6 +61,9 @@ def event_schema(model: type[Event]) -> dict[str, Any]:
     """JSON Schema of one event version: the envelope, with `data` the event's fields."""
     data = model.model_json_schema()
     definitions = data.pop("$defs", {})
+    _mark_privacy(model.__name__, data, definitions)
+    for name, definition in definitions.items():
+        _mark_privacy(name, definition, definitions)
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://together.example.org/schemas/{model.event_type()}.json",
@@ -97,6 +101,14 @@ def event_schema(model: type[Event]) -> dict[str, Any]:
     if definitions:
         schema["$defs"] = definitions  # pydantic's '#/$defs/...' references resolve from the root
     return schema
+
+
+def _mark_privacy(model: str, schema: dict[str, Any], definitions: dict[str, Any]) -> None:
+    """`x-privacy` on each property: public, pseudonymous, personal or free text (together_contracts.privacy).
+    A property holding objects has none: their own properties carry theirs."""
+    for name, prop in schema.get("properties", {}).items():
+        if not _objects_in(prop, definitions):
+            prop["x-privacy"] = privacy_of(model, name).value
 
 
 def asyncapi() -> dict[str, Any]:
@@ -202,6 +214,10 @@ def markdown() -> str:
         "How to read and subscribe: [subscribers.md](subscribers.md). Machine-readable: [asyncapi.json](asyncapi.json)",
         "and one JSON Schema per event version in [schemas/](schemas/).",
         "",
+        "Each field's **data** column (`x-privacy` in the schemas) says what it tells about people: *public* (a fact of",
+        "the programme), *pseudonymous* (an id standing for a person), *personal* (what describes a person) or *free",
+        "text* (a person's own words); see [ADR 0008](adr/0008-personal-data-in-events.md).",
+        "",
     ]
     for topic in declared_topics(prefix=""):
         if topic.name.endswith(".dlq"):
@@ -218,7 +234,7 @@ def markdown() -> str:
                 f"`{event_type}`, key and subject: `{model.aggregate}_id`. {summary}",
                 "",
             ]
-            lines += ["| field | type | required | description |", "| --- | --- | --- | --- |"]
+            lines += ["| field | type | required | data | description |", "| --- | --- | --- | --- | --- |"]
             lines += _field_rows(model)
             lines.append("")
     lines += [
@@ -233,14 +249,35 @@ def markdown() -> str:
 
 def _field_rows(model: type[Event]) -> list[str]:
     schema = model.model_json_schema()
-    definitions = schema.get("$defs", {})
+    return _rows(model.__name__, schema, schema.get("$defs", {}), "")
+
+
+def _rows(model: str, schema: dict[str, Any], definitions: dict[str, Any], path: str) -> list[str]:
+    """One row per field, then one per field of an object it holds (`profile.display_name`)."""
     required = set(schema.get("required", []))
     rows = []
     for name, prop in schema["properties"].items():
+        nested = _objects_in(prop, definitions)
+        privacy = "per field" if nested else privacy_of(model, name).value
         rows.append(
-            f"| `{name}` | {_type_of(prop, definitions)} | {'yes' if name in required else 'no'} | {prop.get('description', '')} |"
+            f"| `{path}{name}` | {_type_of(prop, definitions)} | {'yes' if name in required else 'no'} "
+            f"| {privacy} | {prop.get('description', '')} |"
         )
+        for inner in nested:
+            rows += _rows(inner, definitions[inner], definitions, f"{path}{name}.")
     return rows
+
+
+def _objects_in(prop: dict[str, Any], definitions: dict[str, Any]) -> list[str]:
+    """The names of the object definitions a property holds, directly or in a list, map or option."""
+    if "$ref" in prop:
+        name = prop["$ref"].removeprefix("#/$defs/")
+        return [name] if "properties" in definitions[name] else []  # an enum is no object
+    found: list[str] = []
+    for inner in [*prop.get("anyOf", []), prop.get("items"), prop.get("additionalProperties")]:
+        if isinstance(inner, dict):
+            found += _objects_in(inner, definitions)
+    return found
 
 
 def _type_of(prop: dict[str, Any], definitions: dict[str, Any]) -> str:

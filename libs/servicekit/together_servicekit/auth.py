@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import jwt
@@ -35,12 +36,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt.algorithms import AllowedPublicKeys
 
-from together_servicekit.errors import DomainError
+from together_servicekit.errors import DomainError, NotFound
 
 ALGORITHMS = ["RS256", "ES256"]
 JWKS_REFETCH_SECONDS = 10.0
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 class Role(StrEnum):
@@ -264,3 +267,15 @@ def require(principal: Principal, *roles: Role) -> None:
     """403 unless the caller holds one of `roles`."""
     if not any(principal.has(role) for role in roles):
         raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
+
+
+def visible_or_missing(found: T | None, may_see: Callable[[T], bool], what: str, key: object) -> T:
+    """`found` if it exists and the caller may see it; else the very 404 a missing id gets (ADR 0005).
+
+    One answer for both, word for word (`NotFound(what, key)`: status, code, message, headers), so no
+    caller can probe which ids exist. Each service states who sees its objects in `may_see` and loads
+    through here; a 403 is for a caller who may see the object but not do this with it, checked after.
+    """
+    if found is None or not may_see(found):
+        raise NotFound(what, key)
+    return found

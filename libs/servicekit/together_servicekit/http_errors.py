@@ -54,8 +54,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in {
         400: "A malformed X-Request-ID or X-Correlation-ID header: the detail names it and the rule",
         401: "No valid bearer token; the message says why",
-        403: "The caller may not do this",
-        404: "No such object (or none the caller may know of)",
+        403: "The caller may not do this: it lacks the role, scope or programme the route needs, or it sees "
+        "the object but may not do this with it",
+        404: "No such object, or one the caller may not see: both get the same answer, word for word",
         409: "The object's state does not allow it",
         413: "The request body is too large",
         422: "Invalid input: each detail names the field and the rule",

@@ -1,5 +1,9 @@
 """Matching's reads: why a mentor is not suggested, search, the fairness report and the cohort's
-assignment proposals; and the loaders the use cases share. Each checks who may ask (ADR 0005)."""
+assignment proposals; and the loaders the use cases share. Each checks who may ask (ADR 0005).
+
+Who sees what is stated once, in the loaders: a candidate (their suggestions) is seen by themself and
+their programme team, a cohort by its programme team and its participants, a proposal by the team. To
+anyone else the object answers exactly as a missing one (404); 403 is for who sees it but may not act."""
 
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ from matching.domain.suggestions import WhyNot, why_not
 from matching.tables import assignments, candidates, cohorts, mentor_pairings, served_suggestions
 from together_contracts.registration import PublicProfile
 from together_contracts.roles import places_left
-from together_servicekit.auth import Forbidden, Principal
-from together_servicekit.errors import Conflict, NotFound, invalid
+from together_servicekit.auth import Forbidden, Principal, visible_or_missing
+from together_servicekit.errors import Conflict, invalid
 from together_servicekit.runtime import Runtime
 
 # --- loaders and who may ask -----------------------------------------------------------------
@@ -44,7 +48,15 @@ def _candidate(row: Row[Any], active_pairings: int = 0) -> Candidate:
     )
 
 
-async def candidate_in_cohort(conn: AsyncConnection, cohort_id: UUID, participant_id: UUID, what: str) -> Candidate:
+def sees_candidate(caller: Principal, candidate: Candidate) -> bool:
+    """A participant as a mentee (their suggestions, why a mentor is not among them): themself and their programme team."""
+    return caller.is_person(candidate.person_id) or caller.runs(candidate.programme_id)
+
+
+async def candidate_in_cohort(
+    conn: AsyncConnection, caller: Principal, cohort_id: UUID, participant_id: UUID, what: str
+) -> Candidate:
+    """The participant in this cohort, if the caller sees them (`sees_candidate`); else 404 as for one matching does not know."""
     row = (
         await conn.execute(
             sa.select(candidates, active_pairings().label("active")).where(
@@ -52,20 +64,41 @@ async def candidate_in_cohort(conn: AsyncConnection, cohort_id: UUID, participan
             )
         )
     ).first()
-    if row is None:
-        raise NotFound(f"{what} in this cohort", participant_id)
-    return _candidate(row, row.active)
+    found = _candidate(row, row.active) if row is not None else None
+    return visible_or_missing(found, lambda c: sees_candidate(caller, c), f"{what} in this cohort", participant_id)
 
 
-async def cohort_programme(conn: AsyncConnection, cohort_id: UUID) -> UUID:
-    """The programme a cohort belongs to: from its own event, else from its participants; 404 if unknown."""
+@dataclass(frozen=True)
+class SeenCohort:
+    programme_id: UUID
+    member: Candidate | None  # the caller's own registration in the cohort (not withdrawn), if any
+
+
+async def visible_cohort(conn: AsyncConnection, caller: Principal, cohort_id: UUID) -> SeenCohort:
+    """The cohort, seen by its programme team and by its participants who have not withdrawn (they may
+    search it); to anyone else, 404 as for a cohort matching does not know."""
+    programme_id = await _cohort_programme(conn, cohort_id)
+    member_row = (
+        await conn.execute(
+            sa.select(candidates).where(
+                candidates.c.cohort_id == cohort_id,
+                candidates.c.person_id == caller.subject,
+                candidates.c.withdrawn.is_(False),
+            )
+        )
+    ).first()
+    member = _candidate(member_row) if member_row is not None and caller.is_person(member_row.person_id) else None
+    seen = visible_or_missing(programme_id, lambda p: caller.runs(p) or member is not None, "cohort", cohort_id)
+    return SeenCohort(seen, member)
+
+
+async def _cohort_programme(conn: AsyncConnection, cohort_id: UUID) -> UUID | None:
+    """The programme a cohort belongs to: from its own event, else from its participants; None if unknown."""
     programme_id: UUID | None = (
         await conn.execute(sa.select(cohorts.c.programme_id).where(cohorts.c.cohort_id == cohort_id))
     ).scalar_one_or_none() or (
         await conn.execute(sa.select(candidates.c.programme_id).where(candidates.c.cohort_id == cohort_id).limit(1))
     ).scalar_one_or_none()
-    if programme_id is None:
-        raise NotFound("cohort", cohort_id)
     return programme_id
 
 
@@ -95,10 +128,10 @@ async def why_not_suggested(
     Rule: the team running the mentee's programme.
     """
     async with runtime.engine.connect() as conn:
-        candidate = await candidate_in_cohort(conn, cohort_id, mentee_id, "mentee")
+        candidate = await candidate_in_cohort(conn, caller, cohort_id, mentee_id, "mentee")
         require_team(caller, candidate.programme_id, "why a mentor was not suggested")
         mentee = mentee_of(candidate)
-        mentor = await candidate_in_cohort(conn, cohort_id, mentor_id, "mentor")
+        mentor = await candidate_in_cohort(conn, caller, cohort_id, mentor_id, "mentor")
         view = await cache.view(conn, cohort_id)
     return why_not(mentee, mentor, view.index, view.policy, view.suggestions_per_mentee)
 
@@ -162,21 +195,10 @@ async def search_mentors(
 
     A mentee or client of the cohort gets them ranked by their score for them, without those a hard rule
     excludes; anyone else allowed (another participant of the cohort, the programme team) by name.
+    Everyone who sees the cohort may search it.
     """
     async with runtime.engine.connect() as conn:
-        programme_id = await cohort_programme(conn, cohort_id)
-        me_row = (
-            await conn.execute(
-                sa.select(candidates).where(
-                    candidates.c.cohort_id == cohort_id,
-                    candidates.c.person_id == caller.subject,
-                    candidates.c.withdrawn.is_(False),
-                )
-            )
-        ).first()
-        me = _candidate(me_row) if me_row is not None and caller.is_person(me_row.person_id) else None
-        if not caller.runs(programme_id) and me is None:
-            raise Forbidden("search is for the cohort's participants and its programme team")
+        me = (await visible_cohort(conn, caller, cohort_id)).member
         columns = (candidates.c.participant_id, candidates.c.profile, candidates.c.capacity, active_pairings().label("active"))
         conditions = _conditions(cohort_id, filters)
         if me is None or not me.gets_ranked_search():
@@ -211,8 +233,7 @@ def _found(row: Row[Any]) -> Found:
 async def fairness_report(runtime: Runtime, caller: Principal, *, cohort_id: UUID) -> fairness.FairnessReport:
     """How the cohort's suggestions and acceptances spread over its mentors and mentees. Rule: the programme's team."""
     async with runtime.engine.connect() as conn:
-        programme_id = await cohort_programme(conn, cohort_id)
-        require_team(caller, programme_id, "the fairness report")
+        require_team(caller, (await visible_cohort(conn, caller, cohort_id)).programme_id, "the fairness report")
         # The pool: every mentor or coach who registered and did not withdraw (full ones too: being full
         # is no reason to be left out of the figures).
         # Only the answers the report groups by, as text: not every profile decoded.
@@ -273,18 +294,20 @@ def _proposal(row: Row[Any]) -> Proposal:
     )
 
 
-async def load_proposal(conn: AsyncConnection, cohort_id: UUID, assignment_id: UUID, *, lock: bool = False) -> Proposal:
+async def load_proposal(
+    conn: AsyncConnection, caller: Principal, cohort_id: UUID, assignment_id: UUID, *, lock: bool = False
+) -> Proposal:
+    """A proposal of this cohort: the programme's team alone sees (and accepts) it; to anyone else, 404 as for none."""
     query = sa.select(assignments).where(assignments.c.assignment_id == assignment_id, assignments.c.cohort_id == cohort_id)
     row = (await conn.execute(query.with_for_update() if lock else query)).first()
-    if row is None:
-        raise NotFound("assignment in this cohort", assignment_id)
-    return _proposal(row)
+    found = _proposal(row) if row is not None else None
+    return visible_or_missing(found, lambda p: caller.runs(p.programme_id), "assignment in this cohort", assignment_id)
 
 
 async def proposals(runtime: Runtime, caller: Principal, *, cohort_id: UUID) -> list[Proposal]:
     """The cohort's proposals, newest first. Rule: the programme's team."""
     async with runtime.engine.connect() as conn:
-        require_team(caller, await cohort_programme(conn, cohort_id), "cohort-wide assignment")
+        require_team(caller, (await visible_cohort(conn, caller, cohort_id)).programme_id, "cohort-wide assignment")
         rows = await conn.execute(
             sa.select(assignments)
             .where(assignments.c.cohort_id == cohort_id)
@@ -296,6 +319,4 @@ async def proposals(runtime: Runtime, caller: Principal, *, cohort_id: UUID) -> 
 async def proposal(runtime: Runtime, caller: Principal, *, cohort_id: UUID, assignment_id: UUID) -> Proposal:
     """One proposal with its pairs. Rule: the programme's team."""
     async with runtime.engine.connect() as conn:
-        found = await load_proposal(conn, cohort_id, assignment_id)
-    require_team(caller, found.programme_id, "cohort-wide assignment")
-    return found
+        return await load_proposal(conn, caller, cohort_id, assignment_id)

@@ -15,11 +15,11 @@ from matching.cohort_cache import CohortCache, mentee_side, visible
 from matching.domain.proposal import AlreadyDecided, Method, Proposal, ProposalStatus, solve
 from matching.domain.scoring.policy import Explanation, Person
 from matching.domain.suggestions import suggestions
-from matching.queries import candidate_in_cohort, cohort_programme, load_proposal, mentee_of, require_team
+from matching.queries import candidate_in_cohort, load_proposal, mentee_of, require_team, visible_cohort
 from matching.tables import assignments, candidates, mentor_pairings, preferences, served_suggestions
 from together_contracts.matching import ServedSuggestion, SuggestionsServed
 from together_contracts.registration import PublicProfile
-from together_servicekit.auth import Forbidden, Principal
+from together_servicekit.auth import Principal
 from together_servicekit.errors import Conflict
 from together_servicekit.runtime import Runtime
 
@@ -35,9 +35,7 @@ async def suggest_mentors(
     themself, or the team running the mentee's programme.
     """
     async with runtime.engine.begin() as conn:
-        candidate = await candidate_in_cohort(conn, cohort_id, mentee_id, "mentee")
-        if not caller.is_person(candidate.person_id) and not caller.runs(candidate.programme_id):
-            raise Forbidden("suggestions are for the mentee and their programme team only")
+        candidate = await candidate_in_cohort(conn, caller, cohort_id, mentee_id, "mentee")  # whoever sees it may ask
         mentee = mentee_of(candidate)
         view = await cache.view(conn, cohort_id)
         k = min(limit or view.suggestions_per_mentee, view.suggestions_per_mentee)
@@ -93,7 +91,7 @@ async def propose_assignment(
     """Propose a mentor for every unpaired mentee of the cohort at once, with a report; nothing is sent.
     Rule: the programme's team."""
     async with runtime.engine.connect() as conn:
-        programme_id = await cohort_programme(conn, cohort_id)
+        programme_id = (await visible_cohort(conn, caller, cohort_id)).programme_id
         require_team(caller, programme_id, "cohort-wide assignment")
         view = await cache.view(conn, cohort_id)
         mentees = await _unpaired_mentees(conn, cohort_id)
@@ -138,8 +136,7 @@ async def accept_assignment(runtime: Runtime, caller: Principal, *, cohort_id: U
     """Accept a proposal once: it is published as `AssignmentAccepted` in the same transaction.
     Rule: the programme's team; 409 once accepted."""
     async with runtime.engine.begin() as conn:
-        proposal = await load_proposal(conn, cohort_id, assignment_id, lock=True)  # two accepts at once: one wins
-        require_team(caller, proposal.programme_id, "cohort-wide assignment")
+        proposal = await load_proposal(conn, caller, cohort_id, assignment_id, lock=True)  # two accepts at once: one wins
         try:
             accepted = proposal.accept(by=caller.subject, at=runtime.now())
         except AlreadyDecided as exc:

@@ -3,6 +3,8 @@
 `GET {registration_url}/participants/{participant_id}/contact` (role `service` only) answers
 `{participant_id, email, display_name, preferred_language, withdrawn}`. The address is a
 programme-team-only answer: it never travels in an event, so delivery asks for it when it sends.
+A verification mail asks `POST {registration_url}/address-verifications/{verification_id}/link`
+instead: the address to verify and a one-time link made for this mail.
 
 The token comes from one of three sources (`NOTIFICATIONS_TOKEN_SOURCE`):
 - `dev`: the development identity provider's dev-login grant (dev and demo only);
@@ -19,7 +21,7 @@ from uuid import UUID
 
 import httpx
 
-from notifications.domain.contacts import Contact
+from notifications.domain.contacts import Contact, VerificationMail
 from notifications.settings import NotificationsSettings
 from together_servicekit.tokens import fetch_token
 
@@ -81,10 +83,20 @@ class ContactDirectory:
 
     async def contact(self, participant_id: UUID) -> Contact | None:
         """The participant's contact, None if registration does not know them."""
+        body = await self._ask("GET", f"/participants/{participant_id}/contact")
+        return Contact.from_registration(body) if body is not None else None
+
+    async def verification_mail(self, verification_id: UUID) -> VerificationMail | None:
+        """The address to verify and a new link for this mail (the previous link stops working); None if
+        registration does not know the verification (erased since)."""
+        body = await self._ask("POST", f"/address-verifications/{verification_id}/link")
+        return VerificationMail.from_registration(body) if body is not None else None
+
+    async def _ask(self, method: str, path: str) -> dict[str, object] | None:
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {await self.tokens.token()}"}
             try:
-                response = await self._http.get(f"{self._base}/participants/{participant_id}/contact", headers=headers)
+                response = await self._http.request(method, f"{self._base}{path}", headers=headers)
             except httpx.HTTPError as exc:
                 raise ContactUnavailable(f"registration unreachable: {exc!r}") from exc
             if response.status_code == 401 and attempt == 1:
@@ -94,7 +106,8 @@ class ContactDirectory:
                 return None
             if response.status_code != 200:
                 raise ContactUnavailable(f"registration answered {response.status_code}: {response.text[:200]}")
-            return Contact.from_registration(response.json())
+            body: dict[str, object] = response.json()
+            return body
         raise ContactUnavailable("registration refused the service token")
 
     async def close(self) -> None:

@@ -44,6 +44,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 import sqlalchemy as sa
 import structlog
@@ -53,6 +54,7 @@ from notifications import repository
 from notifications.contacts import ContactDirectory, ContactUnavailable
 from notifications.domain.contacts import Contact
 from notifications.domain.languages import LANGUAGES, language_of
+from notifications.domain.messages import ADDRESS_VERIFICATION
 from notifications.mail import Calendar, HandOverRefused, SendFailure, SmtpMailer, build_mail
 from notifications.mail_headers import UnsafeHeaderValue
 from notifications.rendering import Rendered, render
@@ -164,17 +166,23 @@ class MailDelivery:
                 words=_words(mail, contact),
                 registration_language=_language(contact),
             )
+        verifying = mail.kind == ADDRESS_VERIFICATION
         try:
-            contact = await self._contacts.contact(mail.recipient_id)
+            contact, added = await self._addressee(mail)
         except ContactUnavailable as exc:
             return Outcome("retry", str(exc))
+        if contact is None and verifying:
+            return Outcome("skipped", "nothing to verify: registration no longer knows the verification")
         if contact is None:
             return Outcome("failed", "no address: registration does not know the participant")
-        words, learned = _words(mail, contact), _language(contact)
+        words, learned = _words(mail, contact, added), _language(contact)
+        # The feed keeps a verification message's words as recorded: never its link, nor what registration said.
+        shown = None if verifying else words
         if contact.withdrawn:
-            return Outcome("skipped", "participant withdrawn", words=words, registration_language=learned)
+            reason = "nothing to verify: verified, superseded or withdrawn since" if verifying else "participant withdrawn"
+            return Outcome("skipped", reason, words=shown, registration_language=learned)
         if not contact.email:
-            return Outcome("failed", "no address", words=words, registration_language=learned)
+            return Outcome("failed", "no address", words=shown, registration_language=learned)
         try:
             message = build_mail(
                 sender=self._settings.mail_from,
@@ -188,8 +196,8 @@ class MailDelivery:
                 calendar=_calendar(mail, contact, words),
             )
         except UnsafeHeaderValue as exc:  # e.g. an address stored before the API refused such: retrying cannot help
-            return Outcome("failed", f"unsafe for a mail header: {exc}", words=words, registration_language=learned)
-        sent = Outcome("sent", None, contact.email, words, learned)
+            return Outcome("failed", f"unsafe for a mail header: {exc}", words=shown, registration_language=learned)
+        sent = Outcome("sent", None, contact.email, shown, learned)
 
         async def starting() -> None:
             if not await self._mark_sending(mail):
@@ -202,8 +210,17 @@ class MailDelivery:
             await self._mailer.send(message, starting=starting, accepted=accepted)
         except SendFailure as exc:
             reason = f"{exc.reason} (after DATA began: it may have been delivered)" if exc.ambiguous else exc.reason
-            return Outcome("failed" if exc.permanent else "retry", reason, contact.email, words, learned, ambiguous=exc.ambiguous)
+            return Outcome("failed" if exc.permanent else "retry", reason, contact.email, shown, learned, ambiguous=exc.ambiguous)
         return sent
+
+    async def _addressee(self, mail: ClaimedMail) -> tuple[Contact | None, dict[str, Any]]:
+        """Where the mail goes, and what it adds to the params: a verification mail goes to the address
+        being verified, with a link registration makes for this very mail (each attempt a new one: only
+        the latest works)."""
+        if mail.kind != ADDRESS_VERIFICATION:
+            return await self._contacts.contact(mail.recipient_id), {}
+        found = await self._contacts.verification_mail(UUID(str(mail.params["verification_id"])))
+        return (found.contact, found.params) if found is not None else (None, {})
 
     async def _mark_sending(self, mail: ClaimedMail) -> bool:
         """Committed on its own just before DATA: from now on the outcome may be unknown (the long lease)."""
@@ -268,10 +285,11 @@ class MailDelivery:
         return state
 
 
-def _words(mail: ClaimedMail, contact: Contact | None) -> Rendered:
+def _words(mail: ClaimedMail, contact: Contact | None, added: dict[str, Any] | None = None) -> Rendered:
     """In the person's chosen language, else registration's, else English; times in their zone."""
     registration_language = contact.preferred_language if contact is not None else None
-    return render(mail.kind, language_of(mail.chosen_language, registration_language), mail.params, mail.time_zone)
+    params = {**mail.params, **(added or {})}
+    return render(mail.kind, language_of(mail.chosen_language, registration_language), params, mail.time_zone)
 
 
 def _calendar(mail: ClaimedMail, contact: Contact, words: Rendered) -> Calendar | None:

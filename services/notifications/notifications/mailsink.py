@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import signal
 import sys
 import threading
@@ -58,6 +59,24 @@ def list_mails(directory: Path) -> list[str]:
         attached = f"  [{', '.join(files)}]" if files else ""
         lines.append(f"{path.name}  to={mail['To']}  subject={mail['Subject']}{attached}")
     return lines
+
+
+# A verification mail's link: `<link base>#token=<token>` (registration's `verification_link_base`).
+VERIFICATION_LINK = re.compile(r"\S+#token=([A-Za-z0-9_-]+)")
+
+
+def verification_tokens(directory: Path, address: str) -> list[str]:
+    """The tokens of the verification links mailed to `address`, oldest first: what the person would
+    click in their mailbox (demo and tests read the sink as a person reads mail)."""
+    tokens = []
+    for path in sorted(directory.glob("*.eml")):
+        mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if str(mail["To"]).lower() != address.lower():
+            continue
+        body = mail.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        tokens += VERIFICATION_LINK.findall(text)
+    return tokens
 
 
 def main() -> None:

@@ -1,5 +1,9 @@
 """Notifications' reads: a participant's feed and preferences, a programme's failed deliveries; and
-the loaders the use cases share. Each checks who may ask (ADR 0005)."""
+the loaders the use cases share. Each checks who may ask (ADR 0005).
+
+Who sees what is stated once, in the loaders: a participant's messages and preferences are theirs
+alone (never their programme team's); a delivery is seen by its recipient and their programme team.
+To anyone else the object answers exactly as a missing one (404)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notifications.domain.feed import FeedEntry
 from notifications.domain.preferences import Preferences
 from notifications.tables import deliveries, notifications, participants, preferences
-from together_servicekit.auth import Forbidden, Principal
+from together_servicekit.auth import Forbidden, Principal, visible_or_missing
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime
 
@@ -22,13 +26,11 @@ from together_servicekit.runtime import Runtime
 _email_state = sa.case((deliveries.c.state == "claimed", "sending"), else_=deliveries.c.state)
 
 
-async def require_own_participant(conn: AsyncConnection, participant_id: UUID, caller: Principal) -> None:
-    """404 if notifications does not know the participant; 403 unless the caller is them."""
+async def visible_participant(conn: AsyncConnection, participant_id: UUID, caller: Principal) -> None:
+    """The participant themself, nobody else: to anyone else (their programme team too), 404 as for a
+    participant notifications does not know."""
     person = (await conn.execute(sa.select(participants.c.person_id).where(participants.c.id == participant_id))).scalar()
-    if person is None:
-        raise NotFound("participant", participant_id)
-    if not caller.is_person(person):
-        raise Forbidden("a participant's messages are theirs alone")
+    visible_or_missing(person, caller.is_person, "participant", participant_id)
 
 
 async def load_feed_entry(conn: AsyncConnection, participant_id: UUID, notification_id: UUID) -> FeedEntry:
@@ -50,7 +52,7 @@ async def feed(
 ) -> list[dict[str, Any]]:
     """The participant's messages, oldest first, each with where its e-mail is. Rule: that participant only."""
     async with runtime.engine.connect() as conn:
-        await require_own_participant(conn, participant_id, caller)
+        await visible_participant(conn, participant_id, caller)
         query = (
             sa.select(notifications, _email_state.label("email"))
             .select_from(notifications.outerjoin(deliveries, deliveries.c.notification_id == notifications.c.id))
@@ -68,7 +70,7 @@ async def preferences_of(runtime: Runtime, caller: Principal, *, participant_id:
     """The participant's language and the kinds not e-mailed (none chosen: registration's language, all
     mailed). Rule: that participant only."""
     async with runtime.engine.connect() as conn:
-        await require_own_participant(conn, participant_id, caller)
+        await visible_participant(conn, participant_id, caller)
         row = (await conn.execute(sa.select(preferences).where(preferences.c.participant_id == participant_id))).first()
     return Preferences(row.language, list(row.email_off)) if row is not None else Preferences(None, [])
 
@@ -119,15 +121,18 @@ async def failed_deliveries(
         return [FailedDelivery(**row) for row in rows.mappings()]
 
 
-async def recipients_programme(conn: AsyncConnection, notification_id: UUID) -> UUID | None:
-    """The programme of a delivery's recipient; 404 if there is no such delivery."""
-    programme = (
+async def recipients_programme(conn: AsyncConnection, caller: Principal, notification_id: UUID) -> UUID:
+    """The programme of a delivery's recipient. The recipient (it is their message) and their programme's
+    team see the delivery; to anyone else, 404 as for no such delivery."""
+    found = (
         await conn.execute(
-            sa.select(participants.c.programme_id)
+            sa.select(participants.c.programme_id, participants.c.person_id)
             .select_from(deliveries.join(participants, participants.c.id == deliveries.c.recipient_id))
             .where(deliveries.c.notification_id == notification_id)
         )
     ).first()
-    if programme is None:
-        raise NotFound("delivery", notification_id)
-    return programme.programme_id
+    seen = visible_or_missing(
+        found, lambda row: caller.runs(row.programme_id) or caller.is_person(row.person_id), "delivery", notification_id
+    )
+    programme_id: UUID = seen.programme_id
+    return programme_id

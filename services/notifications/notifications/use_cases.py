@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notifications.domain.languages import language_of
 from notifications.domain.messages import Message, message_id_for, messages_for
 from notifications.domain.preferences import InvalidPreferences, Preferences
-from notifications.queries import load_feed_entry, recipients_programme, require_own_participant
+from notifications.queries import load_feed_entry, recipients_programme, visible_participant
 from notifications.rendering import render
 from notifications.repository import retry_failed
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
@@ -130,7 +130,7 @@ async def erase_copies(conn: AsyncConnection, participant_id: UUID) -> None:
 async def mark(runtime: Runtime, caller: Principal, *, participant_id: UUID, notification_id: UUID, read: bool) -> None:
     """Mark one message read (again: the first time stays) or unread. Rule: that participant only."""
     async with runtime.engine.begin() as conn:
-        await require_own_participant(conn, participant_id, caller)
+        await visible_participant(conn, participant_id, caller)
         entry = await load_feed_entry(conn, participant_id, notification_id)
         if read:
             entry.mark_read(runtime.now())
@@ -144,7 +144,7 @@ async def set_preferences(
 ) -> Preferences:
     """Replace the participant's preferences; every invalid value is named at once. Rule: that participant only."""
     async with runtime.engine.begin() as conn:
-        await require_own_participant(conn, participant_id, caller)
+        await visible_participant(conn, participant_id, caller)
         try:
             chosen = Preferences.chosen(language, email_off)
         except InvalidPreferences as exc:
@@ -166,7 +166,7 @@ async def retry_delivery(runtime: Runtime, caller: Principal, *, notification_id
     """Try a failed e-mail again from the first attempt. Rule: the team of the recipient's programme;
     409 unless the delivery failed."""
     async with runtime.engine.begin() as conn:
-        programme_id = await recipients_programme(conn, notification_id)
+        programme_id = await recipients_programme(conn, caller, notification_id)
         if not caller.runs(programme_id):
             raise Forbidden("only the recipient's programme team retries a delivery")
         if not await retry_failed(conn, notification_id, runtime.now()):

@@ -13,7 +13,7 @@ import icalendar
 import pytest
 
 from notifications.domain.languages import LANGUAGES, language_of
-from notifications.domain.messages import KINDS, NOTIFYING_EVENTS, messages_for
+from notifications.domain.messages import ADDRESS_VERIFICATION, KINDS, NOTIFYING_EVENTS, messages_for
 from notifications.mail import Calendar, build_mail
 from notifications.rendering import render
 from together_contracts.pairing import (
@@ -31,6 +31,7 @@ from together_contracts.pairing import (
     WithdrawalReason,
 )
 from together_contracts.registration import (
+    AddressVerificationRequested,
     CoachCredentialApproved,
     CoachCredentialRejected,
     ParticipantAdmitted,
@@ -97,6 +98,7 @@ ONE_OF_EACH = [
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
     ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),
+    AddressVerificationRequested(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), verification_id=uuid.uuid4(), requested_at=NOW),
     ParticipantRegistered(
         participant_id=MENTEE, person_id="ravi", cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), roles=[Role.mentee],
         registered_at=NOW, waitlisted=True,
@@ -109,7 +111,21 @@ ONE_OF_EACH = [
 
 def test_one_of_each_covers_every_notifying_event_and_every_kind():
     assert {type(e) for e in ONE_OF_EACH} == {*NOTIFYING_EVENTS, ParticipantRegistered}
-    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == set(KINDS)
+    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == {*KINDS, ADDRESS_VERIFICATION}
+    assert ADDRESS_VERIFICATION not in KINDS  # e-mail cannot be turned off for it
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_verification_mail_carries_its_link_or_tells_the_owner_and_the_feed_carries_neither(language):
+    [message] = messages_for(ONE_OF_EACH[-3])
+    link = "https://together.example.org/verify#token=abc123"
+    mailed = {"outcome": "verify", "link": link, "cohort_name": "Mentoring 2027", "expires_at": NOW.isoformat()}
+    words = render(message.kind, language, {**message.params, **mailed}, "Asia/Bangkok")
+    assert link in words.text and "Mentoring 2027" in words.text and "(Asia/Bangkok)" in words.text
+    owner = render(message.kind, language, {**message.params, **mailed, "outcome": "already_registered", "link": None}, None)
+    assert "token" not in owner.text and "Mentoring 2027" in owner.text and owner.subject != words.subject
+    feed = render(message.kind, language, message.params, None)  # recorded before any link exists
+    assert "token" not in feed.text and feed.subject == words.subject
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

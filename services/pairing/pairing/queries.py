@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pairing.access import visible_cohort, visible_participant
 from pairing.domain.model import RequestStatus, SelectionStatus
 from pairing.domain.preferences import Readers
 from pairing.tables import holidays, pairings, participants, requests, selections, timers
-from pairing.use_cases import authorise_programme_team_of_cohort
 from together_contracts.pairing import EndedBy
 from together_contracts.roles import SEEKING_ROLES
-from together_servicekit.auth import Forbidden, Principal
+from together_servicekit.auth import Principal
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime
 
@@ -42,24 +42,15 @@ async def current_request(runtime: Runtime, caller: Principal, mentor_id: UUID) 
 
 
 async def _may_look_on(conn: AsyncConnection, caller: Principal, participant_id: UUID) -> None:
-    """The participant themself or their programme team; 404 if pairing does not know them."""
+    """The participant themself or their programme team; to anyone else, 404 as if pairing did not know them."""
     row = (await conn.execute(sa.select(participants).where(participants.c.id == participant_id))).first()
-    if row is None:
-        raise NotFound("participant", participant_id)
-    if not caller.is_person(row.person_id) and not caller.runs(row.programme_id):
-        raise Forbidden("only the participant and their programme team see this")
+    visible_participant(caller, row, "participant", participant_id)
 
 
 async def cohort_statistics(runtime: Runtime, caller: Principal, cohort_id: UUID) -> dict[str, Any]:
     """How the cohort's pairing goes. Rule: the team running the cohort's programme."""
     async with runtime.engine.connect() as conn:
-        programme_id = (
-            await conn.execute(sa.select(participants.c.programme_id).where(participants.c.cohort_id == cohort_id).limit(1))
-        ).scalar()
-        if programme_id is None:
-            raise NotFound("cohort", cohort_id)
-        if not caller.runs(programme_id):
-            raise Forbidden("a cohort's statistics are for its programme team")
+        await visible_cohort(conn, caller, cohort_id)
         counted = (
             sa.select(requests.c.status, sa.func.count()).where(requests.c.cohort_id == cohort_id).group_by(requests.c.status)
         )
@@ -150,7 +141,7 @@ async def pairing_outcome(runtime: Runtime, caller: Principal, pairing_id: UUID)
 async def holidays_of_cohort(runtime: Runtime, caller: Principal, cohort_id: UUID) -> dict[str, list[date]]:
     """The cohort's public holidays by time zone. Rule: the cohort's programme team."""
     async with runtime.engine.connect() as conn:
-        await authorise_programme_team_of_cohort(conn, caller, cohort_id)
+        await visible_cohort(conn, caller, cohort_id)
         rows = await conn.execute(
             sa.select(holidays.c.time_zone, holidays.c.day)
             .where(holidays.c.cohort_id == cohort_id)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import records, repository
+from pairing.access import visible_cohort, visible_participant
 from pairing.domain import preferences
 from pairing.domain.deadlines import is_time_zone
 from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
@@ -51,9 +52,9 @@ async def submit_preferences(
     async with runtime.engine.begin() as conn:
         unit = Unit(runtime, conn)
         await unit.lock_cohort(cohort_id)
-        mentee = await unit.participant(mentee_id, lock=True)
-        if mentee is None or mentee.cohort_id != cohort_id:
-            raise NotFound("mentee in this cohort", mentee_id)
+        found = await unit.participant(mentee_id, lock=True)
+        in_cohort = found if found is not None and found.cohort_id == cohort_id else None
+        mentee = visible_participant(caller, in_cohort, "mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
         if (violation := preferences.mentee_violation(participant_of(mentee))) is not None:
@@ -177,9 +178,7 @@ async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID,
     """The mentee will be told when the mentor has a place again. Rule: the mentee themself. True if new."""
     async with runtime.engine.begin() as conn:
         unit = Unit(runtime, conn)
-        mentee = await unit.participant(mentee_id)
-        if mentee is None:
-            raise NotFound("mentee", mentee_id)
+        mentee = visible_participant(caller, await unit.participant(mentee_id), "mentee", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee follows mentors for themself")
         await unit.lock_cohort(mentee.cohort_id)  # the mentor's fullness holds until the commit
@@ -204,19 +203,10 @@ async def set_holidays(runtime: Runtime, caller: Principal, *, cohort_id: UUID, 
         raise invalid("time_zone", "known_time_zone", f"{time_zone!r} is not an IANA time zone")
     days = sorted(set(dates))
     async with runtime.engine.begin() as conn:
-        await authorise_programme_team_of_cohort(conn, caller, cohort_id)
+        await visible_cohort(conn, caller, cohort_id)  # the team that sees it sets its holidays
         await repository.lock_cohort(conn, cohort_id)
         await records.replace_holidays(conn, cohort_id, time_zone, days)
     return days
-
-
-async def authorise_programme_team_of_cohort(conn: AsyncConnection, caller: Principal, cohort_id: UUID) -> None:
-    """404 if pairing knows neither the cohort nor a participant of it; 403 unless the caller runs its programme."""
-    programme_id = await records.programme_of_cohort(conn, cohort_id)
-    if programme_id is None:
-        raise NotFound("cohort", cohort_id)
-    if not caller.runs(programme_id):
-        raise Forbidden("a cohort's holidays are set by its programme team")
 
 
 # Called by the deadline worker, in the transaction that claimed the timer.

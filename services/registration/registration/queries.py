@@ -1,10 +1,13 @@
 """What registration's API reads, and who may read what (ADR 0005: reads are authorised where they are read).
 
-Each query opens its own connection and returns plain values for the API to shape.
+Each query opens its own connection and returns plain values for the API to shape. Who may see a
+participant or a credential is stated once here (`sees_participant`, `sees_credential`); the use cases
+load through the same rules, so an object the caller may not see answers exactly as a missing one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -12,12 +15,12 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from registration.domain.credentials import CredentialStatus
-from registration.domain.participant import ParticipantStatus, answers_of
+from registration.domain.participant import Participant, ParticipantStatus, answers_of
 from registration.domain.programme_rules import rules_of
 from registration.domain.questionnaire import TEAM_ONLY, VISIBILITY
 from registration.tables import coach_credentials, cohorts, participants, programmes
 from together_contracts.registration import ProgrammeKind, ProgrammeRules, Role
-from together_servicekit.auth import Forbidden, Principal, require_scope
+from together_servicekit.auth import Forbidden, Principal, require_scope, visible_or_missing
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.errors import NotFound
 from together_servicekit.paging import Page
@@ -25,6 +28,33 @@ from together_servicekit.runtime import Runtime
 
 # The scope a service token needs to read a participant's contact (part of this endpoint's contract).
 CONTACTS_SCOPE = "registration:contacts"
+
+
+# --- who sees what -----------------------------------------------------------------------------
+
+
+def sees_participant(
+    caller: Principal, person_id: str, programme_id: UUID, roles: Collection[str], approved: bool, *, verified: bool
+) -> bool:
+    """Anyone signed in sees a participant's public answers, except a coach whose credential is not
+    approved yet, and anyone whose address is not verified yet: themself and their programme team only."""
+    insider = caller.is_person(person_id) or caller.runs(programme_id)
+    return insider or (verified and not (Role.coach.value in roles and not approved))
+
+
+def visible_participant(caller: Principal, participant: Participant) -> Participant:
+    """A participant a use case loaded, if the caller may see them; else the 404 of a missing one."""
+    return visible_or_missing(
+        participant,
+        lambda p: sees_participant(caller, p.person_id, p.programme_id, p.roles, p.coach_approved, verified=p.verified),
+        "participant",
+        participant.id,
+    )
+
+
+def sees_credential(caller: Principal, coach_person_id: str, programme_id: UUID) -> bool:
+    """A coach's credential: the coach themself and their programme team, nobody else."""
+    return caller.is_person(coach_person_id) or caller.runs(programme_id)
 
 
 async def _one(runtime: Runtime, query: sa.Select[Any], what: str, key: UUID) -> dict[str, Any]:
@@ -81,11 +111,15 @@ async def _participant(runtime: Runtime, participant_id: UUID) -> dict[str, Any]
 async def participant(runtime: Runtime, participant_id: UUID, caller: Principal) -> ParticipantView:
     """The participant and their programme team see every answer; anyone else signed in, the public
     answers. A coach whose credential is not approved is visible to themself and the team only."""
-    row = await _participant(runtime, participant_id)
-    insider = caller.is_person(row["person_id"]) or caller.runs(row["programme_id"])
-    if not insider and Role.coach.value in row["roles"] and not row["coach_approved"]:
-        raise NotFound("participant", participant_id)
-    return _view(row, insider)
+    row = visible_or_missing(
+        await _participant(runtime, participant_id),
+        lambda r: sees_participant(
+            caller, r["person_id"], r["programme_id"], r["roles"], r["coach_approved"], verified=r["verified_at"] is not None
+        ),
+        "participant",
+        participant_id,
+    )
+    return _view(row, insider=caller.is_person(row["person_id"]) or caller.runs(row["programme_id"]))
 
 
 async def cohort_participants(runtime: Runtime, cohort_id: UUID, caller: Principal, page: Page) -> list[ParticipantView]:
@@ -109,6 +143,8 @@ async def contact(runtime: Runtime, participant_id: UUID, caller: Principal) -> 
     addresses its mails with it): no other service token reads addresses."""
     require_scope(caller, AuthRole.service, CONTACTS_SCOPE)
     row = await _participant(runtime, participant_id)
+    if row["verified_at"] is None:  # mailed nothing but the verification mail (`use_cases.verification.mail_link`)
+        raise NotFound("participant", participant_id)
     return {
         "participant_id": row["id"],
         "email": row["email"],
@@ -151,16 +187,20 @@ class CredentialFile:
 
 
 async def credential_file(runtime: Runtime, credential_id: UUID, caller: Principal) -> CredentialFile:
-    """The programme's team, and the coach themself. A reference-only (or erased) credential has no file: 404."""
+    """The programme's team, and the coach themself (to anyone else it does not exist). A reference-only
+    (or erased) credential has no file: 404."""
     query = (
         sa.select(coach_credentials.c.content, coach_credentials.c.content_type, cohorts.c.programme_id, participants.c.person_id)
         .join(participants, participants.c.id == coach_credentials.c.participant_id)
         .join(cohorts, cohorts.c.id == participants.c.cohort_id)
         .where(coach_credentials.c.id == credential_id)
     )
-    row = await _one(runtime, query, "credential", credential_id)
-    if not (caller.runs(row["programme_id"]) or caller.is_person(row["person_id"])):
-        raise Forbidden("only the programme team and the coach read a credential")
+    row = visible_or_missing(
+        await _one(runtime, query, "credential", credential_id),
+        lambda r: sees_credential(caller, r["person_id"], r["programme_id"]),
+        "credential",
+        credential_id,
+    )
     if row["content"] is None:
         raise NotFound("credential file", credential_id)
     return CredentialFile(content=row["content"], content_type=row["content_type"])

@@ -1,7 +1,7 @@
 """Loads and saves registration's aggregates (adapters room), taking the locks the use cases need.
 
 Lock order, so concurrent requests never deadlock: the cohort row, then participant rows, then
-credential rows. A cohort loaded FOR UPDATE serialises the counting of its places; registrations
+credential and address verification rows. A cohort loaded FOR UPDATE serialises the counting of its places; registrations
 that take no place share it (FOR SHARE), so they run in parallel.
 """
 
@@ -22,7 +22,8 @@ from registration.domain.errors import StateConflict
 from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.programme import Programme
 from registration.domain.programme_rules import rules_of
-from registration.tables import coach_credentials, cohorts, participants, programmes
+from registration.domain.verification import AddressVerification, VerificationStatus
+from registration.tables import address_verifications, coach_credentials, cohorts, participants, programmes
 from together_contracts.registration import (
     AppointmentType,
     CredentialKind,
@@ -143,15 +144,6 @@ async def load_cohort(conn: AsyncConnection, cohort_id: UUID, *, shared: bool = 
     return cohort
 
 
-async def places_of(conn: AsyncConnection, cohort_id: UUID) -> int | None:
-    """The cohort's places (never changed once it is opened: read without a lock)."""
-    row = (await conn.execute(sa.select(cohorts.c.places).where(cohorts.c.id == cohort_id))).first()
-    if row is None:
-        raise NotFound("cohort", cohort_id)
-    places: int | None = row.places
-    return places
-
-
 async def claim_due_cohort(conn: AsyncConnection, now: datetime) -> tuple[Cohort, int] | None:
     """An open cohort whose window passed before `now`'s date, locked, with its failed closing attempts so far;
     one another transaction holds, one waiting to be tried again and one set aside as failed are skipped."""
@@ -243,6 +235,7 @@ def _participant(row: sa.RowMapping) -> Participant:
         withdrawn_by=WithdrawnBy(row["withdrawn_by"]) if row["withdrawn_by"] is not None else None,
         answers_erased=row["answers_erased"],
         coach_approved=row["coach_approved"],
+        verified_at=row["verified_at"],
     )
 
 
@@ -259,6 +252,14 @@ async def load_participant(conn: AsyncConnection, participant_id: UUID) -> Parti
     return _participant(row)
 
 
+async def cohort_name(conn: AsyncConnection, cohort_id: UUID) -> str:
+    """A cohort's name (never changed: read without a lock)."""
+    name = (await conn.execute(sa.select(cohorts.c.name).where(cohorts.c.id == cohort_id))).scalar()
+    if name is None:
+        raise NotFound("cohort", cohort_id)
+    return str(name)
+
+
 async def load_participant_in_cohort(conn: AsyncConnection, participant_id: UUID) -> tuple[Cohort, Participant]:
     """The participant and their cohort (with its places and waitlist), both locked, the cohort first."""
     cohort_id = (await conn.execute(sa.select(participants.c.cohort_id).where(participants.c.id == participant_id))).scalar()
@@ -268,16 +269,20 @@ async def load_participant_in_cohort(conn: AsyncConnection, participant_id: UUID
     return cohort, await load_participant(conn, participant_id)
 
 
-async def registered_in_cohort(
-    conn: AsyncConnection, cohort_id: UUID, *, email: str, person_id: str | None = None, other_than: UUID | None = None
-) -> bool:
-    """Whether this email (or this person) is registered in the cohort, by someone other than `other_than`."""
-    clash = participants.c.email == email.lower()
-    if person_id is not None:
-        clash = sa.or_(clash, participants.c.person_id == person_id)
-    query = sa.select(participants.c.id).where(participants.c.cohort_id == cohort_id, clash)
-    if other_than is not None:
-        query = query.where(participants.c.id != other_than)
+async def person_registered(conn: AsyncConnection, cohort_id: UUID, person_id: str) -> bool:
+    """Whether this person is registered in the cohort (verified or not)."""
+    query = sa.select(participants.c.id).where(participants.c.cohort_id == cohort_id, participants.c.person_id == person_id)
+    return (await conn.execute(query)).first() is not None
+
+
+async def address_taken(conn: AsyncConnection, cohort_id: UUID, email: str, *, other_than: UUID) -> bool:
+    """Whether another participant of the cohort registered with this address and verified it."""
+    query = sa.select(participants.c.id).where(
+        participants.c.cohort_id == cohort_id,
+        participants.c.email == email.lower(),
+        participants.c.verified_at.is_not(None),
+        participants.c.id != other_than,
+    )
     return (await conn.execute(query)).first() is not None
 
 
@@ -299,6 +304,7 @@ def _participant_values(participant: Participant) -> dict[str, Any]:
         "withdrawn_by": participant.withdrawn_by.value if participant.withdrawn_by is not None else None,
         "answers_erased": participant.answers_erased,
         "coach_approved": participant.coach_approved,
+        "verified_at": participant.verified_at,
     }
 
 
@@ -313,14 +319,101 @@ async def add_participant(conn: AsyncConnection, participant: Participant) -> No
     )
     try:
         await conn.execute(insert)
-    except sa.exc.IntegrityError as exc:  # a concurrent duplicate lost the race
-        raise StateConflict("this person or this email is already registered in this cohort") from exc
+    except sa.exc.IntegrityError as exc:  # a concurrent registration of the same person lost the race
+        raise StateConflict("you are already registered in this cohort") from exc
 
 
 async def save_participant(conn: AsyncConnection, participant: Participant) -> None:
-    await conn.execute(
-        participants.update().where(participants.c.id == participant.id).values(**_participant_values(participant))
+    update = participants.update().where(participants.c.id == participant.id).values(**_participant_values(participant))
+    try:
+        await conn.execute(update)
+    except sa.exc.IntegrityError as exc:  # two verifications of one address in one cohort: the second lost the race
+        raise StateConflict("this address is already registered in this cohort") from exc
+
+
+# --- address verifications ----------------------------------------------------------------------
+
+
+def _verification(row: sa.RowMapping) -> AddressVerification:
+    return AddressVerification(
+        id=row["id"],
+        participant_id=row["participant_id"],
+        cohort_id=row["cohort_id"],
+        programme_id=row["programme_id"],
+        email=row["email"],
+        requested_at=row["requested_at"],
+        status=VerificationStatus(row["status"]),
+        token_hash=row["token_hash"],
+        expires_at=row["expires_at"],
+        verified_at=row["verified_at"],
     )
+
+
+def _verification_query(*, lock: bool = True) -> sa.Select[Any]:
+    query = (
+        sa.select(address_verifications, participants.c.cohort_id, cohorts.c.programme_id)
+        .join(participants, participants.c.id == address_verifications.c.participant_id)
+        .join(cohorts, cohorts.c.id == participants.c.cohort_id)
+    )
+    return query.with_for_update(of=address_verifications) if lock else query
+
+
+async def load_verification(conn: AsyncConnection, verification_id: UUID, *, lock: bool = True) -> AddressVerification:
+    """The verification, its row locked unless `lock` is False (take the participant's lock first)."""
+    query = _verification_query(lock=lock).where(address_verifications.c.id == verification_id)
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        raise NotFound("address verification", verification_id)
+    return _verification(row)
+
+
+async def pending_verification(conn: AsyncConnection, participant_id: UUID) -> AddressVerification | None:
+    """The participant's address waiting for verification, if any, its row locked."""
+    query = _verification_query().where(
+        address_verifications.c.participant_id == participant_id, address_verifications.c.status == VerificationStatus.pending
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _verification(row) if row is not None else None
+
+
+async def verification_of_link(conn: AsyncConnection, token_hash: str) -> tuple[UUID, UUID] | None:
+    """The (verification, participant) a link's token hash belongs to, unlocked: lock the participant first."""
+    query = sa.select(address_verifications.c.id, address_verifications.c.participant_id).where(
+        address_verifications.c.token_hash == token_hash
+    )
+    row = (await conn.execute(query)).first()
+    return (row.id, row.participant_id) if row is not None else None
+
+
+async def add_verification(conn: AsyncConnection, verification: AddressVerification) -> None:
+    await conn.execute(
+        address_verifications.insert().values(
+            id=verification.id,
+            participant_id=verification.participant_id,
+            email=verification.email,
+            requested_at=verification.requested_at,
+            status=verification.status.value,
+        )
+    )
+
+
+async def save_verification(conn: AsyncConnection, verification: AddressVerification) -> None:
+    await conn.execute(
+        address_verifications.update()
+        .where(address_verifications.c.id == verification.id)
+        .values(
+            requested_at=verification.requested_at,
+            status=verification.status.value,
+            token_hash=verification.token_hash,
+            expires_at=verification.expires_at,
+            verified_at=verification.verified_at,
+        )
+    )
+
+
+async def forget_verifications(conn: AsyncConnection, participant_id: UUID) -> None:
+    """An erasure deletes the addresses the participant asked to verify."""
+    await conn.execute(address_verifications.delete().where(address_verifications.c.participant_id == participant_id))
 
 
 # --- coach credentials ------------------------------------------------------------------------

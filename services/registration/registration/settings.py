@@ -12,3 +12,10 @@ class RegistrationSettings(ServiceSettings):
     port: int = 8001
     credential_max_bytes: int = Field(default=5 * 1024 * 1024, description="Largest coach credential file accepted.")
     cohort_close_poll_seconds: float = Field(default=30.0, description="How often the cohort closer looks for passed windows.")
+    verification_link_base: str = Field(
+        default="http://127.0.0.1:8001/participants/verify",
+        description=(
+            "The page a verification mail links to, followed by `#token=<token>`: it posts the token to "
+            "`POST /participants/verify` for the signed-in person (the portal's page, once there is one)."
+        ),
+    )

@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from registration.domain.cohort import CohortStatus
 from registration.domain.credentials import CredentialStatus
 from registration.domain.participant import ParticipantStatus, WithdrawnBy
+from registration.domain.verification import VerificationStatus
 from together_events.tables import define_backbone_tables
 
 
@@ -84,12 +85,49 @@ participants = sa.Table(
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
     sa.Column("withdrawn_by", sa.Text),  # WithdrawnBy
     sa.Column("answers_erased", sa.Boolean, nullable=False, server_default=sa.false()),
+    # When the address was first verified: from then on others see them. NULL while unverified (and for
+    # one who withdrew before verifying); rows from before verification existed got registered_at.
+    sa.Column("verified_at", sa.DateTime(timezone=True)),
     one_of("status", ParticipantStatus, "participants_status_known"),
     one_of("withdrawn_by", WithdrawnBy, "participants_withdrawn_by_known"),
     sa.CheckConstraint("(status = 'waitlisted') = (waitlisted_at IS NOT NULL)", name="participants_waitlisted_since"),
     sa.CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="participants_withdrawn_since"),
-    sa.UniqueConstraint("cohort_id", "email", name="participants_one_registration_per_cohort"),
+    sa.CheckConstraint(
+        "status = 'withdrawn' OR (status = 'unverified') = (verified_at IS NULL)", name="participants_verified_unless_unverified"
+    ),
     sa.UniqueConstraint("cohort_id", "person_id", name="participants_one_registration_per_person"),
+    # One registration per address and cohort, among verified ones: an unverified registration may name
+    # any address (whose it is shows only when its owner follows the link), so it never blocks the owner.
+    sa.Index(
+        "participants_one_registration_per_address",
+        "cohort_id",
+        "email",
+        unique=True,
+        postgresql_where=sa.text("verified_at IS NOT NULL"),
+    ),
+)
+
+# An address waiting to be verified by a one-time link (registration.domain.verification): the address
+# given at registration, or a new one the participant changed to. Only the latest link's hash is kept.
+address_verifications = sa.Table(
+    "address_verifications",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), sa.ForeignKey("participants.id"), nullable=False, index=True),
+    sa.Column("email", sa.Text, nullable=False),  # a team-only answer like the participant's: erased with them
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # VerificationStatus
+    sa.Column("token_hash", sa.Text, unique=True),  # SHA-256 of the latest link's token; NULL before a mail asked and once final
+    sa.Column("expires_at", sa.DateTime(timezone=True)),  # of the latest link
+    sa.Column("verified_at", sa.DateTime(timezone=True)),
+    one_of("status", VerificationStatus, "address_verifications_status_known"),
+    sa.CheckConstraint("(status = 'verified') = (verified_at IS NOT NULL)", name="address_verifications_verified_since"),
+    sa.Index(
+        "address_verifications_one_pending_per_participant",
+        "participant_id",
+        unique=True,
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
 )
 
 # A coach's credential: an uploaded file (checked PDF, PNG or JPEG) or a reference, with the

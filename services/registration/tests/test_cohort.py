@@ -15,7 +15,9 @@ from registration.domain.dates import CohortDates
 from registration.domain.errors import Refused, StateConflict
 from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.programme_rules import default_rules
+from registration.domain.verification import AddressVerification
 from together_contracts.registration import (
+    AddressVerificationRequested,
     CohortClosed,
     ParticipantAdmitted,
     ParticipantAnswersErased,
@@ -51,10 +53,31 @@ def answers(name: str, *roles: str, **changes: Any) -> dict[str, Any]:
     return {**base, **changes}
 
 
-def register(cohort: Cohort, name: str, *roles: str, now: datetime = OPEN_DAY) -> Participant:
-    participant, registered = cohort.register(
-        participant_id=uuid.uuid4(), person_id=name, answers=answers(name, *roles), already_registered=False, now=now
+def register_unverified(
+    cohort: Cohort, name: str, *roles: str, now: datetime = OPEN_DAY
+) -> tuple[Participant, AddressVerification]:
+    participant, verification, requested = cohort.register(
+        participant_id=uuid.uuid4(),
+        verification_id=uuid.uuid4(),
+        person_id=name,
+        answers=answers(name, *roles),
+        already_registered=False,
+        now=now,
     )
+    assert isinstance(requested, AddressVerificationRequested) and requested.verification_id == verification.id
+    assert participant.status is ParticipantStatus.unverified and not cohort.holds_place(participant)
+    return participant, verification
+
+
+def verify(cohort: Cohort, participant: Participant, verification: AddressVerification, now: datetime = OPEN_DAY) -> list[Any]:
+    verification.issue_link(now)
+    return cohort.verify(participant, verification, address_taken=False, now=now)
+
+
+def register(cohort: Cohort, name: str, *roles: str, now: datetime = OPEN_DAY) -> Participant:
+    """Registered and verified: seen by all from now on."""
+    participant, verification = register_unverified(cohort, name, *roles, now=now)
+    [registered] = verify(cohort, participant, verification, now)
     assert isinstance(registered, ParticipantRegistered) and registered.waitlisted == participant.waitlisted
     return participant
 
@@ -122,6 +145,7 @@ def test_registration_outside_the_window_or_ineligible_is_refused_with_every_rea
     with pytest.raises(Refused) as refused:
         c.register(
             participant_id=uuid.uuid4(),
+            verification_id=uuid.uuid4(),
             person_id="p",
             answers=answers("p", job_network="LOGNET", time_zone="Mars/Olympus"),
             already_registered=False,
@@ -135,13 +159,21 @@ def test_registration_outside_the_window_or_ineligible_is_refused_with_every_rea
     assert c.places_taken == 0
 
 
-def test_a_second_registration_is_a_conflict_after_the_rules():
+def test_a_second_registration_of_the_same_person_is_a_conflict_after_the_rules():
     c = cohort()
-    with pytest.raises(StateConflict, match="already registered"):
-        c.register(participant_id=uuid.uuid4(), person_id="p", answers=answers("p"), already_registered=True, now=OPEN_DAY)
+    with pytest.raises(StateConflict, match="you are already registered"):
+        c.register(
+            participant_id=uuid.uuid4(),
+            verification_id=uuid.uuid4(),
+            person_id="p",
+            answers=answers("p"),
+            already_registered=True,
+            now=OPEN_DAY,
+        )
     with pytest.raises(Refused):  # the rules are judged first
         c.register(
             participant_id=uuid.uuid4(),
+            verification_id=uuid.uuid4(),
             person_id="p",
             answers=answers("p", grade="Z-9"),
             already_registered=True,
@@ -149,13 +181,61 @@ def test_a_second_registration_is_a_conflict_after_the_rules():
         )
 
 
-def test_the_email_is_stored_lower_case_and_team_only_answers_stay_out_of_the_event():
+def test_the_email_is_stored_lower_case_and_team_only_answers_stay_out_of_the_events():
     c = cohort()
-    participant, registered = c.register(
-        participant_id=uuid.uuid4(), person_id="ada", answers=answers("ada"), already_registered=False, now=OPEN_DAY
+    participant, verification, requested = c.register(
+        participant_id=uuid.uuid4(),
+        verification_id=uuid.uuid4(),
+        person_id="ada",
+        answers=answers("ada"),
+        already_registered=False,
+        now=OPEN_DAY,
     )
-    assert participant.email == "ada@un.org"
-    assert "ada@" not in registered.model_dump_json().lower()
+    assert participant.email == verification.email == "ada@un.org"
+    [registered] = verify(c, participant, verification)
+    assert all("ada@" not in e.model_dump_json().lower() for e in (requested, registered))
+
+
+# --- verification: nobody sees a registration before its address is verified ---------------------
+
+
+def test_an_unverified_registration_takes_no_place_until_verified_then_takes_the_next():
+    c = cohort(places=1)
+    pending, verification = register_unverified(c, "pending")
+    holder = register(c, "holder")  # verified first: seated first
+    assert c.places_taken == 1 and c.holds_place(holder) and not pending.waitlisted
+    [registered] = verify(c, pending, verification, OPEN_DAY + timedelta(hours=1))
+    assert isinstance(registered, ParticipantRegistered) and registered.waitlisted and c.waitlist == [pending.id]
+    assert pending.verified_at == OPEN_DAY + timedelta(hours=1) and registered.registered_at == OPEN_DAY
+
+
+def test_an_unverified_participant_publishes_nothing_when_editing_or_withdrawing_and_gets_no_grant():
+    c = cohort(places=1)
+    p, _ = register_unverified(c, "ada")
+    assert c.change_answers(p, {"bio": "Drafts.", "roles": ["mentor"], "mentor_capacity": 1}, now=OPEN_DAY)[1] == []
+    with pytest.raises(StateConflict, match="not verified"):
+        c.grant_role(p, Role.mentee, None, AFTER_CLOSE)
+    assert c.withdraw(p, by=WithdrawnBy.participant, erase_answers=True, now=OPEN_DAY) == []
+    assert p.answers_erased and p.email.endswith("@erased.invalid")
+
+
+def test_an_address_verified_by_another_participant_of_the_cohort_is_not_verified_again():
+    c = cohort()
+    p, verification = register_unverified(c, "ada")
+    verification.issue_link(OPEN_DAY)
+    with pytest.raises(StateConflict, match="already registered"):
+        c.verify(p, verification, address_taken=True, now=OPEN_DAY)
+    assert verification.pending and p.status is ParticipantStatus.unverified
+
+
+def test_a_new_email_waits_for_its_verification_and_then_replaces_the_old_one_without_an_event():
+    c = cohort()
+    p = register(c, "ada")
+    changed, events = c.change_answers(p, {"email": "Ada.New@un.org"}, now=OPEN_DAY)
+    assert changed == ["email"] and events == [] and p.email == "ada@un.org"  # still the verified one
+    verification, requested = c.request_verification(p, uuid.uuid4(), "Ada.New@un.org", OPEN_DAY)
+    assert verification.email == "ada.new@un.org" and "ada" not in requested.model_dump_json()
+    assert verify(c, p, verification) == [] and p.email == "ada.new@un.org"
 
 
 # --- withdrawal frees a place for the first waiting --------------------------------------------
@@ -218,7 +298,7 @@ def test_answers_are_erased_later_only_once_withdrawn_and_once():
     with pytest.raises(StateConflict, match="withdraw first"):
         c.erase_answers(p, OPEN_DAY)
     c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
-    assert isinstance(c.erase_answers(p, OPEN_DAY), ParticipantAnswersErased)
+    assert [type(e) for e in c.erase_answers(p, OPEN_DAY)] == [ParticipantAnswersErased]
     with pytest.raises(StateConflict, match="already erased"):
         c.erase_answers(p, OPEN_DAY)
 
@@ -229,18 +309,11 @@ def test_answers_are_erased_later_only_once_withdrawn_and_once():
 def test_changing_answers_reports_what_changed_and_only_public_changes_travel():
     c = cohort()
     p = register(c, "ada")
-    changed, events = c.change_answers(p, {"bio": "Drafts.", "email": "ADA@un.org"}, email_taken=False, now=OPEN_DAY)
+    changed, events = c.change_answers(p, {"bio": "Drafts.", "email": "ADA@un.org"}, now=OPEN_DAY)
     assert changed == ["bio"] and [type(e) for e in events] == [ParticipantProfileUpdated]
-    changed, events = c.change_answers(p, {"index_number": "UN-1"}, email_taken=False, now=OPEN_DAY)
+    changed, events = c.change_answers(p, {"index_number": "UN-1"}, now=OPEN_DAY)
     assert changed == ["index_number"] and events == [] and p.index_number == "UN-1"
-    assert c.change_answers(p, {"bio": "Drafts."}, email_taken=False, now=OPEN_DAY) == ([], [])
-
-
-def test_an_email_of_another_participant_is_a_conflict():
-    c = cohort()
-    p = register(c, "ada")
-    with pytest.raises(StateConflict, match="email"):
-        c.change_answers(p, {"email": "bob@un.org"}, email_taken=True, now=OPEN_DAY)
+    assert c.change_answers(p, {"bio": "Drafts."}, now=OPEN_DAY) == ([], [])
 
 
 def test_a_withdrawn_participant_cannot_edit():
@@ -248,14 +321,14 @@ def test_a_withdrawn_participant_cannot_edit():
     p = register(c, "ada")
     c.withdraw(p, by=WithdrawnBy.participant, erase_answers=False, now=OPEN_DAY)
     with pytest.raises(StateConflict, match="withdrawn"):
-        c.change_answers(p, {"bio": "back"}, email_taken=False, now=OPEN_DAY)
+        c.change_answers(p, {"bio": "back"}, now=OPEN_DAY)
 
 
 def test_a_mentee_becoming_a_mentor_frees_their_place_for_the_first_waiting():
     c = cohort(places=1)
     holder, waiting = register(c, "holder"), register(c, "waiting")
     changes = {"roles": ["mentor"], "mentor_capacity": 1}
-    changed, events = c.change_answers(holder, changes, email_taken=False, now=OPEN_DAY)
+    changed, events = c.change_answers(holder, changes, now=OPEN_DAY)
     assert set(changed) == {"roles", "mentor_capacity"}
     assert [type(e) for e in events] == [ParticipantProfileUpdated, ParticipantAdmitted]
     assert admitted(events) == [waiting.id] and c.waitlist == [] and c.places_taken == 1
@@ -265,7 +338,7 @@ def test_a_waiting_mentee_becoming_a_mentor_leaves_the_waitlist():
     c = cohort(places=1)
     register(c, "holder")
     waiting = register(c, "waiting")
-    _, events = c.change_answers(waiting, {"roles": ["mentor"], "mentor_capacity": 1}, email_taken=False, now=OPEN_DAY)
+    _, events = c.change_answers(waiting, {"roles": ["mentor"], "mentor_capacity": 1}, now=OPEN_DAY)
     assert admitted(events) == [] and c.waitlist == []
     assert waiting.status is ParticipantStatus.active and waiting.waitlisted_at is None
 
@@ -273,11 +346,11 @@ def test_a_waiting_mentee_becoming_a_mentor_leaves_the_waitlist():
 def test_a_mentor_becoming_a_mentee_takes_a_place_or_waits_at_the_end():
     c = cohort(places=1)
     mentor = register(c, "mentor", "mentor")
-    c.change_answers(mentor, {"roles": ["mentor", "mentee"]}, email_taken=False, now=OPEN_DAY)
+    c.change_answers(mentor, {"roles": ["mentor", "mentee"]}, now=OPEN_DAY)
     assert mentor.status is ParticipantStatus.active and c.places_taken == 1
     later = OPEN_DAY + timedelta(hours=1)
     other = register(c, "other", "mentor")
-    _, events = c.change_answers(other, {"roles": ["mentee"], "mentor_capacity": None}, email_taken=False, now=later)
+    _, events = c.change_answers(other, {"roles": ["mentee"], "mentor_capacity": None}, now=later)
     assert other.waitlisted and other.waitlisted_at == later and c.waitlist == [other.id]
     assert events[0].waitlisted is True
 
@@ -286,9 +359,9 @@ def test_after_closing_roles_change_only_by_a_grant():
     c = cohort(places=1)
     p = register(c, "ada")
     with pytest.raises(Refused) as refused:
-        c.change_answers(p, {"roles": ["mentor"], "mentor_capacity": 1}, email_taken=False, now=AFTER_CLOSE)
+        c.change_answers(p, {"roles": ["mentor"], "mentor_capacity": 1}, now=AFTER_CLOSE)
     assert ("roles", "closed_needs_grant") in {(v.field, v.rule) for v in refused.value.violations}
-    changed, _ = c.change_answers(p, {"bio": "still editable"}, email_taken=False, now=AFTER_CLOSE)
+    changed, _ = c.change_answers(p, {"bio": "still editable"}, now=AFTER_CLOSE)
     assert changed == ["bio"]
 
 
@@ -329,7 +402,10 @@ def test_a_withdrawn_participant_gets_no_grant():
 # --- invariants over any sequence --------------------------------------------------------------
 
 ACTIONS = st.lists(
-    st.tuples(st.sampled_from(["mentee", "mentor", "both", "withdraw", "to_mentor", "to_mentee"]), st.integers(0, 30)),
+    st.tuples(
+        st.sampled_from(["mentee", "mentor", "both", "unverified", "verify", "withdraw", "to_mentor", "to_mentee"]),
+        st.integers(0, 30),
+    ),
     max_size=60,
 )
 
@@ -339,6 +415,7 @@ ACTIONS = st.lists(
 def test_places_are_never_exceeded_and_the_first_waiting_is_admitted_first(places: int, actions: list[tuple[str, int]]):
     c = cohort(places=places)
     everyone: dict[uuid.UUID, Participant] = {}
+    unverified: list[tuple[Participant, AddressVerification]] = []
     now = OPEN_DAY
     for n, (action, pick) in enumerate(actions):
         now += timedelta(minutes=1)
@@ -350,6 +427,13 @@ def test_places_are_never_exceeded_and_the_first_waiting_is_admitted_first(place
             roles = {"mentee": ["mentee"], "mentor": ["mentor"], "both": ["mentor", "mentee"]}[action]
             p = register(c, f"p{n}", *roles, now=now)
             everyone[p.id] = p
+        elif action == "unverified":
+            p, verification = register_unverified(c, f"p{n}", now=now)
+            everyone[p.id] = p
+            unverified.append((p, verification))
+        elif action == "verify":
+            if unverified and not (chosen := unverified.pop(pick % len(unverified)))[0].withdrawn:
+                verify(c, *chosen, now=now)
         elif target is None:
             continue
         elif action == "withdraw":
@@ -357,7 +441,7 @@ def test_places_are_never_exceeded_and_the_first_waiting_is_admitted_first(place
         else:
             roles = ["mentor"] if action == "to_mentor" else ["mentee"]
             changes = {"roles": roles, "mentor_capacity": 1 if action == "to_mentor" else None}
-            _, events = c.change_answers(target, changes, email_taken=False, now=now)
+            _, events = c.change_answers(target, changes, now=now)
         for admission in admitted(events):
             everyone[admission].status, everyone[admission].waitlisted_at = ParticipantStatus.active, None
         assert admitted(events) == waited_longest[: len(admitted(events))]  # first waiting, first admitted
@@ -369,3 +453,4 @@ def test_places_are_never_exceeded_and_the_first_waiting_is_admitted_first(place
         assert not waiting or len(holders) == places  # no one waits while a place is free
         assert all(seeks_partner(p.roles) for p in waiting)
         assert all((p.status is ParticipantStatus.waitlisted) == (p.waitlisted_at is not None) for p in everyone.values())
+        assert not any(c.holds_place(p) or p.waitlisted for p in everyone.values() if not p.verified)

@@ -82,7 +82,7 @@ def coach(*roles: Role, **state: Any) -> Participant:
         coach_capacity=2,
         profile={"display_name": "Coach"},
         registered_at=NOW,
-        **state,
+        **{"verified_at": NOW, **state},
     )
 
 
@@ -117,6 +117,8 @@ def test_one_pending_or_approved_credential_at_a_time_and_none_once_withdrawn():
         submit(coach(), standing=CredentialStatus.pending)
     with pytest.raises(StateConflict, match="withdrawn"):
         submit(coach(status=ParticipantStatus.withdrawn, withdrawn_at=NOW))
+    with pytest.raises(StateConflict, match="verify your e-mail address first"):
+        submit(coach(status=ParticipantStatus.unverified, verified_at=None))
     assert submit(coach()).status is CredentialStatus.pending
 
 

@@ -1,26 +1,69 @@
-"""Who may act on a pairing's sessions and records (ADR 0005): the use cases check writes, the
-queries reads. "A partner" is a participant whose person id is the mentee's or the mentor's;
-"the programme team" is a programme_team token whose programmes claim lists the pairing's."""
+"""Who may see and act on a pairing's sessions and records (ADR 0005): the use cases check writes, the
+queries reads, both loading through here. "A partner" is a participant whose person id is the mentee's
+or the mentor's; "the programme team" is a programme_team token whose programmes claim lists the pairing's.
+
+Who sees what: a pairing, its sessions and series are seen by the partners and the programme team; a
+note by its author, and by the partner once shared (never by the team). To anyone else each answers
+exactly as one that does not exist (404, word for word). Who sees it but may not do this gets 403.
+"""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scheduling import repository
 from scheduling.domain.pairing import Pairing
-from together_servicekit.auth import Forbidden, Principal
+from scheduling.domain.series import Series
+from scheduling.domain.sessions import Session
+from together_servicekit.auth import Forbidden, Principal, visible_or_missing
 
 
 def is_partner(caller: Principal, pairing: Pairing) -> bool:
     return caller.is_person(pairing.mentee_person_id) or caller.is_person(pairing.mentor_person_id)
 
 
+def sees_pairing(caller: Principal, pairing: Pairing) -> bool:
+    """The pairing, and through it its sessions, series and plan: the partners and the programme team."""
+    return is_partner(caller, pairing) or caller.runs(pairing.programme_id)
+
+
+async def visible_pairing(conn: AsyncConnection, caller: Principal, pairing_id: UUID, *, lock: bool = False) -> Pairing:
+    found = await repository.find_pairing(conn, pairing_id, lock=lock)
+    return visible_or_missing(found, lambda pairing: sees_pairing(caller, pairing), "pairing", pairing_id)
+
+
+async def visible_session(
+    conn: AsyncConnection, caller: Principal, session_id: UUID, *, lock: bool = False
+) -> tuple[Session, Pairing]:
+    session = await repository.load_session(conn, session_id, lock=lock)
+    pairing = await repository.load_pairing(conn, session.pairing_id)
+    visible_or_missing(pairing, lambda p: sees_pairing(caller, p), "session", session_id)
+    return session, pairing
+
+
+async def visible_series(
+    conn: AsyncConnection, caller: Principal, series_id: UUID, *, lock: bool = False
+) -> tuple[Series, Pairing]:
+    owner = await repository.load_series(conn, series_id, lock=lock)
+    pairing = await repository.load_pairing(conn, owner.pairing_id)
+    visible_or_missing(pairing, lambda p: sees_pairing(caller, p), "series", series_id)
+    return owner, pairing
+
+
+async def visible_note(conn: AsyncConnection, caller: Principal, note_id: UUID, *, lock: bool = False) -> sa.Row[Any]:
+    """A session note: its author, and the partner once the author shared it; never the programme team."""
+    note = await repository.load_note(conn, note_id, lock=lock)
+    pairing = await repository.load_pairing(conn, (await repository.load_session(conn, note.session_id)).pairing_id)
+    readers = is_partner(caller, pairing) and (note.author_person_id == caller.subject or note.shared)
+    return visible_or_missing(note, lambda _: readers, "note", note_id)
+
+
 def require_partner(caller: Principal, pairing: Pairing, rule: str) -> UUID:
-    """The caller's participant id in the pairing; 403 with `rule` for anyone else."""
+    """The caller's participant id in the pairing; 403 with `rule` for anyone else (who sees it: the team)."""
     if not is_partner(caller, pairing):
         raise Forbidden(rule)
     return pairing.participant_of(caller.subject)
-
-
-def require_partner_or_team(caller: Principal, pairing: Pairing, rule: str) -> None:
-    if not is_partner(caller, pairing) and not caller.runs(pairing.programme_id):
-        raise Forbidden(rule)

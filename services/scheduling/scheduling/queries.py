@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling import repository
-from scheduling.access import is_partner, require_partner, require_partner_or_team
+from scheduling.access import is_partner, require_partner, visible_pairing, visible_series, visible_session
 from scheduling.domain.invitations import series_invitation, session_invitation
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import Plan
@@ -22,8 +22,6 @@ from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import NotFound
 from together_servicekit.runtime import Runtime
 
-SESSION_READERS = "only the partners and their programme team see a pairing's sessions and plan"
-RECORD_READERS = "the partners write the agreement and assessment; the partners and the programme team read them"
 NOTE_READERS = "the author and, once shared, the partner read session notes; the programme team never does"
 
 
@@ -42,10 +40,9 @@ class SessionView:
 
 async def sessions_of_pairing(runtime: Runtime, caller: Principal, pairing_id: UUID) -> list[SessionView]:
     """The pairing's sessions by start, each with its times in both partners' own zones (the session's
-    zone for a partner scheduling does not know). Never notes."""
+    zone for a partner scheduling does not know). Never notes. Rule: whoever sees the pairing."""
     async with runtime.engine.connect() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id)
-        require_partner_or_team(caller, pairing, SESSION_READERS)
+        pairing = await visible_pairing(conn, caller, pairing_id)
         zones = {
             row.id: row.time_zone
             for row in await conn.execute(
@@ -67,10 +64,9 @@ async def sessions_of_pairing(runtime: Runtime, caller: Principal, pairing_id: U
 
 
 async def plan_of_pairing(runtime: Runtime, caller: Principal, pairing_id: UUID) -> tuple[Plan, list[PlannedItemState]]:
-    """The pairing's session plan, and which agenda items are booked or done."""
+    """The pairing's session plan, and which agenda items are booked or done. Rule: whoever sees the pairing."""
     async with runtime.engine.connect() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id)
-        require_partner_or_team(caller, pairing, SESSION_READERS)
+        pairing = await visible_pairing(conn, caller, pairing_id)
         plan = await repository.load_plan(conn, pairing)
         return plan, plan_progress(plan, await repository.sessions_of_pairing(conn, pairing_id))
 
@@ -78,8 +74,8 @@ async def plan_of_pairing(runtime: Runtime, caller: Principal, pairing_id: UUID)
 async def invitation_of_session(runtime: Runtime, caller: Principal, session_id: UUID) -> str:
     """The session's current invitation; an occurrence's is its series'."""
     async with runtime.engine.connect() as conn:
-        session = await repository.load_session(conn, session_id)
-        pairing = await _invited(conn, caller, session.pairing_id)
+        session, pairing = await visible_session(conn, caller, session_id)
+        _invited(caller, pairing)
         names = await _names(conn, pairing)
         if session.series_id is not None:
             return series_invitation(await repository.load_series(conn, session.series_id), pairing, names, runtime.now())
@@ -88,15 +84,13 @@ async def invitation_of_session(runtime: Runtime, caller: Principal, session_id:
 
 async def invitation_of_series(runtime: Runtime, caller: Principal, series_id: UUID) -> str:
     async with runtime.engine.connect() as conn:
-        owner = await repository.load_series(conn, series_id)
-        pairing = await _invited(conn, caller, owner.pairing_id)
+        owner, pairing = await visible_series(conn, caller, series_id)
+        _invited(caller, pairing)
         return series_invitation(owner, pairing, await _names(conn, pairing), runtime.now())
 
 
-async def _invited(conn: AsyncConnection, caller: Principal, pairing_id: UUID) -> Pairing:
-    pairing = await repository.load_pairing(conn, pairing_id)
+def _invited(caller: Principal, pairing: Pairing) -> None:
     require_partner(caller, pairing, "only the partners receive a session's invitation")
-    return pairing
 
 
 async def _names(conn: AsyncConnection, pairing: Pairing) -> dict[UUID, str]:
@@ -111,8 +105,7 @@ async def _names(conn: AsyncConnection, pairing: Pairing) -> dict[UUID, str]:
 async def my_feedback(runtime: Runtime, caller: Principal, session_id: UUID) -> dict[str, Any]:
     """The caller's own feedback on the session."""
     async with runtime.engine.connect() as conn:
-        session = await repository.load_session(conn, session_id)
-        pairing = await repository.load_pairing(conn, session.pairing_id)
+        _, pairing = await visible_session(conn, caller, session_id)
         giver = require_partner(caller, pairing, "only the partners read their own feedback")
         query = sa.select(feedback).where(feedback.c.session_id == session_id, feedback.c.participant_id == giver)
         row = (await conn.execute(query)).first()
@@ -124,8 +117,7 @@ async def my_feedback(runtime: Runtime, caller: Principal, session_id: UUID) -> 
 async def notes_of_session(runtime: Runtime, caller: Principal, session_id: UUID) -> list[dict[str, Any]]:
     """The caller's notes on the session and those the partner shared, each saying whether it is `mine`."""
     async with runtime.engine.connect() as conn:
-        session = await repository.load_session(conn, session_id)
-        pairing = await repository.load_pairing(conn, session.pairing_id)
+        _, pairing = await visible_session(conn, caller, session_id)
         if not is_partner(caller, pairing):
             raise Forbidden(NOTE_READERS)
         rows = await conn.execute(
@@ -137,8 +129,9 @@ async def notes_of_session(runtime: Runtime, caller: Principal, session_id: UUID
 
 
 async def agreement(runtime: Runtime, caller: Principal, pairing_id: UUID) -> dict[str, Any]:
+    """Rule: whoever sees the pairing (the partners and the programme team)."""
     async with runtime.engine.connect() as conn:
-        require_partner_or_team(caller, await repository.load_pairing(conn, pairing_id), RECORD_READERS)
+        await visible_pairing(conn, caller, pairing_id)
         row = (await conn.execute(sa.select(agreements).where(agreements.c.pairing_id == pairing_id))).first()
     if row is None:
         raise NotFound("agreement of pairing", pairing_id)
@@ -146,8 +139,9 @@ async def agreement(runtime: Runtime, caller: Principal, pairing_id: UUID) -> di
 
 
 async def assessment(runtime: Runtime, caller: Principal, pairing_id: UUID) -> dict[str, Any]:
+    """Rule: whoever sees the pairing (the partners and the programme team)."""
     async with runtime.engine.connect() as conn:
-        require_partner_or_team(caller, await repository.load_pairing(conn, pairing_id), RECORD_READERS)
+        await visible_pairing(conn, caller, pairing_id)
         row = (await conn.execute(sa.select(assessments).where(assessments.c.pairing_id == pairing_id))).first()
     if row is None:
         raise NotFound("assessment of pairing", pairing_id)
@@ -157,7 +151,7 @@ async def assessment(runtime: Runtime, caller: Principal, pairing_id: UUID) -> d
 async def my_survey(runtime: Runtime, caller: Principal, pairing_id: UUID, kind: str) -> dict[str, Any]:
     """The caller's own answers; the partner's are not theirs to read."""
     async with runtime.engine.connect() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id)
+        pairing = await visible_pairing(conn, caller, pairing_id)
         require_partner(caller, pairing, "only the partners read their own survey answers; the programme team reads aggregates")
         query = sa.select(surveys).where(
             surveys.c.pairing_id == pairing_id, surveys.c.author_person_id == caller.subject, surveys.c.kind == kind

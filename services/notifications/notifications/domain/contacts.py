@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 
@@ -27,3 +28,25 @@ class Contact:
             preferred_language=language if isinstance(language, str) else None,
             withdrawn=bool(body.get("withdrawn", False)),
         )
+
+
+@dataclass(frozen=True)
+class VerificationMail:
+    """Where a verification mail goes and what it adds to the message's params (the link, made for this
+    mail), as registration's `POST /address-verifications/{id}/link` gives it. `contact.withdrawn`:
+    nothing to verify any more (verified, superseded or withdrawn since), so no mail."""
+
+    contact: Contact
+    params: dict[str, Any]
+
+    @classmethod
+    def from_registration(cls, body: Mapping[str, Any]) -> VerificationMail:
+        outcome = str(body.get("outcome"))
+        contact = Contact.from_registration({**body, "withdrawn": outcome not in ("verify", "already_registered")})
+        params = {
+            "outcome": outcome,
+            "link": body.get("link"),
+            "cohort_name": body.get("cohort_name"),
+            "expires_at": body.get("expires_at"),
+        }
+        return cls(contact, params)

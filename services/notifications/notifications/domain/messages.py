@@ -26,6 +26,7 @@ from together_contracts.pairing import (
     RequestWithdrawn,
 )
 from together_contracts.registration import (
+    AddressVerificationRequested,
     CoachCredentialApproved,
     CoachCredentialRejected,
     ParticipantAdmitted,
@@ -69,9 +70,14 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     CoachCredentialApproved,
     CoachCredentialRejected,
     ParticipantAdmitted,
+    AddressVerificationRequested,
 )
 
-# Every kind of message: a participant may turn e-mail off per kind (the message stays in the feed).
+# The mail that verifies an address: its link is made by registration as the mail is sent (`delivery`),
+# it is never kept (the feed shows words without it), and e-mail cannot be turned off for it.
+ADDRESS_VERIFICATION = "address_verification"
+
+# Every kind of message a participant may turn e-mail off for (the message stays in the feed).
 KINDS: tuple[str, ...] = (
     "request_received",
     "request_reminder",
@@ -185,6 +191,9 @@ def messages_for(event: Event) -> list[Message]:
             return [Message(event.participant_id, "waitlisted")] if event.waitlisted else []
         case ParticipantAdmitted():
             return [Message(event.participant_id, "admitted_from_waitlist")]
+        case AddressVerificationRequested():  # the rest comes with the link, when the mail is sent
+            params = {"verification_id": str(event.verification_id), "outcome": None, "link": None, "cohort_name": None}
+            return [Message(event.participant_id, ADDRESS_VERIFICATION, {**params, "expires_at": None})]
     return []
 
 

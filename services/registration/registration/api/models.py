@@ -146,7 +146,44 @@ class Created(BaseModel):
 
 
 class Registered(Created):
+    """The same answer whether or not the address was registered already: the mail tells its owner."""
+
+    status: Literal["unverified"] = Field(
+        default="unverified",
+        description="Registered, not yet seen by anyone else: follow the link mailed to the address (`POST /participants/verify`).",
+    )
+
+
+class VerifyIn(_Strict):
+    token: Annotated[str, single_line(max_length=200)] = Field(description="The `token` of the link in the verification mail.")
+
+
+class VerifiedOut(BaseModel):
+    participant_id: UUID
     waitlisted: bool = Field(description="True when the cohort's places are taken: the mentee/client waits for one.")
+
+
+class ResentOut(BaseModel):
+    requested_at: datetime = Field(description="When the last verification mail was asked for.")
+    next_possible_at: datetime = Field(description="Asked again before this, nothing new is sent.")
+
+
+class VerificationMailOut(BaseModel):
+    """For the notifications service: where the verification mail goes and what it says."""
+
+    participant_id: UUID
+    email: str
+    display_name: str
+    preferred_language: str
+    cohort_name: str
+    outcome: Literal["verify", "already_registered", "nothing_to_verify"] = Field(
+        description=(
+            "`verify`: mail `link`; `already_registered`: the address's owner registered it in the cohort, "
+            "tell them so (no link); `nothing_to_verify`: verified, superseded or withdrawn since, send nothing."
+        )
+    )
+    link: str | None = Field(description="A new one-time link (the previous one stops working); only for `verify`.")
+    expires_at: datetime | None
 
 
 class ProgrammeOut(BaseModel):
@@ -202,7 +239,7 @@ class ParticipantOut(BaseModel):
     coach_capacity: int | None
     public_profile: PublicProfile
     registered_at: datetime
-    status: Literal["active", "waitlisted", "withdrawn"]
+    status: Literal["unverified", "active", "waitlisted", "withdrawn"]
     waitlisted: bool
     coach_approved: bool
     admitted_at: datetime | None
@@ -214,8 +251,11 @@ class ParticipantOut(BaseModel):
 class ParticipantPrivateOut(ParticipantOut):
     """The participant themself and their programme team also see the team-only answers."""
 
-    email: str
+    email: str = Field(
+        description="The verified address (a new one replaces it once verified); before the first verification, the one given."
+    )
     person_id: str
+    verified_at: datetime | None = Field(description="When the address was first verified; null while others do not see them.")
 
 
 class ChangedOut(BaseModel):

@@ -47,11 +47,13 @@ async def get_questionnaire(
 async def register(
     cohort_id: UUID, body: Questionnaire, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
 ) -> Registered:
-    """Rule: a participant registers themself; the registration belongs to the token's subject."""
-    participant_id, waitlisted = await participants.register(
+    """Rule: a participant registers themself; the registration belongs to the token's subject. It waits,
+    seen by nobody else, until the link mailed to the address is followed; the answer is the same
+    whether or not the address is registered already."""
+    participant_id = await participants.register(
         runtime, caller=caller, cohort_id=cohort_id, answers=body.model_dump(mode="json")
     )
-    return Registered(id=participant_id, waitlisted=waitlisted)
+    return Registered(id=participant_id)
 
 
 def _shaped(view: queries.ParticipantView) -> ParticipantPrivateOut | ParticipantOut:

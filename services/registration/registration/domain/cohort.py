@@ -24,13 +24,14 @@ from registration.domain.eligibility import (
     role_violations,
 )
 from registration.domain.errors import Refused, StateConflict, refuse_if
-from registration.domain.participant import Participant, WithdrawnBy
+from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.questionnaire import TEAM_ONLY
+from registration.domain.verification import AddressVerification
 from together_contracts.registration import (
+    AddressVerificationRequested,
     CohortClosed,
     ParticipantAdmitted,
     ParticipantProfileUpdated,
-    ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
     ProgrammeRules,
@@ -74,14 +75,22 @@ class Cohort:
         return CohortClosed(cohort_id=self.id, programme_id=self.programme_id, closed_at=now)
 
     def register(
-        self, *, participant_id: UUID, person_id: str, answers: Mapping[str, Any], already_registered: bool, now: datetime
-    ) -> tuple[Participant, ParticipantRegistered]:
-        """A person registers with their answers: a place if the cohort has one for them, else the waitlist.
-        `already_registered`: this person or this email is registered in the cohort already."""
+        self,
+        *,
+        participant_id: UUID,
+        verification_id: UUID,
+        person_id: str,
+        answers: Mapping[str, Any],
+        already_registered: bool,
+        now: datetime,
+    ) -> tuple[Participant, AddressVerification, AddressVerificationRequested]:
+        """A person registers with their answers; they wait for their address to be verified (`verify`),
+        unseen and without a place. `already_registered`: this person is registered in the cohort already.
+        Whether the address is someone else's is not asked here: the answer must not depend on it."""
         violations = registration_violations(today=now.date(), window=self.window, rules=self.rules, answers=Answers.of(answers))
         refuse_if("registration refused", violations)
         if already_registered:
-            raise StateConflict("this person or this email is already registered in this cohort")
+            raise StateConflict("you are already registered in this cohort")
         participant = Participant.new(
             participant_id=participant_id,
             person_id=person_id,
@@ -90,15 +99,53 @@ class Cohort:
             answers=answers,
             now=now,
         )
+        verification, requested = self.request_verification(participant, verification_id, participant.email, now)
+        return participant, verification, requested
+
+    def request_verification(
+        self, participant: Participant, verification_id: UUID, email: str, now: datetime
+    ) -> tuple[AddressVerification, AddressVerificationRequested]:
+        """An address of the participant's to verify (at registration, or a new one)."""
+        if participant.withdrawn:
+            raise StateConflict("this participant has withdrawn")
+        return AddressVerification.request(
+            verification_id=verification_id,
+            participant_id=participant.id,
+            cohort_id=self.id,
+            programme_id=self.programme_id,
+            email=email,
+            now=now,
+        )
+
+    def verify(
+        self, participant: Participant, verification: AddressVerification, *, address_taken: bool, now: datetime
+    ) -> list[Event]:
+        """The participant followed the link sent to the address (`verification.use` checked it). A first
+        verification makes the registration known to all: a place if the cohort has one, else the
+        waitlist, and `ParticipantRegistered`. A new address replaces the old one (a team-only answer: no
+        event). `address_taken`: another participant of the cohort registered with it, verified: one
+        registration per address and cohort (the person who holds the link may be told so)."""
+        verification.check(now)  # an invalid link gets the one answer that tells nothing, whatever else holds
+        if participant.withdrawn:
+            raise StateConflict("this participant has withdrawn")
+        if address_taken:
+            raise StateConflict("this address is already registered in this cohort")
+        verification.use(now)
+        participant.email = verification.email
+        if participant.verified:
+            participant.updated_at = now
+            return []
+        participant.verify(now)
         self._seat(participant, now)
-        return participant, participant.registered()
+        return [participant.registered()]
 
     def change_answers(
-        self, participant: Participant, changes: Mapping[str, Any], *, email_taken: bool, now: datetime
+        self, participant: Participant, changes: Mapping[str, Any], *, now: datetime
     ) -> tuple[list[str], list[Event]]:
         """The participant changes answers: any while registration is open, all but the roles after.
-        Returns the names of the answers that changed and the events. `email_taken`: another
-        participant of the cohort has the proposed email."""
+        Returns the names of the answers that changed and the events. A new email is kept only once
+        verified (the use case asks for it): until then mail goes to the verified one. Before the
+        first verification nobody else knows them: nothing is published and no place moves."""
         if participant.withdrawn:
             raise StateConflict("this participant has withdrawn")
         current = participant.answers
@@ -116,11 +163,13 @@ class Cohort:
             self.rules, Answers.of(judged), roles_changed=roles_changed, registration_open=registration_open
         )
         refuse_if("the change is refused", violations)
-        if "email" in changed and email_taken:
-            raise StateConflict("this email is already registered in this cohort")
+        if participant.verified:
+            proposed["email"] = current["email"]  # the new one waits for its verification
         held_place = self.holds_place(participant)
         participant.take_answers(proposed)
         participant.updated_at = now
+        if not participant.verified:
+            return changed, []
         place_freed = self._reseat(participant, held_place, now)
         events: list[Event] = []
         public_changes = [name for name in changed if name not in TEAM_ONLY]
@@ -136,6 +185,8 @@ class Cohort:
             raise StateConflict("registration is open: the participant adds the role themself")
         if participant.withdrawn:
             raise StateConflict("this participant has withdrawn")
+        if not participant.verified:
+            raise StateConflict("this participant has not verified their address yet")
         if role in participant.roles:
             raise StateConflict(f"the participant is already a {role.value}")
         proposed = participant.answers
@@ -155,7 +206,8 @@ class Cohort:
         return ParticipantRoleGranted(**participant.public_state(), granted_role=role, granted_at=now)
 
     def withdraw(self, participant: Participant, *, by: WithdrawnBy, erase_answers: bool, now: datetime) -> list[Event]:
-        """The participant leaves, at any time; their place goes to the first waiting."""
+        """The participant leaves, at any time; their place goes to the first waiting. Nobody else heard
+        of a participant who never verified their address: nothing is published for them."""
         if participant.withdrawn_at is not None:
             raise StateConflict(f"this participant withdrew at {participant.withdrawn_at.isoformat()}")
         if erase_answers:
@@ -179,20 +231,21 @@ class Cohort:
         if held_place:
             self._free_place()
             events += self._admit_next(now)
-        return events
+        return events if participant.verified else []
 
-    def erase_answers(self, participant: Participant, now: datetime) -> Event:
+    def erase_answers(self, participant: Participant, now: datetime) -> list[Event]:
         """A withdrawn participant's personal answers are erased later, at their (or their team's) request."""
         if participant.withdrawn_at is None:
             raise StateConflict("answers are erased once the participant has withdrawn: withdraw first")
         if participant.answers_erased:
             raise StateConflict("this participant's answers are already erased")
         self._check_erasable()
-        return participant.erase(now)
+        erased = participant.erase(now)
+        return [erased] if participant.verified else []
 
     def holds_place(self, participant: Participant) -> bool:
-        """A mentee or client registered, neither waiting nor withdrawn."""
-        return seeks_partner(participant.roles) and not participant.waitlisted and not participant.withdrawn
+        """A mentee or client registered and verified, neither waiting nor withdrawn."""
+        return seeks_partner(participant.roles) and participant.status is ParticipantStatus.active
 
     def _check_erasable(self) -> None:
         if not self.rules.answers_erasable:

@@ -123,6 +123,8 @@ class Credential:
         refuse_if("credential refused", violations)
         if coach.withdrawn_at is not None:
             raise StateConflict("this participant has withdrawn")
+        if not coach.verified:
+            raise StateConflict("verify your e-mail address first: the link is in the mail we sent")
         if standing is not None:
             raise StateConflict(f"this coach already has a {standing} credential")
         credential = cls(credential_id, coach.id, kind, reference or None, now, now)

@@ -28,6 +28,7 @@ _OWN_COLUMNS = ("email", "index_number", "appointment_type", "preferred_language
 
 
 class ParticipantStatus(StrEnum):
+    unverified = "unverified"  # registered, the address not yet verified: seen by themself and their team only, no place
     active = "active"  # registered; a mentee or client among them holds one of the cohort's places
     waitlisted = "waitlisted"  # a mentee or client waiting for a place
     withdrawn = "withdrawn"  # final: the record stays, answers possibly erased
@@ -77,6 +78,7 @@ class Participant:
     withdrawn_by: WithdrawnBy | None = None
     answers_erased: bool = False
     coach_approved: bool = False
+    verified_at: datetime | None = None  # when the address was first verified: from then on others see them
 
     @classmethod
     def new(
@@ -103,6 +105,7 @@ class Participant:
             coach_capacity=None,
             profile={},
             registered_at=now,
+            status=ParticipantStatus.unverified,
         )
         participant.take_answers(answers)
         return participant
@@ -126,6 +129,11 @@ class Participant:
     @property
     def waitlisted(self) -> bool:
         return self.status is ParticipantStatus.waitlisted
+
+    @property
+    def verified(self) -> bool:
+        """Whether others may hear of them: the address was verified once (a later new address waits apart)."""
+        return self.verified_at is not None
 
     @property
     def withdrawn(self) -> bool:
@@ -171,6 +179,10 @@ class Participant:
             "profile": PublicProfile.model_validate(self.profile),
             "waitlisted": self.waitlisted,
         }
+
+    def verify(self, now: datetime) -> None:
+        """The address was verified: registered for everyone now (the cohort then seats them)."""
+        self.status, self.verified_at = ParticipantStatus.active, now
 
     def wait(self, now: datetime) -> None:
         """Join the end of the waitlist."""

@@ -7,9 +7,10 @@ from uuid import UUID
 
 from registration import repository
 from registration.domain.credentials import Credential, Upload
+from registration.queries import sees_credential, visible_participant
 from registration.use_cases.refusals import answering_refusals
 from together_contracts.registration import CredentialKind
-from together_servicekit.auth import Forbidden, Principal
+from together_servicekit.auth import Forbidden, Principal, visible_or_missing
 from together_servicekit.runtime import Runtime
 
 
@@ -27,7 +28,7 @@ async def submit(
 ) -> UUID:
     """The coach themself submits a file or a reference, with the confidentiality commitment."""
     async with runtime.engine.begin() as conn:
-        coach = await repository.load_participant(conn, participant_id)
+        coach = visible_participant(caller, await repository.load_participant(conn, participant_id))
         if not caller.is_person(coach.person_id):
             raise Forbidden("only the coach submits their credential")
         credential, submitted = Credential.submit(
@@ -51,6 +52,7 @@ async def decide(runtime: Runtime, *, caller: Principal, credential_id: UUID, ap
     """The programme team approves, or rejects with the reason the coach is given."""
     async with runtime.engine.begin() as conn:
         coach, credential = await repository.load_credential(conn, credential_id)
+        visible_or_missing(coach, lambda c: sees_credential(caller, c.person_id, c.programme_id), "credential", credential_id)
         if not caller.runs(coach.programme_id):
             raise Forbidden("only the team running this programme reviews its coaches' credentials")
         decided = credential.decide(coach, approve=approve, reason=reason, by=caller.subject, now=runtime.now())

@@ -1,4 +1,5 @@
-"""The domain's refusals as the service's HTTP errors: a broken rule is 422, a state that does not allow it 409."""
+"""The domain's refusals as the service's HTTP errors: a broken rule is 422, a state that does not allow it 409,
+a verification link that does not work 400 (one answer, whatever the reason)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 from registration.domain.errors import Refused, StateConflict
+from registration.domain.verification import InvalidLink
 from together_servicekit.errors import Conflict, DomainError
 
 P = ParamSpec("P")
@@ -22,5 +24,7 @@ def answering_refusals(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Await
             raise DomainError(refused.message, refused.violations) from refused
         except StateConflict as conflict:
             raise Conflict(str(conflict)) from conflict
+        except InvalidLink as invalid:
+            raise DomainError(str(invalid), status=400, code="invalid_link") from None  # no cause: it would tell which
 
     return run

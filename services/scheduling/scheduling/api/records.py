@@ -79,7 +79,7 @@ async def read_notes(
     session_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
 ) -> list[NoteOut]:
     """The caller's notes on the session and those the partner shared. Rule: a partner; the
-    programme team gets 403 whatever its scope."""
+    programme team gets 403 (it sees the session, never its notes)."""
     return [NoteOut.model_validate(note) for note in await queries.notes_of_session(runtime, caller, session_id)]
 
 
@@ -169,7 +169,7 @@ async def my_survey(
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> SurveyOut:
-    """The caller's own answers. Rule: the author only (the partner and the team get 403)."""
+    """The caller's own answers. Rule: the author only (the partner: 404, none of theirs; the team: 403)."""
     return SurveyOut.model_validate(await queries.my_survey(runtime, caller, pairing_id, kind))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from scheduling import repository
-from scheduling.access import is_partner, require_partner
+from scheduling.access import require_partner, visible_note, visible_pairing, visible_session
 from scheduling.domain.records import check_assessment, check_survey, feedback_given
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict
@@ -22,8 +22,7 @@ async def give_feedback(runtime: Runtime, caller: Principal, *, session_id: UUID
     """Rate a completed session, once per partner; the comment stays here. Returns when it was given."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        session = await repository.load_session(conn, session_id, lock=True)
-        pairing = await repository.load_pairing(conn, session.pairing_id)
+        session, pairing = await visible_session(conn, caller, session_id, lock=True)
         giver = require_partner(caller, pairing, "only the partners give feedback on their sessions")
         given = feedback_given(session, pairing, giver=giver, rating=rating, now=now)
         if not await repository.add_feedback(conn, session_id, giver, rating, comment, now):
@@ -36,8 +35,7 @@ async def write_note(runtime: Runtime, caller: Principal, *, session_id: UUID, t
     """A note on a session, private unless shared with the partner. Returns the note."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        session = await repository.load_session(conn, session_id)
-        pairing = await repository.load_pairing(conn, session.pairing_id)
+        _, pairing = await visible_session(conn, caller, session_id)
         require_partner(caller, pairing, "only the partners write session notes")
         note = {
             "id": uuid.uuid4(),
@@ -58,11 +56,9 @@ async def change_note(
     """Edit a note, or share or unshare it: its author only. Returns the note as changed."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        note = await repository.load_note(conn, note_id, lock=True)
-        session = await repository.load_session(conn, note.session_id)
-        pairing = await repository.load_pairing(conn, session.pairing_id)
-        if not (is_partner(caller, pairing) and note.author_person_id == caller.subject):
-            raise Forbidden("only its author changes or shares a note")
+        note = await visible_note(conn, caller, note_id, lock=True)
+        if note.author_person_id != caller.subject:
+            raise Forbidden("only its author changes or shares a note")  # the partner who reads it once shared
         changes = {name: value for name, value in (("text", text), ("shared", shared)) if value is not None}
         return await repository.change_note(conn, note_id, {**changes, "updated_at": now})
 
@@ -80,7 +76,7 @@ async def write_agreement(
         "updated_at": now,
     }
     async with runtime.engine.begin() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id)
+        pairing = await visible_pairing(conn, caller, pairing_id)
         require_partner(caller, pairing, AGREEMENT_WRITERS)
         await repository.save_agreement(conn, pairing_id, values)
     return now
@@ -92,7 +88,7 @@ async def write_assessment(
     """The final assessment: one rating for each skill and goal of the agreement, no other. Returns when."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id)
+        pairing = await visible_pairing(conn, caller, pairing_id)
         require_partner(caller, pairing, AGREEMENT_WRITERS)
         check_assessment(await repository.agreed_items(conn, pairing_id), [r["skill_or_goal"] for r in ratings])
         values = {"ratings": ratings, "summary": summary, "updated_by": caller.subject, "updated_at": now}
@@ -113,7 +109,7 @@ async def answer_survey(
     """Answer (or revise) the pre- or post-programme survey, for oneself. Returns when."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id)
+        pairing = await visible_pairing(conn, caller, pairing_id)
         require_partner(caller, pairing, "only the partners answer the programme's surveys")
         check_survey(kind, satisfaction)
         values = {

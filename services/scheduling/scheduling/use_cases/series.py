@@ -6,7 +6,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from scheduling import repository
-from scheduling.access import require_partner
+from scheduling.access import require_partner, visible_pairing, visible_series
 from scheduling.domain import times
 from scheduling.domain.series import Series
 from scheduling.domain.sessions import taken_steps
@@ -32,7 +32,7 @@ async def book_series(
     recurrence = times.Recurrence(frequency, interval, count, until)
     starts = times.series_starts(local_start, time_zone, recurrence, runtime.now())
     async with runtime.engine.begin() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id, lock=True)  # one booking at a time takes plan steps
+        pairing = await visible_pairing(conn, caller, pairing_id, lock=True)  # one booking at a time takes plan steps
         organiser = require_partner(caller, pairing, BOOKERS)
         plan = await repository.load_plan(conn, pairing)
         agenda = plan.open_items(taken_steps(await repository.sessions_of_pairing(conn, pairing_id)), len(starts))
@@ -64,8 +64,7 @@ async def reschedule_series(
     """Move a whole series (same rhythm and number of occurrences) before its first occurrence starts."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        owner = await repository.load_series(conn, series_id, lock=True)
-        pairing = await repository.load_pairing(conn, owner.pairing_id)
+        owner, pairing = await visible_series(conn, caller, series_id, lock=True)
         require_partner(caller, pairing, BOOKERS)
         moved = owner.reschedule(
             pairing, local_start=local_start, time_zone=time_zone, duration_minutes=duration_minutes, now=now
@@ -78,8 +77,7 @@ async def cancel_series(runtime: Runtime, caller: Principal, *, series_id: UUID)
     """Cancel every occurrence that has not started: the series is cancelled, or ends if one had started."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        owner = await repository.load_series(conn, series_id, lock=True)
-        pairing = await repository.load_pairing(conn, owner.pairing_id)
+        owner, pairing = await visible_series(conn, caller, series_id, lock=True)
         require_partner(caller, pairing, BOOKERS)
         cancelled = owner.cancel(pairing, now=now)
         await repository.save_series(conn, owner)

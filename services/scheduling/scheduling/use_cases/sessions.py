@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling import repository
-from scheduling.access import require_partner
+from scheduling.access import require_partner, visible_pairing, visible_session
 from scheduling.domain import times
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.series import Series
@@ -32,7 +32,7 @@ async def book_session(
     """Book a session at a local time in the organiser's zone; it takes the plan's next open agenda item."""
     starts_at = times.session_start(local_start, time_zone, runtime.now())
     async with runtime.engine.begin() as conn:
-        pairing = await repository.load_pairing(conn, pairing_id, lock=True)  # one booking at a time takes plan steps
+        pairing = await visible_pairing(conn, caller, pairing_id, lock=True)  # one booking at a time takes plan steps
         organiser = require_partner(caller, pairing, BOOKERS)
         plan = await repository.load_plan(conn, pairing)
         (agenda,) = plan.open_items(taken_steps(await repository.sessions_of_pairing(conn, pairing_id)), 1)
@@ -93,14 +93,14 @@ async def cancel_session(runtime: Runtime, caller: Principal, *, session_id: UUI
 async def _for_change(conn: AsyncConnection, caller: Principal, session_id: UUID) -> tuple[Session, Series | None, Pairing]:
     """The session locked, and its series when it is an occurrence (the series' row first, as every
     change of a series locks it, so two changes never wait for each other)."""
-    session = await repository.load_session(conn, session_id)  # the series it belongs to never changes
+    session, _ = await visible_session(conn, caller, session_id)  # the series it belongs to never changes
     owner = None
     if session.series_id is not None:
         owner = await repository.load_series(conn, session.series_id, lock=True)
         session = owner.occurrence(session_id)
     else:
         session = await repository.load_session(conn, session_id, lock=True)
-    pairing = await repository.load_pairing(conn, session.pairing_id)
+    pairing = await repository.load_pairing(conn, session.pairing_id)  # as it is once the session is locked
     require_partner(caller, pairing, BOOKERS)
     return session, owner, pairing
 
@@ -109,8 +109,7 @@ async def mark_done(runtime: Runtime, caller: Principal, *, session_id: UUID) ->
     """A partner says the session took place (also one held elsewhere), once it has started."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
-        session = await repository.load_session(conn, session_id, lock=True)
-        pairing = await repository.load_pairing(conn, session.pairing_id)
+        session, pairing = await visible_session(conn, caller, session_id, lock=True)
         require_partner(caller, pairing, "only the partners of a pairing mark its sessions done")
         await _complete(runtime, conn, session, pairing, CompletedBy.marked_done, now)
 
