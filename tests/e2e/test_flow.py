@@ -19,20 +19,17 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from email import policy
 from email.message import EmailMessage
-from pathlib import Path
 
 import httpx
 import pytest
 
 from notifications.mailsink import verification_tokens
 from tests.kafka_tools import group_caught_up, read_topic
+from tests.launched import launched
 from tests.stack import REPO, Stack
-from together_contracts.topics import declared_topics
 from together_devtools import launcher
 from together_events import Envelope, build_producer
 from together_events.topics import service_topic
-from together_operator.access import declared_acls, grant, revoke_namespace
-from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.tokens import fetch_token
 
 pytestmark = pytest.mark.e2e
@@ -47,33 +44,9 @@ STATE = REPO / ".run" / f"e2e-{RUN}"
 
 @pytest.fixture(scope="module")
 async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str]]:
-    await ensure_topics(stack.kafka_bootstrap, declared_topics(NAMESPACE))
-    await grant(stack.kafka_bootstrap, declared_acls(NAMESPACE))  # each service runs as its own principal
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
-        "TOGETHER_CLOCK_MODE": "travel",
-        "TOGETHER_TOPIC_NAMESPACE": NAMESPACE,
-        "TOGETHER_AUTH_ISSUER": URL["identity"],
-    }
-    for spec in SPECS[1:]:
-        # Each service logs in as its own role, which owns this database and nothing else (least privilege).
-        env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(spec.name, owner=spec.name)
-    state = STATE
-    try:
-        await asyncio.to_thread(launcher.start, SPECS, state=state, extra_env=env)
+    env = {"TOGETHER_CLOCK_MODE": "travel", "TOGETHER_AUTH_ISSUER": URL["identity"]}
+    async with launched(stack, create_database, SPECS, namespace=NAMESPACE, state=STATE, env=env):
         yield URL
-    except Exception:
-        _print_logs(state)
-        raise
-    finally:
-        await asyncio.to_thread(launcher.stop, SPECS, state=state)
-        await delete_topics(stack.kafka_bootstrap, [t.name for t in declared_topics(NAMESPACE)])
-        await revoke_namespace(stack.kafka_bootstrap, NAMESPACE)
-
-
-def _print_logs(state: Path) -> None:
-    for log in sorted((state / "logs").glob("*.log")):
-        print(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-30:]))
 
 
 def delivered() -> list[EmailMessage]:

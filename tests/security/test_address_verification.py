@@ -25,10 +25,8 @@ import pytest
 
 from notifications.mailsink import verification_tokens
 from tests.e2e.test_flow import SPECS, URL, answers, cohort_dates, eventually, signed_in
+from tests.launched import launched
 from tests.stack import REPO, Stack
-from together_contracts.topics import declared_topics
-from together_devtools import launcher
-from together_operator.provision import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.e2e
 
@@ -39,22 +37,9 @@ STATE = REPO / ".run" / f"security-{RUN}"
 
 @pytest.fixture(scope="module")
 async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str]]:
-    await ensure_topics(stack.kafka_bootstrap, declared_topics(NAMESPACE))
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
-        "TOGETHER_CLOCK_MODE": "travel",
-        "TOGETHER_TOPIC_NAMESPACE": NAMESPACE,
-        "TOGETHER_AUTH_ISSUER": URL["identity"],
-    }
-    for spec in SPECS[1:]:
-        env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(f"sec_{spec.name}", owner=spec.name)
-        env[f"{spec.env_prefix}CONSUMER_GROUP"] = f"sec-{RUN}-{spec.name}"
-    try:
-        await asyncio.to_thread(launcher.start, SPECS, state=STATE, extra_env=env)
+    env = {"TOGETHER_CLOCK_MODE": "travel", "TOGETHER_AUTH_ISSUER": URL["identity"]}
+    async with launched(stack, create_database, SPECS, namespace=NAMESPACE, state=STATE, env=env):
         yield URL
-    finally:
-        await asyncio.to_thread(launcher.stop, SPECS, state=STATE)
-        await delete_topics(stack.kafka_bootstrap, [t.name for t in declared_topics(NAMESPACE)])
 
 
 def address(name: str) -> str:
