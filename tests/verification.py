@@ -2,11 +2,12 @@
 
 No backdoor: the two steps a real registration takes, through registration's API. First what the
 notifications service does when it sends the verification mail: it reads `AddressVerificationRequested`
-(here from the service's outbox, where its relay takes it from to Kafka) and asks
+(here from the service's outbox, which its relay publishes to Kafka) and asks
 `POST /address-verifications/{id}/link` with a `service` token holding the `registration:contacts`
 scope. Then what the person does: posts the link's token to `POST /participants/verify`, signed in
-as themself. Tests on the real stack read the link from the mail sink instead
-(`notifications.mailsink.verification_tokens`).
+as themself. Where a mail is really sent, the token is read from it instead (`mailed_tokens`): the
+real stack's mail sink (`notifications.mailsink.verification_tokens`, `tests/chaos/inbox.py`), or
+the SMTP server of an integration test.
 """
 
 from __future__ import annotations
