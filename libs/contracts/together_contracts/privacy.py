@@ -9,8 +9,8 @@ Four classes (docs/adr/0008-personal-data-in-events.md):
   say who it is;
 - `personal`: what describes a person: their name, entity, duty station, time zone, languages,
   skills, goals, gender, and reasons that quote those answers;
-- `free text`: what a person wrote in their own words: a biography, a reason given to a coach, an
-  agenda title typed for a session.
+- `free text`: what a person wrote in their own words: a biography, a reason given to a coach.
+  (An agenda title is the programme's: a step of its session plan.)
 
 A field is classified by its name, the same way in every event; `BY_MODEL` holds the few names
 whose meaning depends on the model (a participant's time zone is personal, a session's is not).
@@ -50,7 +50,7 @@ _PUBLIC = (
     "waitlisted coach_approved changed granted_role roles mentor_capacity coach_capacity places "
     "sessions_completed sessions_planned suggestions_per_mentee "
     # the programme's own words and rules
-    "name rules session_plan agenda period_months meeting_interval session_minutes meeting_languages "
+    "name rules session_plan agenda agenda_title next_agenda_title period_months meeting_interval session_minutes meeting_languages "
     "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable appointment_types "
     "entities job_networks min_capacity max_capacity "
     # objects: each of their fields has its own class ("per field" in the catalogue)
@@ -64,7 +64,7 @@ _PERSONAL = (
     "display_name entity duty_station grade years_of_service job_network job_family languages skills goals gender "
     "favourite_activities expertise_areas linkedin_url reasons"
 )
-_FREE_TEXT = "bio agenda_title next_agenda_title"
+_FREE_TEXT = "bio"
 
 BY_NAME: dict[str, Privacy] = {
     **dict.fromkeys(_PUBLIC.split(), Privacy.public),
