@@ -68,6 +68,13 @@ class Handlers(Mapping[type[Event], Handler]):
         self._by_model[model] = cast(Handler, handler)  # safe: the consumer passes only `model`'s events
         return self
 
+    def replace(self, model: type[Event], handler: Handler) -> Handlers:
+        """Wrap or swap the handler of a model that has one (e.g. to do more after it)."""
+        if model not in self._by_model:
+            raise KeyError(f"{model.__name__} has no handler to replace")
+        self._by_model[model] = handler
+        return self
+
     def __getitem__(self, model: type[Event]) -> Handler:
         return self._by_model[model]
 

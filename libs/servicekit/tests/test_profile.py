@@ -90,6 +90,8 @@ def test_a_service_s_own_kafka_protocol_wins_over_the_shared_one():
     settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
     environ = {**PRODUCTION, "KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "REGISTRATION_KAFKA_SECURITY_PROTOCOL": "SSL"}
     assert refusals(settings, auth(), environ) == []
+
+
 def test_production_refuses_a_database_login_with_powers_beyond_its_database():
     settings = Settings(clock_mode="system", database_url=SAFE_DATABASE)
     refuse_database_powers(settings, [], PRODUCTION)

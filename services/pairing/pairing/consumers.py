@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
+from pairing.settings import PairingSettings
 from pairing.use_cases import ParticipantState
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.registration import (
@@ -18,10 +19,13 @@ from together_contracts.registration import (
     ParticipantWithdrawn,
 )
 from together_events import Envelope, Handlers
+from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
 
 
-def handlers(runtime: Runtime) -> Handlers:
+def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
+    """The v2 profile events are opened with the participant's data key first (`ProfileOpener`)."""
+
     async def on_participant_state(conn: AsyncConnection, event: ParticipantState, _: Envelope) -> None:
         await use_cases.participant_stated(runtime, conn, event)
 
@@ -40,7 +44,7 @@ def handlers(runtime: Runtime) -> Handlers:
     async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
         await use_cases.cohort_opened(conn, event)
 
-    return (
+    registry = (
         Handlers()
         .on(ParticipantRegistered, on_participant_state)
         .on(ParticipantProfileUpdated, on_participant_state)
@@ -51,3 +55,4 @@ def handlers(runtime: Runtime) -> Handlers:
         .on(CohortOpened, on_cohort_opened)
         .on(AssignmentAccepted, on_assignment_accepted)
     )
+    return ProfileOpener.of(runtime.settings).take_sealed(registry)
