@@ -27,7 +27,10 @@ from together_contracts.registration import ERASED_ANSWER, PublicProfile, Role, 
 from together_contracts.sealing import SealBroken, Sealed, open_sealed, seal
 from together_events.registry import register
 
-_PROFILE = "The public profile sealed with the participant's data key (bio always None): services granted the key open it."
+_PROFILE = (
+    "The public answers (the biography never: always null) sealed with the participant's data key. "
+    "Not for subscribers: only the project's services are given the keys; erasing the answers deletes the key."
+)
 
 
 @register
