@@ -96,6 +96,7 @@ SEALED_OF: dict[type[Plain], type[SealedEvent]] = {
     v1.ParticipantRoleGranted: ParticipantRoleGranted,
 }
 PLAIN_OF: dict[type[SealedEvent], type[Plain]] = {sealed: plain for plain, sealed in SEALED_OF.items()}
+SEALED_OF_TYPE: dict[str, type[SealedEvent]] = {sealed.event_type(): sealed for sealed in PLAIN_OF}
 
 
 def sealed_away() -> PublicProfile:

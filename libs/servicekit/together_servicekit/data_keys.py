@@ -51,6 +51,9 @@ class DataKeys:
         self._cached[participant_id] = (now + self._seconds, key)
         return key
 
+    async def close(self) -> None:
+        await self._client.close()
+
     def forget(self, participant_id: UUID) -> None:
         """Drop a cached key (an erasure was just heard of: the key is gone at registration)."""
         self._cached.pop(participant_id, None)
