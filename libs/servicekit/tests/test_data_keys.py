@@ -15,7 +15,7 @@ from together_contracts import registration_sealed as v2
 from together_contracts.registration import ERASED_DISPLAY_NAME, PublicProfile, Role
 from together_contracts.sealing import SealBroken, key_text, new_data_key
 from together_events import Handlers
-from together_events.failures import is_transient
+from together_events.failures import is_outage, is_transient
 from together_servicekit.data_keys import DataKeys, ProfileOpener
 from together_servicekit.registration_client import RegistrationClient, RegistrationUnavailable
 from together_servicekit.settings import CallsRegistration
@@ -92,7 +92,7 @@ async def test_registration_not_answering_is_transient_and_a_wrong_key_is_not():
     registration.down = True
     with pytest.raises(RegistrationUnavailable) as down:
         await opener(registration).open(event)
-    assert is_transient(down.value)
+    assert is_transient(down.value) and is_outage(down.value)  # waited out by the consumer, never dead-lettered
     registration.down, registration.keys[event.participant_id] = False, new_data_key()
     with pytest.raises(SealBroken) as broken:
         await opener(registration).open(event)

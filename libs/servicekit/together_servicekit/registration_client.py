@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from together_events.failures import TransientError
+from together_events.failures import DependencyDown, TransientError
 from together_servicekit.settings import CallsRegistration
 from together_servicekit.tokens import fetch_token
 
@@ -26,6 +26,15 @@ from together_servicekit.tokens import fetch_token
 class RegistrationUnavailable(TransientError):
     """Registration could not answer now (network, 5xx, token refused): try again later. Transient: a
     consumer retries the event (ADR 0008), it does not set it aside."""
+
+
+class RegistrationDown(RegistrationUnavailable, DependencyDown):
+    """Registration does not answer at all (unreachable, 502/503/504): an outage that a consumer waits
+    out without giving up on the event (nothing goes to the dead-letter topic for it)."""
+
+
+# Answers of a proxy or a registration that is starting or stopping: it is down, not refusing.
+DOWN_STATUSES = frozenset({502, 503, 504})
 
 
 class TokenSource:
@@ -87,12 +96,14 @@ class RegistrationClient:
             try:
                 response = await self._http.request(method, f"{self._base}{path}", headers=headers)
             except httpx.HTTPError as exc:
-                raise RegistrationUnavailable(f"registration unreachable: {exc!r}") from exc
+                raise RegistrationDown(f"registration unreachable: {exc!r}") from exc
             if response.status_code == 401 and attempt == 1:
                 self.tokens.forget()  # expired or rotated: one fresh token, once
                 continue
             if response.status_code == 404:
                 return None
+            if response.status_code in DOWN_STATUSES:
+                raise RegistrationDown(f"registration answered {response.status_code}: {response.text[:200]}")
             if response.status_code != 200:
                 raise RegistrationUnavailable(f"registration answered {response.status_code}: {response.text[:200]}")
             body: dict[str, Any] = response.json()
