@@ -245,7 +245,7 @@ async def notifications_world(stack, create_database, signer, monkeypatch, direc
         "smtp_port": smtp.port,
         "registration_url": registration_url,
         "token_source": "static",
-        "service_token": signer.token("notifications", "service", scopes=["registration:contacts"]),
+        "service_token": signer.token("notifications", "service", scopes=["registration:contacts", "registration:data-keys"]),
         "delivery_max_attempts": 4,
         "delivery_backoff_seconds": 60.0,
         "message_id_domain": "test.together",
