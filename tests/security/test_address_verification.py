@@ -28,6 +28,7 @@ from tests.e2e.test_flow import SPECS, URL, answers, cohort_dates, eventually, s
 from tests.stack import REPO, Stack
 from together_contracts.topics import declared_topics
 from together_devtools import launcher
+from together_operator.access import declared_acls, grant, revoke_namespace
 from together_operator.provision import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +41,7 @@ STATE = REPO / ".run" / f"security-{RUN}"
 @pytest.fixture(scope="module")
 async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str]]:
     await ensure_topics(stack.kafka_bootstrap, declared_topics(NAMESPACE))
+    await grant(stack.kafka_bootstrap, declared_acls(NAMESPACE))  # each service runs as its own principal
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
         "TOGETHER_CLOCK_MODE": "travel",
@@ -48,13 +50,13 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
     }
     for spec in SPECS[1:]:
         env[f"{spec.env_prefix}DATABASE_URL"] = await create_database(f"sec_{spec.name}", owner=spec.name)
-        env[f"{spec.env_prefix}CONSUMER_GROUP"] = f"sec-{RUN}-{spec.name}"
     try:
         await asyncio.to_thread(launcher.start, SPECS, state=STATE, extra_env=env)
         yield URL
     finally:
         await asyncio.to_thread(launcher.stop, SPECS, state=STATE)
         await delete_topics(stack.kafka_bootstrap, [t.name for t in declared_topics(NAMESPACE)])
+        await revoke_namespace(stack.kafka_bootstrap, NAMESPACE)
 
 
 def address(name: str) -> str:
