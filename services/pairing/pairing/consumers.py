@@ -13,6 +13,7 @@ from together_contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -41,6 +42,9 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
     async def on_admitted(conn: AsyncConnection, event: ParticipantAdmitted, _: Envelope) -> None:
         await use_cases.participant_admitted(conn, event)
 
+    async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased, _: Envelope) -> None:
+        await use_cases.answers_erased(conn, event)
+
     async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
         await use_cases.cohort_opened(conn, event)
 
@@ -52,6 +56,7 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
         .on(CoachCredentialApproved, on_coach_approved)
         .on(ParticipantAdmitted, on_admitted)
         .on(ParticipantWithdrawn, on_participant_withdrawn)
+        .on(ParticipantAnswersErased, on_answers_erased)
         .on(CohortOpened, on_cohort_opened)
         .on(AssignmentAccepted, on_assignment_accepted)
     )
