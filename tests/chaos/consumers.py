@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -142,7 +143,16 @@ async def rebuild(stack: ChaosStack, service: str, timeout: float) -> Check:
         "--service", service, "--database-url", fresh, "--compare-with", f"{PG}/{service}", "--sample", "5",
     ]  # fmt: skip
     began = time.monotonic()
-    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    # The service's handlers open sealed profiles with data keys from registration, as the service does (ADR 0008).
+    prefix = f"{service.upper()}_"
+    keys = {
+        k: v
+        for k, v in stack.service_env().items()
+        if k.startswith(prefix) and k.endswith(("REGISTRATION_URL", "TOKEN_SOURCE", "SERVICE_TOKEN"))
+    }
+    process = await asyncio.create_subprocess_exec(
+        *command, env={**os.environ, **keys}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:

@@ -133,16 +133,14 @@ class ChaosStack:
             "TOGETHER_AUTH_PUBLIC_KEY_FILE": str(self.signer.public_key_file),
             "TOGETHER_AUTH_ISSUER": ISSUER,
             "TOGETHER_AUTH_AUDIENCE": AUDIENCE,
-            # Notifications asks registration for addresses with a token of its own.
-            "NOTIFICATIONS_TOKEN_SOURCE": "static",
-            "NOTIFICATIONS_SERVICE_TOKEN": self.signer.token(
-                "chaos-notifications", "service", expires_in=6 * 3600, scopes=["registration:contacts"]
-            ),
+            # Notifications asks registration for addresses, and every reader of profiles for the data
+            # keys that open them (ADR 0008), each with a token of its own.
+            **self._registration_tokens(),
             # Explicit, not left to the launcher: an instance started alone (a restart, the second
             # instances) would otherwise get the defaults, the usual stack's mail sink among them.
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
             "NOTIFICATIONS_SMTP_PORT": str(MAILSINK.port),
-            "NOTIFICATIONS_REGISTRATION_URL": FIRST[0].url(),
+            **{f"{s.upper()}_REGISTRATION_URL": FIRST[0].url() for s in ("matching", "pairing", "scheduling", "notifications")},
             "MAILSINK_DIR": str(STATE / "mail"),
             # Retries and the long lease in seconds, not hours: the run must see mails settle.
             "NOTIFICATIONS_DELIVERY_BACKOFF_SECONDS": "2",
@@ -150,6 +148,16 @@ class ChaosStack:
             "NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS": "30",
             "NOTIFICATIONS_DELIVERY_LEASE_SECONDS": "20",
         }
+
+    def _registration_tokens(self) -> dict[str, str]:
+        env = {}
+        for service in ("matching", "pairing", "scheduling", "notifications"):
+            scopes = ["registration:data-keys", *(["registration:contacts"] if service == "notifications" else [])]
+            env[f"{service.upper()}_TOKEN_SOURCE"] = "static"
+            env[f"{service.upper()}_SERVICE_TOKEN"] = self.signer.token(
+                f"chaos-{service}", "service", expires_in=6 * 3600, scopes=scopes
+            )
+        return env
 
     # --- infrastructure --------------------------------------------------------------------
 

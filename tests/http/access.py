@@ -119,6 +119,8 @@ class People:
                 return signer.headers(self.person("other-team"), "programme_team", programmes=[str(self.other_programme)])
             case "service":  # the notifications service: a service token with the scope to read contacts
                 return signer.headers(self.person("service"), "service", scopes=["registration:contacts"])
+            case "key-reader":  # a service that opens sealed profiles: the scope to read data keys
+                return signer.headers(self.person("service"), "service", scopes=["registration:data-keys"])
             case "service-unscoped":  # any other service: the role without that scope
                 return signer.headers(self.person("service"), "service")
             case "service-star":  # a programmes claim without the programme_team role grants nothing,

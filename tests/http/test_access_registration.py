@@ -119,6 +119,8 @@ async def act(service, w: World, action: str, obj: str, headers: dict):
             return await http.post(f"/participants/{target}/erasure", headers=headers)
         case "contact":
             return await http.get(f"/participants/{target}/contact", headers=headers)
+        case "data-key":
+            return await http.get(f"/participants/{target}/data-key", headers=headers)
         case "list-participants":
             return await http.get(f"/cohorts/{target}/participants", headers=headers)
         case "list-credentials":
@@ -235,6 +237,15 @@ CASES = table(
         ("contact", "service", "participant", 200),
         ("contact", "service-star", "participant", 200),
         ("contact", "service", "missing", 404),
+        # GET /participants/{id}/data-key: a service token with the scope registration:data-keys only (ADR 0008)
+        ("data-key", "anonymous", "participant", 401),
+        ("data-key", "owner", "participant", 403),
+        ("data-key", "team", "participant", 403),
+        ("data-key", "all-teams", "participant", 403),
+        ("data-key", "service-unscoped", "participant", 403),
+        ("data-key", "service", "participant", 403),  # registration:contacts is not registration:data-keys
+        ("data-key", "key-reader", "participant", 200),
+        ("data-key", "key-reader", "missing", 404),
         # GET /cohorts/{id}/participants: the programme's own team
         ("list-participants", "anonymous", "cohort", 401),
         ("list-participants", "owner", "cohort", 403),

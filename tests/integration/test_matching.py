@@ -713,9 +713,9 @@ async def test_an_erasure_leaves_placeholders_and_nothing_of_the_old_answers(ser
 
     for secret in (secret_name, secret_skill, secret_bio):
         assert await rows_mentioning(service.runtime, secret) == [], secret
-    # Registration's placeholders; grade and years stay for the programme's statistics.
+    # The placeholders a sealed profile opens to once its key is gone: grade and years too (a rebuild agrees).
     placeholders = PublicProfile(display_name="Withdrawn participant", entity="(erased)", duty_station="(erased)",
-                                 time_zone="UTC", grade="P-4", years_of_service=15, job_network="(erased)",
+                                 time_zone="UTC", grade="(erased)", years_of_service=0, job_network="(erased)",
                                  languages=["(erased)"]).model_dump(mode="json")  # fmt: skip
     select = sa.select(candidates).where(candidates.c.participant_id == leaver.participant_id)
     async with service.runtime.engine.connect() as conn:

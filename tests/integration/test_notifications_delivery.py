@@ -245,7 +245,7 @@ async def notifications_world(stack, create_database, signer, monkeypatch, direc
         "smtp_port": smtp.port,
         "registration_url": registration_url,
         "token_source": "static",
-        "service_token": signer.token("notifications", "service", scopes=["registration:contacts"]),
+        "service_token": signer.token("notifications", "service", scopes=["registration:contacts", "registration:data-keys"]),
         "delivery_max_attempts": 4,
         "delivery_backoff_seconds": 60.0,
         "message_id_domain": "test.together",
@@ -756,7 +756,7 @@ async def test_client_credentials_tokens_are_fetched_cached_and_renewed_when_ref
             "client_credentials", "together-notifications", "s3cret"
         ):  # fmt: skip
             raise HTTPException(401, "bad client")
-        assert form.get("scope") == "registration:contacts"  # it asks for the scope registration requires
+        assert form.get("scope") == "registration:contacts registration:data-keys"  # the scopes registration requires
         issued.append(signer.token("together-notifications", "service", scopes=form["scope"].split()))
         return {"access_token": issued[-1], "token_type": "Bearer", "expires_in": 3600}
 

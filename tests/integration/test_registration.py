@@ -24,7 +24,10 @@ from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
 from tests.stack import Stack
 from tests.verification import follow_link, link_token, mail_link, notifications_headers
+from together_contracts import registration_sealed as v2
+from together_contracts.sealing import key_from_text
 from together_events import Envelope
+from together_events.registry import decode
 from together_events.topics import Topic, service_topic
 from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.clock import TravellingClock
@@ -59,6 +62,7 @@ class World:
         self.run = uuid.uuid4().hex[:8]
         self.team = signer.headers(f"lead-{self.run}", "programme_team", programmes=["*"])
         self.service = notifications_headers(signer, f"notifications-{self.run}")
+        self.key_reader = signer.headers(f"matching-{self.run}", "service", scopes=["registration:data-keys"])
         self.keys: set[str] = set()
 
     def person(self, name: str) -> dict[str, str]:
@@ -130,6 +134,14 @@ class World:
             pass
         records = await read_topic(self.stack.kafka_bootstrap, service_topic("registration"))
         return [Envelope.from_json_bytes(r.value) for r in records if every or r.key.decode() in self.keys]
+
+    async def opened(self, envelope: Envelope) -> dict[str, Any]:
+        """A v2 profile event's data with the profile opened, as a service granted the data keys opens it."""
+        event = decode(envelope)
+        assert isinstance(event, v2.SealedEvent)
+        answer = await self.http.get(f"/participants/{event.participant_id}/data-key", headers=self.key_reader)
+        key = key_from_text(answer.json()["key"]) if answer.status_code == 200 else None
+        return {**envelope.data, "profile": v2.open_profile(event, key).model_dump(mode="json")}
 
     async def types(self, key: str) -> list[str]:
         return [e.type.split(".")[2] for e in await self.events() if e.subject == key]
@@ -273,7 +285,7 @@ async def test_places_fill_then_a_waitlist_and_a_freed_place_goes_to_the_first_w
     assert (view["status"], view["waitlisted"]) == ("active", False) and view["admitted_at"]
     assert (await world.http.get(f"/participants/{third['id']}", headers=world.team)).json()["status"] == "waitlisted"
 
-    registered = {e.subject: e for e in await world.events() if e.type.endswith("ParticipantRegistered.v1")}
+    registered = {e.subject: e for e in await world.events() if e.type.endswith("ParticipantRegistered.v2")}
     assert registered[second["id"]].data["waitlisted"] is True and registered[first["id"]].data["waitlisted"] is False
     assert await world.types(second["id"]) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantAdmitted"]
     assert await world.types(third["id"]) == ["AddressVerificationRequested", "ParticipantRegistered"]
@@ -349,10 +361,11 @@ async def test_answers_change_while_open_and_after_closing_a_role_needs_a_grant(
         "ParticipantRegistered", "ParticipantProfileUpdated", "ParticipantProfileUpdated", "ParticipantProfileUpdated",
         "ParticipantProfileUpdated", "ParticipantProfileUpdated", "ParticipantRoleGranted",
     ]  # fmt: skip
-    first_update = events[1].data
+    first_update = await world.opened(events[1])
     assert sorted(first_update["changed"]) == ["bio", "languages"]  # the new email is news for nobody
-    assert first_update["profile"]["languages"] == ["English", "French"] and first_update["profile"]["bio"] == "New bio"
-    assert events[4].data["changed"] == ["bio"] and events[4].data["profile"]["bio"] == "later"
+    assert first_update["profile"]["languages"] == ["English", "French"] and "English" not in str(events[1].data)
+    assert first_update["profile"]["bio"] is None  # free text never travels: registration's API serves it
+    assert events[4].data["changed"] == ["bio"] and (await world.opened(events[4]))["profile"]["bio"] is None
     assert events[5].data["changed"] == ["mentor_capacity"] and events[5].data["mentor_capacity"] == 2
     assert events[6].data["granted_role"] == "mentee" and events[6].data["roles"] == ["mentor", "mentee"]
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
@@ -461,7 +474,18 @@ async def test_withdrawal_keeps_the_record_and_erases_answers_where_the_programm
     }
     kept = (await world.http.get(f"/participants/{cleo}", headers=world.team)).json()
     assert kept["public_profile"]["display_name"] == "Cleo" and kept["answers_erased"] is False
+    registered = next(e for e in await world.events() if e.subject == cleo and e.type.endswith("ParticipantRegistered.v2"))
+    assert (await world.opened(registered))["profile"]["display_name"] == "Cleo"  # the key opens it, until the erasure
     assert (await world.http.post(f"/participants/{cleo}/erasure", headers=world.person("cleo"))).status_code == 204
+    assert (await world.opened(registered))["profile"]["display_name"] == "Withdrawn participant"  # the key is gone
+    answers = set()
+    for gone in (ada, cleo, str(uuid.uuid4())):  # erased at withdrawal, erased later, never known: the same 404
+        answer = await world.http.get(f"/participants/{gone}/data-key", headers=world.key_reader)
+        assert answer.status_code == 404
+        answers.add(str({**answer.json(), "request_id": None}).replace(gone, "ID"))
+    assert len(answers) == 1
+    contacts_only = await world.http.get(f"/participants/{cleo}/data-key", headers=world.service)
+    assert contacts_only.status_code == 403  # the scope registration:contacts is not registration:data-keys
     erased = (await world.http.get(f"/participants/{cleo}", headers=world.team)).json()
     assert erased["public_profile"]["display_name"] == "Withdrawn participant" and erased["answers_erased"] is True
     assert (await world.http.post(f"/participants/{cleo}/erasure", headers=world.team)).status_code == 409  # once
@@ -579,7 +603,7 @@ async def test_concurrent_registrations_never_take_more_places_than_there_are(wo
     )
     assert [r.status_code for r in verified] == [200] * len(names)
     assert sorted(r.json()["waitlisted"] for r in verified) == [False] * 3 + [True] * 9
-    registered = [e for e in await world.events(every=True) if e.type.endswith("ParticipantRegistered.v1")]
+    registered = [e for e in await world.events(every=True) if e.type.endswith("ParticipantRegistered.v2")]
     assert len(registered) == 12 and len([e for e in registered if not e.data["waitlisted"]]) == 3
 
 
@@ -606,7 +630,7 @@ async def test_changing_roles_takes_or_frees_a_place(world: World):
     assert statuses == {holder: "active", mentor: "waitlisted", waiting: "active"}
     assert await world.types(waiting) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantAdmitted"]
     assert await world.types(mentor) == ["AddressVerificationRequested", "ParticipantRegistered", "ParticipantProfileUpdated"]
-    updated = [e for e in await world.events() if e.subject == mentor and e.type.endswith("ParticipantProfileUpdated.v1")]
+    updated = [e for e in await world.events() if e.subject == mentor and e.type.endswith("ParticipantProfileUpdated.v2")]
     assert updated[0].data["waitlisted"] is True
 
     another = await world.register(cohort, "another")

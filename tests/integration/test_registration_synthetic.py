@@ -25,8 +25,11 @@ import pytest
 from tests.apps import client, service_app
 from tests.kafka_tools import read_topic
 from tests.verification import verify
+from together_contracts import registration_sealed as v2
 from together_contracts.registration import GRADES
+from together_contracts.sealing import key_from_text
 from together_events import Envelope
+from together_events.registry import decode
 from together_events.topics import Topic, service_topic
 from together_operator.provision import delete_topics, ensure_topics
 from together_synthetic import Participant, generate_cohort
@@ -171,11 +174,21 @@ async def test_a_synthetic_cohort_is_accepted_and_refused_exactly_as_the_rules_p
         return [
             (record, envelope)
             for record in records
-            if (envelope := Envelope.from_json_bytes(record.value)).type.endswith(f".{event_type}.v1")
+            if (envelope := Envelope.from_json_bytes(record.value)).type.endswith(f".{event_type}")
             and envelope.data["cohort_id"] == cohort
         ]
 
-    requested, registered = of_type("AddressVerificationRequested"), of_type("ParticipantRegistered")
+    requested, registered = of_type("AddressVerificationRequested.v1"), of_type("ParticipantRegistered.v2")
+    key_reader = signer.headers("matching", "service", scopes=["registration:data-keys"])
+
+    async def opened(envelope: Envelope) -> dict[str, Any]:
+        """The sealed profile opened with the participant's key, as a service granted the keys opens it."""
+        event = decode(envelope)
+        assert isinstance(event, v2.ParticipantRegistered)
+        answer = await http.get(f"/participants/{event.participant_id}/data-key", headers=key_reader)
+        assert answer.status_code == 200, answer.text
+        return v2.open_profile(event, key_from_text(answer.json()["key"])).model_dump(mode="json")
+
     for events in (requested, registered):
         assert len(events) == len(accepted)  # one each: none for a refusal, none twice
         assert {envelope.subject for _, envelope in events} == set(accepted)
@@ -183,7 +196,8 @@ async def test_a_synthetic_cohort_is_accepted_and_refused_exactly_as_the_rules_p
         person = accepted[envelope.subject]
         assert envelope.data["roles"] == list(person.roles)
         assert envelope.data["mentor_capacity"] == person.mentor_capacity
-        assert envelope.data["profile"] == person.profile().model_dump(mode="json")  # the public answers, exactly
+        public = person.profile().model_copy(update={"bio": None})  # the public answers, exactly; free text never travels
+        assert await opened(envelope) == public.model_dump(mode="json")
     for record, envelope in requested + registered:
         person = accepted[envelope.subject]
         keys, strings = keys_and_strings(json.loads(record.value))  # the whole envelope, not just `data`

@@ -9,8 +9,9 @@ from together_contracts import (
     notifications,
     pairing,
     registration,
+    registration_sealed,
     scheduling,
     topics,
 )
 
-__all__ = ["matching", "notifications", "pairing", "registration", "scheduling", "topics"]
+__all__ = ["matching", "notifications", "pairing", "registration", "registration_sealed", "scheduling", "topics"]

@@ -38,6 +38,8 @@ _PUBLIC = (
     "assignment_id cohort_id programme_id credential_id notification_id pairing_id request_id selection_id "
     "series_id session_id session_ids cancelled_session_ids held_session_ids after_session_id recurrence_id "
     "source_event_id verification_id calendar_uid "
+    # how a sealed value is sealed (the sealed answers themselves are personal)
+    "alg nonce "
     # when
     "accepted_at admitted_at approved_at available_at cancelled_at changed_at closed_at completed_at declined_at "
     "ended_at ends_before ends_on erased_at exhausted_at expired_at expires_at followed_at formed_at given_at "
@@ -58,11 +60,11 @@ _PUBLIC = (
 )
 _PSEUDONYMOUS = (
     "participant_id participant_ids person_id mentee_id mentor_id mentee_person_id mentor_person_id organiser_id "
-    "recipient_id completed_by ended_by withdrawn_participant_id ranked_mentor_ids"
+    "recipient_id completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id"
 )
 _PERSONAL = (
     "display_name entity duty_station grade years_of_service job_network job_family languages skills goals gender "
-    "favourite_activities expertise_areas linkedin_url reasons"
+    "favourite_activities expertise_areas linkedin_url reasons ciphertext"
 )
 _FREE_TEXT = "bio"
 

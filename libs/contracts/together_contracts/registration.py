@@ -1,8 +1,9 @@
 """Events published by the registration service on topic `together.registration`.
 
 The topic is readable by other systems: it carries identifiers (participant ids,
-and the person id: the pseudonymous subject at the identity provider) and public
-profile answers, never programme-team-only answers such as the email.
+and the person id: the pseudonymous subject at the identity provider), and the
+public profile answers sealed per person (`registration_sealed`, ADR 0008); never
+programme-team-only answers such as the email, nor free text.
 """
 
 from __future__ import annotations
@@ -228,7 +229,9 @@ class AddressVerificationRequested(_RegistrationEvent):
 @register
 class ParticipantRegistered(_RegistrationEvent):
     """A person registered in a cohort and verified their e-mail address, with their roles and public
-    profile: from now on they are visible (suggestions, requests, messages)."""
+    profile: from now on they are visible (suggestions, requests, messages).
+
+    Retired for privacy (ADR 0008): no longer published, v2 seals the profile; kept so history can be read."""
 
     aggregate = "participant"
     participant_id: UUID
@@ -269,7 +272,9 @@ class _ParticipantState(_RegistrationEvent):
 
 @register
 class ParticipantProfileUpdated(_ParticipantState):
-    """A participant changed answers (roles and capacities included)."""
+    """A participant changed answers (roles and capacities included).
+
+    Retired for privacy (ADR 0008): no longer published, v2 seals the profile; kept so history can be read."""
 
     changed: list[str] = Field(description="Names of the public answers that changed, e.g. ['languages', 'mentor_capacity'].")
     updated_at: AwareDatetime
@@ -277,7 +282,9 @@ class ParticipantProfileUpdated(_ParticipantState):
 
 @register
 class ParticipantRoleGranted(_ParticipantState):
-    """After registration closed, the programme team granted a participant another role."""
+    """After registration closed, the programme team granted a participant another role.
+
+    Retired for privacy (ADR 0008): no longer published, v2 seals the profile; kept so history can be read."""
 
     granted_role: Role
     granted_at: AwareDatetime

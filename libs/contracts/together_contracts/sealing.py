@@ -45,6 +45,22 @@ def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
 
 
+def key_text(key: bytes) -> str:
+    """A data key as it travels from registration to a service that may open (base64url)."""
+    return _text(key)
+
+
+def key_from_text(text: str) -> bytes:
+    """The data key of `key_text`; ValueError unless it is one (256 bits)."""
+    try:
+        key = _bytes(text)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("a data key is base64url") from exc
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"a data key has {KEY_BYTES * 8} bits, not {len(key) * 8}")
+    return key
+
+
 def binding(event_type: str, subject: str) -> bytes:
     """The associated data: the event a sealed value belongs to."""
     return f"{event_type}\n{subject}".encode()

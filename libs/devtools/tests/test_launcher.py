@@ -84,3 +84,14 @@ def test_a_second_copy_of_a_service_has_its_own_pid_and_log_file(tmp_path: Path)
     finally:
         launcher.stop((first, second), state=tmp_path)
     assert launcher.running_pid(tmp_path, first) is None and launcher.running_pid(tmp_path, second) is None
+
+
+def test_every_reader_of_profiles_is_pointed_at_the_registration_started_with_it(tmp_path: Path):
+    specs = tuple(launcher.ServiceSpec(spec.name, 18700 + i, spec.module) for i, spec in enumerate(launcher.EVERYTHING))
+    registration = next(spec for spec in specs if spec.name == "registration").url()
+    for spec in specs:
+        env = launcher._neighbours(spec, specs, tmp_path)
+        if spec.name in ("matching", "pairing", "scheduling", "notifications"):
+            assert env[f"{spec.env_prefix}REGISTRATION_URL"] == registration  # the data keys (ADR 0008)
+        else:
+            assert not any(name.endswith("REGISTRATION_URL") for name in env)

@@ -70,6 +70,8 @@ SERVICES = (
     ServiceSpec("scheduling", 8004),
     ServiceSpec("notifications", 8005),
 )
+# The services that ask registration with a service token (the data keys that open sealed profiles).
+CALLS_REGISTRATION = ("matching", "pairing", "scheduling", "notifications")
 # The development SMTP server notifications mails to (it keeps the mails as .eml files).
 MAILSINK = ServiceSpec("mailsink", 8025, module="notifications.mailsink")
 EVERYTHING = (IDENTITY, *SERVICES, MAILSINK)
@@ -196,12 +198,11 @@ def _neighbours(spec: ServiceSpec, specs: tuple[ServiceSpec, ...], state: Path) 
     env: dict[str, str] = {}
     if spec.name == MAILSINK.name:
         env["MAILSINK_DIR"] = str(state / "mail")
-    if spec.name == "notifications":
-        if MAILSINK.name in by_name:
-            env.setdefault("NOTIFICATIONS_SMTP_HOST", "127.0.0.1")
-            env["NOTIFICATIONS_SMTP_PORT"] = str(by_name[MAILSINK.name].port)
-        if "registration" in by_name:
-            env["NOTIFICATIONS_REGISTRATION_URL"] = by_name["registration"].url()
+    if spec.name == "notifications" and MAILSINK.name in by_name:
+        env.setdefault("NOTIFICATIONS_SMTP_HOST", "127.0.0.1")
+        env["NOTIFICATIONS_SMTP_PORT"] = str(by_name[MAILSINK.name].port)
+    if spec.name in CALLS_REGISTRATION and "registration" in by_name:
+        env[f"{spec.env_prefix}REGISTRATION_URL"] = by_name["registration"].url()  # data keys; notifications: contacts too
     return env
 
 

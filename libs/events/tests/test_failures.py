@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError, TopicAuthorizationFailedError
 
-from together_events.failures import RetryPolicy, TransientError, transient_reason
+from together_events.failures import DependencyDown, RetryPolicy, TransientError, is_outage, is_transient, transient_reason
 
 
 def wrapped(orig: BaseException) -> sa.exc.DBAPIError:
@@ -71,3 +71,13 @@ def test_a_transient_cause_behind_another_exception_counts():
 def test_the_delay_doubles_up_to_the_maximum():
     policy = RetryPolicy(first_delay=0.1, max_delay=1.0)
     assert [policy.delay(n) for n in range(1, 7)] == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+
+
+def test_a_dependency_that_is_down_is_an_outage_and_transient_and_other_transient_failures_are_not_outages():
+    down = DependencyDown("registration unreachable")
+    assert is_outage(down) and is_transient(down)
+    try:
+        raise RuntimeError("while opening a profile") from down
+    except RuntimeError as wrapped:
+        assert is_outage(wrapped)
+    assert not is_outage(TransientError("serialization")) and not is_outage(ValueError("bug"))

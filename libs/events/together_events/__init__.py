@@ -7,7 +7,7 @@ from together_events.connection import KafkaSecurity, kafka_options
 from together_events.consumer import EventConsumer, Handler, Handlers
 from together_events.context import caused_by, current_causation
 from together_events.envelope import Envelope, MalformedEvent
-from together_events.failures import RetryPolicy, TransientError, is_transient, transient_reason
+from together_events.failures import DependencyDown, RetryPolicy, TransientError, is_outage, is_transient, transient_reason
 from together_events.outbox import OutboxRelay, build_producer, record_event
 from together_events.registry import (
     Event,
@@ -19,6 +19,7 @@ from together_events.registry import (
 from together_events.topics import Topic, dead_letter_topic, service_topic
 
 __all__ = [
+    "DependencyDown",
     "Envelope",
     "Event",
     "EventConsumer",
@@ -35,6 +36,7 @@ __all__ = [
     "current_causation",
     "dead_letter_topic",
     "decode",
+    "is_outage",
     "is_transient",
     "kafka_options",
     "model_for",

@@ -10,9 +10,9 @@ One consumer group per service. For each record:
    handler; if the inbox row already existed, the event was handled before and
    nothing happens;
 3. a failure is retried only if `failures.transient_reason` names it (connection lost,
-   deadlock, ...), with backoff. When the database does not answer at all, that is an
-   outage, not the record's fault: the consumer waits for it without spending the
-   record's budget. Otherwise a record holds its partition for at most
+   deadlock, ...), with backoff. When the database does not answer at all, or a service
+   the handler needs is down (`failures.DependencyDown`), that is an outage, not the
+   record's fault: the consumer waits for it without spending the record's budget. Otherwise a record holds its partition for at most
    `RetryPolicy.record_budget` seconds; then, or at once for any other failure, it is
    set aside and the consumer moves on;
 4. offsets are committed after the records were handled, so a crash replays them and
@@ -45,7 +45,7 @@ from together_events.connection import KafkaSecurity, kafka_options
 from together_events.context import caused_by
 from together_events.dead_letters import DeadLetters, DeadLetterSink
 from together_events.envelope import Envelope, MalformedEvent
-from together_events.failures import RetryPolicy, transient_reason
+from together_events.failures import RetryPolicy, is_outage, transient_reason
 from together_events.registry import Event, decode, model_for
 from together_events.tables import inbox_table
 
@@ -66,6 +66,13 @@ class Handlers(Mapping[type[Event], Handler]):
         if model in self._by_model:
             raise ValueError(f"{model.__name__} already has a handler")
         self._by_model[model] = cast(Handler, handler)  # safe: the consumer passes only `model`'s events
+        return self
+
+    def replace(self, model: type[Event], handler: Handler) -> Handlers:
+        """Wrap or swap the handler of a model that has one (e.g. to do more after it)."""
+        if model not in self._by_model:
+            raise KeyError(f"{model.__name__} has no handler to replace")
+        self._by_model[model] = handler
         return self
 
     def __getitem__(self, model: type[Event]) -> Handler:
@@ -252,6 +259,7 @@ class EventConsumer:
                     # One attempt may not outlast what is left of the budget: a handler that hangs
                     # (a lock never released, a peer that never answers) times out like any other.
                     remaining = self._policy.record_budget - (loop.time() - started - outage)
+                    attempt_started = loop.time()
                     async with asyncio.timeout(max(remaining, self._policy.first_delay)):
                         await self._handle_once(envelope, event, handler)
                     self.status.handled[record.topic, envelope.type] += 1
@@ -265,6 +273,20 @@ class EventConsumer:
                     held.attempts += 1
                     held.last_error = f"{reason}: {exc!r}"[:500]
                     self.status.retries[reason] += 1
+                    if is_outage(exc):
+                        # A service the handler needs is down (e.g. registration, for a data key): an
+                        # outage too, waited out with backoff; the attempt and the pause are not budgeted.
+                        delay = self._policy.delay(held.attempts)
+                        log.warning(
+                            "event.waiting_for_dependency",
+                            consumer=self.name,
+                            event_id=envelope.id,
+                            error=repr(exc)[:300],
+                            retry_in=delay,
+                        )
+                        await asyncio.sleep(delay)
+                        outage += loop.time() - attempt_started
+                        continue
                     if not await self._database_answers():
                         # An outage is not this record's fault: wait it out without spending its budget.
                         waited_from = loop.time()

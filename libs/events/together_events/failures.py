@@ -29,6 +29,11 @@ class TransientError(Exception):
     """Raise from a handler to have the event retried (within the retry policy) instead of dead-lettered."""
 
 
+class DependencyDown(TransientError):
+    """A service the handler needs does not answer at all (refused, unreachable, 503): an outage, not
+    the record's fault. Like a database outage, it is waited out without spending the record's budget."""
+
+
 # PostgreSQL error codes (SQLSTATE) that say "try again", by what they mean.
 TRANSIENT_SQLSTATES = {
     "40001": "serialization failure",
@@ -59,6 +64,11 @@ def transient_reason(exc: BaseException) -> str | None:
         if reason is not None:
             return reason
     return None
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps) says a dependency is down: wait, do not give up on the record."""
+    return any(isinstance(cause, DependencyDown) for cause in _causes(exc))
 
 
 def is_transient(exc: BaseException) -> bool:

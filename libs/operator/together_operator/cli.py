@@ -3,6 +3,7 @@
     together-events replay  [--topic T]... [--from-offset N | --from-time ISO] [--to-offset N | --to-time ISO]
                             [--type T]... [--subject S]... [--format jsonl|csv] [--output FILE]
     together-events story   ID [--format text|jsonl]
+    (replay and story: [--registration-url URL [--token-file FILE]] opens sealed profiles, else "(sealed)")
     together-events verify  [--topic T]...
     together-events rebuild --service NAME --database-url URL [--compare-with URL]
 
@@ -22,6 +23,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -44,6 +46,8 @@ from together_operator import (
 from together_operator.output import FORMATS
 from together_operator.rebuild import compare, rebuild, rebuildable
 from together_operator.story import chapter_json, chapter_line
+from together_operator.unsealing import Unsealer
+from together_servicekit.registration_client import RegistrationUnavailable
 
 
 def parse_time(text: str) -> datetime:
@@ -65,16 +69,20 @@ async def run_replay(args: argparse.Namespace) -> int:
     window = Window(args.from_offset, args.to_offset, args.from_time, args.to_time)
     selection = Selection(resolve_types(args.type), frozenset(args.subject))
     progress = Progress()
+    unsealer = Unsealer.of(args.registration_url, args.token_file)
     with opened(args.output) as out:
         batches = replay_batches(args.bootstrap, args.topics, window, selection, partitions=args.partition, progress=progress)
         async with contextlib.aclosing(batches):
-            written = await write_records(batches, out, args.format)
+            written = await write_records(unsealer.batches(batches), out, args.format)
+    await unsealer.close()
     print(f"replayed {', '.join(args.topics)}: {progress.read} records read, {written} written", file=sys.stderr)
     return 0
 
 
 async def run_story(args: argparse.Namespace) -> int:
-    chapters = await story(args.bootstrap, args.id, args.topics)
+    unsealer = Unsealer.of(args.registration_url, args.token_file)
+    chapters = [replace(c, event=await unsealer.event(c.event)) for c in await story(args.bootstrap, args.id, args.topics)]
+    await unsealer.close()
     for chapter in chapters:
         print(chapter_json(chapter) if args.format == "jsonl" else chapter_line(chapter))
     print(f"{len(chapters)} events about {args.id}", file=sys.stderr)
@@ -109,6 +117,11 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
                         help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:19092)")  # fmt: skip
     common.add_argument("--namespace", default=None, help="topic prefix (default: $TOGETHER_TOPIC_NAMESPACE)")
+    keys = argparse.ArgumentParser(add_help=False)
+    keys.add_argument("--registration-url", default=os.environ.get("TOGETHER_OPERATOR_REGISTRATION_URL"), metavar="URL",
+                      help="open sealed profiles with data keys from registration (a service token with the scope "
+                      "registration:data-keys); without it they show as (sealed), and erased ones as placeholders with it")  # fmt: skip
+    keys.add_argument("--token-file", metavar="FILE", help="the token (default: the TOGETHER_OPERATOR_TOKEN_* settings)")
     topics = argparse.ArgumentParser(add_help=False)
     topics.add_argument("--topic", action="append", default=[], metavar="T",
                         help="a topic, or a service name for its topic; repeatable (default: every service's topic)")  # fmt: skip
@@ -118,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = root.add_subparsers(dest="command", required=True)
 
-    replay = commands.add_parser("replay", parents=[common, topics], help="write records of the topics as JSON Lines or CSV",
+    replay = commands.add_parser("replay", parents=[common, topics, keys], help="write records of the topics as JSON Lines or CSV",
                                  description="Ranges are half-open: from (included) to (excluded). Offsets apply to every "
                                  "partition read; times select by the Kafka record timestamp (when it was published), exactly, in "
                                  "any order of timestamps: the read goes on to the end offsets of the moment it began. "
@@ -140,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--output", default="-", metavar="FILE", help="default: standard output")
     replay.set_defaults(run=run_replay)
 
-    tell = commands.add_parser("story", parents=[common, topics], help="every event about one id, in time order")
+    tell = commands.add_parser("story", parents=[common, topics, keys], help="every event about one id, in time order")
     tell.add_argument("id", help="a request, pairing, participant... id: the subject, or any value in the data")
     tell.add_argument("--format", choices=("text", "jsonl"), default="text")
     tell.set_defaults(run=run_story)
@@ -180,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # e.g. piped into `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
-    except (OperatorError, KafkaConnectionError, OSError) as exc:
+    except (OperatorError, KafkaConnectionError, OSError, RegistrationUnavailable) as exc:
         print(f"together-events {args.command}: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

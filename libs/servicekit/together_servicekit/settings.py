@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from together_events import KafkaSecurity
 from together_events.topics import namespace
+from together_servicekit.profile import is_https
 
 DEFAULT_PG_DSN_BASE = "postgresql://together:together@127.0.0.1:15432"
 DEFAULT_KAFKA = "127.0.0.1:19092"
@@ -104,6 +105,38 @@ class ServiceSettings(BaseSettings):
     def source(self) -> str:
         """The CloudEvents `source` of this service's events."""
         return f"/together/{self.service_name}"
+
+
+class CallsRegistration(ServiceSettings):
+    """A service that asks registration with a service token: for the data keys that open the profiles
+    sealed in events (ADR 0008), and notifications for contacts too (`registration_client`)."""
+
+    registration_url: str = "http://127.0.0.1:8001"
+    token_source: Literal["dev", "static", "client_credentials"] = Field(
+        default="dev",
+        description="dev: the development identity provider's dev-login grant; static: `service_token`; "
+        "client_credentials: OAuth2 client credentials at `token_url`.",
+    )
+    token_scope: str = Field(
+        default="registration:data-keys",
+        description="The scopes asked for, space separated: registration's endpoints require them.",
+    )
+    service_token: str = ""
+    token_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    dev_identity_url: str = Field(default="", description="Defaults to TOGETHER_AUTH_ISSUER, else http://127.0.0.1:8000.")
+    data_key_seconds: float = Field(
+        default=300.0, ge=0, description="How long a participant's data key stays in memory (never stored)."
+    )
+
+    def production_refusals(self) -> list[str]:
+        found = super().production_refusals()
+        if self.token_source == "dev":
+            found.append(f"{self.env_prefix}TOKEN_SOURCE=dev: its token comes from the development identity provider's grant")
+        elif self.token_source == "client_credentials" and not is_https(self.token_url):
+            found.append(f"{self.env_prefix}TOKEN_URL must be an https URL in production, not {self.token_url!r}")
+        return found
 
 
 def _with_password_from(path: str, url: str, setting: str) -> str:

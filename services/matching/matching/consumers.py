@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from matching.domain.participants import erased_answers
+from matching.settings import MatchingSettings
 from matching.tables import candidates, cohort_changes, cohorts, mentor_pairings, preferences, programmes
 from together_contracts.pairing import PairingEnded, PairingFormed, PreferencesSubmitted
 from together_contracts.registration import (
@@ -36,6 +37,7 @@ from together_contracts.registration import (
 )
 from together_contracts.roles import capacity_of, offers_partnership
 from together_events import Envelope, Handlers
+from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
 
 
@@ -251,8 +253,10 @@ async def on_preferences_submitted(conn: AsyncConnection, event: PreferencesSubm
     )
 
 
-def handlers(_: Runtime | None) -> Handlers:
-    return (
+def handlers(runtime: Runtime[MatchingSettings] | None) -> Handlers:
+    """The v2 profile events are opened with the participant's data key first (`ProfileOpener`)."""
+    opener = ProfileOpener.of(runtime.settings if runtime is not None else MatchingSettings())
+    registry = (
         Handlers()
         .on(ProgrammeCreated, on_programme_created)
         .on(ProgrammeRulesChanged, on_programme_rules_changed)
@@ -268,3 +272,4 @@ def handlers(_: Runtime | None) -> Handlers:
         .on(PairingEnded, on_pairing_ended)
         .on(PreferencesSubmitted, on_preferences_submitted)
     )
+    return opener.take_sealed(registry)

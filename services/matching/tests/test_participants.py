@@ -9,6 +9,7 @@ import pytest
 from matching.domain.participants import Candidate, MenteeUnavailable, NotAMentee, erased_answers
 from matching.domain.scoring.policy import Exclusion, Person
 from together_contracts.registration import ERASED_DISPLAY_NAME, PublicProfile
+from together_contracts.registration_sealed import sealed_away
 
 ANSWERS: dict[str, object] = {
     "display_name": "Amina",
@@ -85,11 +86,10 @@ def test_free_places_never_go_below_zero_after_a_capacity_cut():
     assert isinstance(mentor, Person) and mentor.free_places == 0
 
 
-def test_erased_answers_keep_grade_and_years_only_and_erasing_twice_changes_nothing():
+def test_erased_answers_are_what_a_sealed_profile_opens_to_without_its_key_and_erasing_twice_changes_nothing():
     erased = erased_answers(ANSWERS)
     profile = PublicProfile.model_validate(erased)
     assert profile.display_name == ERASED_DISPLAY_NAME
-    assert (profile.grade, profile.years_of_service) == ("P-3", 6)
+    assert (profile.grade, profile.years_of_service) == ("(erased)", 0)  # sealed with the rest: a rebuild agrees
     assert not profile.skills and profile.bio is None
-    assert erased_answers(erased) == erased
-    assert erased_answers({}) == {}  # erased before placeholders were kept
+    assert erased_answers(erased) == erased == sealed_away().model_dump(mode="json")

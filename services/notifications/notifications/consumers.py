@@ -22,6 +22,7 @@ from together_contracts.registration import (
     ProgrammeRulesChanged,
 )
 from together_events import Envelope, Event, Handlers
+from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
 
 
@@ -87,4 +88,4 @@ def handlers(runtime: Runtime[NotificationsSettings]) -> Handlers:
     )
     for model in NOTIFYING_EVENTS:
         registry.on(model, record_messages)
-    return registry
+    return ProfileOpener.of(runtime.settings).take_sealed(registry)  # the v2 profile events, opened first

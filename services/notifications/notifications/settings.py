@@ -3,14 +3,13 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from together_servicekit.profile import is_https
-from together_servicekit.settings import ServiceSettings
+from together_servicekit.settings import CallsRegistration
 
 # The development mail sink (`python -m notifications.mailsink`) listens here by default.
 MAILSINK_PORT = 8025
 
 
-class NotificationsSettings(ServiceSettings):
+class NotificationsSettings(CallsRegistration):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     service_name: str = "notifications"
@@ -46,26 +45,9 @@ class NotificationsSettings(ServiceSettings):
     # ambiguous, sent again with the same Message-ID. Keep it well above the SMTP timeout.
     delivery_lease_seconds: float = 300.0
 
-    # Registration's contact endpoint (addresses and preferred language), called with a service token.
-    registration_url: str = "http://127.0.0.1:8001"
-    token_source: Literal["dev", "static", "client_credentials"] = Field(
-        default="dev",
-        description="dev: the development identity provider's dev-login grant; static: `service_token`; "
-        "client_credentials: OAuth2 client credentials at `token_url`.",
-    )
+    # Registration's contact endpoint (addresses and preferred language) and data keys, called with a
+    # service token (`CallsRegistration`: registration_url, token_source, ...).
     token_scope: str = Field(
-        default="registration:contacts", description="The scope asked for: registration's contact endpoint requires it."
+        default="registration:contacts registration:data-keys",
+        description="The scopes asked for: registration's contact and data-key endpoints require them.",
     )
-    service_token: str = ""
-    token_url: str = ""
-    client_id: str = ""
-    client_secret: str = ""
-    dev_identity_url: str = Field(default="", description="Defaults to TOGETHER_AUTH_ISSUER, else http://127.0.0.1:8000.")
-
-    def production_refusals(self) -> list[str]:
-        found = []
-        if self.token_source == "dev":
-            found.append("NOTIFICATIONS_TOKEN_SOURCE=dev: its token comes from the development identity provider's grant")
-        elif self.token_source == "client_credentials" and not is_https(self.token_url):
-            found.append(f"NOTIFICATIONS_TOKEN_URL must be an https URL in production, not {self.token_url!r}")
-        return found

@@ -21,6 +21,7 @@ from notifications.rendering import render
 from notifications.repository import retry_failed
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
 from together_contracts.notifications import NotificationRecorded
+from together_contracts.registration import ERASED_TIME_ZONE
 from together_events import Envelope, Event
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, Violation
@@ -119,8 +120,11 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, particip
 
 
 async def erase_copies(conn: AsyncConnection, participant_id: UUID) -> None:
-    """Our copies of a person's answers: the display name, and the addresses kept on their deliveries."""
-    await conn.execute(participants.update().where(participants.c.id == participant_id).values(display_name=None))
+    """Our copies of a person's answers: the display name, the time zone (the placeholder a sealed profile
+    opens to once the key is gone, so a rebuild agrees), and the addresses kept on their deliveries."""
+    await conn.execute(
+        participants.update().where(participants.c.id == participant_id).values(display_name=None, time_zone=ERASED_TIME_ZONE)
+    )
     await conn.execute(deliveries.update().where(deliveries.c.recipient_id == participant_id).values(address=None))
 
 

@@ -6,22 +6,27 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import use_cases
+from pairing.settings import PairingSettings
 from pairing.use_cases import ParticipantState
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.registration import (
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
 )
 from together_events import Envelope, Handlers
+from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
 
 
-def handlers(runtime: Runtime) -> Handlers:
+def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
+    """The v2 profile events are opened with the participant's data key first (`ProfileOpener`)."""
+
     async def on_participant_state(conn: AsyncConnection, event: ParticipantState, _: Envelope) -> None:
         await use_cases.participant_stated(runtime, conn, event)
 
@@ -37,10 +42,13 @@ def handlers(runtime: Runtime) -> Handlers:
     async def on_admitted(conn: AsyncConnection, event: ParticipantAdmitted, _: Envelope) -> None:
         await use_cases.participant_admitted(conn, event)
 
+    async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased, _: Envelope) -> None:
+        await use_cases.answers_erased(conn, event)
+
     async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
         await use_cases.cohort_opened(conn, event)
 
-    return (
+    registry = (
         Handlers()
         .on(ParticipantRegistered, on_participant_state)
         .on(ParticipantProfileUpdated, on_participant_state)
@@ -48,6 +56,8 @@ def handlers(runtime: Runtime) -> Handlers:
         .on(CoachCredentialApproved, on_coach_approved)
         .on(ParticipantAdmitted, on_admitted)
         .on(ParticipantWithdrawn, on_participant_withdrawn)
+        .on(ParticipantAnswersErased, on_answers_erased)
         .on(CohortOpened, on_cohort_opened)
         .on(AssignmentAccepted, on_assignment_accepted)
     )
+    return ProfileOpener.of(runtime.settings).take_sealed(registry)

@@ -23,9 +23,11 @@ from pairing.repository import Unit, participant_of
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.pairing import Engagement
 from together_contracts.registration import (
+    ERASED_TIME_ZONE,
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
+    ParticipantAnswersErased,
     ParticipantProfileUpdated,
     ParticipantRegistered,
     ParticipantRoleGranted,
@@ -279,6 +281,14 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: P
     await unit.withdrawal_of(event.participant_id)
     unit.lifecycle.participant_withdrew(event.participant_id, event.withdrawn_at)
     await unit.save()
+
+
+async def answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased) -> None:
+    """The one answer pairing copies, the time zone, becomes the placeholder: what the participant's sealed
+    profile opens to once their key is gone, so the copy equals a rebuild (ADR 0008). Withdrawn before,
+    they have no deadline left to compute in it."""
+    await repository.lock_cohort(conn, event.cohort_id)
+    await records.update_participant(conn, event.participant_id, time_zone=ERASED_TIME_ZONE)
 
 
 async def coach_approved(conn: AsyncConnection, event: CoachCredentialApproved) -> None:

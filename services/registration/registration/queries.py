@@ -18,8 +18,9 @@ from registration.domain.credentials import CredentialStatus
 from registration.domain.participant import Participant, ParticipantStatus, answers_of
 from registration.domain.programme_rules import rules_of
 from registration.domain.questionnaire import TEAM_ONLY, VISIBILITY
-from registration.tables import coach_credentials, cohorts, participants, programmes
+from registration.tables import coach_credentials, cohorts, data_keys, participants, programmes
 from together_contracts.registration import ProgrammeKind, ProgrammeRules, Role
+from together_contracts.sealing import key_text
 from together_servicekit.auth import Forbidden, Principal, require_scope, visible_or_missing
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.errors import NotFound
@@ -28,6 +29,8 @@ from together_servicekit.runtime import Runtime
 
 # The scope a service token needs to read a participant's contact (part of this endpoint's contract).
 CONTACTS_SCOPE = "registration:contacts"
+# The scope a service token needs to read a participant's data key (ADR 0008).
+DATA_KEYS_SCOPE = "registration:data-keys"
 
 
 # --- who sees what -----------------------------------------------------------------------------
@@ -152,6 +155,17 @@ async def contact(runtime: Runtime, participant_id: UUID, caller: Principal) -> 
         "preferred_language": row["preferred_language"],
         "withdrawn": row["status"] == ParticipantStatus.withdrawn,
     }
+
+
+async def data_key(runtime: Runtime, participant_id: UUID, caller: Principal) -> dict[str, Any]:
+    """A `service` token granted the scope `registration:data-keys` only (the services that open
+    profiles in events). An erased participant's key is gone: 404, exactly as for an unknown id."""
+    require_scope(caller, AuthRole.service, DATA_KEYS_SCOPE)
+    async with runtime.engine.connect() as conn:
+        key = await conn.scalar(sa.select(data_keys.c.key).where(data_keys.c.participant_id == participant_id))
+    if key is None:
+        raise NotFound("participant", participant_id)
+    return {"participant_id": participant_id, "key": key_text(bytes(key))}
 
 
 async def programme_credentials(

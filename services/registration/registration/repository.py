@@ -23,7 +23,7 @@ from registration.domain.participant import Participant, ParticipantStatus, With
 from registration.domain.programme import Programme
 from registration.domain.programme_rules import rules_of
 from registration.domain.verification import AddressVerification, VerificationStatus
-from registration.tables import address_verifications, coach_credentials, cohorts, participants, programmes
+from registration.tables import address_verifications, coach_credentials, cohorts, data_keys, participants, programmes
 from together_contracts.registration import (
     AppointmentType,
     CredentialKind,
@@ -414,6 +414,24 @@ async def save_verification(conn: AsyncConnection, verification: AddressVerifica
 async def forget_verifications(conn: AsyncConnection, participant_id: UUID) -> None:
     """An erasure deletes the addresses the participant asked to verify."""
     await conn.execute(address_verifications.delete().where(address_verifications.c.participant_id == participant_id))
+
+
+# --- data keys (ADR 0008) ---------------------------------------------------------------------
+
+
+async def add_data_key(conn: AsyncConnection, participant_id: UUID, key: bytes, now: datetime) -> None:
+    await conn.execute(data_keys.insert().values(participant_id=participant_id, key=key, created_at=now))
+
+
+async def data_key(conn: AsyncConnection, participant_id: UUID) -> bytes | None:
+    """The participant's data key; None once their answers are erased."""
+    found = await conn.scalar(sa.select(data_keys.c.key).where(data_keys.c.participant_id == participant_id))
+    return bytes(found) if found is not None else None
+
+
+async def forget_data_key(conn: AsyncConnection, participant_id: UUID) -> None:
+    """An erasure deletes the key: every copy of the answers sealed with it, on every topic, stays shut."""
+    await conn.execute(data_keys.delete().where(data_keys.c.participant_id == participant_id))
 
 
 # --- coach credentials ------------------------------------------------------------------------

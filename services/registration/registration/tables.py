@@ -107,6 +107,19 @@ participants = sa.Table(
     ),
 )
 
+# One random data key per participant (AES-256-GCM): their answers in events are sealed with it (ADR
+# 0008). Created with the registration, deleted in the transaction that erases the answers: from then
+# on every copy of their answers on every topic stays shut. Handed only to services with the scope
+# `registration:data-keys`; never in an event, never in a log.
+data_keys = sa.Table(
+    "data_keys",
+    metadata,
+    sa.Column("participant_id", UUID(as_uuid=True), sa.ForeignKey("participants.id"), primary_key=True),
+    sa.Column("key", sa.LargeBinary(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("octet_length(key) = 32", name="data_keys_256_bits"),
+)
+
 # An address waiting to be verified by a one-time link (registration.domain.verification): the address
 # given at registration, or a new one the participant changed to. Only the latest link's hash is kept.
 address_verifications = sa.Table(

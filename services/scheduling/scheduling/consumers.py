@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scheduling.settings import SchedulingSettings
 from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
 from scheduling.use_cases import endings
 from together_contracts.pairing import PairingEnded, PairingFormed, RequestSent
@@ -26,6 +27,7 @@ from together_contracts.registration import (
     ProgrammeRulesChanged,
 )
 from together_events import Envelope, Handlers
+from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
 
 
@@ -77,7 +79,9 @@ async def on_answers_erased(conn: AsyncConnection, event: ParticipantAnswersEras
     await erase_copy(conn, event.participant_id)
 
 
-def handlers(runtime: Runtime) -> Handlers:
+def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
+    """The v2 profile events are opened with the participant's data key first (`ProfileOpener`)."""
+
     async def on_participant_withdrawn(conn: AsyncConnection, event: ParticipantWithdrawn, _: Envelope) -> None:
         await conn.execute(
             participants.update().where(participants.c.id == event.participant_id).values(withdrawn_at=event.withdrawn_at)
@@ -90,7 +94,7 @@ def handlers(runtime: Runtime) -> Handlers:
     async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
         await endings.pairing_ended(runtime, conn, event.pairing_id, event.ended_at)
 
-    return (
+    registry = (
         Handlers()
         .on(ProgrammeCreated, on_programme_created)
         .on(ProgrammeRulesChanged, on_programme_rules_changed)
@@ -104,6 +108,7 @@ def handlers(runtime: Runtime) -> Handlers:
         .on(PairingFormed, on_pairing_formed)
         .on(PairingEnded, on_pairing_ended)
     )
+    return ProfileOpener.of(runtime.settings).take_sealed(registry)
 
 
 async def on_request_sent(conn: AsyncConnection, event: RequestSent, _: Envelope) -> None:

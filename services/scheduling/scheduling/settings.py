@@ -1,10 +1,13 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from together_servicekit.settings import ServiceSettings
+from together_servicekit.settings import CallsRegistration
 
 
-class SchedulingSettings(ServiceSettings):
+class SchedulingSettings(CallsRegistration):
+    """Also how it asks registration for the data keys that open profiles (`SCHEDULING_REGISTRATION_URL`,
+    `SCHEDULING_TOKEN_SOURCE`, ...: `CallsRegistration`)."""
+
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore")
 
     service_name: str = "scheduling"

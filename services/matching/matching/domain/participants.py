@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from matching.domain.scoring.policy import Exclusion, Person
-from together_contracts.registration import GRADES, PublicProfile, Role, erased_profile
+from together_contracts.registration import GRADES, PublicProfile, Role
+from together_contracts.registration_sealed import sealed_away
 from together_contracts.roles import offers_partnership, seeks_partner
 
 
@@ -94,12 +95,9 @@ class Candidate:
         )
 
 
-def erased_answers(stored: Mapping[str, object]) -> Mapping[str, object]:
-    """Placeholders for every personal answer (skills, bio and the rest left empty, so nothing is
-    searchable): registration's, so every copy agrees. Grade and years of service stay, as
-    registration keeps them for the programme's statistics; placeholders of placeholders are the
-    same placeholders."""
-    grade, years = stored.get("grade"), stored.get("years_of_service")
-    if not isinstance(grade, str) or not isinstance(years, int):
-        return {}  # erased before placeholders were kept: there is nothing left to keep
-    return erased_profile(grade, years).model_dump(mode="json")
+def erased_answers(_: Mapping[str, object]) -> Mapping[str, object]:
+    """Placeholders for every answer (skills, bio and the rest left empty, so nothing is searchable):
+    exactly what the participant's sealed profile opens to once their key is gone (`sealed_away`), so
+    the copy kept here equals a rebuild from the topics. Grade and years of service go too: they were
+    sealed with the rest (registration keeps its own for the programme's statistics)."""
+    return sealed_away().model_dump(mode="json")

@@ -274,6 +274,14 @@ class ContactOut(BaseModel):
     withdrawn: bool
 
 
+class DataKeyOut(BaseModel):
+    """A participant's data key (ADR 0008): it opens their profile in the v2 profile events."""
+
+    participant_id: UUID
+    alg: Literal["A256GCM"] = "A256GCM"
+    key: str = Field(description="The 256-bit AES-GCM key, base64url. Keep it in memory only, a few minutes.")
+
+
 class CredentialOut(BaseModel):
     id: UUID
     participant_id: UUID

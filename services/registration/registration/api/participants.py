@@ -11,6 +11,7 @@ from registration.api.models import (
     AnswerChanges,
     ChangedOut,
     ContactOut,
+    DataKeyOut,
     ParticipantOut,
     ParticipantPrivateOut,
     Questionnaire,
@@ -136,3 +137,12 @@ async def get_contact(
 ) -> ContactOut:
     """Rule: the role `service` only (the notifications service addresses its mails with it)."""
     return ContactOut.model_validate(await queries.contact(runtime, participant_id, caller))
+
+
+@router.get("/participants/{participant_id}/data-key")
+async def get_data_key(
+    participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> DataKeyOut:
+    """Rule: a `service` token with the scope `registration:data-keys` only (the services that open the
+    profiles sealed in events, ADR 0008). 404 alike for an unknown participant and an erased one."""
+    return DataKeyOut.model_validate(await queries.data_key(runtime, participant_id, caller))

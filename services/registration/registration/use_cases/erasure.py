@@ -6,6 +6,7 @@ from uuid import UUID
 
 from registration import repository
 from registration.queries import visible_participant
+from registration.use_cases import publishing
 from registration.use_cases.refusals import answering_refusals
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.runtime import Runtime
@@ -23,5 +24,6 @@ async def erase_answers(runtime: Runtime, *, caller: Principal, participant_id: 
         await repository.save_participant(conn, participant)
         await repository.forget_credential_files(conn, participant.id)
         await repository.forget_verifications(conn, participant.id)
+        await repository.forget_data_key(conn, participant.id)
         for event in events:
-            await runtime.record(conn, event)
+            await publishing.record(runtime, conn, event)

@@ -16,8 +16,10 @@ from registration.domain.eligibility import removal_violations
 from registration.domain.errors import refuse_if
 from registration.domain.participant import WithdrawnBy
 from registration.queries import visible_participant
+from registration.use_cases import publishing
 from registration.use_cases.refusals import answering_refusals
 from together_contracts.registration import Role
+from together_contracts.sealing import new_data_key
 from together_servicekit.auth import Forbidden, Principal, require
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.runtime import Runtime
@@ -42,8 +44,9 @@ async def register(runtime: Runtime, *, caller: Principal, cohort_id: UUID, answ
             now=now,
         )
         await repository.add_participant(conn, participant)
+        await repository.add_data_key(conn, participant.id, new_data_key(), now)
         await repository.add_verification(conn, verification)
-        await runtime.record(conn, requested)
+        await publishing.record(runtime, conn, requested)
     return participant.id
 
 
@@ -69,7 +72,7 @@ async def change_answers(runtime: Runtime, *, caller: Principal, participant_id:
                 await repository.add_verification(conn, verification)
                 events.append(requested)
         for event in events:
-            await runtime.record(conn, event)
+            await publishing.record(runtime, conn, event)
     return changed
 
 
@@ -91,7 +94,7 @@ async def grant_role(runtime: Runtime, *, caller: Principal, participant_id: UUI
             raise Forbidden("only the team running this programme grants roles")
         granted = cohort.grant_role(participant, role, capacity, runtime.now())
         await repository.save_participant(conn, participant)
-        await runtime.record(conn, granted)
+        await publishing.record(runtime, conn, granted)
 
 
 @answering_refusals
@@ -110,7 +113,8 @@ async def withdraw(runtime: Runtime, *, caller: Principal, participant_id: UUID,
         if erase_answers:
             await repository.forget_credential_files(conn, participant.id)
             await repository.forget_verifications(conn, participant.id)
+            await repository.forget_data_key(conn, participant.id)
         await repository.save_admissions(conn, events)
         for event in events:
-            await runtime.record(conn, event)
+            await publishing.record(runtime, conn, event)
     return erase_answers

@@ -13,6 +13,7 @@ from registration import repository
 from registration.domain.errors import StateConflict
 from registration.domain.verification import RESEND_PAUSE, InvalidLink, token_hash
 from registration.queries import CONTACTS_SCOPE, visible_participant
+from registration.use_cases import publishing
 from registration.use_cases.refusals import answering_refusals
 from together_servicekit.auth import Forbidden, Principal, require, require_scope
 from together_servicekit.auth import Role as AuthRole
@@ -89,7 +90,7 @@ async def verify(runtime: Runtime, *, caller: Principal, token: str) -> tuple[UU
         await repository.save_participant(conn, participant)
         await repository.save_verification(conn, verification)
         for event in events:
-            await runtime.record(conn, event)
+            await publishing.record(runtime, conn, event)
     return participant.id, participant.waitlisted
 
 
@@ -108,5 +109,5 @@ async def resend(runtime: Runtime, *, caller: Principal, participant_id: UUID) -
         requested = pending.resend(runtime.now())
         if requested is not None:
             await repository.save_verification(conn, pending)
-            await runtime.record(conn, requested)
+            await publishing.record(runtime, conn, requested)
     return pending.requested_at, pending.requested_at + RESEND_PAUSE
