@@ -41,6 +41,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from together_contracts import registration_sealed
 from together_contracts.registration import AppointmentType
 from together_contracts.topics import declared_topics
 from together_devtools import launcher
@@ -56,7 +57,7 @@ KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
 PG = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
 STATE = Path(__file__).resolve().parent.parent / ".run" / "bench"
 SPECS = (launcher.ServiceSpec("registration", 18201), launcher.ServiceSpec("matching", 18202))
-REGISTERED = "together.registration.ParticipantRegistered.v1"
+REGISTERED = registration_sealed.ParticipantRegistered.event_type()  # the version registration publishes
 VERIFICATION_REQUESTED = "together.registration.AddressVerificationRequested.v1"
 
 ISSUER, AUDIENCE = "https://identity.bench.together", "together"
@@ -322,6 +323,9 @@ async def pipeline(args: argparse.Namespace, run: str, dbs: dict[str, str], name
         # The services trust the bench's own key (no identity provider to start, none of a demo's to share).
         signer = Signer(Path(keys))
         auth = {"TOGETHER_AUTH_PUBLIC_KEY_FILE": str(signer.public_key_file), "TOGETHER_AUTH_ISSUER": ISSUER}
+        # Matching opens the sealed profiles with data keys it asks registration for, with a token of the bench's.
+        key_token = signer.headers(f"bench-{run}-matching", "service", scope="registration:data-keys")
+        auth |= {"MATCHING_TOKEN_SOURCE": "static", "MATCHING_SERVICE_TOKEN": key_token["Authorization"].removeprefix("Bearer ")}
         urls = await asyncio.to_thread(
             launcher.start, SPECS, state=STATE, extra_env={**env, **auth, "TOGETHER_AUTH_AUDIENCE": AUDIENCE}
         )
