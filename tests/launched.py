@@ -12,11 +12,14 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
+import httpx
+
 from tests.stack import Stack
 from together_contracts.topics import declared_topics
 from together_devtools import launcher
 from together_operator.access import declared_acls, grant, revoke_namespace
 from together_operator.provision import delete_topics, ensure_topics
+from together_servicekit.tokens import fetch_token
 
 
 @contextlib.asynccontextmanager
@@ -47,3 +50,17 @@ async def launched(
         await asyncio.to_thread(launcher.stop, specs, state=state)
         await delete_topics(stack.kafka_bootstrap, [t.name for t in declared_topics(namespace)])
         await revoke_namespace(stack.kafka_bootstrap, namespace)
+
+
+def signing_in(identity_url: str) -> Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """`signed_in(subject, *roles, programmes=())`: a client that signed in at this identity provider, as
+    any client would, and sends its token."""
+
+    @contextlib.asynccontextmanager
+    async def signed_in(subject: str, *roles: str, programmes: tuple[str, ...] = ()) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(timeout=10) as anonymous:
+            token = await fetch_token(anonymous, identity_url, subject=subject, roles=roles, programmes=programmes)
+        async with httpx.AsyncClient(timeout=10, headers={"Authorization": f"Bearer {token}"}) as client:
+            yield client
+
+    return signed_in

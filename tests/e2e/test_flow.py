@@ -12,7 +12,6 @@ client would, and each step is also tried by someone it does not belong to.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email
 import uuid
 from collections.abc import AsyncIterator
@@ -25,12 +24,11 @@ import pytest
 
 from notifications.mailsink import verification_tokens
 from tests.kafka_tools import group_caught_up, read_topic
-from tests.launched import launched
+from tests.launched import launched, signing_in
 from tests.stack import REPO, Stack
 from together_devtools import launcher
 from together_events import Envelope, build_producer
 from together_events.topics import service_topic
-from together_servicekit.tokens import fetch_token
 
 pytestmark = pytest.mark.e2e
 
@@ -67,13 +65,7 @@ def topic(service: str) -> str:
     return service_topic(service, NAMESPACE)
 
 
-@contextlib.asynccontextmanager
-async def signed_in(subject: str, *roles: str, programmes: tuple[str, ...] = ()) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that signed in at the identity provider, as any client would, and sends its token."""
-    async with httpx.AsyncClient(timeout=10) as anonymous:
-        token = await fetch_token(anonymous, URL["identity"], subject=subject, roles=roles, programmes=programmes)
-    async with httpx.AsyncClient(timeout=10, headers={"Authorization": f"Bearer {token}"}) as client:
-        yield client
+signed_in = signing_in(URL["identity"])
 
 
 async def eventually(call, until=lambda r: r.is_success, timeout: float = 30.0) -> httpx.Response:

@@ -13,7 +13,6 @@ answers deletes the key, so every record of them on the topic stops opening (cry
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import subprocess
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from notifications.mailsink import verification_tokens
 from tests.e2e.test_flow import answers, cohort_dates, eventually
 from tests.kafka_tools import read_topic
-from tests.launched import launched
+from tests.launched import launched, signing_in
 from tests.stack import REPO, Stack
 from together_contracts.registration import ERASED_DISPLAY_NAME
 from together_devtools import launcher
@@ -62,13 +61,7 @@ async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str
         yield URL
 
 
-@contextlib.asynccontextmanager
-async def signed_in(subject: str, *roles: str, programmes: tuple[str, ...] = ()) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that signed in at this test's identity provider and sends its token."""
-    async with httpx.AsyncClient(timeout=10) as anonymous:
-        token = await fetch_token(anonymous, URL["identity"], subject=subject, roles=roles, programmes=programmes)
-    async with httpx.AsyncClient(timeout=10, headers={"Authorization": f"Bearer {token}"}) as client:
-        yield client
+signed_in = signing_in(URL["identity"])
 
 
 def address(name: str) -> str:
