@@ -260,7 +260,8 @@ async def test_access(world, action, caller, obj, status):
         [session] = response.json()
         assert set(session) == {
             "id", "pairing_id", "starts_at", "ends_at", "time_zone", "duration_minutes", "status", "completed_at",
-            "cancelled_at", "series_id", "plan_step", "agenda_title", "calendar_sequence", "local_times",
+            "cancelled_at", "series_id", "plan_step", "agenda_title", "agenda_themes", "calendar_sequence",
+            "local_times",
         }  # fmt: skip
         assert "notes" not in str(session)
     if (action, status) == ("read-notes", 200):

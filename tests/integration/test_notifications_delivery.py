@@ -45,6 +45,9 @@ from notifications.mail import SmtpMailer
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
 from registration.domain.programme_rules import default_rules
+from scheduling.domain.pairing import Pairing
+from scheduling.domain.plans import plan_for
+from scheduling.domain.sessions import Session
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
 from tests.kafka_tools import group_caught_up, wait_until
@@ -994,3 +997,34 @@ async def test_answers_erased_later_drop_our_copies_of_name_and_address(world: W
     async with world.runtime.engine.connect() as conn:
         name = (await conn.execute(sa.select(participants.c.display_name).where(participants.c.id == amina))).scalar_one()
     assert name is None
+
+
+def pairing_of(mentee: uuid.UUID, mentor: uuid.UUID, world: World) -> Pairing:
+    """The pairing as scheduling knows it: scheduling's own rules make the events the tests below publish."""
+    return Pairing(
+        id=uuid.uuid4(), mentee_id=mentee, mentor_id=mentor, cohort_id=world.cohort, programme_id=world.programme,
+        mentee_person_id="Ravi", mentor_person_id="Amina", request_id=None,
+    )  # fmt: skip
+
+
+async def test_a_booking_mails_what_the_session_covers_in_each_readers_words(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="fr", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="Asia/Bangkok")
+    plan = plan_for("coaching", None)
+    (item,) = plan.open_items({1}, 1)  # the introduction is held: the first coaching session is booked
+    _, booked = Session.book(
+        pairing_of(ravi, amina, world), starts_at=datetime(2027, 1, 12, 6, 0, tzinfo=UTC), time_zone="Africa/Nairobi",
+        duration_minutes=45, organiser_id=ravi, agenda=item,
+    )  # fmt: skip
+    [booked_env] = await world.publish(booked)
+    await world.recorded(booked_env.id, 2)
+    assert await world.worker.run_due() == ["sent", "sent"]
+
+    [to_ravi], [to_amina] = world.mailbox.to("ravi@un.test"), world.mailbox.to("amina@un.test")
+    agenda = "; ".join(item.themes)  # the plan's agenda content (programme text, in English)
+    assert to_ravi["Subject"] == "Session booked: 2027-01-12 13:00 (Asia/Bangkok)"
+    assert "A session (Coaching session 1) with Amina was booked" in plain(to_ravi)
+    assert f"On the agenda: {agenda}." in plain(to_ravi)
+    assert to_amina["Subject"] == "Séance réservée : 2027-01-12 09:00 (Africa/Nairobi)"
+    assert f"À l'ordre du jour : {agenda}." in plain(to_amina)
+    assert f"<p>On the agenda: {agenda}.</p>" in to_ravi.get_body(("html",)).get_content().replace("&#39;", "'")

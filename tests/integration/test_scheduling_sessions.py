@@ -558,3 +558,26 @@ async def test_a_completion_failing_every_time_ends_failed_with_its_reason_and_i
 async def completion_of(pair: Pair, session_id: uuid.UUID) -> sa.Row:
     async with pair.runtime.engine.connect() as conn:
         return (await conn.execute(sa.select(sessions).where(sessions.c.id == session_id))).one()
+
+
+# Agenda content ------------------------------------------------------------------------------------
+
+
+async def test_each_booked_session_shows_its_agenda_content_and_its_event_carries_it(service, signer):
+    http, runtime = service
+    coaching = await Pair(http, runtime, signer).form(ProgrammeKind.coaching)
+    plan = (await http.get(f"/pairings/{coaching.pairing}/plan", headers=coaching.mentor_h)).json()["sessions"]
+    assert [len(s["themes"]) > 0 for s in plan] == [True] * 6
+    assert "Confidentiality: what is shared stays with the coach" in plan[0]["themes"]
+    next_year = runtime.now().year + 1
+    single = await coaching.book(datetime(next_year, 1, 12, 9, 0), minutes=45)
+    await coaching.book_series(datetime(next_year, 2, 12, 9, 0), frequency="monthly", count=2)
+    listed = await coaching.sessions()
+    assert [(s["plan_step"], s["agenda_themes"]) for s in listed] == [(p["step"], p["themes"]) for p in plan[:3]]
+    assert listed[0]["id"] == str(single)
+    team_view = (await http.get(f"/pairings/{coaching.pairing}/sessions", headers=coaching.team_h)).json()
+    assert team_view[1]["agenda_themes"] == plan[1]["themes"]  # programme text: the team sees it too
+    [booked] = await coaching.events("SessionScheduled")
+    assert booked["agenda_themes"] == plan[0]["themes"]
+    [series] = await coaching.events("SeriesScheduled")
+    assert series["agenda_themes"] == plan[1]["themes"]  # the first occurrence's

@@ -52,7 +52,7 @@ _PUBLIC = (
     "waitlisted coach_approved changed granted_role roles mentor_capacity coach_capacity places "
     "sessions_completed sessions_planned suggestions_per_mentee "
     # the programme's own words and rules
-    "name rules session_plan agenda agenda_title next_agenda_title period_months meeting_interval session_minutes meeting_languages "
+    "name rules session_plan agenda agenda_title agenda_themes next_agenda_title period_months meeting_interval session_minutes meeting_languages "
     "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable appointment_types "
     "entities job_networks min_capacity max_capacity "
     # objects: each of their fields has its own class ("per field" in the catalogue)

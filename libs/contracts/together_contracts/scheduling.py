@@ -10,7 +10,8 @@ Calendar invitations. Every booking, change and cancellation carries what an iCa
 - `calendar_uid`: the invitation's UID, stable for the life of the session or series;
 - `calendar_sequence`: its SEQUENCE, 0 when booked, one more on each change or cancellation;
 - `starts_at` (UTC instant) with `time_zone` (the organiser's IANA zone: the invitation's TZID),
-  `duration_minutes`, `agenda_title` (the SUMMARY);
+  `duration_minutes`, `agenda_title` (the SUMMARY), and on a booking `agenda_themes`: the session
+  plan's agenda content (what the session covers; programme text, about nobody);
 - series: `rrule` (the RRULE value, e.g. `FREQ=WEEKLY;INTERVAL=2;COUNT=8`), read in `time_zone`:
   each occurrence keeps the first one's local wall-clock time across daylight-saving changes;
 - an occurrence of a series changed or cancelled alone: `series_id` and `recurrence_id` (the
@@ -49,6 +50,7 @@ class _SchedulingEvent(Event):
 
 
 _UID = "the invitation's UID (RFC 5545), stable for the session or series"
+_THEMES = "the session plan's agenda content for it: the themes the session covers (programme text), in order"
 _SEQUENCE = "the invitation's SEQUENCE: 0 when booked, +1 on each change or cancellation"
 
 
@@ -70,6 +72,7 @@ class SessionScheduled(_SchedulingEvent):
     agenda_title: str | None = Field(default=None, description="the session plan's agenda item: the invitation's SUMMARY")
     calendar_uid: str | None = Field(default=None, description=_UID)
     calendar_sequence: int = Field(default=0, ge=0, le=INT32_MAX, description=_SEQUENCE)
+    agenda_themes: list[str] = Field(default_factory=list, description=_THEMES)
 
 
 @register
@@ -94,6 +97,9 @@ class SeriesScheduled(_SchedulingEvent):
     agenda_title: str
     calendar_uid: str = Field(description=_UID)
     calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
+    agenda_themes: list[str] = Field(
+        default_factory=list, description=f"{_THEMES}: of the first occurrence (each one's: GET /pairings/{{id}}/sessions)"
+    )
 
 
 @register

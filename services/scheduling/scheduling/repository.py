@@ -111,6 +111,7 @@ def session_from(row: sa.Row[Any]) -> Session:
         calendar_sequence=row.calendar_sequence,
         plan_step=row.plan_step,
         agenda_title=row.agenda_title,
+        agenda_themes=tuple(row.agenda_themes),
         series_id=row.series_id,
         recurrence_id=row.recurrence_id,
         completed_at=row.completed_at,
@@ -130,6 +131,7 @@ def _session_values(session: Session) -> dict[str, Any]:
         "recurrence_id": session.recurrence_id,
         "plan_step": session.plan_step,
         "agenda_title": session.agenda_title,
+        "agenda_themes": list(session.agenda_themes),
         "calendar_sequence": session.calendar_sequence,
     }
 

@@ -114,6 +114,7 @@ sessions = sa.Table(
     sa.Column("recurrence_id", sa.DateTime(timezone=True)),  # an occurrence: its start as the series first set it
     sa.Column("plan_step", sa.Integer),  # the session plan's agenda item
     sa.Column("agenda_title", sa.Text),
+    sa.Column("agenda_themes", JSONB, nullable=False, server_default="[]"),  # the agenda item's content (list of strings)
     sa.Column("calendar_sequence", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cancelled_at", sa.DateTime(timezone=True)),
     # A completion that raised is retried later with back-off, so one bad row never stalls the others;

@@ -203,3 +203,21 @@ def test_no_reminder_when_a_session_is_booked_next_or_the_pairing_ended_or_the_p
         session.complete(p, by=CompletedBy.marked_done, now=NOW)
     reminder = next_session_reminder(p, held[-1], held, plan, NOW)
     assert reminder is not None and reminder.next_agenda_title is None and reminder.sessions_completed == 4
+
+
+def test_a_booking_carries_its_agenda_items_themes_to_the_session_and_its_event():
+    p = pairing()
+    themes = ("Introductions and background", "The plan for the next 3 months")
+    session, event = Session.book(
+        p,
+        starts_at=NOW + HOUR,
+        time_zone="UTC",
+        duration_minutes=60,
+        organiser_id=p.mentee_id,
+        agenda=AgendaItem(1, "Kickoff", themes),
+    )
+    assert session.agenda_themes == themes and event.agenda_themes == list(themes)
+    session.cancel(p, now=NOW)
+    assert session.agenda_themes == themes  # the step is freed; what it was about stays with it
+    coaching = plan_for("coaching", None)
+    assert [i.themes for i in plan_progress(coaching, [])] == [s.themes for s in coaching.sessions]  # the plan shows them

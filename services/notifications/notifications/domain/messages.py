@@ -209,6 +209,7 @@ def _session_params(event: Booking) -> dict[str, Any]:
         "starts_at": event.starts_at.isoformat(),
         "duration_minutes": event.duration_minutes,
         "agenda_title": event.agenda_title,
+        "agenda_themes": list(getattr(event, "agenda_themes", [])),  # a booking's: what the session covers
         "occurrences": len(series) if series is not None else None,
         "previous_starts_at": previous.isoformat() if previous is not None else None,
         "session_id": str(getattr(event, "session_id", "") or "") or None,

@@ -69,6 +69,7 @@ class SessionOut(BaseModel):
     series_id: UUID | None
     plan_step: int | None
     agenda_title: str | None
+    agenda_themes: list[str] = Field(description="the agenda item's content: the themes the session covers")
     calendar_sequence: int
     local_times: list[LocalTimeOut] = Field(description="the start and end as each partner sees them, in their own zone")
 
@@ -77,6 +78,7 @@ class PlannedOut(BaseModel):
     step: int
     title: str
     minutes: int
+    themes: list[str] = Field(description="the agenda content: the themes the session covers")
     state: Literal["open", "booked", "done"]
     session_id: UUID | None
 

@@ -8,7 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Response, status
 
 from scheduling import queries
-from scheduling.api.models import BookingIn, Created, LocalTimeOut, MoveIn, PlannedOut, PlanOut, SeriesIn, SessionOut
+from scheduling.api.models import (
+    BookingIn,
+    Created,
+    LocalTimeOut,
+    MoveIn,
+    PlannedOut,
+    PlanOut,
+    SeriesIn,
+    SessionOut,
+)
 from scheduling.use_cases import series as series_cases
 from scheduling.use_cases import sessions as session_cases
 from together_servicekit.auth import Principal, authenticated
@@ -75,6 +84,7 @@ async def sessions_of_pairing(
             series_id=view.session.series_id,
             plan_step=view.session.plan_step,
             agenda_title=view.session.agenda_title,
+            agenda_themes=list(view.session.agenda_themes),
             calendar_sequence=view.session.calendar_sequence,
             local_times=[
                 LocalTimeOut(

@@ -11,6 +11,8 @@ reproduces the programme documents:
 - reverse mentoring: a kickoff (introductions, goals and expectations), then a 3-month plan
   of monthly meetings;
 - on-the-job learning: scanning micro-needs and SMART goals, then monthly check-ins on the plan.
+
+Each planned session carries its agenda content, its themes (`agendas`), whichever names it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from scheduling.domain.agendas import Themes, session_themes
 from together_contracts.pairing import Engagement
 from together_contracts.registration import ProgrammeKind, SessionPlan
 
@@ -28,6 +31,7 @@ class PlannedSession:
     step: int  # 1-based position in the plan
     title: str
     minutes: int
+    themes: Themes = ()  # the agenda content: what the session covers
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,17 @@ class Plan:
 
     def open_items(self, taken: Collection[int], n: int) -> list[AgendaItem]:
         """The next `n` agenda items no live session holds (`taken`); beyond the plan, the kind's meeting."""
-        free = [AgendaItem(s.step, s.title) for s in self.sessions if s.step not in taken][:n]
+        free = [AgendaItem(s.step, s.title, s.themes) for s in self.sessions if s.step not in taken][:n]
         return free + [AgendaItem(None, self.title_of(None))] * (n - len(free))
 
 
 @dataclass(frozen=True)
 class AgendaItem:
-    """What a booking takes from the plan: its step (None beyond the plan) and title."""
+    """What a booking takes from the plan: its step (None beyond the plan), title and themes."""
 
     step: int | None
     title: str
+    themes: Themes = ()
 
 
 _LABEL: dict[str, str] = {
@@ -76,7 +81,7 @@ def default_plan(kind: str, engagement: str | None = None) -> Plan:
             titles = _numbered(["First session: introductions, goals and the mentorship agreement"], "Mentoring meeting", 8)
             return _plan(kind, 4, "twice a month", 1, titles, 60)
         case ProgrammeKind.networking_mentoring if engagement == Engagement.networking_meetings:
-            return _plan(kind, 2, "every 3 weeks", 1, ["Networking meeting 1", "Networking meeting 2"], 60)
+            return _plan(kind, 2, "every 3 weeks", 1, ["Networking meeting 1", "Networking meeting 2"], 60, engagement)
         case ProgrammeKind.networking_mentoring:
             titles = _numbered(["Mentoring meeting 1: introductions, goals and expectations"], "Mentoring meeting", 6)
             return _plan(kind, 4, "every 3 weeks", 3, titles, 60)
@@ -96,8 +101,16 @@ def default_plan(kind: str, engagement: str | None = None) -> Plan:
             return _plan(kind, 3, "monthly", 1, titles, 60)
 
 
-def _plan(kind: str, months: int, interval: str, minimum: int, titles: list[str], minutes: int) -> Plan:
-    return Plan(kind, months, interval, minimum, tuple(PlannedSession(i, t, minutes) for i, t in enumerate(titles, 1)))
+def _plan(
+    kind: str, months: int, interval: str, minimum: int, titles: list[str], minutes: int, engagement: str | None = None
+) -> Plan:
+    return Plan(kind, months, interval, minimum, _sessions(kind, titles, minutes, engagement))
+
+
+def _sessions(kind: str, titles: list[str], minutes: int, engagement: str | None = None) -> tuple[PlannedSession, ...]:
+    """The planned sessions named `titles`, each with the kind's themes for its step."""
+    themes = session_themes(kind, len(titles), engagement)
+    return tuple(PlannedSession(i, title, minutes, themes[i - 1]) for i, title in enumerate(titles, 1))
 
 
 def meetings_in(period_months: int, meeting_interval: str) -> int | None:
@@ -135,5 +148,5 @@ def plan_for(kind: str, rules_plan: SessionPlan | None, engagement: str | None =
         rules_plan.period_months,
         rules_plan.meeting_interval,
         min(default.minimum, count),
-        tuple(PlannedSession(i, t, minutes) for i, t in enumerate(titles, 1)),
+        _sessions(kind, titles, minutes, engagement),
     )

@@ -97,6 +97,7 @@ class Series:
                     calendar_sequence=0,
                     plan_step=item.step,
                     agenda_title=item.title,
+                    agenda_themes=item.themes,
                     series_id=series_id,
                     recurrence_id=start,
                 )
@@ -117,6 +118,7 @@ class Series:
             agenda_title=series.agenda_title,
             calendar_uid=series.calendar_uid,
             calendar_sequence=0,
+            agenda_themes=list(agenda[0].themes),
         )
 
     @property

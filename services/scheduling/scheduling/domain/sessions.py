@@ -58,6 +58,7 @@ class Session:
     calendar_sequence: int
     plan_step: int | None = None  # the plan's agenda item it holds while live
     agenda_title: str | None = None
+    agenda_themes: tuple[str, ...] = ()  # the agenda item's content, as the plan had it when booked
     series_id: UUID | None = None
     recurrence_id: datetime | None = None  # an occurrence: its start as the series first set it
     completed_at: datetime | None = None
@@ -86,6 +87,7 @@ class Session:
             calendar_sequence=0,
             plan_step=agenda.step,
             agenda_title=agenda.title,
+            agenda_themes=agenda.themes,
         )
         return session, SessionScheduled(
             session_id=session.id,
@@ -98,6 +100,7 @@ class Session:
             agenda_title=agenda.title,
             calendar_uid=session.calendar_uid,
             calendar_sequence=0,
+            agenda_themes=list(agenda.themes),
         )
 
     @property
@@ -249,6 +252,7 @@ class PlannedItemState:
     step: int
     title: str
     minutes: int
+    themes: tuple[str, ...]
     state: Literal["open", "booked", "done"]
     session_id: UUID | None
 
@@ -262,5 +266,7 @@ def plan_progress(plan: Plan, sessions: Iterable[Session]) -> list[PlannedItemSt
         state: Literal["open", "booked", "done"] = (
             "open" if holder is None else ("done" if holder.status is SessionStatus.completed else "booked")
         )
-        items.append(PlannedItemState(planned.step, planned.title, planned.minutes, state, holder.id if holder else None))
+        items.append(
+            PlannedItemState(planned.step, planned.title, planned.minutes, planned.themes, state, holder.id if holder else None)
+        )
     return items
