@@ -71,6 +71,12 @@ class World:
         body = {"starts_at": self.local_in(24), "time_zone": "UTC", "frequency": "weekly", "count": 3}
         return await self.http.post(f"/pairings/{self.pairing}/series", json=body, headers=headers)
 
+    async def record(self, pairing: uuid.UUID, headers: dict):
+        """Record a session held elsewhere that starts now (the clock moves on first, past the pairing's forming)."""
+        self.runtime.clock.travel(timedelta(minutes=10))
+        body = {"starts_at": self.local_in(0), "time_zone": "UTC", "duration_minutes": 45}
+        return await self.http.post(f"/pairings/{pairing}/recorded-sessions", json=body, headers=headers)
+
     async def session_that_has_started(self) -> uuid.UUID:
         response = await self.book(self.pairing, self.as_("mentee"), in_hours=1)
         check(response, 201)
@@ -103,6 +109,10 @@ async def act(w: World, action: str, obj: str, headers: dict):
             return await w.http.post(f"/sessions/{await w.session_that_has_started()}/done", headers=headers)
         case "done", "missing":
             return await w.http.post(f"/sessions/{uuid.uuid4()}/done", headers=headers)
+        case "record", "pairing":
+            return await w.record(w.pairing, headers)
+        case "record", "missing":
+            return await w.record(uuid.uuid4(), headers)
         case "book-series", "pairing":
             return await w.book_series(headers)
         case "plan", "pairing":
@@ -199,6 +209,10 @@ CASES = table(
         ("done", "mentor", "started-session", 204),
         *others("done", "started-session", team=403),
         ("done", "mentee", "missing", 404),
+        # POST /pairings/{pairing_id}/recorded-sessions: a partner
+        *partners("record", "pairing", 201),
+        *others("record", "pairing", team=403),
+        ("record", "mentee", "missing", 404),
         # POST /pairings/{pairing_id}/series: a partner
         *partners("book-series", "pairing", 201),
         *others("book-series", "pairing", team=403),
@@ -260,7 +274,7 @@ async def test_access(world, action, caller, obj, status):
         [session] = response.json()
         assert set(session) == {
             "id", "pairing_id", "starts_at", "ends_at", "time_zone", "duration_minutes", "status", "completed_at",
-            "cancelled_at", "series_id", "plan_step", "agenda_title", "agenda_themes", "calendar_sequence",
+            "cancelled_at", "series_id", "plan_step", "agenda_title", "agenda_themes", "held_elsewhere", "calendar_sequence",
             "local_times",
         }  # fmt: skip
         assert "notes" not in str(session)
@@ -290,7 +304,7 @@ async def test_only_its_author_changes_a_note_the_partner_reads(world):
 
 # (route, caller): the object the caller may not see (ADR 0005), asked for by its id and by an id nobody has.
 OUTSIDERS = ("other-participant", "other-team", "service")
-PAIRING_ROUTES = ("book", "book-series", "list", "plan", "write-agreement", "read-agreement", "write-assessment",
+PAIRING_ROUTES = ("book", "record", "book-series", "list", "plan", "write-agreement", "read-agreement", "write-assessment",
                   "read-assessment", "answer-survey", "read-survey")  # fmt: skip
 SESSION_ROUTES = ("reschedule", "cancel", "done", "invitation", "give-feedback", "read-feedback", "write-note", "read-notes")
 INVISIBLE = [
@@ -309,9 +323,11 @@ async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(world, 
     check(written, 201)
     move = {"starts_at": w.local_in(96), "time_zone": "UTC"}
     booking = {"starts_at": w.local_in(120), "time_zone": "UTC", "duration_minutes": 45}
+    held = {"starts_at": w.local_in(-1), "time_zone": "UTC", "duration_minutes": 45}
     assessment = {"ratings": [{"skill_or_goal": "negotiation", "rating": 4}]}
     method, path, hidden, body = {
         "book": ("POST", "/pairings/{id}/sessions", w.pairing, booking),
+        "record": ("POST", "/pairings/{id}/recorded-sessions", w.pairing, held),
         "book-series": ("POST", "/pairings/{id}/series", w.pairing, {**booking, "frequency": "weekly", "count": 2}),
         "list": ("GET", "/pairings/{id}/sessions", w.pairing, None),
         "plan": ("GET", "/pairings/{id}/plan", w.pairing, None),

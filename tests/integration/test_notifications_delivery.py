@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -45,6 +45,7 @@ from notifications.mail import SmtpMailer
 from notifications.settings import NotificationsSettings
 from notifications.tables import deliveries, notifications, participants
 from registration.domain.programme_rules import default_rules
+from scheduling.domain.held_elsewhere import record_held_elsewhere
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import plan_for
 from scheduling.domain.sessions import Session
@@ -1028,3 +1029,26 @@ async def test_a_booking_mails_what_the_session_covers_in_each_readers_words(wor
     assert to_amina["Subject"] == "Séance réservée : 2027-01-12 09:00 (Africa/Nairobi)"
     assert f"À l'ordre du jour : {agenda}." in plain(to_amina)
     assert f"<p>On the agenda: {agenda}.</p>" in to_ravi.get_body(("html",)).get_content().replace("&#39;", "'")
+
+
+async def test_a_session_recorded_afterwards_asks_both_partners_for_feedback_as_a_booked_one(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="fr", time_zone="Africa/Nairobi", role=Role.mentor)
+    ravi = await world.register("Ravi", email="ravi@un.test", language="en", time_zone="Asia/Bangkok")
+    now = datetime.now(UTC)
+    pairing = replace(pairing_of(ravi, amina, world), formed_at=now - timedelta(days=30))
+    held, recorded, completed = record_held_elsewhere(
+        pairing, [], plan_for("coaching", None), starts_at=now - timedelta(days=2), time_zone="Africa/Nairobi",
+        duration_minutes=45, recorded_by=amina, plan_step=None, now=now,
+    )  # fmt: skip
+    recorded_env, completed_env = await world.publish(recorded, completed)
+    await world.recorded(completed_env.id, 2)
+    assert await world.recorded(recorded_env.id, 0) == []  # handled first (one key, one partition): it tells nobody
+    assert await world.worker.run_due() == ["sent", "sent"]
+
+    [to_ravi], [to_amina] = world.mailbox.to("ravi@un.test"), world.mailbox.to("amina@un.test")
+    assert to_ravi["Subject"] == "How was your session?"
+    assert "Your session with Amina took place." in plain(to_ravi) and "Please rate it" in plain(to_ravi)
+    assert to_amina["Subject"] == "Comment s'est passée votre séance ?"
+    assert "Votre séance avec Ravi a eu lieu." in plain(to_amina)
+    assert not any(p.get_content_type() == "text/calendar" for p in to_ravi.walk())  # nothing to put in a calendar
+    assert held.held_elsewhere and completed.session_id == held.id == recorded.session_id

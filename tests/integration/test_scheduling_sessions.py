@@ -560,7 +560,7 @@ async def completion_of(pair: Pair, session_id: uuid.UUID) -> sa.Row:
         return (await conn.execute(sa.select(sessions).where(sessions.c.id == session_id))).one()
 
 
-# Agenda content ------------------------------------------------------------------------------------
+# Agenda content and sessions held elsewhere ------------------------------------------------------
 
 
 async def test_each_booked_session_shows_its_agenda_content_and_its_event_carries_it(service, signer):
@@ -574,10 +574,105 @@ async def test_each_booked_session_shows_its_agenda_content_and_its_event_carrie
     await coaching.book_series(datetime(next_year, 2, 12, 9, 0), frequency="monthly", count=2)
     listed = await coaching.sessions()
     assert [(s["plan_step"], s["agenda_themes"]) for s in listed] == [(p["step"], p["themes"]) for p in plan[:3]]
-    assert listed[0]["id"] == str(single)
+    assert listed[0]["id"] == str(single) and listed[0]["held_elsewhere"] is False
     team_view = (await http.get(f"/pairings/{coaching.pairing}/sessions", headers=coaching.team_h)).json()
     assert team_view[1]["agenda_themes"] == plan[1]["themes"]  # programme text: the team sees it too
     [booked] = await coaching.events("SessionScheduled")
     assert booked["agenda_themes"] == plan[0]["themes"]
     [series] = await coaching.events("SeriesScheduled")
     assert series["agenda_themes"] == plan[1]["themes"]  # the first occurrence's
+
+
+async def record(pair: Pair, local: datetime, headers: dict[str, str], **more: object):
+    body = {"starts_at": local.isoformat(), "time_zone": "America/New_York", "duration_minutes": 50, **more}
+    return await pair.http.post(f"/pairings/{pair.pairing}/recorded-sessions", json=body, headers=headers)
+
+
+def new_york(instant: datetime) -> datetime:
+    """The local wall-clock time in New York, as a partner there types it."""
+    return instant.astimezone(NEW_YORK).replace(tzinfo=None, second=0, microsecond=0)
+
+
+async def test_a_session_held_elsewhere_is_recorded_counted_as_held_and_asks_both_for_feedback(pair):
+    pair.runtime.clock.travel(timedelta(days=10))
+    held = new_york(pair.runtime.now() - timedelta(days=3))
+    recorded = await record(pair, held, pair.mentor_h)
+    check(recorded, 201)
+    session_id = recorded.json()["id"]
+
+    [session] = await pair.sessions()
+    assert (session["id"], session["status"], session["held_elsewhere"]) == (session_id, "completed", True)
+    assert datetime.fromisoformat(session["starts_at"]) == held.replace(tzinfo=NEW_YORK).astimezone(UTC)
+    assert (session["duration_minutes"], session["plan_step"]) == (50, 1)
+    assert session["agenda_title"].startswith("First session") and "Introductions and background" in session["agenda_themes"]
+    plan = (await pair.http.get(f"/pairings/{pair.pairing}/plan", headers=pair.team_h)).json()["sessions"]
+    assert (plan[0]["state"], plan[0]["session_id"]) == ("done", session_id)
+
+    # Its events: recorded, then completed as a booked one is marked done, then the reminder to book the next.
+    events = await pair.events()
+    assert [e["type"] for e in events] == ["SessionRecorded", "SessionCompleted", "NextSessionReminderDue"]
+    recorded_event, completed, reminder = events
+    assert (recorded_event["session_id"], recorded_event["recorded_by"]) == (session_id, str(pair.mentor))
+    assert (recorded_event["duration_minutes"], recorded_event["time_zone"]) == (50, "America/New_York")
+    assert (completed["session_id"], completed["completed_by"]) == (session_id, "marked_done")
+    assert sorted(completed["participant_ids"]) == sorted([str(pair.mentee), str(pair.mentor)])
+    assert (reminder["sessions_completed"], reminder["next_agenda_title"]) == (1, "Mentoring meeting 2")
+
+    # Both give feedback on it as on any held session; it has no invitation and changes no more.
+    for headers in (pair.mentee_h, pair.mentor_h):
+        check(await pair.http.post(f"/sessions/{session_id}/feedback", json={"rating": 5}, headers=headers), 201)
+    assert len(await pair.events("FeedbackGiven")) == 2
+    check(await pair.http.get(f"/sessions/{session_id}/invitation.ics", headers=pair.mentee_h), 409)
+    check(await pair.http.post(f"/sessions/{session_id}/done", headers=pair.mentee_h), 409)
+    check(await pair.http.post(f"/sessions/{session_id}/cancel", headers=pair.mentee_h), 409)
+
+    # A second one counts too: the reminder says two were held.
+    check(await record(pair, held + timedelta(days=1), pair.mentee_h, plan_step=3), 201)
+    *_, second_reminder = await pair.events("NextSessionReminderDue")
+    assert (second_reminder["sessions_completed"], second_reminder["next_agenda_title"]) == (2, "Mentoring meeting 2")
+    assert [s["plan_step"] for s in await pair.sessions()] == [1, 3]
+
+
+async def test_recording_refuses_the_future_before_the_pairing_and_a_duplicate_naming_the_field(pair):
+    pair.runtime.clock.travel(timedelta(days=10))
+    now = pair.runtime.now()
+
+    async def refused(local: datetime, status: int, rule: str, headers: dict[str, str] | None = None, **more: object) -> None:
+        response = await record(pair, local, headers or pair.mentee_h, **more)
+        check(response, status)
+        details = response.json()["error"]["details"]
+        assert [(d["field"], d["rule"]) for d in details][:1] == [("plan_step" if "plan_step" in more else "starts_at", rule)]
+
+    await refused(new_york(now + timedelta(hours=2)), 422, "not_in_the_future")
+    await refused(new_york(now - timedelta(days=11)), 422, "after_pairing_formed")
+    await refused(new_york(now - timedelta(days=2)), 422, "in_plan", plan_step=9)
+    booked_start = new_york(now + timedelta(hours=1))
+    await pair.book(booked_start)  # booked, about to be held
+    pair.runtime.clock.travel(timedelta(hours=2))
+    await refused(booked_start + timedelta(minutes=15), 409, "not_already_recorded")  # mark the booked one done instead
+    await refused(new_york(now - timedelta(days=2)), 409, "open_step", plan_step=1)  # the booking holds step 1
+    check(await record(pair, new_york(now - timedelta(days=2)), pair.mentee_h), 201)
+    await refused(new_york(now - timedelta(days=2)), 409, "not_already_recorded", pair.mentor_h)  # the partner, the same one
+    check(await record(pair, new_york(now - timedelta(days=2)), pair.team_h), 403)  # the team sees, does not record
+    bad_zone = {"starts_at": "2027-01-01T10:00:00", "time_zone": "Mars/Olympus", "duration_minutes": 50}
+    check(await pair.http.post(f"/pairings/{pair.pairing}/recorded-sessions", json=bad_zone, headers=pair.mentee_h), 422)
+    no_duration = {"starts_at": "2027-01-01T10:00:00", "time_zone": "UTC"}
+    missing = await pair.http.post(f"/pairings/{pair.pairing}/recorded-sessions", json=no_duration, headers=pair.mentee_h)
+    check(missing, 422)
+    assert missing.json()["error"]["details"][0]["field"] == "body.duration_minutes"
+    assert [e["type"] for e in await pair.events("SessionRecorded")] == ["SessionRecorded"]  # the one accepted
+
+
+async def test_a_session_held_before_the_pairing_ended_is_still_recorded_after_it(pair):
+    pair.runtime.clock.travel(timedelta(days=10))
+    held = new_york(pair.runtime.now() - timedelta(days=5))
+    await deliver(
+        pair.runtime, handlers(pair.runtime),
+        PairingEnded(pairing_id=pair.pairing, mentee_id=pair.mentee, mentor_id=pair.mentor, cohort_id=pair.cohort,
+                     ended_by=EndedBy.mentee, ended_at=pair.runtime.now() - timedelta(days=1)),
+    )  # fmt: skip
+    check(await record(pair, held, pair.mentee_h), 201)
+    late = await record(pair, new_york(pair.runtime.now() - timedelta(hours=3)), pair.mentee_h)
+    check(late, 422)
+    assert late.json()["error"]["details"][0]["rule"] == "before_pairing_ended"
+    assert [e["type"] for e in await pair.events()] == ["SessionRecorded", "SessionCompleted"]  # ended: no reminder

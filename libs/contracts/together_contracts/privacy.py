@@ -60,7 +60,7 @@ _PUBLIC = (
 )
 _PSEUDONYMOUS = (
     "participant_id participant_ids person_id mentee_id mentor_id mentee_person_id mentor_person_id organiser_id "
-    "recipient_id completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id"
+    "recipient_id recorded_by completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id"
 )
 _PERSONAL = (
     "display_name entity duty_station grade years_of_service job_network job_family languages skills goals gender "

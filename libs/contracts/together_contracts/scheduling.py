@@ -195,7 +195,9 @@ class SessionCancelled(_SchedulingEvent):
 
 @register
 class SessionCompleted(_SchedulingEvent):
-    """A session took place (marked done by a partner, or its end time passed; once per session).
+    """A session took place (marked done by a partner, or its end time passed; once per session). A
+    session held outside the platform and recorded afterwards is marked done too: `SessionRecorded`
+    comes first for it, instead of `SessionScheduled`.
 
     Ask BOTH partners for feedback on it (a rating 1-5 and a short comment, given with
     `POST /sessions/{session_id}/feedback`)."""
@@ -207,6 +209,27 @@ class SessionCompleted(_SchedulingEvent):
     completed_by: CompletedBy
     series_id: UUID | None = Field(default=None, description="set when the session is an occurrence of a series")
     agenda_title: str | None = Field(default=None, description="the session plan's agenda item")
+
+
+@register
+class SessionRecorded(_SchedulingEvent):
+    """A partner recorded, afterwards, a session the pair held outside the platform (arranged in
+    Outlook, Teams or elsewhere): it was never booked here, so no invitation goes with it.
+
+    It counts as a session that took place: `SessionCompleted` follows for the same `session_id` (the
+    same key, so in this order, `completed_by` `marked_done`), and it is that event that asks both
+    partners for feedback. Nobody needs a message for this one."""
+
+    session_id: UUID
+    pairing_id: UUID
+    participant_ids: list[UUID] = Field(min_length=2, max_length=2)
+    recorded_by: UUID = Field(description="the partner who recorded it")
+    starts_at: AwareDatetime = Field(description="when it was held")
+    time_zone: TimeZoneName = Field(description="the zone the partner gave the start in")
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
+    agenda_title: str = Field(description="the session plan's agenda item it counts for")
+    agenda_themes: list[str] = Field(default_factory=list, description=_THEMES)
+    recorded_at: AwareDatetime
 
 
 @register

@@ -19,7 +19,7 @@ from scheduling.domain.sessions import PlannedItemState, Session, plan_progress
 from scheduling.domain.times import LocalTime, as_seen_in
 from scheduling.tables import agreements, assessments, feedback, notes, participants, surveys
 from together_servicekit.auth import Forbidden, Principal
-from together_servicekit.errors import NotFound
+from together_servicekit.errors import Conflict, NotFound
 from together_servicekit.runtime import Runtime
 
 NOTE_READERS = "the author and, once shared, the partner read session notes; the programme team never does"
@@ -76,6 +76,8 @@ async def invitation_of_session(runtime: Runtime, caller: Principal, session_id:
     async with runtime.engine.connect() as conn:
         session, pairing = await visible_session(conn, caller, session_id)
         _invited(caller, pairing)
+        if session.held_elsewhere:
+            raise Conflict("the session was held outside the platform and recorded afterwards: it has no invitation")
         names = await _names(conn, pairing)
         if session.series_id is not None:
             return series_invitation(await repository.load_series(conn, session.series_id), pairing, names, runtime.now())

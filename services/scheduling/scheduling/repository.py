@@ -51,6 +51,7 @@ def _pairing(row: sa.Row[Any]) -> Pairing:
         mentor_person_id=row.mentor_person_id,
         request_id=row.request_id,
         ended_at=row.ended_at,
+        formed_at=row.formed_at,
     )
 
 
@@ -116,6 +117,7 @@ def session_from(row: sa.Row[Any]) -> Session:
         recurrence_id=row.recurrence_id,
         completed_at=row.completed_at,
         cancelled_at=row.cancelled_at,
+        held_elsewhere=row.held_elsewhere,
     )
 
 
@@ -142,6 +144,7 @@ def _new_session(session: Session) -> dict[str, Any]:
         "pairing_id": session.pairing_id,
         "organiser_id": session.organiser_id,
         "series_id": session.series_id,
+        "held_elsewhere": session.held_elsewhere,
         **_session_values(session),
     }
 

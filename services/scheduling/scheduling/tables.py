@@ -117,6 +117,8 @@ sessions = sa.Table(
     sa.Column("agenda_themes", JSONB, nullable=False, server_default="[]"),  # the agenda item's content (list of strings)
     sa.Column("calendar_sequence", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cancelled_at", sa.DateTime(timezone=True)),
+    # Held outside the platform and recorded afterwards, completed at once: no invitation was ever sent.
+    sa.Column("held_elsewhere", sa.Boolean, nullable=False, server_default=sa.false()),
     # A completion that raised is retried later with back-off, so one bad row never stalls the others;
     # after its last attempt it is set aside (failed_at, the session stays scheduled) with its reason.
     sa.Column("completion_attempts", sa.Integer, nullable=False, server_default="0"),

@@ -33,6 +33,19 @@ class BookingIn(BaseModel):
     duration_minutes: int = Field(default=60, ge=15, le=480)
 
 
+class HeldSessionIn(BaseModel):
+    """A session the pair held outside the platform (Outlook, Teams, in person), recorded afterwards."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: datetime = Field(description="Local wall-clock start it was held at, without offset, e.g. 2026-12-01T13:00:00")
+    time_zone: str = Field(min_length=1, max_length=64, description="IANA time zone of starts_at")
+    duration_minutes: int = Field(ge=15, le=480, description="how long it lasted")
+    plan_step: int | None = Field(
+        default=None, ge=1, description="the session plan's step it counts for; none: the next open one"
+    )
+
+
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,6 +83,7 @@ class SessionOut(BaseModel):
     plan_step: int | None
     agenda_title: str | None
     agenda_themes: list[str] = Field(description="the agenda item's content: the themes the session covers")
+    held_elsewhere: bool = Field(description="held outside the platform and recorded afterwards (no invitation)")
     calendar_sequence: int
     local_times: list[LocalTimeOut] = Field(description="the start and end as each partner sees them, in their own zone")
 

@@ -11,6 +11,7 @@ from scheduling import queries
 from scheduling.api.models import (
     BookingIn,
     Created,
+    HeldSessionIn,
     LocalTimeOut,
     MoveIn,
     PlannedOut,
@@ -64,6 +65,24 @@ async def book_series(
     return Created(id=series_id)
 
 
+@router.post("/pairings/{pairing_id}/recorded-sessions", status_code=status.HTTP_201_CREATED)
+async def record_held_session(
+    pairing_id: UUID, body: HeldSessionIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> Created:
+    """Record a session held outside the platform, afterwards: it counts as held and both partners are
+    asked for feedback. Rule: a partner of the pairing."""
+    session_id = await session_cases.record_held_session(
+        runtime,
+        caller,
+        pairing_id=pairing_id,
+        local_start=body.starts_at,
+        time_zone=body.time_zone,
+        duration_minutes=body.duration_minutes,
+        plan_step=body.plan_step,
+    )
+    return Created(id=session_id)
+
+
 @router.get("/pairings/{pairing_id}/sessions")
 async def sessions_of_pairing(
     pairing_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
@@ -85,6 +104,7 @@ async def sessions_of_pairing(
             plan_step=view.session.plan_step,
             agenda_title=view.session.agenda_title,
             agenda_themes=list(view.session.agenda_themes),
+            held_elsewhere=view.session.held_elsewhere,
             calendar_sequence=view.session.calendar_sequence,
             local_times=[
                 LocalTimeOut(

@@ -20,6 +20,7 @@ class Pairing:
     mentor_person_id: str
     request_id: UUID | None  # its engagement sizes a networking plan
     ended_at: datetime | None = None
+    formed_at: datetime | None = None  # no session of the pairing is held before it
 
     @property
     def partners(self) -> list[UUID]:

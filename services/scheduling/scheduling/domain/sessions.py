@@ -63,6 +63,7 @@ class Session:
     recurrence_id: datetime | None = None  # an occurrence: its start as the series first set it
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    held_elsewhere: bool = False  # held outside the platform and recorded afterwards: never booked here
 
     @classmethod
     def book(

@@ -1,4 +1,5 @@
-"""Single sessions, and one occurrence of a series changed alone: booked, moved, cancelled, completed."""
+"""Single sessions, and one occurrence of a series changed alone: booked, moved, cancelled, completed;
+and a session held elsewhere, recorded afterwards."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scheduling import repository
 from scheduling.access import require_partner, visible_pairing, visible_session
 from scheduling.domain import times
+from scheduling.domain.held_elsewhere import record_held_elsewhere
 from scheduling.domain.pairing import Pairing
+from scheduling.domain.plans import Plan
 from scheduling.domain.series import Series
 from scheduling.domain.sessions import Session, next_session_reminder, taken_steps
 from together_contracts.scheduling import CompletedBy
@@ -122,6 +125,42 @@ async def complete_ended_session(runtime: Runtime, conn: AsyncConnection, sessio
     await _complete(runtime, conn, session, pairing, CompletedBy.end_time_passed, now)
 
 
+async def record_held_session(
+    runtime: Runtime,
+    caller: Principal,
+    *,
+    pairing_id: UUID,
+    local_start: datetime,
+    time_zone: str,
+    duration_minutes: int,
+    plan_step: int | None,
+) -> UUID:
+    """A partner records a session the pair held elsewhere: completed at once, it takes an agenda item
+    of the plan (the next open one unless `plan_step` names one) and asks both for feedback."""
+    now = runtime.now()
+    starts_at = times.local_start_to_utc(local_start, time_zone)
+    async with runtime.engine.begin() as conn:
+        pairing = await visible_pairing(conn, caller, pairing_id, lock=True)  # one at a time takes plan steps and times
+        recorder = require_partner(caller, pairing, "only the partners of a pairing record its sessions")
+        plan = await repository.load_plan(conn, pairing)
+        session, recorded, completed = record_held_elsewhere(
+            pairing,
+            await repository.sessions_of_pairing(conn, pairing_id),
+            plan,
+            starts_at=starts_at,
+            time_zone=time_zone,
+            duration_minutes=duration_minutes,
+            recorded_by=recorder,
+            plan_step=plan_step,
+            now=now,
+        )
+        await repository.add_session(conn, session)
+        await runtime.record(conn, recorded)
+        await runtime.record(conn, completed)
+        await _remind_next(runtime, conn, pairing, session, now, plan)
+    return session.id
+
+
 async def _complete(
     runtime: Runtime, conn: AsyncConnection, session: Session, pairing: Pairing, by: CompletedBy, now: datetime
 ) -> None:
@@ -130,7 +169,13 @@ async def _complete(
     completed = session.complete(pairing, by=by, now=now)
     await repository.save_session(conn, session)
     await runtime.record(conn, completed)
-    plan = await repository.load_plan(conn, pairing)
+    await _remind_next(runtime, conn, pairing, session, now, await repository.load_plan(conn, pairing))
+
+
+async def _remind_next(
+    runtime: Runtime, conn: AsyncConnection, pairing: Pairing, session: Session, now: datetime, plan: Plan
+) -> None:
+    """After a session took place: remind both partners to book the next one, when none is booked."""
     reminder = next_session_reminder(pairing, session, await repository.sessions_of_pairing(conn, pairing.id), plan, now)
     if reminder is not None:
         await runtime.record(conn, reminder)
