@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from together_contracts.matching import ServedSuggestion, SuggestionsServed
+from together_contracts.matching_v2 import ServedSuggestion, SuggestionsServed
 from together_contracts.notifications import NotificationRecorded
 from together_contracts.pairing import PairingFormed, PreferencesSubmitted, RequestAccepted, RequestSent
 from together_contracts.registration import GRADES, ParticipantRegistered, PublicProfile, Role
@@ -95,9 +95,7 @@ class Generator:
         kind = rng.random()
         if kind < 0.2:
             served = self.watched if rng.random() < 0.01 else mentee
-            reasons = [f"both work in {rng.choice(NETWORKS)}", f"your goal {rng.choice(SKILLS)} is their skill",
-                       f"you share {rng.choice(LANGUAGES)}", f"{rng.choice(GRADES)} with {rng.randint(5, 30)} years of service"]  # fmt: skip
-            suggestions = [ServedSuggestion(mentor_id=m, score=round(rng.uniform(0, 6), 1), reasons=rng.sample(reasons, rng.randint(2, 4)))
+            suggestions = [ServedSuggestion(mentor_id=m, score=round(rng.uniform(0, 6), 1))
                            for m in rng.sample(self.mentors, min(5, len(self.mentors)))]  # fmt: skip
             return SuggestionsServed(mentee_id=served, cohort_id=self.cohort, suggestions=suggestions, served_at=self.clock)
         if kind < 0.3:

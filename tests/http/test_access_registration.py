@@ -351,6 +351,10 @@ async def act_on_credential(service, w: CoachWorld, action: str, obj: str, heade
                 data={"kind": "icf_training_50_hours", "confidentiality_accepted": "true", "reference": "ICF-TRAINING-2024"},
                 headers=headers,
             )
+        case "read-credential":
+            return await http.get(f"/credentials/{credential}", headers=headers)
+        case "list-coach-credentials":
+            return await http.get(f"/participants/{participant}/credentials", headers=headers)
         case "download-credential":
             return await http.get(f"/credentials/{credential}/file", headers=headers)
         case "approve-credential":
@@ -374,6 +378,25 @@ CREDENTIAL_CASES = table(
         ("submit-credential", "team", "coach", 403),
         ("submit-credential", "service", "coach", 404),
         ("submit-credential", "owner", "missing", 404),
+        # GET /credentials/{id}: the coach and the programme's team, who alone see a credential (others: 404)
+        ("read-credential", "anonymous", "credential", 401),
+        ("read-credential", "owner", "credential", 200),
+        ("read-credential", "other-participant", "credential", 404),
+        ("read-credential", "team", "credential", 200),
+        ("read-credential", "all-teams", "credential", 200),
+        ("read-credential", "other-team", "credential", 404),
+        ("read-credential", "service", "credential", 404),
+        ("read-credential", "owner", "missing", 404),
+        # GET /participants/{id}/credentials: the coach and their programme team; to those who may not see
+        # the coach (not yet approved): 404 (one who sees an approved coach gets 403: tests/integration/test_registration.py)
+        ("list-coach-credentials", "anonymous", "coach", 401),
+        ("list-coach-credentials", "owner", "coach", 200),
+        ("list-coach-credentials", "other-participant", "coach", 404),
+        ("list-coach-credentials", "team", "coach", 200),
+        ("list-coach-credentials", "all-teams", "coach", 200),
+        ("list-coach-credentials", "other-team", "coach", 404),
+        ("list-coach-credentials", "service", "coach", 404),
+        ("list-coach-credentials", "owner", "missing", 404),
         # GET /credentials/{id}/file: the programme's team and the coach, who alone see a credential (others: 404)
         ("download-credential", "anonymous", "credential", 401),
         ("download-credential", "owner", "credential", 200),
@@ -411,8 +434,8 @@ async def test_credential_access(service, coach_world, signer, action, caller, o
 # (route, caller): the coach not yet approved and their credential, which the caller may not see
 # (ADR 0005), asked for by id and by an id nobody has.
 OUTSIDERS = ("other-participant", "other-team", "service")
-COACH_ROUTES = ("read-coach", "edit-answers", "grant-role", "withdraw", "erase", "submit-credential")
-CREDENTIAL_ROUTES = ("download-credential", "approve-credential", "reject-credential")
+COACH_ROUTES = ("read-coach", "edit-answers", "grant-role", "withdraw", "erase", "submit-credential", "list-coach-credentials")
+CREDENTIAL_ROUTES = ("read-credential", "download-credential", "approve-credential", "reject-credential")
 INVISIBLE = [(route, caller) for route in (*COACH_ROUTES, *CREDENTIAL_ROUTES) for caller in OUTSIDERS]
 
 
@@ -428,6 +451,8 @@ async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(service
         "withdraw": ("POST", "/participants/{id}/withdrawal", w.coach, {"json": {}}),
         "erase": ("POST", "/participants/{id}/erasure", w.coach, {}),
         "submit-credential": ("POST", "/participants/{id}/credentials", w.coach, upload),
+        "list-coach-credentials": ("GET", "/participants/{id}/credentials", w.coach, {}),
+        "read-credential": ("GET", "/credentials/{id}", w.credential, {}),
         "download-credential": ("GET", "/credentials/{id}/file", w.credential, {}),
         "approve-credential": ("POST", "/credentials/{id}/approval", w.credential, {}),
         "reject-credential": ("POST", "/credentials/{id}/rejection", w.credential, {"json": {"reason": "Illegible scan"}}),

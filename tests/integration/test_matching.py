@@ -433,7 +433,7 @@ async def test_a_coach_appears_once_approved_and_waitlisted_people_do_not_take_p
     assert await coaching.suggested("waiting-client") == ["coach"]
 
 
-async def test_every_suggestion_served_is_published_for_audit(service, cohort):
+async def test_every_suggestion_served_is_published_for_audit_without_its_reasons(service, cohort):
     await cohort.join("amina", Role.mentee)
     mentor = await cohort.join("mentor", Role.mentor, capacity=1)
     shown = await cohort.suggestions("amina")
@@ -441,9 +441,10 @@ async def test_every_suggestion_served_is_published_for_audit(service, cohort):
 
     records = await read_topic(service.runtime.settings.kafka_bootstrap_servers, service_topic("matching", NS))
     served = [json.loads(r.value) for r in records if r.key == str(cohort.id_of("amina")).encode()]
-    [event] = [e for e in served if e["type"] == "together.matching.SuggestionsServed.v1"]
-    assert [s["mentor_id"] for s in event["data"]["suggestions"]] == [str(mentor)]
-    assert event["data"]["suggestions"][0]["reasons"] == shown[0]["reasons"]
+    [event] = [e for e in served if e["type"] == "together.matching.SuggestionsServed.v2"]
+    assert event["data"]["suggestions"] == [{"mentor_id": str(mentor), "score": shown[0]["score"]}]
+    # The reasons quote both people's answers: they stay in the API (ADR 0008).
+    assert shown[0]["reasons"] and not any(reason in json.dumps(served) for reason in shown[0]["reasons"])
 
 
 # --- why not --------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.kafka_tools import group_caught_up, read_topic, wait_until
 from tests.stack import REPO, Stack
-from together_contracts.matching import ServedSuggestion, SuggestionsServed
+from together_contracts.matching_v2 import ServedSuggestion, SuggestionsServed
 from together_contracts.notifications import NotificationRecorded
 from together_contracts.pairing import (
     PairingFormed,
@@ -175,8 +175,7 @@ async def history(topics, producer) -> Story:
         registration, 6, data={k: v for k, v in registration.model_dump(mode="json").items() if k != "person_id"}
     )
     await h.publish(SuggestionsServed(mentee_id=mentee, cohort_id=cohort, served_at=at(10), suggestions=[
-        ServedSuggestion(mentor_id=mentor, score=3.0, reasons=["both work in DEVNET"]),
-        ServedSuggestion(mentor_id=other_mentor, score=1.0, reasons=["you share English"])]), 10)  # fmt: skip
+        ServedSuggestion(mentor_id=mentor, score=3.0), ServedSuggestion(mentor_id=other_mentor, score=1.0)]), 10)  # fmt: skip
     selection, other_selection, request, other_request, pairing, session = (uuid.uuid4() for _ in range(6))
     await h.publish(
         PreferencesSubmitted(

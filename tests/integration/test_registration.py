@@ -574,6 +574,14 @@ async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world:
     )
     assert rejected.status_code == 204
     assert (await world.http.get(f"/participants/{other}", headers=kim)).status_code == 404
+    # The coach reads the decision and the team's reason from registration (no event carries it).
+    otto = world.person("otto")
+    decision = (await world.http.get(f"/credentials/{reference_id}", headers=otto)).json()
+    assert (decision["status"], decision["reason"], decision["reference"]) == ("rejected", "Not an ICF number", "ICF ACC 778899")
+    assert [c["id"] for c in (await world.http.get(f"/participants/{other}/credentials", headers=otto)).json()] == [reference_id]
+    assert (await world.http.get(f"/credentials/{reference_id}", headers=carla)).status_code == 404  # another coach's
+    assert (await world.http.get(f"/participants/{other}/credentials", headers=carla)).status_code == 404
+    assert (await world.http.get(f"/participants/{coach}/credentials", headers=kim)).status_code == 403  # sees Carla, not hers
 
     assert await world.types(coach) == [
         "AddressVerificationRequested",
@@ -581,8 +589,11 @@ async def test_coach_credentials_are_checked_reviewed_and_gate_visibility(world:
         "CoachCredentialSubmitted",
         "CoachCredentialApproved",
     ]
-    events = {e.type.split(".")[2]: e.data for e in await world.events() if e.subject == other}
-    assert events["CoachCredentialRejected"]["reason"] == "Not an ICF number"
+    published = [e for e in await world.events() if e.subject == other]
+    events = {e.type.split(".")[2]: e.data for e in published}
+    [rejection] = [e for e in published if e.type.startswith("together.registration.CoachCredentialRejected.")]
+    assert rejection.type.endswith(".v2") and "reason" not in rejection.data
+    assert "Not an ICF number" not in str(events)  # the team's words stay with registration (ADR 0008)
     assert events["ParticipantRegistered"]["coach_approved"] is False and events["ParticipantRegistered"]["coach_capacity"] == 1
     assert "ICF ACC" not in str(events)  # the reference stays with registration
 

@@ -13,6 +13,7 @@ import httpx
 from deploy.demo.calls import URL, Demo, ok, until
 from deploy.demo.cast import CHARACTERS, MENTEES, MENTORS, REFUSED, SEED, Cohort
 from deploy.demo.console import DIM, RESET, say, step
+from deploy.demo.tail import kind_of
 from together_synthetic import generate_cohort
 
 
@@ -138,6 +139,10 @@ async def matching_suggests_mentors(demo: Demo, cohort: Cohort) -> None:
     for rank, s in enumerate(suggestions[:3], 1):
         say(f"{rank}. {s['display_name']} (score {s['score']:.1f}): " + "; ".join(s["reasons"]), 4)
     await demo.tail.seen_all(("SuggestionsServed", {"mentee_id": ravi}))
+    served = [e for e in demo.tail.seen if kind_of(e) == "SuggestionsServed" and e["data"]["mentee_id"] == str(ravi)][-1]
+    carried = sorted({name for shown in served["data"]["suggestions"] for name in shown})
+    say(f"{DIM}its event ({served['type'].rsplit('.', 1)[-1]}) keeps {' and '.join(carried)} per mentor for audit; the reasons"
+        f" quote Ravi's and the mentors' answers, so only matching's API gives them (ADR 0008){RESET}", 4)  # fmt: skip
     suggested = {s["mentor_id"] for s in suggestions}
     shown_excluded = shown_ranked = False
     for mentor_id, answers in list(cohort.mentors.items()) + [(jean, CHARACTERS["Jean"])]:

@@ -6,12 +6,24 @@ published in docs/catalogue.md (generated: `make catalogue`).
 
 from together_contracts import (
     matching,
+    matching_v2,
     notifications,
     pairing,
     registration,
     registration_sealed,
+    registration_v2,
     scheduling,
     topics,
 )
 
-__all__ = ["matching", "notifications", "pairing", "registration", "registration_sealed", "scheduling", "topics"]
+__all__ = [
+    "matching",
+    "matching_v2",
+    "notifications",
+    "pairing",
+    "registration",
+    "registration_sealed",
+    "registration_v2",
+    "scheduling",
+    "topics",
+]

@@ -1,4 +1,4 @@
-"""Events published by the matching service on topic `together.matching`."""
+"""Events published by the matching service on topic `together.matching` (v2 of `SuggestionsServed`: `matching_v2`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ class ServedSuggestion(BaseModel):
 
 @register
 class SuggestionsServed(Event):
-    """What a mentee was shown, and why: lets an auditor reconstruct the advice given."""
+    """What a mentee was shown, and why: lets an auditor reconstruct the advice given.
+
+    Retired for privacy (ADR 0008): no longer published, v2 leaves the reasons (they quote both people's
+    answers) in matching's API; kept so history can be read."""
 
     service = "matching"
     aggregate = "mentee"

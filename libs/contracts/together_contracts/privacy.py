@@ -12,6 +12,10 @@ Four classes (docs/adr/0008-personal-data-in-events.md):
 - `free text`: what a person wrote in their own words: a biography, a reason given to a coach.
   (An agenda title is the programme's: a step of its session plan.)
 
+Free text and suggestion reasons no longer travel (ADR 0008): they are in the v1 of the events that
+carried them (`PublicProfile.bio`, `CoachCredentialRejected.reason`, `ServedSuggestion.reasons`),
+which stay registered, and so classified, for history; the versions published today have none.
+
 A field is classified by its name, the same way in every event; `BY_MODEL` holds the few names
 whose meaning depends on the model (a participant's time zone is personal, a session's is not).
 A test fails when a field has no class, so a new field is classified when it is added.

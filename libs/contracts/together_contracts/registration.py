@@ -3,7 +3,8 @@
 The topic is readable by other systems: it carries identifiers (participant ids,
 and the person id: the pseudonymous subject at the identity provider), and the
 public profile answers sealed per person (`registration_sealed`, ADR 0008); never
-programme-team-only answers such as the email, nor free text.
+programme-team-only answers such as the email, nor free text (`registration_v2`: a credential's
+rejection reason stays with registration). v1 of those events is kept here so history can be read.
 """
 
 from __future__ import annotations
@@ -334,7 +335,10 @@ class CoachCredentialApproved(_RegistrationEvent):
 
 @register
 class CoachCredentialRejected(_RegistrationEvent):
-    """The programme team rejected a coach's credential, with the reason the coach is given."""
+    """The programme team rejected a coach's credential, with the reason the coach is given.
+
+    Retired for privacy (ADR 0008): no longer published, v2 leaves the reason (free text) with registration;
+    kept so history can be read."""
 
     aggregate = "participant"
     participant_id: UUID

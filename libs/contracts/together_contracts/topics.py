@@ -32,14 +32,18 @@ PUBLIC = ("pairing",)
 # Part of each topic's contract: published in the catalogue (docs/catalogue.md, docs/asyncapi.json).
 PRIVACY = {
     "registration": (
-        "Identifies people by participant id, by person id (the identity provider's subject, which links one person's "
-        "registrations) and by display name, with the public profile: entity, duty station, time zone, grade, years of "
-        "service, job network, languages, skills and goals, roles and mentor capacity. Never carries the e-mail address "
-        "or any other programme-team-only answer, nor free text."
+        "Identifies people by participant id and by person id (the identity provider's subject, which links one "
+        "person's registrations). Carries roles, capacities, places and credential decisions; the public profile "
+        "(name, entity, duty station, time zone, grade, years of service, job network, languages, skills and goals) "
+        "only sealed per person, for the project's services (ADR 0008). Never carries the e-mail address or any other "
+        "programme-team-only answer, nor free text: the biography and a credential's rejection reason stay with "
+        "registration. The v1 records published before the profile events' and CoachCredentialRejected's v2 carry "
+        "them in the clear."
     ),
     "matching": (
-        "Identifies people by participant id only. Carries scores and reasons that quote public-profile answers of both "
-        "people. Never carries names, person ids, e-mail addresses, other programme-team-only answers or free text."
+        "Identifies people by participant id only. Carries which mentors a mentee was shown, with their scores. Never "
+        "carries names, person ids, e-mail addresses, other programme-team-only answers or free text, nor (since "
+        "SuggestionsServed v2) the suggestions' reasons, which quote both people's answers: v1 records carried them."
     ),
     "pairing": (
         "Identifies people by participant id and, in PairingFormed only, by person id. Carries who asked whom, in which "

@@ -81,7 +81,8 @@ preferences = sa.Table(
 
 # --- matching's own records: written by its use cases, with the events that announce them --
 
-# Every suggestion shown (one row per mentor per SuggestionsServed), for the fairness report.
+# Every suggestion shown (one row per mentor per SuggestionsServed), for the fairness report: like the event,
+# mentors and scores, no reasons.
 served_suggestions = sa.Table(
     "served_suggestions",
     metadata,

@@ -17,7 +17,7 @@ from matching.domain.scoring.policy import Explanation, Person
 from matching.domain.suggestions import suggestions
 from matching.queries import candidate_in_cohort, load_proposal, mentee_of, require_team, visible_cohort
 from matching.tables import assignments, candidates, mentor_pairings, preferences, served_suggestions
-from together_contracts.matching import ServedSuggestion, SuggestionsServed
+from together_contracts.matching_v2 import ServedSuggestion, SuggestionsServed
 from together_contracts.registration import PublicProfile
 from together_servicekit.auth import Principal
 from together_servicekit.errors import Conflict
@@ -29,7 +29,8 @@ from together_servicekit.runtime import Runtime
 async def suggest_mentors(
     runtime: Runtime, cache: CohortCache, caller: Principal, *, cohort_id: UUID, mentee_id: UUID, limit: int | None = None
 ) -> list[tuple[Explanation, str]]:
-    """The top mentors for a mentee (with their display names) and every point's reason; recorded as `SuggestionsServed` for audit.
+    """The top mentors for a mentee (with their display names) and every point's reason; recorded as `SuggestionsServed` for audit,
+    with the mentors and scores only: the reasons quote both people's answers, so they stay in this API (ADR 0008).
 
     The list is the programme's `suggestions_per_mentee` long (fewer if `limit` asks). Rule: the mentee
     themself, or the team running the mentee's programme.
@@ -46,7 +47,7 @@ async def suggest_mentors(
             SuggestionsServed(
                 mentee_id=mentee_id,
                 cohort_id=cohort_id,
-                suggestions=[ServedSuggestion(mentor_id=s.mentor_id, score=s.score, reasons=s.reasons) for s in shown],
+                suggestions=[ServedSuggestion(mentor_id=s.mentor_id, score=s.score) for s in shown],
                 served_at=now,
             ),
         )

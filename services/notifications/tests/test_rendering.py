@@ -16,6 +16,7 @@ from notifications.domain.languages import LANGUAGES, language_of
 from notifications.domain.messages import ADDRESS_VERIFICATION, KINDS, NOTIFYING_EVENTS, messages_for
 from notifications.mail import Calendar, build_mail
 from notifications.rendering import render
+from together_contracts import registration_v2
 from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
@@ -95,6 +96,7 @@ ONE_OF_EACH = [
     NextSessionReminderDue(pairing_id=uuid.uuid4(), participant_ids=PAIR, after_session_id=uuid.uuid4(), sessions_completed=1, sessions_planned=6, reminded_at=NOW),
     CoachCredentialApproved(**REGISTRATION, credential_id=uuid.uuid4(), approved_at=NOW),
     CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), reason="The certificate has expired.", rejected_at=NOW),
+    registration_v2.CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), rejected_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
     ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),
@@ -173,12 +175,34 @@ def test_who_hears_of_a_departure():
     assert ended.recipient_id == MENTEE and "a quitté le programme" in words.text and "nouveau mentor" in words.text
 
 
-def test_a_decline_tells_the_mentee_what_happens_next_and_a_rejection_gives_the_reason():
+def test_a_decline_tells_the_mentee_what_happens_next():
     declined = render("request_not_accepted", "en", messages_for(ONE_OF_EACH[3])[0].params, None)
     assert "declined" in declined.text and "next choice" in declined.text
-    rejected_event = next(e for e in ONE_OF_EACH if isinstance(e, CoachCredentialRejected))
-    rejected = render("coach_credential_rejected", "es", messages_for(rejected_event)[0].params, None)
-    assert "Motivo: The certificate has expired." in rejected.text
+
+
+# Where the coach reads the team's reason, in each language: their credential's page in the app.
+NOT_APPROVED = {
+    "en": ("Your coaching credential was not approved", "did not approve your coaching credential",
+           "read it on your credential's page in the Together app"),
+    "fr": ("Votre certification de coach n'a pas été approuvée", "n'a pas approuvé votre certification de coach",
+           "lisez-le sur la page de votre certification dans l'application Together"),
+    "es": ("Su acreditación de coach no fue aprobada", "no aprobó su acreditación de coach",
+           "léalo en la página de su acreditación en la aplicación Together"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("version", [CoachCredentialRejected, registration_v2.CoachCredentialRejected], ids=["v1", "v2"])
+def test_a_rejected_coach_is_told_where_to_read_the_reason_and_no_mail_quotes_it(language, version):
+    event = next(e for e in ONE_OF_EACH if type(e) is version)
+    [message] = messages_for(event)
+    assert (message.recipient_id, message.kind, message.params) == (
+        event.participant_id, "coach_credential_rejected", {"credential_id": str(event.credential_id)}
+    )  # fmt: skip
+    words = render(message.kind, language, message.params, None)
+    subject, refusal, where = NOT_APPROVED[language]
+    assert words.subject == subject and refusal in words.text and where in words.text
+    assert "expired" not in words.text and "expired" not in words.html  # v1 carried the reason: it is not quoted
 
 
 def test_the_language_is_the_first_supported_choice_else_english():

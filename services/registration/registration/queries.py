@@ -55,6 +55,12 @@ def visible_participant(caller: Principal, participant: Participant) -> Particip
     )
 
 
+def _sees_row(caller: Principal, row: dict[str, Any]) -> bool:
+    """`sees_participant` on a row of `participants` joined with its cohort's programme."""
+    verified = row["verified_at"] is not None
+    return sees_participant(caller, row["person_id"], row["programme_id"], row["roles"], row["coach_approved"], verified=verified)
+
+
 def sees_credential(caller: Principal, coach_person_id: str, programme_id: UUID) -> bool:
     """A coach's credential: the coach themself and their programme team, nobody else."""
     return caller.is_person(coach_person_id) or caller.runs(programme_id)
@@ -116,9 +122,7 @@ async def participant(runtime: Runtime, participant_id: UUID, caller: Principal)
     answers. A coach whose credential is not approved is visible to themself and the team only."""
     row = visible_or_missing(
         await _participant(runtime, participant_id),
-        lambda r: sees_participant(
-            caller, r["person_id"], r["programme_id"], r["roles"], r["coach_approved"], verified=r["verified_at"] is not None
-        ),
+        lambda r: _sees_row(caller, r),
         "participant",
         participant_id,
     )
@@ -168,6 +172,27 @@ async def data_key(runtime: Runtime, participant_id: UUID, caller: Principal) ->
     return {"participant_id": participant_id, "key": key_text(bytes(key))}
 
 
+def _credentials_query() -> sa.Select[Any]:
+    """Credentials with their coach's cohort, programme, person and name; never the file itself."""
+    return (
+        sa.select(
+            *(column for column in coach_credentials.c if column.name != "content"),
+            participants.c.cohort_id,
+            participants.c.person_id,
+            cohorts.c.programme_id,
+            participants.c.public_profile["display_name"].astext.label("display_name"),
+        )
+        .join(participants, participants.c.id == coach_credentials.c.participant_id)
+        .join(cohorts, cohorts.c.id == participants.c.cohort_id)
+    )
+
+
+async def _credential_rows(runtime: Runtime, query: sa.Select[Any]) -> list[dict[str, Any]]:
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [dict(row) for row in rows]
+
+
 async def programme_credentials(
     runtime: Runtime, programme_id: UUID, status: CredentialStatus | None, caller: Principal, page: Page
 ) -> list[dict[str, Any]]:
@@ -175,13 +200,7 @@ async def programme_credentials(
     if not caller.runs(programme_id):
         raise Forbidden("only the team running this programme reviews its coaches' credentials")
     query = (
-        sa.select(
-            coach_credentials,
-            participants.c.cohort_id,
-            participants.c.public_profile["display_name"].astext.label("display_name"),
-        )
-        .join(participants, participants.c.id == coach_credentials.c.participant_id)
-        .join(cohorts, cohorts.c.id == participants.c.cohort_id)
+        _credentials_query()
         .where(cohorts.c.programme_id == programme_id)
         .order_by(coach_credentials.c.submitted_at, coach_credentials.c.id)
         .limit(page.limit)
@@ -189,9 +208,37 @@ async def programme_credentials(
     )
     if status is not None:
         query = query.where(coach_credentials.c.status == status.value)
-    async with runtime.engine.connect() as conn:
-        rows = (await conn.execute(query)).mappings().all()
-    return [dict(row) for row in rows]
+    return await _credential_rows(runtime, query)
+
+
+async def coach_credentials_of(runtime: Runtime, participant_id: UUID, caller: Principal, page: Page) -> list[dict[str, Any]]:
+    """The coach themself and their programme team: a page of the coach's credentials, newest first, each with
+    the team's decision and reason. Whoever may not see the coach gets the 404 of a missing participant; whoever
+    sees them but is neither, 403."""
+    row = visible_or_missing(
+        await _participant(runtime, participant_id), lambda r: _sees_row(caller, r), "participant", participant_id
+    )
+    if not sees_credential(caller, row["person_id"], row["programme_id"]):
+        raise Forbidden("only the coach and their programme team see the coach's credentials")
+    query = (
+        _credentials_query()
+        .where(coach_credentials.c.participant_id == participant_id)
+        .order_by(coach_credentials.c.submitted_at.desc(), coach_credentials.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return await _credential_rows(runtime, query)
+
+
+async def credential(runtime: Runtime, credential_id: UUID, caller: Principal) -> dict[str, Any]:
+    """The coach themself and their programme team (to anyone else it does not exist): where the credential
+    stands and, once rejected, the team's reason, which no event carries (ADR 0008)."""
+    return visible_or_missing(
+        await _one(runtime, _credentials_query().where(coach_credentials.c.id == credential_id), "credential", credential_id),
+        lambda r: sees_credential(caller, r["person_id"], r["programme_id"]),
+        "credential",
+        credential_id,
+    )
 
 
 @dataclass(frozen=True)

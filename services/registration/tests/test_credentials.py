@@ -11,12 +11,8 @@ import pytest
 from registration.domain.credentials import Credential, CredentialStatus, Upload, content_type_of, submission_violations
 from registration.domain.errors import Refused, StateConflict
 from registration.domain.participant import Participant, ParticipantStatus
-from together_contracts.registration import (
-    CoachCredentialApproved,
-    CoachCredentialRejected,
-    CredentialKind,
-    Role,
-)
+from together_contracts.registration import CoachCredentialApproved, CredentialKind, Role
+from together_contracts.registration_v2 import CoachCredentialRejected
 
 NOW = datetime(2026, 11, 10, 9, tzinfo=UTC)
 
@@ -132,9 +128,11 @@ def test_approval_makes_the_coach_visible_and_a_decision_is_made_once():
         credential.decide(participant, approve=False, reason="late", by="lead", now=NOW)
 
 
-def test_a_rejection_gives_the_coach_the_reason():
+def test_a_rejection_keeps_the_reason_for_the_coach_and_publishes_it_nowhere():
     participant = coach()
     credential = submit(participant, upload=None, reference="ICF-1")
-    rejected = credential.decide(participant, approve=False, reason="expired", by="lead", now=NOW)
-    assert isinstance(rejected, CoachCredentialRejected) and rejected.reason == "expired"
+    rejected = credential.decide(participant, approve=False, reason="The certificate expired", by="lead", now=NOW)
+    assert credential.reason == "The certificate expired"  # what the coach reads from registration
+    assert isinstance(rejected, CoachCredentialRejected) and rejected.event_type().endswith(".v2")
+    assert "expired" not in rejected.model_dump_json()  # the team's words are not in the event
     assert credential.status is CredentialStatus.rejected and not participant.coach_approved

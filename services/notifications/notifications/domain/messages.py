@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from together_contracts import registration_v2
 from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
@@ -68,7 +69,8 @@ NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     SessionCompleted,
     NextSessionReminderDue,
     CoachCredentialApproved,
-    CoachCredentialRejected,
+    CoachCredentialRejected,  # v1: history, e.g. a rebuild
+    registration_v2.CoachCredentialRejected,
     ParticipantAdmitted,
     AddressVerificationRequested,
 )
@@ -185,8 +187,10 @@ def messages_for(event: Event) -> list[Message]:
             ]
         case CoachCredentialApproved():
             return [Message(event.participant_id, "coach_credential_approved")]
-        case CoachCredentialRejected():
-            return [Message(event.participant_id, "coach_credential_rejected", {"reason": event.reason})]
+        case CoachCredentialRejected() | registration_v2.CoachCredentialRejected():
+            # The team's reason is the coach's to read in registration, never in a mail or in this service
+            # (ADR 0008): not even v1's, which carried it. The id lets the feed link to the credential's page.
+            return [Message(event.participant_id, "coach_credential_rejected", {"credential_id": str(event.credential_id)})]
         case ParticipantRegistered():
             return [Message(event.participant_id, "waitlisted")] if event.waitlisted else []
         case ParticipantAdmitted():

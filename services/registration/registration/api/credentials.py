@@ -69,6 +69,28 @@ async def list_credentials(
     return [CredentialOut.model_validate(row) for row in rows]
 
 
+@router.get("/participants/{participant_id}/credentials")
+async def list_coach_credentials(
+    participant_id: UUID,
+    page: Page = Depends(paged(default=20, maximum=100)),
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+) -> list[CredentialOut]:
+    """Rule: the coach themself and their programme team. The coach's credentials, newest first, each with the
+    team's decision and, once rejected, its reason (which no event carries)."""
+    rows = await queries.coach_credentials_of(runtime, participant_id, caller, page)
+    return [CredentialOut.model_validate(row) for row in rows]
+
+
+@router.get("/credentials/{credential_id}")
+async def read_credential(
+    credential_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> CredentialOut:
+    """Rule: the coach themself and their programme team. Where the credential stands and, once rejected,
+    the team's reason: the coach's mail points here (the reason is in no event)."""
+    return CredentialOut.model_validate(await queries.credential(runtime, credential_id, caller))
+
+
 @router.get(
     "/credentials/{credential_id}/file",
     response_class=Response,
@@ -99,6 +121,6 @@ async def approve_credential(
 async def reject_credential(
     credential_id: UUID, body: RejectionIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
 ) -> Response:
-    """Rule: the programme's own team, with the reason the coach is given."""
+    """Rule: the programme's own team, with the reason the coach is given (`GET /credentials/{id}`; never in an event)."""
     await credentials.decide(runtime, caller=caller, credential_id=credential_id, approve=False, reason=body.reason)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

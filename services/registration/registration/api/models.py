@@ -295,4 +295,6 @@ class CredentialOut(BaseModel):
     status: CredentialStatus
     submitted_at: datetime
     decided_at: datetime | None
-    reason: str | None
+    reason: str | None = Field(
+        description="The programme team's reason for a rejection, in their words; kept here, never in an event (ADR 0008)."
+    )

@@ -14,13 +14,8 @@ from uuid import UUID
 
 from registration.domain.errors import StateConflict, refuse_if
 from registration.domain.participant import Participant
-from together_contracts.registration import (
-    CoachCredentialApproved,
-    CoachCredentialRejected,
-    CoachCredentialSubmitted,
-    CredentialKind,
-    Role,
-)
+from together_contracts.registration import CoachCredentialApproved, CoachCredentialSubmitted, CredentialKind, Role
+from together_contracts.registration_v2 import CoachCredentialRejected
 from together_servicekit.errors import Violation
 
 # Content signatures ("magic numbers") of the accepted file types.
@@ -141,7 +136,9 @@ class Credential:
     def decide(
         self, coach: Participant, *, approve: bool, reason: str | None, by: str, now: datetime
     ) -> CoachCredentialApproved | CoachCredentialRejected:
-        """The programme team approves (the coach becomes visible), or rejects with the reason the coach is given."""
+        """The programme team approves (the coach becomes visible), or rejects with the reason the coach is given.
+        The reason is the team's own words: it stays here, where the coach reads it; the event says only that
+        the credential was rejected (ADR 0008)."""
         if self.status is not CredentialStatus.pending:
             raise StateConflict(f"this credential was already {self.status}")
         self.status = CredentialStatus.approved if approve else CredentialStatus.rejected
@@ -157,4 +154,4 @@ class Credential:
             coach.coach_approved = True
             return CoachCredentialApproved(**common, approved_at=now)
         assert reason is not None
-        return CoachCredentialRejected(**common, reason=reason, rejected_at=now)
+        return CoachCredentialRejected(**common, rejected_at=now)
