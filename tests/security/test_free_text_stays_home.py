@@ -147,3 +147,16 @@ async def test_served_suggestions_carry_no_reasons_on_the_topic_and_the_mentee_r
         assert served.data["suggestions"] == [{"mentor_id": str(mentor.participant_id), "score": suggestion["score"]}]
         for words in (*suggestion["reasons"], quoted, "Geneva", "POLNET"):
             assert not [r.offset for r in records if words in on_the_wire(r)], f"{words!r} is on the topic"
+
+
+async def test_erasing_a_coachs_answers_erases_the_teams_reason_too(stack, create_database, signer, namespace):
+    """Registration is the only place the reason lives: an erasure must reach it, as it reaches the files."""
+    database = await create_database("freetext_erasure", owner="registration")
+    async with service_app("registration", database, stack.kafka_bootstrap, signer) as (app, runtime), client(app) as http:
+        coach, credential, grace = await a_rejected_coach(http, runtime, signer)
+        withdrawn = await http.post(f"/participants/{coach}/withdrawal", json={"erase_answers": True}, headers=grace)
+        assert withdrawn.status_code == 200 and withdrawn.json() == {"answers_erased": True}, withdrawn.text
+
+        decision = await http.get(f"/credentials/{credential}", headers=grace)
+        assert decision.status_code == 200, decision.text
+        assert (decision.json()["status"], decision.json()["reason"]) == ("rejected", None)

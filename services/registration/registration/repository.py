@@ -438,11 +438,12 @@ async def forget_data_key(conn: AsyncConnection, participant_id: UUID) -> None:
 
 
 async def forget_credential_files(conn: AsyncConnection, participant_id: UUID) -> None:
-    """An erasure deletes the participant's credential files and references."""
+    """An erasure deletes the participant's credential files and references, and the team's reasons
+    (free text about the person that lives nowhere else: ADR 0008)."""
     await conn.execute(
         coach_credentials.update()
         .where(coach_credentials.c.participant_id == participant_id)
-        .values(content=None, reference=None, file_name=None)
+        .values(content=None, reference=None, file_name=None, reason=None)
     )
 
 
