@@ -41,13 +41,13 @@ _PUBLIC = (
     # ids of things, not people
     "assignment_id cohort_id programme_id credential_id notification_id pairing_id request_id selection_id "
     "series_id session_id session_ids cancelled_session_ids held_session_ids after_session_id recurrence_id "
-    "source_event_id verification_id calendar_uid "
+    "source_event_id verification_id calendar_uid timetable_entry_id "
     # how a sealed value is sealed (the sealed answers themselves are personal)
     "alg nonce "
     # when
     "accepted_at admitted_at approved_at available_at cancelled_at changed_at closed_at completed_at declined_at "
     "ended_at ends_before ends_on erased_at exhausted_at expired_at expires_at followed_at formed_at given_at "
-    "granted_at last_held_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
+    "granted_at last_held_at published_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
     "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at skipped_at "
     "starts_on submitted_at updated_at withdrawn_at starts_at previous_starts_at occurrence_starts exdates "
     "duration_minutes rrule previous_rrule calendar_sequence time_zone "
@@ -83,6 +83,12 @@ BY_NAME: dict[str, Privacy] = {
 BY_MODEL: dict[tuple[str, str], Privacy] = {
     ("PublicProfile", "time_zone"): Privacy.personal,  # where a person works; a session's zone is the meeting's
     ("CoachCredentialRejected", "reason"): Privacy.free_text,  # the programme team's words to one coach
+    # A timetable entry's title and language are the programme's (a person's title or language would be personal).
+    **{
+        (event, field): Privacy.public
+        for event in ("TimetableEntryPublished", "TimetableEntryChanged", "TimetableEntryCancelled")
+        for field in ("title", "language")
+    },
 }
 
 

@@ -20,6 +20,10 @@ Calendar invitations. Every booking, change and cancellation carries what an iCa
 
 The GET endpoints `/sessions/{id}/invitation.ics` and `/series/{id}/invitation.ics` serve the
 current invitation of a session or series.
+
+A cohort's timetable (a career week): `TimetableEntryPublished`, `...Changed`, `...Cancelled`, keyed
+by the entry's id. Public programme facts about no one: title, kind, language, start, duration, and
+the calendar entry's UID and SEQUENCE (`/timetable-entries/{id}/calendar.ics`, METHOD:PUBLISH).
 """
 
 from __future__ import annotations
@@ -288,3 +292,88 @@ class SeriesEnded(_SchedulingEvent):
     calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_SEQUENCE)
     reason: CancelledBecause
     ended_at: AwareDatetime
+
+
+# The timetable of a cohort (a career week): public programme facts, published by the programme team.
+
+
+class TimetableEntryKind(StrEnum):
+    presentation = "presentation"  # "Pres" in the timetable
+    discussion = "discussion"  # "PD": a panel discussion
+    clinic = "clinic"
+
+
+class TimetableLanguage(StrEnum):
+    english = "English"  # "E" in the timetable
+    french = "French"  # "F"
+    spanish = "Spanish"  # "S"
+
+
+class _TimetableEvent(_SchedulingEvent):
+    aggregate = "timetable_entry"
+
+
+_ENTRY_TITLE = "the programme's title for it, in the language it is given in"
+_ENTRY_UID = "the calendar entry's UID (RFC 5545), stable for the timetable entry"
+_ENTRY_ZONE = "the zone the start was entered in: the calendar entry's TZID"
+_ENTRY_SEQUENCE = "the calendar entry's SEQUENCE: 0 when published, +1 on each change or cancellation"
+
+
+@register
+class TimetableEntryPublished(_TimetableEvent):
+    """The programme team published an entry of a cohort's timetable (a career week's presentation,
+    discussion or clinic): everyone in the programme lists it in their own zone and in New York,
+    Europe (Geneva), Nairobi and Bangkok at once. A subscriber builds its calendar entry
+    (METHOD:PUBLISH, no attendees) from these fields alone."""
+
+    timetable_entry_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    title: str = Field(description=_ENTRY_TITLE)
+    kind: TimetableEntryKind
+    language: TimetableLanguage = Field(description="the language it is given in")
+    starts_at: AwareDatetime
+    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
+    calendar_uid: str = Field(description=_ENTRY_UID)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
+    published_at: AwareDatetime
+
+
+@register
+class TimetableEntryChanged(_TimetableEvent):
+    """The programme team changed a timetable entry before it started: its full state now (title, kind,
+    language, start, zone, duration). Calendars update it: same UID, higher SEQUENCE."""
+
+    timetable_entry_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    title: str = Field(description=_ENTRY_TITLE)
+    kind: TimetableEntryKind
+    language: TimetableLanguage = Field(description="the language it is given in")
+    previous_starts_at: AwareDatetime
+    starts_at: AwareDatetime
+    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
+    calendar_uid: str = Field(description=_ENTRY_UID)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
+    changed_at: AwareDatetime
+
+
+@register
+class TimetableEntryCancelled(_TimetableEvent):
+    """The programme team cancelled a timetable entry before it started: it leaves the timetable;
+    calendars drop it (METHOD:CANCEL, same UID, higher SEQUENCE)."""
+
+    timetable_entry_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    title: str = Field(description=_ENTRY_TITLE)
+    kind: TimetableEntryKind
+    language: TimetableLanguage = Field(description="the language it is given in")
+    starts_at: AwareDatetime
+    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
+    calendar_uid: str = Field(description=_ENTRY_UID)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
+    cancelled_at: AwareDatetime

@@ -53,7 +53,8 @@ PRIVACY = {
     "scheduling": (
         "Identifies people by participant id only. Carries the pairing, the start, its time zone, the duration, a "
         "series' recurrence rule, the calendar UID and sequence, the session plan's agenda title, cancellations and "
-        "their reason, the completion and feedback ratings (1-5). Never carries session notes, feedback comments, "
+        "their reason, the completion and feedback ratings (1-5); and each cohort's timetable (a career week: titles, "
+        "kinds, languages, starts and durations, about no one). Never carries session notes, feedback comments, "
         "agreements, assessments, survey answers, places, meeting links or other free text."
     ),
     "notifications": (

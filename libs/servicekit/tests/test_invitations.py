@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import icalendar
 import pytest
 from dateutil.rrule import rrulestr
 
-from together_servicekit.invitations import Moved, Person, fold, invitation
+from together_servicekit.invitations import Announced, Moved, Person, announcement, fold, invitation
 
 NEW_YORK = ZoneInfo("America/New_York")
 STAMP = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
@@ -117,3 +118,41 @@ def test_without_until_the_zone_still_covers_a_series_into_the_next_year():
     calendar = icalendar.Calendar.from_ical(ics)
     observances = {(c.name, c["DTSTART"].dt) for c in calendar.walk("VTIMEZONE")[0].subcomponents}
     assert ("DAYLIGHT", datetime(2028, 3, 12, 2, 0)) in observances  # the May 2028 occurrence is in EDT
+
+
+def test_an_announcement_publishes_several_events_in_their_own_zones_and_asks_nobody_to_answer():
+    bangkok = ZoneInfo("Asia/Bangkok")
+    events = [
+        Announced(
+            "a@together",
+            0,
+            "Pres (E) - Thriving, in; Uncertainty",
+            datetime(2027, 5, 3, 13, 0, tzinfo=NEW_YORK),
+            "America/New_York",
+            60,
+        ),
+        Announced("b@together", 2, "Clinic (S) - Mentoría", datetime(2027, 5, 4, 9, 0, tzinfo=bangkok), "Asia/Bangkok", 90),
+    ]
+    calendar = icalendar.Calendar.from_ical(announcement(events, organizer=Person("Programme team", ident="p1"), stamp=STAMP))
+    assert calendar["METHOD"] == "PUBLISH"
+    assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ["America/New_York", "Asia/Bangkok"]
+    first, second = calendar.walk("VEVENT")
+    assert str(first["SUMMARY"]) == "Pres (E) - Thriving, in; Uncertainty"
+    assert first["DTSTART"].dt == datetime(2027, 5, 3, 13, 0, tzinfo=NEW_YORK)
+    assert (str(second["UID"]), int(second["SEQUENCE"])) == ("b@together", 2)
+    assert second["DTEND"].dt - second["DTSTART"].dt == timedelta(minutes=90)
+    for event in (first, second):
+        assert "ATTENDEE" not in event and str(event["ORGANIZER"]) == "urn:uuid:p1"
+        assert str(event["STATUS"]) == "CONFIRMED"
+    cancelled = icalendar.Calendar.from_ical(
+        announcement(events[:1], organizer=Person("Team", ident="p1"), stamp=STAMP, method="CANCEL")
+    )
+    assert cancelled["METHOD"] == "CANCEL" and str(cancelled.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+def test_an_announcement_refuses_an_invitations_method_and_naive_times():
+    event = Announced("a@together", 0, "x", datetime(2027, 5, 3, 13, 0, tzinfo=NEW_YORK), "America/New_York", 60)
+    with pytest.raises(ValueError, match="PUBLISH or CANCEL"):
+        announcement([event], organizer=Person("Team", ident="p1"), stamp=STAMP, method="REQUEST")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="aware"):
+        announcement([replace(event, starts_at=datetime(2027, 5, 3, 13, 0))], organizer=Person("Team", ident="p1"), stamp=STAMP)

@@ -30,6 +30,10 @@ SEQUENCE, ORGANIZER and ATTENDEE; they are always present.
 
 A person without an email address gets a `urn:uuid:` calendar address from `ident` (the
 participant id), which calendar clients display but cannot mail.
+
+A published timetable (scheduling's career week) is announced, not an invitation: `announcement(...)`
+builds METHOD:PUBLISH (or CANCEL for one entry withdrawn) with several VEVENTs, a VTIMEZONE for each
+zone they use, an ORGANIZER (RFC 5546 requires one) and no ATTENDEE: nobody is asked to answer.
 """
 
 from __future__ import annotations
@@ -100,14 +104,7 @@ def invitation(
         until = rule_end(rrule, starts_at)
     instants = [starts_at, recurrence_id, until, *exdates, *(m.starts_at for m in moved)]
     span_end = max(i for i in instants if i is not None) + timedelta(minutes=duration_minutes)
-    lines = [
-        "BEGIN:VCALENDAR",
-        f"PRODID:{PRODID}",
-        "VERSION:2.0",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        *vtimezone(time_zone, starts_at, span_end),
-    ]
+    lines = vtimezone(time_zone, starts_at, span_end)
     common: _SharedByEvents = {
         "uid": uid,
         "summary": summary,
@@ -138,6 +135,58 @@ def invitation(
             exdates=[],
             **common,
         )
+    return _calendar(method, lines)
+
+
+@dataclass(frozen=True)
+class Announced:
+    """One event of a published timetable: announced to its readers, nobody is asked to answer."""
+
+    uid: str
+    sequence: int
+    summary: str
+    starts_at: datetime  # aware
+    time_zone: str  # IANA zone: its TZID
+    duration_minutes: int
+
+
+def announcement(
+    events: Sequence[Announced], *, organizer: Person, stamp: datetime, method: Literal["PUBLISH", "CANCEL"] = "PUBLISH"
+) -> str:
+    """A complete VCALENDAR announcing `events` (PUBLISH), or withdrawing them (CANCEL: STATUS:CANCELLED)."""
+    if method not in ("PUBLISH", "CANCEL"):
+        raise ValueError(f"method must be PUBLISH or CANCEL, not {method!r}")
+    for instant in (stamp, *(event.starts_at for event in events)):
+        if instant.tzinfo is None:
+            raise ValueError("times must be aware instants")
+    lines: list[str] = []
+    for zone in dict.fromkeys(event.time_zone for event in events):
+        spans = [(e.starts_at, e.starts_at + timedelta(minutes=e.duration_minutes)) for e in events if e.time_zone == zone]
+        lines += vtimezone(zone, min(start for start, _ in spans), max(end for _, end in spans))
+    for event in events:
+        lines += _vevent(
+            uid=event.uid,
+            sequence=event.sequence,
+            summary=event.summary,
+            description=None,
+            organizer=organizer,
+            attendees=[],
+            stamp=stamp,
+            tz=ZoneInfo(event.time_zone),
+            tzid=event.time_zone,
+            cancelled=method == "CANCEL",
+            starts_at=event.starts_at,
+            duration_minutes=event.duration_minutes,
+            rrule=None,
+            recurrence_id=None,
+            exdates=[],
+        )
+    return _calendar(method, lines)
+
+
+def _calendar(method: str, components: list[str]) -> str:
+    """The VCALENDAR around `components`: CRLF line endings, lines folded at 75 octets."""
+    lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN", f"METHOD:{method}", *components]
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + CRLF for line in lines)
 

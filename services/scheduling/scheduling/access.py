@@ -3,8 +3,10 @@ queries reads, both loading through here. "A partner" is a participant whose per
 or the mentor's; "the programme team" is a programme_team token whose programmes claim lists the pairing's.
 
 Who sees what: a pairing, its sessions and series are seen by the partners and the programme team; a
-note by its author, and by the partner once shared (never by the team). To anyone else each answers
-exactly as one that does not exist (404, word for word). Who sees it but may not do this gets 403.
+note by its author, and by the partner once shared (never by the team); a cohort's timetable and its
+entries by the programme team and everyone registered in the programme (any of its cohorts, not
+withdrawn). To anyone else each answers exactly as one that does not exist (404, word for word). Who
+sees it but may not do this gets 403.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from scheduling import repository
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.series import Series
 from scheduling.domain.sessions import Session
-from together_servicekit.auth import Forbidden, Principal, visible_or_missing
+from scheduling.domain.timetable import Cohort, TimetableEntry
+from together_servicekit.auth import Forbidden, Principal, Role, visible_or_missing
 
 
 def is_partner(caller: Principal, pairing: Pairing) -> bool:
@@ -67,3 +70,32 @@ def require_partner(caller: Principal, pairing: Pairing, rule: str) -> UUID:
     if not is_partner(caller, pairing):
         raise Forbidden(rule)
     return pairing.participant_of(caller.subject)
+
+
+async def visible_cohort(conn: AsyncConnection, caller: Principal, cohort_id: UUID) -> tuple[Cohort, str | None]:
+    """The cohort whose timetable the caller reads: its programme's team, or a participant registered in
+    the programme; with that participant's time zone (None for the team)."""
+    cohort = await repository.find_cohort(conn, cohort_id)
+    zone = await _registered_zone(conn, caller, cohort)
+    return visible_or_missing(cohort, lambda c: caller.runs(c.programme_id) or zone is not None, "cohort", cohort_id), zone
+
+
+async def visible_timetable_entry(
+    conn: AsyncConnection, caller: Principal, entry_id: UUID, *, lock: bool = False
+) -> TimetableEntry:
+    """An entry of a timetable: seen by whoever sees the timetable."""
+    entry = await repository.load_timetable_entry(conn, entry_id, lock=lock)
+    zone = await _registered_zone(conn, caller, entry.cohort)
+    return visible_or_missing(entry, lambda e: caller.runs(e.programme_id) or zone is not None, "timetable entry", entry_id)
+
+
+async def _registered_zone(conn: AsyncConnection, caller: Principal, cohort: Cohort | None) -> str | None:
+    if cohort is None or not caller.has(Role.participant):
+        return None
+    return await repository.registered_zone(conn, caller.subject, cohort)
+
+
+def require_team(caller: Principal, programme_id: UUID, rule: str) -> None:
+    """403 with `rule` for anyone but the programme's team (who sees it: a participant of the programme)."""
+    if not caller.runs(programme_id):
+        raise Forbidden(rule)

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from scheduling.api import records, sessions
+from scheduling.api import records, sessions, timetable
 from scheduling.completion_worker import workers
 from scheduling.consumers import handlers
 from scheduling.settings import SchedulingSettings
@@ -14,10 +14,11 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
         settings or SchedulingSettings(),
         title="Together scheduling",
         description=(
-            "Session plans, sessions and series of each pairing with their calendar invitations, and the partners' "
-            "records. Consumes `together.registration` and `together.pairing`; publishes on `together.scheduling`."
+            "Session plans, sessions and series of each pairing with their calendar invitations, the partners' "
+            "records, and each cohort's timetable (a career week). Consumes `together.registration` and "
+            "`together.pairing`; publishes on `together.scheduling`."
         ),
-        routers=[sessions.router, records.router],
+        routers=[sessions.router, records.router, timetable.router],
         handlers=handlers,
         workers=workers,
     )

@@ -57,8 +57,15 @@ async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelo
 async def on_participant_state(
     conn: AsyncConnection, event: ParticipantRegistered | ParticipantProfileUpdated | ParticipantRoleGranted, _: Envelope
 ) -> None:
-    """Name and time zone from the public profile: each partner sees times in their own zone."""
-    values = {"person_id": event.person_id, "display_name": event.profile.display_name, "time_zone": event.profile.time_zone}
+    """Name and time zone from the public profile: each partner sees times in their own zone; the cohort
+    and programme: who reads a programme's timetable."""
+    values = {
+        "person_id": event.person_id,
+        "display_name": event.profile.display_name,
+        "time_zone": event.profile.time_zone,
+        "cohort_id": event.cohort_id,
+        "programme_id": event.programme_id,
+    }
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )

@@ -1,5 +1,5 @@
 """Scheduling's reads, each checking who may read it (ADR 0005): sessions and plans, invitations,
-and the partners' records."""
+the partners' records, and the cohorts' timetables."""
 
 from __future__ import annotations
 
@@ -11,12 +11,23 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling import repository
-from scheduling.access import is_partner, require_partner, visible_pairing, visible_series, visible_session
+from scheduling.access import (
+    is_partner,
+    require_partner,
+    visible_cohort,
+    visible_pairing,
+    visible_series,
+    visible_session,
+    visible_timetable_entry,
+)
+from scheduling.domain import times
 from scheduling.domain.invitations import series_invitation, session_invitation
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import Plan
 from scheduling.domain.sessions import PlannedItemState, Session, plan_progress
 from scheduling.domain.times import LocalTime, as_seen_in
+from scheduling.domain.timetable import Cohort, EntryStatus, TimetableEntry, entry_calendar, timetable_calendar
+from scheduling.domain.world_clock import Slot, slot
 from scheduling.tables import agreements, assessments, feedback, notes, participants, surveys
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, NotFound
@@ -201,3 +212,51 @@ async def survey_summary(runtime: Runtime, caller: Principal, programme_id: UUID
         )
 
     return {kind: figures(kind) for kind in ("pre", "post")}
+
+
+# Timetables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedEntry:
+    entry: TimetableEntry
+    slot: Slot  # its times in the four columns and the reader's zone
+
+
+@dataclass(frozen=True)
+class TimetableView:
+    cohort: Cohort
+    reader_zone: str | None  # ?tz=, else the reader's own (their registration's), else None (a team member)
+    entries: list[ListedEntry]  # the entries still on, by start
+
+
+async def timetable(runtime: Runtime, caller: Principal, cohort_id: UUID, tz: str | None) -> TimetableView:
+    """The cohort's timetable in the four columns and the reader's zone. Rule: the programme's team, or
+    anyone registered in the programme."""
+    if tz is not None:
+        times.zone(tz, field="tz")  # 422 naming the parameter
+    async with runtime.engine.connect() as conn:
+        cohort, own_zone = await visible_cohort(conn, caller, cohort_id)
+        entries = await repository.timetable_of_cohort(conn, cohort_id)
+    reader_zone = tz or own_zone
+    listed = [
+        ListedEntry(e, slot(e.details.starts_at, e.details.duration_minutes, reader_zone))
+        for e in entries
+        if e.status is EntryStatus.published
+    ]
+    return TimetableView(cohort, reader_zone, listed)
+
+
+async def calendar_of_timetable(runtime: Runtime, caller: Principal, cohort_id: UUID) -> str:
+    """The whole timetable as one calendar to import or subscribe to. Rule: as the timetable."""
+    async with runtime.engine.connect() as conn:
+        cohort, _ = await visible_cohort(conn, caller, cohort_id)
+        entries = await repository.timetable_of_cohort(conn, cohort_id)
+    return timetable_calendar(entries, cohort.programme_id, runtime.now())
+
+
+async def calendar_of_timetable_entry(runtime: Runtime, caller: Principal, entry_id: UUID) -> str:
+    """One entry's calendar entry (its CANCEL once cancelled). Rule: as the timetable."""
+    async with runtime.engine.connect() as conn:
+        entry = await visible_timetable_entry(conn, caller, entry_id)
+    return entry_calendar(entry, runtime.now())

@@ -20,6 +20,7 @@ from scheduling.domain.plans import Plan, plan_for
 from scheduling.domain.series import Series, SeriesStatus
 from scheduling.domain.sessions import Session, SessionStatus
 from scheduling.domain.times import Frequency, Recurrence
+from scheduling.domain.timetable import Cohort, EntryDetails, EntryStatus, TimetableEntry
 from scheduling.tables import (
     agreements,
     assessments,
@@ -27,13 +28,16 @@ from scheduling.tables import (
     feedback,
     notes,
     pairings,
+    participants,
     programmes,
     request_engagements,
     series,
     sessions,
     surveys,
+    timetable_entries,
 )
 from together_contracts.registration import SessionPlan
+from together_contracts.scheduling import TimetableEntryKind, TimetableLanguage
 from together_servicekit.errors import NotFound
 from together_servicekit.jobs import Failure
 
@@ -360,3 +364,99 @@ async def save_survey(conn: AsyncConnection, pairing_id: UUID, author_person_id:
         .values(pairing_id=pairing_id, author_person_id=author_person_id, kind=kind, **values)
         .on_conflict_do_update(index_elements=["pairing_id", "author_person_id", "kind"], set_=values)
     )
+
+
+# Timetables ------------------------------------------------------------------------------------
+
+
+async def find_cohort(conn: AsyncConnection, cohort_id: UUID) -> Cohort | None:
+    """None until scheduling has learnt of the cohort (`CohortOpened`)."""
+    row = (await conn.execute(sa.select(cohorts.c.id, cohorts.c.programme_id).where(cohorts.c.id == cohort_id))).first()
+    return Cohort(row.id, row.programme_id) if row is not None else None
+
+
+async def registered_zone(conn: AsyncConnection, person_id: str, cohort: Cohort) -> str | None:
+    """The person's time zone from their registration in the cohort's programme (this cohort's first);
+    None when they are not registered there, or withdrew."""
+    query = (
+        sa.select(participants.c.time_zone)
+        .where(
+            participants.c.person_id == person_id,
+            participants.c.programme_id == cohort.programme_id,
+            participants.c.withdrawn_at.is_(None),
+        )
+        .order_by((participants.c.cohort_id == cohort.id).desc(), participants.c.id)
+        .limit(1)
+    )
+    zone: str | None = (await conn.execute(query)).scalar()
+    return zone
+
+
+def _entry_from(row: sa.Row[Any]) -> TimetableEntry:
+    details = EntryDetails(
+        title=row.title,
+        kind=TimetableEntryKind(row.kind),
+        language=TimetableLanguage(row.language),
+        starts_at=row.starts_at,
+        time_zone=row.time_zone,
+        duration_minutes=row.duration_minutes,
+    )
+    return TimetableEntry(
+        id=row.id,
+        cohort_id=row.cohort_id,
+        programme_id=row.programme_id,
+        details=details,
+        status=EntryStatus(row.status),
+        calendar_sequence=row.calendar_sequence,
+        published_at=row.published_at,
+        cancelled_at=row.cancelled_at,
+    )
+
+
+def _entry_values(entry: TimetableEntry) -> dict[str, Any]:
+    d = entry.details
+    return {
+        "title": d.title,
+        "kind": d.kind.value,
+        "language": d.language.value,
+        "starts_at": d.starts_at,
+        "time_zone": d.time_zone,
+        "duration_minutes": d.duration_minutes,
+        "status": entry.status.value,
+        "calendar_sequence": entry.calendar_sequence,
+        "cancelled_at": entry.cancelled_at,
+    }
+
+
+async def load_timetable_entry(conn: AsyncConnection, entry_id: UUID, *, lock: bool = False) -> TimetableEntry:
+    query = sa.select(timetable_entries).where(timetable_entries.c.id == entry_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise NotFound("timetable entry", entry_id)
+    return _entry_from(row)
+
+
+async def timetable_of_cohort(conn: AsyncConnection, cohort_id: UUID) -> list[TimetableEntry]:
+    """By start, then title."""
+    query = (
+        sa.select(timetable_entries)
+        .where(timetable_entries.c.cohort_id == cohort_id)
+        .order_by(timetable_entries.c.starts_at, timetable_entries.c.title, timetable_entries.c.id)
+    )
+    return [_entry_from(row) for row in await conn.execute(query)]
+
+
+async def add_timetable_entry(conn: AsyncConnection, entry: TimetableEntry) -> None:
+    await conn.execute(
+        timetable_entries.insert().values(
+            id=entry.id,
+            cohort_id=entry.cohort_id,
+            programme_id=entry.programme_id,
+            published_at=entry.published_at,
+            **_entry_values(entry),
+        )
+    )
+
+
+async def save_timetable_entry(conn: AsyncConnection, entry: TimetableEntry) -> None:
+    await conn.execute(timetable_entries.update().where(timetable_entries.c.id == entry.id).values(**_entry_values(entry)))

@@ -1,5 +1,6 @@
-"""Scheduling's own tables: what it learnt from events, the sessions and series booked, and the
-partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it."""
+"""Scheduling's own tables: what it learnt from events, the sessions and series booked, the
+partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it, and
+the cohorts' timetables."""
 
 from enum import StrEnum
 
@@ -9,6 +10,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from scheduling.domain.series import SeriesStatus
 from scheduling.domain.sessions import SessionStatus
 from scheduling.domain.times import Frequency
+from scheduling.domain.timetable import EntryStatus
+from together_contracts.scheduling import TimetableEntryKind, TimetableLanguage
 from together_events.tables import define_backbone_tables
 
 
@@ -60,6 +63,9 @@ participants = sa.Table(
     sa.Column("display_name", sa.Text, nullable=False),
     sa.Column("time_zone", sa.Text, nullable=False),  # public profile: each partner sees times in their own zone
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
+    # Where they registered: who is in a programme and reads its timetable. None for rows from before 0011.
+    sa.Column("cohort_id", UUID(as_uuid=True)),
+    sa.Column("programme_id", UUID(as_uuid=True), index=True),
 )
 
 request_engagements = sa.Table(
@@ -186,6 +192,28 @@ surveys = sa.Table(
     sa.Column("satisfaction", sa.Integer),  # 1-5, post only
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A cohort's timetable (a career week), published by the programme team: everyone in the programme reads it.
+timetable_entries = sa.Table(
+    "timetable_entries",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("programme_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("time_zone", sa.Text, nullable=False),  # the zone the start was entered in: the calendar's TZID
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("calendar_sequence", sa.Integer, nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True)),
+    one_of("kind", TimetableEntryKind, "timetable_entries_kind"),
+    one_of("language", TimetableLanguage, "timetable_entries_language"),
+    one_of("status", EntryStatus, "timetable_entries_status"),
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them (the rest is booked through the API).

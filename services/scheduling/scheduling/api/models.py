@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduling.domain.times import MAX_OCCURRENCES, Frequency
+from together_contracts.scheduling import TimetableEntryKind, TimetableLanguage
 from together_servicekit.text import multiline, single_line
 
 Comment = Annotated[str, multiline(4000, min_length=0)]
@@ -201,3 +202,50 @@ class SurveySummary(BaseModel):
     programme_id: UUID
     pre: SurveyFigures
     post: SurveyFigures
+
+
+# Timetables ------------------------------------------------------------------------------------
+
+
+class TimetableEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, single_line(200)]
+    kind: TimetableEntryKind = Field(description="presentation (Pres), discussion (PD: a panel discussion) or clinic")
+    language: TimetableLanguage = Field(description="English (E), French (F) or Spanish (S)")
+    starts_at: datetime = Field(description="Local wall-clock start, without offset, e.g. 2027-05-03T13:00:00")
+    time_zone: str = Field(min_length=1, max_length=64, description="IANA time zone of starts_at, e.g. America/New_York")
+    duration_minutes: int = Field(default=60, ge=15, le=480)
+
+
+class ZoneTimesOut(BaseModel):
+    column: str = Field(description="New York, Europe, Nairobi, Bangkok; the zone's name for the reader's own")
+    time_zone: str
+    starts_at: datetime = Field(description="the start in this zone (with its offset)")
+    ends_at: datetime
+    start_day: int = Field(description="the start's day against the New York date (`day`): 0, +1 the next day, -1 the day before")
+    end_day: int
+    text: str = Field(description="as the timetable prints it: 14:00-15:00, 00:00(+1)-01:00(+1)")
+
+
+class TimetableEntryOut(BaseModel):
+    id: UUID
+    title: str
+    kind: TimetableEntryKind
+    language: TimetableLanguage
+    label: str = Field(description="as the timetable prints it: Pres (E) - <title>")
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = Field(description="the zone the start was entered in")
+    duration_minutes: int
+    calendar_sequence: int
+    day: date = Field(description="the start's date in New York: the timetable's day heading, which the day marks count from")
+    yours: ZoneTimesOut | None = Field(description="in the reader's zone (null for a team member with no zone and no ?tz=)")
+    columns: list[ZoneTimesOut] = Field(description="New York, Europe (Geneva), Nairobi, Bangkok")
+
+
+class TimetableOut(BaseModel):
+    cohort_id: UUID
+    programme_id: UUID
+    time_zone: str | None = Field(description="the reader's zone: ?tz=, else their registration's")
+    entries: list[TimetableEntryOut] = Field(description="the entries still on, by start")

@@ -25,11 +25,11 @@ MAX_OCCURRENCES = 52
 BOOKING_HORIZON = timedelta(days=5 * 366)
 
 
-def zone(name: str) -> ZoneInfo:
+def zone(name: str, field: str = "time_zone") -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file
-        raise invalid("time_zone", "iana_time_zone", f"'{name}' is not an IANA time zone") from exc
+        raise invalid(field, "iana_time_zone", f"'{name}' is not an IANA time zone") from exc
 
 
 def local_start_to_utc(local_start: datetime, time_zone: str, field: str = "starts_at") -> datetime:

@@ -4,5 +4,6 @@ calls it, saves it and records its events, in one transaction (outbox).
 - `sessions`: single sessions booked, moved, cancelled and completed;
 - `series`: series booked, moved and cancelled as a whole;
 - `endings`: a pairing that ends, or a partner who withdraws, cancels what lies ahead;
-- `records`: feedback, notes, the agreement and assessment, surveys.
+- `records`: feedback, notes, the agreement and assessment, surveys;
+- `timetable`: a cohort's timetable (a career week), published, changed and cancelled by its team.
 """
