@@ -34,8 +34,9 @@ PRIVACY = {
     "registration": (
         "Identifies people by participant id, by person id (the identity provider's subject, which links one person's "
         "registrations) and by display name, with the public profile: entity, duty station, time zone, grade, years of "
-        "service, job network, languages, skills and goals, roles and mentor capacity. Never carries the e-mail address "
-        "or any other programme-team-only answer, nor free text."
+        "service, job network, languages, skills and goals, roles and mentor capacity. Never carries a participant's e-mail "
+        "address or any other programme-team-only answer, nor free text. A programme's rules may name its team's "
+        "functional mailbox (team_mailbox), which the programme publishes anyway."
     ),
     "matching": (
         "Identifies people by participant id only. Carries scores and reasons that quote public-profile answers of both "
@@ -54,7 +55,8 @@ PRIVACY = {
     ),
     "notifications": (
         "Identifies people by participant id only. Carries who was told which kind of message and why (the source "
-        "event). Never carries the message's subject or body, nor any contact address."
+        "event), and which programme's team was told. Never carries the message's subject or body, nor any contact "
+        "address."
     ),
 }
 
