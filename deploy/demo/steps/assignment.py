@@ -70,18 +70,21 @@ async def the_mails_arrive(demo: Demo, cohort: Cohort, assigned_mentors: set[str
     step("7. E-mails delivered once each, in the reader's language, to the development mail sink (.run/mail/)")
     expected = {"Amina": 6, "Ravi": 4, "Lina": 1}  # Amina: 2 requests, the reminder, session, next session, feedback
 
-    async def feeds_complete() -> dict[str, int] | None:
-        counts = {}
+    async def feeds_settled() -> dict[str, list[dict[str, Any]]] | None:
+        """Each reader's messages, once all are recorded and none waits to be mailed (a mail waits a few
+        seconds, so that a later fact can make it moot: ADR 0009)."""
+        feeds = {}
         for name, n in expected.items():
             response = await demo.http.get(
                 f"{URL['notifications']}/participants/{cohort.ids[name]}/notifications", headers=demo.person[name]
             )
-            counts[name] = len(response.json()) if response.is_success else 0
-            if counts[name] < n:
+            feeds[name] = response.json() if response.is_success else []
+            if len(feeds[name]) < n or any(message["email"] in ("pending", "sending") for message in feeds[name]):
                 return None
-        return counts
+        return feeds
 
-    messages = sum((await until("notifications records every message of the story", feeds_complete)).values())
+    feeds = await until("notifications records every message of the story and mails it", feeds_settled, timeout=60)
+    messages = sum(message["email"] == "sent" for feed in feeds.values() for message in feed)
     readers = {f"{name.lower()}.{run}@un.org": name for name in expected}
     to_mentors = len(assigned_mentors - {cohort.ids["Amina"]})  # one mail per assigned request that reached its mentor
 
@@ -107,6 +110,9 @@ async def the_mails_arrive(demo: Demo, cohort: Cohort, assigned_mentors: set[str
         files = [part.get_filename() for part in mail.walk() if part.get_filename()]
         language = mail["Content-Language"] or "?"
         say(f"to {readers[mail['To']]:<6} [{language}] {mail['Subject']}" + (f"  ({', '.join(files)})" if files else ""))
+    moot = [f"{name}'s {message['kind']}" for name, feed in feeds.items() for message in feed if message["email"] == "skipped"]
+    if moot:
+        say(f"not mailed, in the feed only: {', '.join(moot)} (answered or done before the mail went out: nothing to ask)")
     if others:
         languages = Counter(str(m["Content-Language"] or "?") for m in others)
         say(

@@ -20,3 +20,17 @@ class NotificationRecorded(Event):
     kind: str
     source_event_id: str
     recorded_at: AwareDatetime
+
+
+@register
+class TeamNotificationRecorded(Event):
+    """A message for a programme's team was recorded (e.g. a pairing ended early); delivery is a later step.
+    Sent to the team's mailbox (`ProgrammeRules.team_mailbox`), never to a participant."""
+
+    service = "notifications"
+    aggregate = "notification"
+    notification_id: UUID
+    programme_id: UUID
+    kind: str
+    source_event_id: str
+    recorded_at: AwareDatetime

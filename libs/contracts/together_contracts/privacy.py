@@ -59,6 +59,8 @@ _PUBLIC = (
     "name rules session_plan agenda agenda_title agenda_themes next_agenda_title period_months meeting_interval session_minutes meeting_languages "
     "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable appointment_types "
     "entities job_networks min_capacity max_capacity "
+    # the programme team's functional mailbox, as the programme publishes it (e.g. mentoring@un.org)
+    "team_mailbox "
     # objects: each of their fields has its own class ("per field" in the catalogue)
     "profile suggestions pairs"
 )

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from together_contracts.fields import INT32_MAX, TimeZoneName
+from together_contracts.fields import INT32_MAX, MailboxAddress, TimeZoneName
 from together_events.registry import CONTRACT_CONFIG, Event, register
 
 # The grade vocabulary, in order of seniority: categories G < NO < FS < P < D < ASG < USG,
@@ -152,6 +152,11 @@ class ProgrammeRules(BaseModel):
     cross_duty_station_preferred: bool = Field(default=False, description="Matching prefers partners at another duty station.")
     answers_erasable: bool = Field(
         default=True, description="A participant who withdraws may have their personal answers erased (placeholders kept)."
+    )
+    team_mailbox: MailboxAddress | None = Field(
+        default=None,
+        description="The programme team's functional mailbox (e.g. mentoring@un.org), published like the programme's "
+        "own pages, never a person's address: the team is mailed there, e.g. when a pairing ends early. None: not set.",
     )
 
 

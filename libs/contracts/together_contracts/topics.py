@@ -38,7 +38,8 @@ PRIVACY = {
         "only sealed per person, for the project's services (ADR 0008). Never carries the e-mail address or any other "
         "programme-team-only answer, nor free text: the biography and a credential's rejection reason stay with "
         "registration. The v1 records published before the profile events' and CoachCredentialRejected's v2 carry "
-        "them in the clear."
+        "them in the clear. A programme's rules may name its team's functional mailbox (team_mailbox), which the "
+        "programme publishes anyway."
     ),
     "matching": (
         "Identifies people by participant id only. Carries which mentors a mentee was shown, with their scores. Never "
@@ -59,7 +60,8 @@ PRIVACY = {
     ),
     "notifications": (
         "Identifies people by participant id only. Carries who was told which kind of message and why (the source "
-        "event). Never carries the message's subject or body, nor any contact address."
+        "event), and which programme's team was told. Never carries the message's subject or body, nor any contact "
+        "address."
     ),
 }
 

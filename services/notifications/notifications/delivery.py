@@ -29,6 +29,11 @@ Failures: 4xx replies and network errors retry with exponential backoff
 participant without an address ("no address") or the last attempt records `failed` with the
 reason, which the programme team sees and can retry (`api.py`).
 
+Order: a person's mails go one at a time, in the order of the facts they tell (the source events'
+times; `repository.claim_due_mail`), after a short settling window (`delivery_settle_seconds`), so a
+fact read a moment later from another partition or topic is mailed first, or makes the mail moot
+(`settling.py`). See docs/adr/0009.
+
 The worker is a job on servicekit's shared poller (`together_servicekit.jobs`): the claim commits
 on its own (`act_in_claim = False`), `delivery_concurrency` lanes send at once, and the back-off and
 the give-up are its `Backoff`. An attempt that raises anyway (a bug while recording) is recorded by
@@ -55,6 +60,7 @@ from notifications.contacts import ContactDirectory, ContactUnavailable
 from notifications.domain.contacts import Contact
 from notifications.domain.languages import LANGUAGES, language_of
 from notifications.domain.messages import ADDRESS_VERIFICATION
+from notifications.domain.team import TEAM_KINDS
 from notifications.mail import Calendar, HandOverRefused, SendFailure, SmtpMailer, build_mail
 from notifications.mail_headers import UnsafeHeaderValue
 from notifications.rendering import Rendered, render
@@ -66,6 +72,11 @@ from together_servicekit.jobs import Backoff, Failure, JobPoller
 from together_servicekit.runtime import Runtime
 
 log = structlog.get_logger(__name__)
+
+NO_TEAM_MAILBOX = (
+    "no address: the programme's rules name no team mailbox (set team_mailbox with registration's "
+    "PATCH /programmes/{id}/rules, then retry)"
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,7 @@ class MailDelivery:
                 words=_words(mail, contact),
                 registration_language=_language(contact),
             )
-        verifying = mail.kind == ADDRESS_VERIFICATION
+        verifying, to_team = mail.kind == ADDRESS_VERIFICATION, mail.kind in TEAM_KINDS
         try:
             contact, added = await self._addressee(mail)
         except ContactUnavailable as exc:
@@ -175,14 +186,16 @@ class MailDelivery:
             return Outcome("skipped", "nothing to verify: registration no longer knows the verification")
         if contact is None:
             return Outcome("failed", "no address: registration does not know the participant")
-        words, learned = _words(mail, contact, added), _language(contact)
+        # A team's language is a setting, not something registration said of a participant.
+        words, learned = _words(mail, contact, added), None if to_team else _language(contact)
         # The feed keeps a verification message's words as recorded: never its link, nor what registration said.
         shown = None if verifying else words
         if contact.withdrawn:
             reason = "nothing to verify: verified, superseded or withdrawn since" if verifying else "participant withdrawn"
             return Outcome("skipped", reason, words=shown, registration_language=learned)
         if not contact.email:
-            return Outcome("failed", "no address", words=shown, registration_language=learned)
+            reason = NO_TEAM_MAILBOX if to_team else "no address"
+            return Outcome("failed", reason, words=shown, registration_language=learned)
         try:
             message = build_mail(
                 sender=self._settings.mail_from,
@@ -201,7 +214,7 @@ class MailDelivery:
 
         async def starting() -> None:
             if not await self._mark_sending(mail):
-                raise HandOverRefused("the claim moved on to another worker")
+                raise HandOverRefused("the claim moved on: another worker took it, or a later fact made the mail moot")
 
         async def accepted(reply: str) -> None:
             await self._finish(mail, sent, replied=time.monotonic())
@@ -216,7 +229,9 @@ class MailDelivery:
     async def _addressee(self, mail: ClaimedMail) -> tuple[Contact | None, dict[str, Any]]:
         """Where the mail goes, and what it adds to the params: a verification mail goes to the address
         being verified, with a link registration makes for this very mail (each attempt a new one: only
-        the latest works)."""
+        the latest works). A programme team's mail goes to the programme's mailbox, as its rules name it."""
+        if mail.kind in TEAM_KINDS:
+            return Contact(mail.recipient_id, mail.team_mailbox, None, self._settings.team_language, withdrawn=False), {}
         if mail.kind != ADDRESS_VERIFICATION:
             return await self._contacts.contact(mail.recipient_id), {}
         found = await self._contacts.verification_mail(UUID(str(mail.params["verification_id"])))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.domain.feed import FeedEntry
 from notifications.domain.preferences import Preferences
+from notifications.domain.team import TEAM_KINDS
 from notifications.tables import deliveries, notifications, participants, preferences
 from together_servicekit.auth import Forbidden, Principal, visible_or_missing
 from together_servicekit.errors import NotFound
@@ -91,8 +92,8 @@ class FailedDelivery:
 async def failed_deliveries(
     runtime: Runtime, caller: Principal, *, programme_id: UUID, limit: int, offset: int
 ) -> list[FailedDelivery]:
-    """E-mails to the programme's participants that failed, newest first, with the reason (never the
-    message's words). Rule: the programme's team."""
+    """E-mails to the programme's participants, and to its team, that failed, newest first, with the reason
+    (never the message's words). Rule: the programme's team."""
     if not caller.runs(programme_id):
         raise Forbidden("only the programme's team sees its failed deliveries")
     async with runtime.engine.connect() as conn:
@@ -109,11 +110,14 @@ async def failed_deliveries(
                 deliveries.c.finished_at.label("failed_at"),
             )
             .select_from(
-                deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id).join(
+                deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id).outerjoin(
                     participants, participants.c.id == deliveries.c.recipient_id
                 )
             )
-            .where(participants.c.programme_id == programme_id, deliveries.c.state == "failed")
+            .where(
+                sa.or_(participants.c.programme_id == programme_id, _to_team_of(programme_id)),
+                deliveries.c.state == "failed",
+            )
             .order_by(deliveries.c.finished_at.desc(), deliveries.c.notification_id)
             .limit(limit)
             .offset(offset)
@@ -122,17 +126,35 @@ async def failed_deliveries(
 
 
 async def recipients_programme(conn: AsyncConnection, caller: Principal, notification_id: UUID) -> UUID:
-    """The programme of a delivery's recipient. The recipient (it is their message) and their programme's
-    team see the delivery; to anyone else, 404 as for no such delivery."""
+    """The programme of a delivery's recipient (a team message's recipient is the programme). The recipient
+    (it is their message) and their programme's team see the delivery; to anyone else, 404 as for no such delivery."""
     found = (
         await conn.execute(
-            sa.select(participants.c.programme_id, participants.c.person_id)
-            .select_from(deliveries.join(participants, participants.c.id == deliveries.c.recipient_id))
+            sa.select(
+                sa.case(
+                    (notifications.c.kind.in_(TEAM_KINDS), deliveries.c.recipient_id), else_=participants.c.programme_id
+                ).label("programme_id"),
+                participants.c.person_id,
+            )
+            .select_from(
+                deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id).outerjoin(
+                    participants, participants.c.id == deliveries.c.recipient_id
+                )
+            )
             .where(deliveries.c.notification_id == notification_id)
         )
     ).first()
+    known = found if found is not None and found.programme_id is not None else None  # a recipient notifications never knew
     seen = visible_or_missing(
-        found, lambda row: caller.runs(row.programme_id) or caller.is_person(row.person_id), "delivery", notification_id
+        known,
+        lambda row: caller.runs(row.programme_id) or (row.person_id is not None and caller.is_person(row.person_id)),
+        "delivery",
+        notification_id,
     )
     programme_id: UUID = seen.programme_id
     return programme_id
+
+
+def _to_team_of(programme_id: UUID) -> sa.ColumnElement[bool]:
+    """A message to the programme's team: its recipient is the programme."""
+    return sa.and_(notifications.c.kind.in_(TEAM_KINDS), deliveries.c.recipient_id == programme_id)

@@ -7,6 +7,7 @@ ISO strings in the params and shown in the reader's time zone with the `when` fi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -56,9 +57,11 @@ def environment() -> Environment:
 def render(kind: str, language: str, params: dict[str, Any], time_zone: str | None) -> Rendered:
     language = language_of(language)
     env = environment()
-    context = {**params, "time_zone": time_zone}
+    # `settled`: what the message asked for is moot (`settling.py`); messages recorded before it existed lack it.
+    context = {"settled": False, **params, "time_zone": time_zone}
     subject = env.get_template(f"{language}/{kind}.subject.txt").render(context).strip()
     text = env.get_template(f"{language}/{kind}.txt").render(context).strip() + "\n"
+    text = re.sub(r"\n{3,}", "\n\n", text)  # a paragraph left out leaves one blank line, not two
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     html = env.get_template("layout.html").render(language=language, subject=subject, paragraphs=paragraphs)
     return Rendered(language, subject, text, html)

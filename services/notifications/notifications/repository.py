@@ -16,10 +16,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notifications.rendering import Rendered
-from notifications.tables import contact_languages, deliveries, notifications, participants, preferences
+from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
 from together_servicekit.jobs import Failure
 
 AMBIGUOUS = "ambiguous: the previous attempt ended without an outcome; it may have been delivered"
+# A mail not finished: waiting (or retrying), prepared by a worker, or handed to SMTP.
+UNFINISHED = ("pending", "claimed", "sending")
 
 
 @dataclass(frozen=True)
@@ -38,25 +40,39 @@ class ClaimedMail:
     display_name: str | None
     chosen_language: str | None
     email_off: list[str] | None
+    team_mailbox: str | None  # a message to a programme team: the programme's mailbox
 
 
 async def claim_due_mail(conn: AsyncConnection, now: datetime, lease_until: datetime) -> ClaimedMail | None:
     """One due delivery, locked (SKIP LOCKED) and marked `claimed` until `lease_until` (attempts + 1):
     pending mail due now; a claim whose worker stopped renewing it before DATA (nothing was sent); and
     a `sending` row past its long lease, whose worker died between DATA and recording the outcome
-    (ambiguous: counted, and sent again with the same Message-ID)."""
+    (ambiguous: counted, and sent again with the same Message-ID).
+
+    A person's mails go one at a time, in the order of the facts they tell: a mail waits while a mail
+    to the same recipient about an earlier fact is not finished (waiting, retrying or being sent)."""
+    earlier, earlier_message = deliveries.alias("earlier"), notifications.alias("earlier_message")
+    waits_for_earlier = sa.exists().where(
+        earlier.c.recipient_id == deliveries.c.recipient_id,
+        earlier.c.state.in_(UNFINISHED),
+        earlier_message.c.id == earlier.c.notification_id,
+        sa.tuple_(earlier_message.c.occurred_at, earlier_message.c.id)
+        < sa.tuple_(notifications.c.occurred_at, notifications.c.id),
+    )
     found = (
         await conn.execute(
             sa.select(deliveries.c.notification_id, deliveries.c.state)
+            .select_from(deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id))
             .where(
                 sa.or_(
                     sa.and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now),
                     sa.and_(deliveries.c.state.in_(("claimed", "sending")), deliveries.c.claimed_until < now),
-                )
+                ),
+                ~waits_for_earlier,
             )
             .order_by(deliveries.c.next_attempt_at, deliveries.c.notification_id)
             .limit(1)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=deliveries, skip_locked=True)
         )
     ).first()
     if found is None:
@@ -79,11 +95,13 @@ async def claim_due_mail(conn: AsyncConnection, now: datetime, lease_until: date
                 participants.c.display_name,
                 preferences.c.language.label("chosen_language"),
                 preferences.c.email_off,
+                programmes.c.team_mailbox,
             )
             .select_from(
                 deliveries.join(notifications, notifications.c.id == deliveries.c.notification_id)
                 .outerjoin(participants, participants.c.id == notifications.c.recipient_id)
                 .outerjoin(preferences, preferences.c.participant_id == notifications.c.recipient_id)
+                .outerjoin(programmes, programmes.c.id == notifications.c.recipient_id)
             )
             .where(deliveries.c.notification_id == found.notification_id)
         )

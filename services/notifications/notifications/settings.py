@@ -1,8 +1,9 @@
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from notifications.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from together_servicekit.settings import CallsRegistration
 
 # The development mail sink (`python -m notifications.mailsink`) listens here by default.
@@ -44,6 +45,21 @@ class NotificationsSettings(CallsRegistration):
     # A "sending" row (DATA began) older than this lost its worker between DATA and the commit:
     # ambiguous, sent again with the same Message-ID. Keep it well above the SMTP timeout.
     delivery_lease_seconds: float = 300.0
+    # How long a new mail waits before it goes: the spread, in notifications' consumer, between facts that
+    # happen together but travel on other partitions or topics. An earlier fact's mail goes first (a
+    # person's mails go in the order of the facts), and a later fact can make the mail moot
+    # (`domain/actions.py`). Not the address verification, which its reader is waiting for.
+    delivery_settle_seconds: float = Field(default=5.0, ge=0)
+
+    # The language of the programme team's messages (e.g. a pairing that ended early).
+    team_language: str = Field(default=DEFAULT_LANGUAGE, description=f"one of {', '.join(LANGUAGES)}")
+
+    @field_validator("team_language")
+    @classmethod
+    def _written_language(cls, code: str) -> str:
+        if code not in LANGUAGES:
+            raise ValueError(f"messages are written in {', '.join(LANGUAGES)}")
+        return code
 
     # Registration's contact endpoint (addresses and preferred language) and data keys, called with a
     # service token (`CallsRegistration`: registration_url, token_source, ...).

@@ -24,8 +24,13 @@ notifications = sa.Table(
     sa.Column("params", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("language", sa.Text, nullable=False, server_default="en"),
     sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+    # When the fact it tells happened (the source event's time): a person's mails go in this order.
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    # What it asks the reader to do (`domain/actions.py`), so that a later fact can make its mail moot.
+    sa.Column("action_key", sa.Text, nullable=True),
     # A second guard besides the inbox: one message per person per event, ever.
     sa.UniqueConstraint("source_event_id", "recipient_id", "kind", name="notifications_once_per_event"),
+    sa.Index("ix_notifications_action_key", "action_key", postgresql_where=sa.text("action_key IS NOT NULL")),
 )
 
 # Who each participant is: the identity provider's subject (who may read their messages), the
@@ -79,9 +84,15 @@ deliveries = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("state IN ('pending', 'claimed', 'sending', 'sent', 'failed', 'skipped')", name="deliveries_state"),
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
+    # A recipient's mail not yet finished: a later one waits for it (`repository.claim_due_mail`).
+    sa.Index(
+        "ix_deliveries_unfinished_by_recipient",
+        "recipient_id",
+        postgresql_where=sa.text("state IN ('pending', 'claimed', 'sending')"),
+    ),
 )
 
-# Each programme's kind (coaching says coach/client) and its rules' session rhythm, from
+# Each programme's kind (coaching says coach/client), its rules' session rhythm and its team's mailbox, from
 # ProgrammeCreated / ProgrammeRulesChanged (CohortOpened: the kind, when the programme came first).
 programmes = sa.Table(
     "programmes",
@@ -89,8 +100,20 @@ programmes = sa.Table(
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("meeting_interval", sa.Text),  # e.g. "twice a month"; None: the programme sets none
+    sa.Column("team_mailbox", sa.Text),  # where the programme team's messages go; None: the rules name none
+)
+
+# What facts settled (`domain/actions.py`): a message about an earlier fact asking for it is moot.
+# Kept per key with the latest settling fact's time, so a message recorded after the fact that
+# settled it (another partition or topic was read first) is moot from the start.
+settled_actions = sa.Table(
+    "settled_actions",
+    metadata,
+    sa.Column("action_key", sa.Text, primary_key=True),
+    sa.Column("settled_at", sa.DateTime(timezone=True), nullable=False),  # the settling event's time
+    sa.Column("why", sa.Text, nullable=False),
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them
 # (notifications on recipient, kind and source event only: their ids are random, recorded_at is the clock).
-READ_MODEL = (participants, programmes, notifications)
+READ_MODEL = (participants, programmes, notifications, settled_actions)

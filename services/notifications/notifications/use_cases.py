@@ -6,26 +6,34 @@ the rules (`domain/`), saves and records its events in one transaction, and chec
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from notifications.domain.actions import mailed_when_settled
 from notifications.domain.languages import language_of
-from notifications.domain.messages import Message, message_id_for, messages_for
+from notifications.domain.messages import Message, message_id_for, messages_for, waits_to_settle
 from notifications.domain.preferences import InvalidPreferences, Preferences
 from notifications.queries import load_feed_entry, recipients_programme, visible_participant
 from notifications.rendering import render
 from notifications.repository import retry_failed
+from notifications.settings import NotificationsSettings
+from notifications.settling import settled_before
 from notifications.tables import contact_languages, deliveries, notifications, participants, preferences, programmes
-from together_contracts.notifications import NotificationRecorded
+from together_contracts.notifications import NotificationRecorded, TeamNotificationRecorded
 from together_contracts.registration import ERASED_TIME_ZONE
 from together_events import Envelope, Event
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, Violation
 from together_servicekit.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 # --- messages from events (in the consumer's transaction) ----------------------------------------
 
@@ -57,13 +65,27 @@ async def compose(conn: AsyncConnection, message: Message) -> tuple[dict[str, An
 
 
 async def record_messages(
-    runtime: Runtime, conn: AsyncConnection, event: Event, envelope: Envelope, *, message_id_domain: str
+    runtime: Runtime[NotificationsSettings], conn: AsyncConnection, event: Event, envelope: Envelope, *, message_id_domain: str
 ) -> None:
-    """Each message the event asks for, once per person, with its e-mail waiting in `deliveries`."""
+    """Each message the event asks for, once per person, with its e-mail waiting in `deliveries`: due
+    after the settling window, in the order of the facts (`occurred_at`, the event's time), and not
+    at all when what it asks for was settled already (`settling.py`)."""
     now = runtime.now()
+    settle = timedelta(seconds=runtime.settings.delivery_settle_seconds)
     for message in messages_for(event):
+        if message.for_programme_team:
+            addressed = await to_programme_team(conn, message)
+            if addressed is None:
+                log.warning("team_message.no_programme", kind=message.kind, participant_id=str(message.recipient_id))
+                continue
+            message = addressed
         notification_id = uuid.uuid4()
         params, language, time_zone = await compose(conn, message)
+        if message.for_programme_team:
+            language = runtime.settings.team_language
+        moot = await settled_before(conn, message.action, envelope.time)
+        if message.action is not None:
+            params["settled"] = moot is not None
         words = render(message.kind, language, params, time_zone)
         inserted = await conn.execute(
             insert(notifications)
@@ -78,33 +100,45 @@ async def record_messages(
                 source_event_id=envelope.id,
                 source_event_type=envelope.type,
                 recorded_at=now,
+                occurred_at=envelope.time,
+                action_key=message.action,
             )
             .on_conflict_do_nothing()
             .returning(notifications.c.id)
         )
         if inserted.first() is None:
             continue  # this person already has this message for this event
-        # The mail waits in the same transaction as the message: recorded means it will be tried.
+        # The mail waits in the same transaction as the message: recorded means it will be tried (or, moot, never).
+        mail = {"state": "pending", "next_attempt_at": now + settle if waits_to_settle(message.kind) else now}
+        if moot is not None and not mailed_when_settled(message.kind):
+            mail = {"state": "skipped", "next_attempt_at": now, "last_error": f"moot: {moot}", "finished_at": now}
         await conn.execute(
             deliveries.insert().values(
                 notification_id=notification_id,
                 recipient_id=message.recipient_id,
-                state="pending",
-                next_attempt_at=now,
                 message_id=message_id_for(notification_id, message_id_domain),
                 created_at=now,
+                **mail,
             )
         )
-        await runtime.record(
-            conn,
-            NotificationRecorded(
-                notification_id=notification_id,
-                recipient_id=message.recipient_id,
-                kind=message.kind,
-                source_event_id=envelope.id,
-                recorded_at=now,
-            ),
+        told = {"notification_id": notification_id, "kind": message.kind, "source_event_id": envelope.id, "recorded_at": now}
+        recorded = (
+            TeamNotificationRecorded(**told, programme_id=message.recipient_id)
+            if message.for_programme_team
+            else NotificationRecorded(**told, recipient_id=message.recipient_id)
         )
+        await runtime.record(conn, recorded)
+
+
+async def to_programme_team(conn: AsyncConnection, message: Message) -> Message | None:
+    """The message addressed to the team of its participant's programme (the recipient is the programme);
+    None if notifications does not know the participant."""
+    programme_id = (
+        await conn.execute(sa.select(participants.c.programme_id).where(participants.c.id == message.recipient_id))
+    ).scalar()
+    if programme_id is None:
+        return None
+    return replace(message, recipient_id=programme_id, programme_id=programme_id)
 
 
 async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, participant_id: UUID, *, answers_erased: bool) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from notifications.domain.languages import LANGUAGES, language_of
 from notifications.domain.messages import ADDRESS_VERIFICATION, KINDS, NOTIFYING_EVENTS, messages_for
+from notifications.domain.team import TEAM_KINDS
 from notifications.mail import Calendar, build_mail
 from notifications.rendering import render
 from together_contracts import registration_v2
@@ -113,8 +114,9 @@ ONE_OF_EACH = [
 
 def test_one_of_each_covers_every_notifying_event_and_every_kind():
     assert {type(e) for e in ONE_OF_EACH} == {*NOTIFYING_EVENTS, ParticipantRegistered}
-    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == {*KINDS, ADDRESS_VERIFICATION}
+    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == {*KINDS, ADDRESS_VERIFICATION, *TEAM_KINDS}
     assert ADDRESS_VERIFICATION not in KINDS  # e-mail cannot be turned off for it
+    assert not set(TEAM_KINDS) & set(KINDS)  # nor is a team's message a participant's choice
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -135,12 +137,15 @@ def test_a_verification_mail_carries_its_link_or_tells_the_owner_and_the_feed_ca
 def test_every_message_renders_in_every_language(event, language):
     for message in messages_for(event):
         params = {**message.params, **{f"{role}_name": "Amina Diallo" for role in message.names}}
-        words = render(message.kind, language, params, "Asia/Bangkok")
-        assert words.language == language
-        assert words.subject and "\n" not in words.subject
-        assert words.text.strip() and "{{" not in words.text
-        assert not re.search(r"[ (:]None\b", words.subject + words.text), "an empty value printed as None"
-        assert f'<html lang="{language}">' in words.html
+        # A message that asks for something is also written for when that became moot before its mail went out.
+        for settled in (False, True) if message.action else (False,):
+            words = render(message.kind, language, {**params, "settled": settled}, "Asia/Bangkok")
+            assert words.language == language
+            assert words.subject and "\n" not in words.subject
+            assert words.text.strip() and "{{" not in words.text
+            assert "\n\n\n" not in words.text  # a paragraph left out leaves no gap
+            assert not re.search(r"[ (:]None\b", words.subject + words.text), "an empty value printed as None"
+            assert f'<html lang="{language}">' in words.html
 
 
 def test_words_differ_by_language_and_times_are_in_the_readers_zone():
@@ -170,9 +175,12 @@ def test_who_hears_of_a_departure():
     assert [(m.recipient_id, m.kind) for m in messages_for(mentee_left)] == [(MENTOR, "request_cancelled")]
     waiting = mentee_left.model_copy(update={"was_pending": False})  # the mentor never saw it
     assert messages_for(waiting) == []
-    [ended] = messages_for(ONE_OF_EACH[-1])  # the mentor left: the mentee is told, and what they can do
+    ended, team = messages_for(ONE_OF_EACH[-1])  # the mentor left: the mentee is told, and what they can do
     words = render(ended.kind, "fr", ended.params, None)
     assert ended.recipient_id == MENTEE and "a quitté le programme" in words.text and "nouveau mentor" in words.text
+    chose_since = render(ended.kind, "fr", {**ended.params, "settled": True}, None)  # new preferences came first
+    assert "a quitté le programme" in chose_since.text and "nouveau mentor" not in chose_since.text
+    assert (team.kind, team.for_programme_team, team.params["reason"]) == ("pairing_ended_early", True, "mentor_withdrew")
 
 
 def test_a_decline_tells_the_mentee_what_happens_next():

@@ -109,6 +109,20 @@ def test_unknown_rules_bad_types_and_control_characters_are_named():
     assert rules(control) == {("rules.meeting_languages.0", "no_control_characters")}
 
 
+def test_a_programme_names_its_teams_mailbox_one_address_on_one_line():
+    pilot = default_rules(ProgrammeKind.mentoring)
+    assert pilot.team_mailbox is None  # no default: a deployment names its own
+    named, violations = apply_override(ProgrammeKind.mentoring, pilot, {"team_mailbox": "mentoring@un.org"})
+    assert violations == [] and named.team_mailbox == "mentoring@un.org"
+    for bad in ("mentoring", "a@b.c, d@e.f", "x" * 250 + "@un.org"):
+        _, refused = apply_override(ProgrammeKind.mentoring, pilot, {"team_mailbox": bad})
+        assert rules(refused) == {("rules.team_mailbox", "mailbox_address")}, bad
+    _, header_injection = apply_override(ProgrammeKind.mentoring, pilot, {"team_mailbox": "a@b.org\r\nBcc: c@d.org"})
+    assert rules(header_injection) == {("rules.team_mailbox", "no_control_characters")}
+    cleared, violations = apply_override(ProgrammeKind.mentoring, named, {"team_mailbox": None})
+    assert violations == [] and cleared.team_mailbox is None
+
+
 def test_the_questionnaire_marks_team_only_answers():
     assert TEAM_ONLY == {"email", "index_number", "appointment_type", "preferred_language"}
     names = [f.name for f in FIELDS]

@@ -3,7 +3,8 @@
 A message is a recipient, a kind and the values its templates need (`params`, JSON values;
 times as ISO 8601 strings, shown in the reader's time zone when rendered). `names` asks the
 consumer to add a participant's display name to the params (e.g. `partner` -> `partner_name`).
-The words are in the templates (`templates/<language>/<kind>.*`), not here.
+The words are in the templates (`templates/<language>/<kind>.*`), not here. `action` names what the
+message asks its reader to do (`actions.py`), so a later fact can make its mail moot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from together_contracts import registration_v2
+from notifications.domain import actions
+from notifications.domain.team import PAIRING_ENDED_EARLY, early_ending_reason
 from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
@@ -109,6 +112,17 @@ class Message:
     names: dict[str, UUID] = field(default_factory=dict)
     # The consumer fills `programme_kind` and `session_rhythm` from its `programmes` read model.
     programme_id: UUID | None = None
+    # What the message asks its reader to do (a key of `actions.py`); None: it only tells.
+    action: str | None = None
+    # True: the message is for the programme team of `recipient_id`'s programme, not for the participant.
+    for_programme_team: bool = False
+
+
+def waits_to_settle(kind: str) -> bool:
+    """A mail waits a few seconds before it goes (`delivery_settle_seconds`), so that a fact that happened
+    just before it, on another partition or topic, is mailed first, and one just after it can make it moot.
+    Not the address verification: the reply to the reader's own request, which they are waiting for."""
+    return kind != ADDRESS_VERIFICATION
 
 
 def _other(people: list[UUID], one: UUID) -> UUID:
@@ -117,10 +131,10 @@ def _other(people: list[UUID], one: UUID) -> UUID:
 
 def messages_for(event: Event) -> list[Message]:
     match event:
-        case RequestSent():
-            return [Message(event.mentor_id, "request_received", {"expires_at": event.expires_at.isoformat()})]
-        case RequestReminderDue():
-            return [Message(event.mentor_id, "request_reminder", {"expires_at": event.expires_at.isoformat()})]
+        case RequestSent() | RequestReminderDue():
+            kind = "request_received" if isinstance(event, RequestSent) else "request_reminder"
+            deadline = {"expires_at": event.expires_at.isoformat()}
+            return [Message(event.mentor_id, kind, deadline, action=actions.answer(event.request_id))]
         case RequestDeclined() | RequestExpired() | RequestWithdrawn():
             reason = {RequestDeclined: "declined", RequestExpired: "expired", RequestWithdrawn: "mentor_full"}[type(event)]
             return [Message(event.mentee_id, "request_not_accepted", {"reason": reason})]
@@ -131,13 +145,22 @@ def messages_for(event: Event) -> list[Message]:
                 return [Message(event.mentor_id, "request_cancelled")]
             return []
         case PreferencesExhausted():
-            return [Message(event.mentee_id, "preferences_exhausted")]
+            return [Message(event.mentee_id, "preferences_exhausted", action=actions.choose(event.mentee_id))]
         case PairingEnded():
             partner = event.mentor_id if event.ended_by == EndedBy.mentee else event.mentee_id
-            params: dict[str, Any] = {"participant_withdrew": event.participant_withdrew, "is_mentee": partner == event.mentee_id}
-            return [Message(partner, "pairing_ended", params)]
+            is_mentee = partner == event.mentee_id
+            params: dict[str, Any] = {"participant_withdrew": event.participant_withdrew, "is_mentee": is_mentee}
+            told = Message(partner, "pairing_ended", params, action=actions.choose(partner) if is_mentee else None)
+            return [told, _ended_early(event)]
         case MentorAvailable():
-            return [Message(event.mentee_id, "mentor_available", names={"mentor": event.mentor_id})]
+            return [
+                Message(
+                    event.mentee_id,
+                    "mentor_available",
+                    names={"mentor": event.mentor_id},
+                    action=actions.ask_mentor(event.mentee_id),
+                )
+            ]
         case PairingFormed():  # both partners hear it once; RequestAccepted (the same moment) tells nobody
             return [
                 Message(
@@ -151,6 +174,7 @@ def messages_for(event: Event) -> list[Message]:
                     },
                     {"partner": partner},
                     programme_id=event.programme_id,
+                    action=actions.book(event.pairing_id),
                 )
                 for person, partner in ((event.mentee_id, event.mentor_id), (event.mentor_id, event.mentee_id))
             ]
@@ -171,6 +195,7 @@ def messages_for(event: Event) -> list[Message]:
                     "feedback_requested",
                     {"session_id": str(event.session_id), "agenda_title": event.agenda_title},
                     {"partner": _other(event.participant_ids, person)},
+                    action=actions.rate(event.session_id, person),
                 )
                 for person in event.participant_ids
             ]
@@ -182,6 +207,7 @@ def messages_for(event: Event) -> list[Message]:
                     "next_session_reminder",
                     {**params, "next_agenda_title": event.next_agenda_title},
                     {"partner": _other(event.participant_ids, person)},
+                    action=actions.book(event.pairing_id),
                 )
                 for person in event.participant_ids
             ]
@@ -190,15 +216,33 @@ def messages_for(event: Event) -> list[Message]:
         case CoachCredentialRejected() | registration_v2.CoachCredentialRejected():
             # The team's reason is the coach's to read in registration, never in a mail or in this service
             # (ADR 0008): not even v1's, which carried it. The id lets the feed link to the credential's page.
-            return [Message(event.participant_id, "coach_credential_rejected", {"credential_id": str(event.credential_id)})]
+            params = {"credential_id": str(event.credential_id)}
+            return [
+                Message(event.participant_id, "coach_credential_rejected", params, action=actions.resubmit(event.participant_id))
+            ]
         case ParticipantRegistered():
             return [Message(event.participant_id, "waitlisted")] if event.waitlisted else []
         case ParticipantAdmitted():
-            return [Message(event.participant_id, "admitted_from_waitlist")]
+            return [Message(event.participant_id, "admitted_from_waitlist", action=actions.choose(event.participant_id))]
         case AddressVerificationRequested():  # the rest comes with the link, when the mail is sent
             params = {"verification_id": str(event.verification_id), "outcome": None, "link": None, "cohort_name": None}
             return [Message(event.participant_id, ADDRESS_VERIFICATION, {**params, "expires_at": None})]
     return []
+
+
+def _ended_early(event: PairingEnded) -> Message:
+    """For the programme team: which pairing, who, when and why; the note stays in pairing (`team.py`)."""
+    params = {
+        "pairing_id": str(event.pairing_id),
+        "mentee_id": str(event.mentee_id),
+        "mentor_id": str(event.mentor_id),
+        "reason": early_ending_reason(event),
+        "ended_at": event.ended_at.isoformat(),
+        "programme_kind": None,
+        "session_rhythm": None,
+    }
+    names = {"mentee": event.mentee_id, "mentor": event.mentor_id}
+    return Message(event.mentee_id, PAIRING_ENDED_EARLY, params, names, for_programme_team=True)
 
 
 Booking = (
