@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from together_contracts import registration_v2
 from notifications.domain import actions
 from notifications.domain.team import PAIRING_ENDED_EARLY, early_ending_reason
+from together_contracts import registration_v2
 from together_contracts.pairing import (
     EndedBy,
     MentorAvailable,
