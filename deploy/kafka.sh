@@ -86,14 +86,16 @@ TOOL_JAVA=(java -Xmx256m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
     -Dlog4j2.configurationFile="$DEPLOY_DIR/kafka/tools-log4j2.properties" -cp "$LIBS_DIR/*")
 run_class() { "${TOOL_JAVA[@]}" "$@"; }
 
-# A Kafka CLI class with secret arguments: they go in a 0600 argument file that the java launcher
-# expands (`@file`), so no password shows in the process list. Secret arguments on stdin, one a line.
+# A Kafka CLI class whose arguments hold secrets: they go, main class first, into a 0600 argument
+# file that the java launcher expands (`java ... @file`; after the main class it would pass `@file`
+# on as it is), so no password shows in the process list. The class and its arguments on stdin,
+# one a line.
 run_class_with_secrets() {
-    local argfile
+    local argfile rc=0
     argfile=$(umask 077 && mktemp "$KAFKA_DIR/.args.XXXXXX")
-    cat >"$argfile"
-    local rc=0
-    run_class "$@" "@$argfile" || rc=$?
+    # Quoted, as the launcher splits an argument file's lines at spaces.
+    sed 's/.*/"&"/' >"$argfile"
+    run_class "@$argfile" || rc=$?
     rm -f "$argfile"
     return "$rc"
 }
@@ -172,8 +174,10 @@ format_storage() {
     for file in "$CREDENTIALS_DIR"/*.password; do
         principals+=("$(basename "$file" .password)" "$file")
     done
-    scram_arguments "${principals[@]}" | run_class_with_secrets kafka.tools.StorageTool format --standalone --ignore-formatted \
-        -t "$(cat "$CLUSTER_ID_FILE")" -c "$CONF_FILE" >/dev/null # harmless after an interrupted format
+    {
+        printf '%s\n' kafka.tools.StorageTool format --standalone --ignore-formatted -t "$(cat "$CLUSTER_ID_FILE")" -c "$CONF_FILE"
+        scram_arguments "${principals[@]}"
+    } | run_class_with_secrets >/dev/null # --ignore-formatted: harmless after an interrupted format
     touch "$FORMATTED_WITH_CREDENTIALS"
 }
 
@@ -298,9 +302,11 @@ cmd_add_user() {
     (($# == 1)) && [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "usage: $0 add-user <name> (letters, digits, . _ -)"
     broker_pid >/dev/null || die "the broker is not running: '$0 start' first"
     make_passwords "$CREDENTIALS_DIR" "$1"
-    printf -- '--add-config\nSCRAM-SHA-512=[password=%s]\n' "$(password_of "$1")" |
-        run_class_with_secrets kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" \
-            --command-config "$CLIENT_CONF" --alter --entity-type users --entity-name "$1" >/dev/null
+    {
+        printf '%s\n' kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --command-config "$CLIENT_CONF" \
+            --alter --entity-type users --entity-name "$1" --add-config
+        printf 'SCRAM-SHA-512=[password=%s]\n' "$(password_of "$1")"
+    } | run_class_with_secrets >/dev/null
     log "principal $1 can log in (SCRAM-SHA-512); its password is in $CREDENTIALS_DIR/$1.password"
 }
 

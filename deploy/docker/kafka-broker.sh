@@ -36,7 +36,7 @@ admin_client_properties "$SECRETS/kafka_ca" "$(cat "$SECRETS/kafka_admin_passwor
     (umask 077 && cat >"$CONFIG_DIR/admin.properties")
 
 # Formatted once, with a SCRAM credential for every principal whose password is mounted; the
-# arguments go through a 0600 file that the java launcher expands, never the process list.
+# arguments go through a 0600 file that StorageTool reads (`@file`), never the process list.
 if [[ ! -f $DATA_DIR/meta.properties ]]; then
     principals=()
     for file in "$SECRETS"/kafka_*_password; do
