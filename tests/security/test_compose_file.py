@@ -51,7 +51,11 @@ def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(secrets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
     loader = tmp_path_factory.mktemp("loader") / "composeloader"
     built = subprocess.run(
-        ["go", "build", "-o", str(loader), "."], cwd=REPO / "tests/compose_loader", capture_output=True, text=True, timeout=900
+        ["go", "build", "-buildvcs=false", "-o", str(loader), "."],
+        cwd=REPO / "tests/compose_loader",
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert built.returncode == 0, built.stderr
     # Only what `docker compose up` would be given here: the defaults, and where the secrets are.
