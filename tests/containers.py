@@ -83,10 +83,10 @@ def start(directory: Path) -> str:
     )
     for sql in sorted((REPO / "deploy/postgres").glob("*.sql")):
         postgres.with_copy_into_container(sql, f"/opt/together/postgres/{sql.name}")
-    # The image restarts its server after the init scripts; ready is the second server's word.
-    postgres.with_bind_ports(5432, pg_port).waiting_for(
-        LogMessageWaitStrategy(re.compile(r"init process complete.*ready to accept connections", re.DOTALL))
-    )
+    # The image runs the init scripts on a first server and then starts the real one: ready is the
+    # second "ready to accept connections" in the server's log (stderr).
+    ready = re.compile(r"ready to accept connections.*ready to accept connections", re.DOTALL)
+    postgres.with_bind_ports(5432, pg_port).waiting_for(LogMessageWaitStrategy(ready))
     postgres.start()
 
     kafka = with_secrets(
