@@ -2,10 +2,12 @@
 # One image for every Together service (and for topic provisioning).
 #
 #   docker build -t together-app .
-#   docker run -e SERVICE=pairing -e PAIRING_HOST=0.0.0.0 \
-#     -e KAFKA_BOOTSTRAP_SERVERS=... -e PG_DSN_BASE=postgresql://user:pass@host:5432 together-app
-#   docker run together-app python -m together_operator.provision --bootstrap kafka:9092
+#   docker run -e SERVICE=pairing -e PAIRING_HOST=0.0.0.0 -e KAFKA_BOOTSTRAP_SERVERS=... \
+#     -e PAIRING_DATABASE_URL=postgresql://pairing@host:5432/pairing -e PAIRING_DATABASE_PASSWORD_FILE=... \
+#     -e KAFKA_SECURITY_PROTOCOL=SASL_SSL -e PAIRING_KAFKA_SASL_USERNAME=pairing -e PAIRING_KAFKA_SASL_PASSWORD_FILE=... together-app
+#   docker run -e KAFKA_SASL_USERNAME=admin ... together-app python -m together_operator.provision --bootstrap kafka:9092
 #
+# docker-compose.yml shows every setting, each password a mounted secret file.
 # SERVICE is registration, matching, pairing, scheduling or notifications; the container runs
 # `python -m $SERVICE`, which waits for the database, migrates it and serves HTTP.
 # Set <SERVICE>_HOST=0.0.0.0 (e.g. PAIRING_HOST): a service listens on 127.0.0.1 by default.

@@ -9,6 +9,10 @@
 set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/lib/secrets.sh
+. "$DEPLOY_DIR/lib/secrets.sh"
+# The SQL that makes the service roles and databases, shared with the Compose PostgreSQL.
+SQL_DIR=$DEPLOY_DIR/postgres
 REPO_ROOT=$(dirname "$DEPLOY_DIR")
 STATE_DIR=${TOGETHER_STATE_DIR:-$REPO_ROOT/.run}
 mkdir -p "$STATE_DIR"
@@ -156,23 +160,14 @@ owner_of() {
 
 password_file() { echo "$SECRETS_DIR/$1.password"; }
 
-# A random password per service role, written once with mode 0600 and set at every start (so a
-# file an operator replaced takes effect). Not superuser, no CREATEDB, no CREATEROLE: a service
-# can do no more than own its tables.
+# A random password per service role, made once (mode 0600) and set at every start, so that a file
+# an operator replaced takes effect.
 create_roles() {
-    local role file
-    (umask 077 && mkdir -p "$SECRETS_DIR")
+    local role
+    # shellcheck disable=SC2086 # a list of names
+    make_passwords "$SECRETS_DIR" $SERVICE_ROLES
     for role in $SERVICE_ROLES; do
-        file=$(password_file "$role")
-        [[ -s $file ]] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
-        # The password goes from file to server through psql's stdin, never on a command line.
-        psql_admin -d postgres -v role="$role" -v file="$file" <<'EOF'
-\set password `cat :'file'`
-SELECT format('CREATE ROLE %I LOGIN', :'role')
-WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-              :'role', :'password') \gexec
-EOF
+        psql_admin -d postgres -v role="$role" -v file="$(password_file "$role")" -f "$SQL_DIR/service-role.sql"
     done
 }
 
@@ -180,38 +175,11 @@ create_databases() {
     local db
     for db in $SERVICE_DATABASES $PG_EXTRA_DATABASES; do
         [[ $db =~ ^[A-Za-z0-9_][A-Za-z0-9_-]*$ ]] || die "invalid database name: '$db'"
-        # \gexec runs the CREATE only when the database is missing (no IF NOT EXISTS).
-        psql_admin -d postgres -v db="$db" -v owner="$(owner_of "$db")" <<'EOF'
-SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
-EOF
+        psql_admin -d postgres -v db="$db" -v owner="$(owner_of "$db")" -f "$SQL_DIR/database.sql"
     done
     for db in $SERVICE_ROLES; do
-        hand_over "$db"
+        psql_admin -d "$db" -v db="$db" -v owner="$db" -f "$SQL_DIR/hand-over.sql"
     done
-}
-
-# Only the owner (and the administrator) may connect to a service's database. A database made
-# before the service roles existed is handed over with everything in its schema.
-hand_over() {
-    psql_admin -d "$1" -v db="$1" -v owner="$1" <<'EOF'
-SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \gexec
-SELECT format('ALTER DATABASE %I OWNER TO %I', :'db', :'owner')
-WHERE (SELECT datdba::regrole::text FROM pg_database WHERE datname = :'db') <> :'owner' \gexec
-SELECT format('ALTER TABLE %I.%I OWNER TO %I', schemaname, tablename, :'owner')
-FROM pg_tables WHERE schemaname = 'public' AND tableowner <> :'owner' \gexec
-SELECT format('ALTER SEQUENCE %I.%I OWNER TO %I', schemaname, sequencename, :'owner')
-FROM pg_sequences WHERE schemaname = 'public' AND sequenceowner <> :'owner' \gexec
-SELECT format('ALTER VIEW %I.%I OWNER TO %I', schemaname, viewname, :'owner')
-FROM pg_views WHERE schemaname = 'public' AND viewowner <> :'owner' \gexec
-SELECT format('ALTER TYPE %I.%I OWNER TO %I', n.nspname, t.typname, :'owner')
-FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = 'public' AND t.typtype IN ('e', 'c', 'd') AND t.typrelid = 0
-  AND t.typowner::regrole::text <> :'owner' \gexec
-SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, :'owner')
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = 'public' AND p.proowner::regrole::text <> :'owner' \gexec
-EOF
 }
 
 # --- commands -------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 # The project's infrastructure in one go: PostgreSQL, then Kafka (both local, no Docker),
 # or, with TOGETHER_EXTERNAL_INFRA set, a reachability check of servers run elsewhere.
 #
-#   deploy/stack.sh start | stop | status
+#   deploy/stack.sh start | stop | status | env
 #
 # `start` prints the connection settings as `export ...` lines on stdout (progress goes
 # to stderr), so `eval "$(deploy/stack.sh start)"` works, and writes them to
-# ${TOGETHER_STATE_DIR:-<repo>/.run}/env.sh for `source`.
+# ${TOGETHER_STATE_DIR:-<repo>/.run}/env.sh for `source`. `env` prints them without starting anything
+# (deploy/docker/secrets.sh writes the Compose stack's with it).
 set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -163,10 +164,15 @@ cmd_status() {
     return "$rc"
 }
 
+cmd_env() {
+    settings
+    env_lines
+}
+
 case ${1:-} in
-start | stop | status) "cmd_$1" ;;
+start | stop | status | env) "cmd_$1" ;;
 *)
-    echo "usage: $0 start | stop | status" >&2
+    echo "usage: $0 start | stop | status | env" >&2
     exit 2
     ;;
 esac

@@ -25,7 +25,7 @@ async def create_database(stack: Stack) -> AsyncIterator[Callable[[str], Awaitab
     async def create(label: str, owner: str | None = None) -> str:
         name = f"t_{label}_{uuid.uuid4().hex[:8]}"
         if owner not in stack.service_logins:
-            owner = None  # a stack without service roles (containers): the administrator's
+            owner = None  # a stack without service roles (an external one that names none): the administrator's
         admin = await asyncpg.connect(f"{stack.pg_dsn_base}/postgres")
         try:
             if owner is None:

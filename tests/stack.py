@@ -1,9 +1,10 @@
 """Where the tests find Kafka and PostgreSQL: real ones, always.
 
 In order: the environment (`KAFKA_BOOTSTRAP_SERVERS` and `PG_DSN_BASE` both set);
-else containers, where a Docker engine answers; else the project's own
-`deploy/stack.sh`, which starts both on this machine. No test skips for want
-of them: if none of the three works, the tests fail and say why.
+else containers, where a Docker engine answers (tests/containers.py: the Compose stack's
+servers); else the project's own `deploy/stack.sh`, which starts both on this machine. Each way
+brings the same security: TLS and a SCRAM login per principal on Kafka, a role per service on
+PostgreSQL. No test skips for want of them: if none of the three works, the tests fail and say why.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ class Stack:
     kafka_bootstrap: str
     pg_dsn_base: str  # postgresql://user:password@host:port, without a database (the administrator's)
     origin: str
-    # Each service's own login (deploy/stack.sh creates one role per service): service -> (user, password).
+    # Each service's own login (both ways create one role per service): service -> (user, password).
     service_logins: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def database_url_for(self, service: str, database: str) -> str:
@@ -57,14 +59,11 @@ def _docker_answers() -> bool:
 
 
 def _from_containers() -> Stack:
-    from testcontainers.community.kafka import KafkaContainer
-    from testcontainers.community.postgres import PostgresContainer
+    from tests import containers
 
-    postgres = PostgresContainer("postgres:15", username="together", password="together", dbname="postgres", driver=None).start()
-    # testcontainers' Kafka module waits on the Confluent image's start-up line; 7.9 is Kafka 3.9 in KRaft mode.
-    kafka = KafkaContainer("confluentinc/cp-kafka:7.9.0").with_kraft().start()
-    host, port = postgres.get_container_host_ip(), postgres.get_exposed_port(5432)
-    return Stack(kafka.get_bootstrap_server(), f"postgresql://together:together@{host}:{port}", "testcontainers")
+    # Secrets of this run only (mode 0700), beside nothing else.
+    exported = adopt_kafka_login(containers.start(Path(tempfile.mkdtemp(prefix="together-containers-"))))
+    return Stack(exported["KAFKA_BOOTSTRAP_SERVERS"], exported["PG_DSN_BASE"], "testcontainers", _service_logins(exported))
 
 
 def _from_deploy_scripts() -> Stack:
