@@ -12,6 +12,16 @@ from together_contracts import (
     registration_sealed,
     scheduling,
     topics,
+    working_days,
 )
 
-__all__ = ["matching", "notifications", "pairing", "registration", "registration_sealed", "scheduling", "topics"]
+__all__ = [
+    "matching",
+    "notifications",
+    "pairing",
+    "registration",
+    "registration_sealed",
+    "scheduling",
+    "topics",
+    "working_days",
+]

@@ -152,6 +152,11 @@ class ProgrammeRules(BaseModel):
     answers_erasable: bool = Field(
         default=True, description="A participant who withdraws may have their personal answers erased (placeholders kept)."
     )
+    official_holidays: bool = Field(
+        default=False,
+        description="The official public holidays of each mentor's duty station (its country's calendar) count like "
+        "weekends for request deadlines, besides the days the programme team adds or removes.",
+    )
 
 
 class _RegistrationEvent(Event):
