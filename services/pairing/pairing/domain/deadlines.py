@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 REMINDER_AFTER = timedelta(days=2)
 EXPIRY_AFTER = timedelta(days=3)
@@ -104,12 +104,3 @@ def moved_deadlines(
         remind_local = not_before_now(reached_local + REMINDER_AFTER, current.remind_at)
     expires_local = not_before_now(max(reached_local + EXPIRY_AFTER, remind_local + REMINDER_BEFORE_EXPIRY), current.expires_at)
     return Deadlines(remind_at=_to_utc(remind_local, zone), expires_at=_to_utc(expires_local, zone))
-
-
-def is_time_zone(name: str) -> bool:
-    """An IANA time zone, as a mentor's deadlines and the cohort's holidays name them."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return False
-    return True
