@@ -52,6 +52,7 @@ from together_contracts.scheduling import (
     SessionRescheduled,
     SessionScheduled,
 )
+from together_contracts.working_days import DeadlinesMovedBecause, RequestDeadlinesMoved
 from together_servicekit.invitations import Person, invitation
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -95,6 +96,8 @@ ONE_OF_EACH = [
     NextSessionReminderDue(pairing_id=uuid.uuid4(), participant_ids=PAIR, after_session_id=uuid.uuid4(), sessions_completed=1, sessions_planned=6, reminded_at=NOW),
     CoachCredentialApproved(**REGISTRATION, credential_id=uuid.uuid4(), approved_at=NOW),
     CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), reason="The certificate has expired.", rejected_at=NOW),
+    RequestDeadlinesMoved(**IDS, selection_id=uuid.uuid4(), cohort_id=uuid.uuid4(), remind_at=NOW, expires_at=STARTS,
+                          previous_remind_at=NOW, previous_expires_at=NOW, reason=DeadlinesMovedBecause.holidays_changed, moved_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
     ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),

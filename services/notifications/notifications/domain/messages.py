@@ -43,6 +43,7 @@ from together_contracts.scheduling import (
     SessionRescheduled,
     SessionScheduled,
 )
+from together_contracts.working_days import RequestDeadlinesMoved
 from together_events.registry import Event
 
 # The events someone must hear about; `messages_for` says who and what. (ParticipantRegistered too,
@@ -50,6 +51,7 @@ from together_events.registry import Event
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestSent,
     RequestReminderDue,
+    RequestDeadlinesMoved,
     PairingFormed,
     RequestCancelled,
     RequestDeclined,
@@ -81,6 +83,7 @@ ADDRESS_VERIFICATION = "address_verification"
 KINDS: tuple[str, ...] = (
     "request_received",
     "request_reminder",
+    "request_deadline_moved",
     "pairing_formed",
     "request_not_accepted",
     "request_cancelled",
@@ -119,6 +122,10 @@ def messages_for(event: Event) -> list[Message]:
             return [Message(event.mentor_id, "request_received", {"expires_at": event.expires_at.isoformat()})]
         case RequestReminderDue():
             return [Message(event.mentor_id, "request_reminder", {"expires_at": event.expires_at.isoformat()})]
+        case RequestDeadlinesMoved():  # the mentor was told a date to answer by: a new one (a moved reminder alone says nothing)
+            if event.expires_at == event.previous_expires_at:
+                return []
+            return [Message(event.mentor_id, "request_deadline_moved", {"expires_at": event.expires_at.isoformat()})]
         case RequestDeclined() | RequestExpired() | RequestWithdrawn():
             reason = {RequestDeclined: "declined", RequestExpired: "expired", RequestWithdrawn: "mentor_full"}[type(event)]
             return [Message(event.mentee_id, "request_not_accepted", {"reason": reason})]
