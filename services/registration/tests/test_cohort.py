@@ -364,6 +364,10 @@ def test_other_edits_leave_an_earlier_stations_zone_as_it_was():
     p.profile["time_zone"] = "Europe/Paris"  # registered before the zone followed the station
     changed, _ = c.change_answers(p, {"skills": ["drafting"]}, now=OPEN_DAY)
     assert changed == ["skills"] and p.profile["time_zone"] == "Europe/Paris"
+    p.profile["duty_station"] = "geneva"  # spelt as typed before the list
+    changed, [updated] = c.change_answers(p, {"time_zone": None}, now=OPEN_DAY)
+    assert changed == ["time_zone", "duty_station"] and updated.changed == changed
+    assert (p.profile["duty_station"], p.profile["time_zone"]) == ("Geneva", "Europe/Zurich")
 
 
 def register_at(c: Cohort, name: str, **changes: Any) -> Participant:

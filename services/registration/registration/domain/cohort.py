@@ -157,7 +157,7 @@ class Cohort:
         placing: list[Violation] = []
         if "duty_station" in changes or "time_zone" in changes:  # a new station brings its zone, unless one is given
             proposed, placing = placed({**proposed, "time_zone": changes.get("time_zone")})
-        changed = [name for name in dict.fromkeys([*changes, "time_zone"]) if proposed[name] != current[name]]
+        changed = [name for name in dict.fromkeys([*changes, "duty_station", "time_zone"]) if proposed[name] != current[name]]
         if not changed and not placing:  # a zone refused for the station is refused, even if nothing else changed
             return [], []
         registration_open = self.window.is_open(now.date())
