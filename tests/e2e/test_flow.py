@@ -119,7 +119,9 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         register = f"{URL['registration']}/cohorts/{cohort['id']}/participants"
         mentor = await amina.post(
             register,
-            json=answers("Amina", roles=["mentor"], mentor_capacity=1, time_zone="Africa/Nairobi", preferred_language="fr"),
+            json=answers(
+                "Amina", roles=["mentor"], mentor_capacity=1, duty_station="Nairobi", time_zone=None, preferred_language="fr"
+            ),
         )
         mentee = await ravi.post(
             register, json=answers("Ravi", roles=["mentee"], grade="G-6", years_of_service=5, goals=["negotiation"], skills=[])

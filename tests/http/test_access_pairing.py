@@ -89,7 +89,7 @@ async def act(w: World, action: str, obj: str, headers: dict):
             cohort = w.cohort if obj == "cohort" else uuid.uuid4()
             if action == "holidays-get":
                 return await w.http.get(f"/cohorts/{cohort}/holidays", headers=headers)
-            body = {"time_zone": "Africa/Nairobi", "dates": ["2027-10-20"]}
+            body = {"duty_station": "Nairobi", "added": ["2027-10-20"]}
             return await w.http.put(f"/cohorts/{cohort}/holidays", json=body, headers=headers)
     raise AssertionError(action)
 
@@ -227,7 +227,7 @@ async def test_an_object_the_caller_may_not_see_answers_as_a_missing_one(world, 
         accepted = await w.http.post(f"/requests/{request_id}/accept", headers=w.as_("mentor"))
         check(accepted, 200)
         pairing_id = uuid.UUID(accepted.json()["pairing_id"])
-    holidays = {"time_zone": "Africa/Nairobi", "dates": ["2027-10-20"]}
+    holidays = {"duty_station": "Nairobi", "added": ["2027-10-20"]}
     method, path, hidden, body = {
         "preferences": (
             "POST",

@@ -109,6 +109,8 @@ async def act(service, w: World, action: str, obj: str, headers: dict):
             return await http.post(f"/cohorts/{target}/closure", headers=headers)
         case "questionnaire":
             return await http.get("/questionnaire", headers=headers)
+        case "duty-stations":
+            return await http.get("/duty-stations", headers=headers)
         case "edit-answers":
             return await http.patch(f"/participants/{target}", json={"bio": "Edited"}, headers=headers)
         case "grant-role":
@@ -192,6 +194,9 @@ CASES = table(
         # GET /questionnaire: anyone signed in
         ("questionnaire", "anonymous", "new", 401),
         *(("questionnaire", caller, "new", 200) for caller in ANYONE_SIGNED_IN),
+        # GET /duty-stations: anyone signed in
+        ("duty-stations", "anonymous", "new", 401),
+        *(("duty-stations", caller, "new", 200) for caller in ANYONE_SIGNED_IN),
         # PATCH /participants/{id}: the participant themself
         ("edit-answers", "anonymous", "participant", 401),
         ("edit-answers", "owner", "participant", 200),

@@ -222,6 +222,38 @@ async def test_the_questionnaire_says_which_answers_are_public(world: World):
     assert response.json()["programme_rules"]["roles"]["coach"]["max_capacity"] == 3
 
 
+async def test_a_named_duty_station_gives_the_time_zone_that_the_profile_carries(world: World):
+    stations = (await world.http.get("/duty-stations", headers=world.person("anyone"))).json()
+    by_name = {s["name"]: s for s in stations}
+    for main in ("New York", "Geneva", "Vienna", "Nairobi", "Bangkok", "Addis Ababa", "Beirut", "Santiago"):
+        assert by_name[main]["country"] and by_name[main]["time_zone"], main
+    assert by_name["Geneva"] == {"name": "Geneva", "country": "CH", "subdivision": "GE", "time_zone": "Europe/Zurich"}
+
+    programme = await world.programme(rules={"official_holidays": True})
+    cohort = await world.cohort(programme)
+    amina = await world.register(cohort, "amina", duty_station="nairobi", time_zone=None)
+    refused = await world.register(cohort, "jean", expect=422, duty_station="Geneva", time_zone="Europe/Geneva")
+    assert details(refused) == {("time_zone", "iana_time_zone")}
+    assert "'Europe/Geneva' is not an IANA time zone: Geneva is Europe/Zurich" in refused["error"]["message"]
+    elsewhere = await world.register(cohort, "ines", duty_station="Laayoune", time_zone="Africa/El_Aaiun")
+
+    moved = await world.http.patch(
+        f"/participants/{amina['id']}", json={"duty_station": "Bangkok"}, headers=world.person("amina")
+    )
+    assert moved.status_code == 200 and moved.json() == {"changed": ["duty_station", "time_zone"]}
+    profiles = {
+        (e.subject, e.type.split(".")[2]): (await world.opened(e))["profile"]
+        for e in await world.events()
+        if e.type.endswith((".ParticipantRegistered.v2", ".ParticipantProfileUpdated.v2"))
+    }
+    registered, updated = profiles[amina["id"], "ParticipantRegistered"], profiles[amina["id"], "ParticipantProfileUpdated"]
+    assert (registered["duty_station"], registered["time_zone"]) == ("Nairobi", "Africa/Nairobi")
+    assert (updated["duty_station"], updated["time_zone"]) == ("Bangkok", "Asia/Bangkok")
+    assert profiles[elsewhere["id"], "ParticipantRegistered"]["time_zone"] == "Africa/El_Aaiun"
+    created = next(e for e in await world.events() if e.subject == programme)
+    assert created.data["rules"]["official_holidays"] is True
+
+
 async def test_an_ineligible_registration_is_refused_with_every_reason(world: World):
     cohort = await world.cohort(await world.programme())
     refused = await world.register(cohort, "connie", expect=422, appointment_type="consultant", job_network="LOGNET")

@@ -14,6 +14,7 @@ from together_contracts import (
     registration_v2,
     scheduling,
     topics,
+    working_days,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "registration_v2",
     "scheduling",
     "topics",
+    "working_days",
 ]

@@ -50,6 +50,7 @@ _PUBLIC = (
     "granted_at last_held_at published_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
     "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at skipped_at "
     "starts_on submitted_at updated_at withdrawn_at starts_at previous_starts_at occurrence_starts exdates "
+    "previous_remind_at previous_expires_at moved_at days_added days_removed "
     "duration_minutes rrule previous_rrule calendar_sequence time_zone "
     # what happened, how it stands, how much
     "kind programme_kind engagement rank rating score reason was_pending participant_withdrew answers_erased "
@@ -57,7 +58,7 @@ _PUBLIC = (
     "sessions_completed sessions_planned suggestions_per_mentee "
     # the programme's own words and rules
     "name rules session_plan agenda agenda_title agenda_themes next_agenda_title period_months meeting_interval session_minutes meeting_languages "
-    "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable appointment_types "
+    "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable official_holidays appointment_types "
     "entities job_networks min_capacity max_capacity "
     # the programme team's functional mailbox, as the programme publishes it (e.g. mentoring@un.org)
     "team_mailbox "
@@ -91,6 +92,7 @@ BY_MODEL: dict[tuple[str, str], Privacy] = {
         for event in ("TimetableEntryPublished", "TimetableEntryChanged", "TimetableEntryCancelled")
         for field in ("title", "language")
     },
+    ("HolidaysChanged", "duty_station"): Privacy.public,  # a place whose calendar the team set, not a person's answer
 }
 
 

@@ -158,6 +158,11 @@ class ProgrammeRules(BaseModel):
         description="The programme team's functional mailbox (e.g. mentoring@un.org), published like the programme's "
         "own pages, never a person's address: the team is mailed there, e.g. when a pairing ends early. None: not set.",
     )
+    official_holidays: bool = Field(
+        default=False,
+        description="The official public holidays of each mentor's duty station (its country's calendar) count like "
+        "weekends for request deadlines, besides the days the programme team adds or removes.",
+    )
 
 
 class _RegistrationEvent(Event):

@@ -48,7 +48,8 @@ PRIVACY = {
     ),
     "pairing": (
         "Identifies people by participant id and, in PairingFormed only, by person id. Carries who asked whom, in which "
-        "order, who answered how and when. Never carries names, profile answers, e-mail addresses or free text: no "
+        "order, who answered how and when, and the holidays the programme team set per duty station (a place's "
+        "calendar, no one's answer). Never carries names, profile answers, e-mail addresses or free text: no "
         "message between the two people, no note for the programme team."
     ),
     "scheduling": (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from together_contracts.duty_stations import find_duty_station
 from together_contracts.registration import GRADES, AppointmentType
 
 # --- Grades -------------------------------------------------------------------------------
@@ -121,8 +122,9 @@ PREFERRED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
 # --- Entities and duty stations ------------------------------------------------------------
 @dataclass(frozen=True)
 class DutyStation:
+    """Who works at a station of the maintained list (`together_contracts.duty_stations`), which gives its zone."""
+
     name: str
-    time_zone: str  # IANA
     staff: int  # relative weight: roughly the Secretariat's staff there
     kind: str  # headquarters | office | regional | service_centre | mission | field
     english: float  # share who speak English
@@ -130,47 +132,54 @@ class DutyStation:
     local_share: float
     entities: tuple[tuple[str, float], ...]  # who employs the staff there, with weights
 
+    @property
+    def time_zone(self) -> str:
+        """Its IANA zone, from the maintained list (every station here is on it)."""
+        listed = find_duty_station(self.name)
+        assert listed is not None, f"{self.name} is not a listed duty station"
+        return listed.time_zone
+
 
 DUTY_STATIONS: tuple[DutyStation, ...] = (
-    DutyStation("New York", "America/New_York", 6300, "headquarters", 0.98, None, 0.0, (
+    DutyStation("New York", 6300, "headquarters", 0.98, None, 0.0, (
         ("DESA", 9), ("DPPA", 6), ("DPO", 6), ("DOS", 8), ("DMSPC", 9), ("DGACM", 10), ("OICT", 5), ("DGC", 5),
         ("OLA", 3), ("OCHA", 4), ("EOSG", 2), ("OIOS", 2), ("UNODA", 1), ("DCO", 2), ("UNDP", 6))),
-    DutyStation("Geneva", "Europe/Zurich", 4000, "headquarters", 0.92, "French", 0.75, (
+    DutyStation("Geneva", 4000, "headquarters", 0.92, "French", 0.75, (
         ("UNOG", 8), ("OHCHR", 8), ("UNCTAD", 6), ("ECE", 4), ("OCHA", 3), ("ITC", 3), ("UNDRR", 1), ("UNODA", 1))),
-    DutyStation("Vienna", "Europe/Vienna", 1300, "headquarters", 0.97, None, 0.0, (("UNODC", 6), ("UNOV", 4), ("UNOOSA", 1))),
-    DutyStation("Nairobi", "Africa/Nairobi", 1700, "headquarters", 0.97, "Swahili", 0.45, (
+    DutyStation("Vienna", 1300, "headquarters", 0.97, None, 0.0, (("UNODC", 6), ("UNOV", 4), ("UNOOSA", 1))),
+    DutyStation("Nairobi", 1700, "headquarters", 0.97, "Swahili", 0.45, (
         ("UNEP", 6), ("UN-Habitat", 4), ("UNON", 5), ("UNSOS", 2), ("OCHA", 1))),
-    DutyStation("Bangkok", "Asia/Bangkok", 700, "regional", 0.97, None, 0.0, (("ESCAP", 8), ("OCHA", 1), ("UNODC", 1), ("DCO", 1))),
-    DutyStation("Addis Ababa", "Africa/Addis_Ababa", 1100, "regional", 0.95, "French", 0.25, (("ECA", 8), ("UNOAU", 2), ("OCHA", 1))),
-    DutyStation("Santiago", "America/Santiago", 500, "regional", 0.72, "Spanish", 0.97, (("ECLAC", 9), ("DCO", 1))),
-    DutyStation("Beirut", "Asia/Beirut", 600, "regional", 0.92, "Arabic", 0.75, (("ESCWA", 6), ("UNSCOL", 1))),
-    DutyStation("Mexico City", "America/Mexico_City", 90, "regional", 0.65, "Spanish", 0.97, (("ECLAC", 5), ("DCO", 1))),
-    DutyStation("Port of Spain", "America/Port_of_Spain", 40, "regional", 0.99, "Spanish", 0.1, (("ECLAC", 1),)),
-    DutyStation("The Hague", "Europe/Amsterdam", 250, "office", 0.98, "French", 0.3, (("IRMCT", 1),)),
-    DutyStation("Arusha", "Africa/Dar_es_Salaam", 150, "office", 0.97, "Swahili", 0.3, (("IRMCT", 1),)),
-    DutyStation("Kingston", "America/Jamaica", 40, "office", 0.99, None, 0.0, (("ISA", 1),)),
-    DutyStation("Entebbe", "Africa/Kampala", 400, "service_centre", 0.97, "Swahili", 0.15, (("RSCE", 1),)),
-    DutyStation("Brindisi", "Europe/Rome", 450, "service_centre", 0.95, None, 0.0, (("UNGSC", 1),)),
-    DutyStation("Valencia", "Europe/Madrid", 200, "service_centre", 0.93, "Spanish", 0.4, (("UNGSC", 1),)),
-    DutyStation("Juba", "Africa/Juba", 2300, "mission", 0.94, "Arabic", 0.25, (("UNMISS", 1),)),
-    DutyStation("Kinshasa", "Africa/Kinshasa", 1200, "mission", 0.55, "French", 0.95, (("MONUSCO", 1),)),
-    DutyStation("Goma", "Africa/Lubumbashi", 800, "mission", 0.55, "French", 0.95, (("MONUSCO", 1),)),
-    DutyStation("Bangui", "Africa/Bangui", 1400, "mission", 0.55, "French", 0.95, (("MINUSCA", 1),)),
-    DutyStation("Naqoura", "Asia/Beirut", 800, "mission", 0.9, "Arabic", 0.45, (("UNIFIL", 1),)),
-    DutyStation("Kabul", "Asia/Kabul", 1000, "mission", 0.93, None, 0.0, (("UNAMA", 1),)),
-    DutyStation("Baghdad", "Asia/Baghdad", 650, "mission", 0.88, "Arabic", 0.75, (("UNAMI", 1),)),
-    DutyStation("Mogadishu", "Africa/Mogadishu", 700, "mission", 0.95, None, 0.0, (("UNSOS", 5), ("UNSOM", 3))),
-    DutyStation("Port-au-Prince", "America/Port-au-Prince", 250, "mission", 0.5, "French", 0.95, (
+    DutyStation("Bangkok", 700, "regional", 0.97, None, 0.0, (("ESCAP", 8), ("OCHA", 1), ("UNODC", 1), ("DCO", 1))),
+    DutyStation("Addis Ababa", 1100, "regional", 0.95, "French", 0.25, (("ECA", 8), ("UNOAU", 2), ("OCHA", 1))),
+    DutyStation("Santiago", 500, "regional", 0.72, "Spanish", 0.97, (("ECLAC", 9), ("DCO", 1))),
+    DutyStation("Beirut", 600, "regional", 0.92, "Arabic", 0.75, (("ESCWA", 6), ("UNSCOL", 1))),
+    DutyStation("Mexico City", 90, "regional", 0.65, "Spanish", 0.97, (("ECLAC", 5), ("DCO", 1))),
+    DutyStation("Port of Spain", 40, "regional", 0.99, "Spanish", 0.1, (("ECLAC", 1),)),
+    DutyStation("The Hague", 250, "office", 0.98, "French", 0.3, (("IRMCT", 1),)),
+    DutyStation("Arusha", 150, "office", 0.97, "Swahili", 0.3, (("IRMCT", 1),)),
+    DutyStation("Kingston", 40, "office", 0.99, None, 0.0, (("ISA", 1),)),
+    DutyStation("Entebbe", 400, "service_centre", 0.97, "Swahili", 0.15, (("RSCE", 1),)),
+    DutyStation("Brindisi", 450, "service_centre", 0.95, None, 0.0, (("UNGSC", 1),)),
+    DutyStation("Valencia", 200, "service_centre", 0.93, "Spanish", 0.4, (("UNGSC", 1),)),
+    DutyStation("Juba", 2300, "mission", 0.94, "Arabic", 0.25, (("UNMISS", 1),)),
+    DutyStation("Kinshasa", 1200, "mission", 0.55, "French", 0.95, (("MONUSCO", 1),)),
+    DutyStation("Goma", 800, "mission", 0.55, "French", 0.95, (("MONUSCO", 1),)),
+    DutyStation("Bangui", 1400, "mission", 0.55, "French", 0.95, (("MINUSCA", 1),)),
+    DutyStation("Naqoura", 800, "mission", 0.9, "Arabic", 0.45, (("UNIFIL", 1),)),
+    DutyStation("Kabul", 1000, "mission", 0.93, None, 0.0, (("UNAMA", 1),)),
+    DutyStation("Baghdad", 650, "mission", 0.88, "Arabic", 0.75, (("UNAMI", 1),)),
+    DutyStation("Mogadishu", 700, "mission", 0.95, None, 0.0, (("UNSOS", 5), ("UNSOM", 3))),
+    DutyStation("Port-au-Prince", 250, "mission", 0.5, "French", 0.95, (
         ("BINUH", 6), ("OCHA", 1), ("UNDP", 2))),
-    DutyStation("Pristina", "Europe/Belgrade", 300, "mission", 0.95, None, 0.0, (("UNMIK", 1),)),
-    DutyStation("Nicosia", "Asia/Nicosia", 150, "mission", 0.97, None, 0.0, (("UNFICYP", 1),)),
-    DutyStation("Jerusalem", "Asia/Jerusalem", 300, "mission", 0.95, "Arabic", 0.4, (("UNTSO", 3), ("UNSCO", 2), ("OCHA", 1))),
-    DutyStation("Bamako", "Africa/Bamako", 500, "field", 0.5, "French", 0.97, (("OCHA", 3), ("DCO", 2), ("UNDP", 3))),
-    DutyStation("Dakar", "Africa/Dakar", 200, "field", 0.6, "French", 0.95, (("UNOWAS", 3), ("OCHA", 2), ("UNODC", 1))),
-    DutyStation("Amman", "Asia/Amman", 150, "field", 0.9, "Arabic", 0.7, (("OCHA", 3), ("DCO", 1))),
-    DutyStation("Panama City", "America/Panama", 60, "field", 0.8, "Spanish", 0.9, (("OCHA", 2), ("DCO", 1))),
-    DutyStation("Apia", "Pacific/Apia", 40, "field", 0.97, None, 0.0, (("DCO", 3), ("UNDP", 3))),
-    DutyStation("Suva", "Pacific/Fiji", 80, "field", 0.98, None, 0.0, (("ESCAP", 3), ("OHCHR", 1), ("DCO", 1))),
+    DutyStation("Pristina", 300, "mission", 0.95, None, 0.0, (("UNMIK", 1),)),
+    DutyStation("Nicosia", 150, "mission", 0.97, None, 0.0, (("UNFICYP", 1),)),
+    DutyStation("Jerusalem", 300, "mission", 0.95, "Arabic", 0.4, (("UNTSO", 3), ("UNSCO", 2), ("OCHA", 1))),
+    DutyStation("Bamako", 500, "field", 0.5, "French", 0.97, (("OCHA", 3), ("DCO", 2), ("UNDP", 3))),
+    DutyStation("Dakar", 200, "field", 0.6, "French", 0.95, (("UNOWAS", 3), ("OCHA", 2), ("UNODC", 1))),
+    DutyStation("Amman", 150, "field", 0.9, "Arabic", 0.7, (("OCHA", 3), ("DCO", 1))),
+    DutyStation("Panama City", 60, "field", 0.8, "Spanish", 0.9, (("OCHA", 2), ("DCO", 1))),
+    DutyStation("Apia", 40, "field", 0.97, None, 0.0, (("DCO", 3), ("UNDP", 3))),
+    DutyStation("Suva", 80, "field", 0.98, None, 0.0, (("ESCAP", 3), ("OHCHR", 1), ("DCO", 1))),
 )  # fmt: skip
 
 # Share of each category (G, NO, FS, P, D) among the staff of each kind of duty station:

@@ -94,3 +94,25 @@ def test_exhausted_preferences_ask_the_mentee_for_new_ones():
 
     event = PreferencesExhausted(selection_id=uuid.uuid4(), mentee_id=MENTEE, cohort_id=uuid.uuid4(), exhausted_at=NOW)
     assert [(m.recipient_id, m.kind) for m in messages_for(event)] == [(MENTEE, "preferences_exhausted")]
+
+
+def test_a_moved_expiry_tells_the_mentor_the_new_date_and_a_moved_reminder_alone_nobody():
+    from datetime import timedelta
+
+    from together_contracts.working_days import DeadlinesMovedBecause, RequestDeadlinesMoved
+
+    def moved(expires_at: datetime) -> RequestDeadlinesMoved:
+        return RequestDeadlinesMoved(
+            request_id=uuid.uuid4(), selection_id=uuid.uuid4(), mentee_id=MENTEE, mentor_id=MENTOR, cohort_id=uuid.uuid4(),
+            remind_at=NOW + timedelta(days=1), expires_at=expires_at, previous_remind_at=NOW, previous_expires_at=NOW,
+            reason=DeadlinesMovedBecause.holidays_changed, moved_at=NOW,
+        )  # fmt: skip
+
+    later = NOW + timedelta(days=2)
+    [message] = messages_for(moved(later))
+    assert (message.recipient_id, message.kind, message.params) == (
+        MENTOR,
+        "request_deadline_moved",
+        {"expires_at": later.isoformat()},
+    )
+    assert messages_for(moved(NOW)) == []

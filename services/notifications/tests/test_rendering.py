@@ -54,6 +54,7 @@ from together_contracts.scheduling import (
     SessionRescheduled,
     SessionScheduled,
 )
+from together_contracts.working_days import DeadlinesMovedBecause, RequestDeadlinesMoved
 from together_servicekit.invitations import Person, invitation
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -98,6 +99,8 @@ ONE_OF_EACH = [
     CoachCredentialApproved(**REGISTRATION, credential_id=uuid.uuid4(), approved_at=NOW),
     CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), reason="The certificate has expired.", rejected_at=NOW),
     registration_v2.CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), rejected_at=NOW),
+    RequestDeadlinesMoved(**IDS, selection_id=uuid.uuid4(), cohort_id=uuid.uuid4(), remind_at=NOW, expires_at=STARTS,
+                          previous_remind_at=NOW, previous_expires_at=NOW, reason=DeadlinesMovedBecause.holidays_changed, moved_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
     ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),

@@ -7,14 +7,14 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pairing import queries, use_cases
 from together_contracts.pairing import Engagement
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
-from together_servicekit.text import multiline
+from together_servicekit.text import multiline, single_line
 
 router = APIRouter()
 
@@ -196,31 +196,66 @@ async def follow_mentor(
 class HolidaysIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    time_zone: str = Field(
-        min_length=1, max_length=64, description="The IANA time zone of the duty station, e.g. Africa/Nairobi."
+    duty_station: Annotated[str, single_line(max_length=100)] = Field(
+        description="The duty station, as registration lists it (GET /duty-stations there), or another's name as "
+        "participants gave it."
     )
-    dates: list[date] = Field(max_length=366, description="Local dates that count like weekends for deadlines; [] clears them.")
+    added: list[date] = Field(
+        default_factory=list, max_length=366, description="Local dates that count like weekends at the station."
+    )
+    removed: list[date] = Field(
+        default_factory=list,
+        max_length=366,
+        description="Official holidays that count as working days at the station (where the programme counts them).",
+    )
 
 
-class Holidays(BaseModel):
-    time_zone: str
-    dates: list[date]
+class HolidaysOut(BaseModel):
+    duty_station: str = Field(description="As the list spells it, for a listed station.")
+    added: list[date]
+    removed: list[date]
+    deadlines_moved: int = Field(
+        description="Requests awaiting an answer whose reminder or expiry moved (RequestDeadlinesMoved)."
+    )
+
+
+class DayOff(BaseModel):
+    day: date
+    name: str = Field(description="The official holiday's name, or 'added by the programme team'.")
+
+
+class StationCalendar(BaseModel):
+    duty_station: str
+    country: str | None = Field(description="ISO 3166-1 code of the official calendar; null for a station not listed.")
+    official_holidays: bool = Field(description="The programme counts official holidays (its rules' `official_holidays`).")
+    added: list[date]
+    removed: list[date]
+    days_off: list[DayOff] = Field(description="The year's days that count like weekends for its mentors' deadlines.")
 
 
 @router.put("/cohorts/{cohort_id}/holidays", tags=["deadlines"])
 async def set_holidays(
     cohort_id: UUID, body: HolidaysIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
-) -> Holidays:
-    """Replace the cohort's public holidays for one time zone: a reminder or expiry of a mentor in that zone
-    that falls on one moves to the next working day. Deadlines already set stay. Rule: the cohort's programme team."""
-    days = await use_cases.set_holidays(runtime, caller, cohort_id=cohort_id, time_zone=body.time_zone, dates=body.dates)
-    return Holidays(time_zone=body.time_zone, dates=days)
+) -> HolidaysOut:
+    """Replace the cohort's holiday changes at one duty station: days added count like weekends for its mentors'
+    reminders and expiries, official holidays removed count as working days. Requests awaiting an answer get their
+    deadlines again (a reminder already sent stays). Rule: the cohort's programme team."""
+    changed, moved = await use_cases.set_holidays(
+        runtime, caller, cohort_id=cohort_id, duty_station=body.duty_station, added=body.added, removed=body.removed
+    )
+    return HolidaysOut(
+        duty_station=changed.duty_station, added=changed.days_added, removed=changed.days_removed, deadlines_moved=moved
+    )
 
 
 @router.get("/cohorts/{cohort_id}/holidays", tags=["deadlines"])
 async def get_holidays(
-    cohort_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
-) -> list[Holidays]:
-    """The cohort's public holidays by time zone. Rule: the cohort's programme team."""
-    by_zone = await queries.holidays_of_cohort(runtime, caller, cohort_id)
-    return [Holidays(time_zone=zone, dates=days) for zone, days in by_zone.items()]
+    cohort_id: UUID,
+    year: int | None = Query(default=None, ge=2000, le=2100, description="The days off of this year; default: this one."),
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+) -> list[StationCalendar]:
+    """Each duty station of the cohort (its participants' and the team's changes'): its days off besides weekends.
+    Rule: the cohort's programme team."""
+    calendars = await queries.holidays_of_cohort(runtime, caller, cohort_id, year or runtime.now().year)
+    return [StationCalendar.model_validate(calendar) for calendar in calendars]

@@ -1,5 +1,6 @@
-"""Pairing's consumers: registration's participants and cohorts (its read model, and what a capacity change
-or a withdrawal sets off) and matching's accepted assignments. Each translates the event and calls a use case."""
+"""Pairing's consumers: registration's participants, cohorts and programmes (its read model, and what a capacity
+change, a withdrawal or official holidays switched on or off set off) and matching's accepted assignments. Each
+translates the event and calls a use case."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from together_contracts.registration import (
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
 )
 from together_events import Envelope, Handlers
 from together_servicekit.data_keys import ProfileOpener
@@ -48,6 +51,9 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
     async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
         await use_cases.cohort_opened(conn, event)
 
+    async def on_programme_rules(conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged, _: Envelope) -> None:
+        await use_cases.programme_rules_stated(runtime, conn, event)
+
     registry = (
         Handlers()
         .on(ParticipantRegistered, on_participant_state)
@@ -58,6 +64,8 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
         .on(ParticipantWithdrawn, on_participant_withdrawn)
         .on(ParticipantAnswersErased, on_answers_erased)
         .on(CohortOpened, on_cohort_opened)
+        .on(ProgrammeCreated, on_programme_rules)
+        .on(ProgrammeRulesChanged, on_programme_rules)
         .on(AssignmentAccepted, on_assignment_accepted)
     )
     return ProfileOpener.of(runtime.settings).take_sealed(registry)

@@ -44,7 +44,8 @@ class DeadlineTimers:
 
     async def act(self, conn: AsyncConnection | None, item: sa.Row[Any], now: datetime) -> str:
         assert conn is not None  # act_in_claim
-        outcome = (await fire_timer(self._runtime, conn, item)).value
+        fired = await fire_timer(self._runtime, conn, item)
+        outcome = fired.value if fired is not None else "rescheduled"  # its deadline moved while claimed
         log.info("timer.fired", kind=item.kind, request_id=str(item.request_id), outcome=outcome)
         return outcome
 

@@ -3,7 +3,6 @@ Nothing here changes state or takes a lock."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,10 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pairing import records
 from pairing.access import visible_cohort, visible_participant
 from pairing.domain.model import RequestStatus, SelectionStatus
 from pairing.domain.preferences import Readers
-from pairing.tables import holidays, pairings, participants, requests, selections, timers
+from pairing.tables import holiday_changes, pairings, participants, requests, selections, timers
 from together_contracts.pairing import EndedBy
 from together_contracts.roles import SEEKING_ROLES
 from together_servicekit.auth import Principal
@@ -138,16 +138,31 @@ async def pairing_outcome(runtime: Runtime, caller: Principal, pairing_id: UUID)
     }
 
 
-async def holidays_of_cohort(runtime: Runtime, caller: Principal, cohort_id: UUID) -> dict[str, list[date]]:
-    """The cohort's public holidays by time zone. Rule: the cohort's programme team."""
+async def holidays_of_cohort(runtime: Runtime, caller: Principal, cohort_id: UUID, year: int) -> list[dict[str, Any]]:
+    """Per duty station of the cohort's participants (who have not left) and of the team's changes, in name order:
+    its country, whether the programme counts official holidays, the team's days added and removed, and the
+    year's days off besides weekends. Rule: the cohort's programme team."""
     async with runtime.engine.connect() as conn:
-        await visible_cohort(conn, caller, cohort_id)
-        rows = await conn.execute(
-            sa.select(holidays.c.time_zone, holidays.c.day)
-            .where(holidays.c.cohort_id == cohort_id)
-            .order_by(holidays.c.time_zone, holidays.c.day)
-        )
-        by_zone: dict[str, list[date]] = {}
-        for zone, day in rows:
-            by_zone.setdefault(zone, []).append(day)
-    return by_zone
+        programme_id = await visible_cohort(conn, caller, cohort_id)
+        stations = sa.union(
+            sa.select(participants.c.duty_station.label("name")).where(
+                participants.c.cohort_id == cohort_id,
+                participants.c.duty_station.is_not(None),
+                participants.c.withdrawn_at.is_(None),
+            ),
+            sa.select(holiday_changes.c.duty_station.label("name")).where(holiday_changes.c.cohort_id == cohort_id),
+        ).subquery()
+        calendars = []
+        for station in (await conn.execute(sa.select(stations.c.name).order_by(stations.c.name))).scalars():
+            days_off = await records.days_off_of(conn, cohort_id=cohort_id, programme_id=programme_id, duty_station=station)
+            calendars.append(
+                {
+                    "duty_station": station,
+                    "country": days_off.country,
+                    "official_holidays": days_off.official,
+                    "added": sorted(days_off.added),
+                    "removed": sorted(days_off.removed),
+                    "days_off": [{"day": day, "name": name} for day, name in days_off.of_year(year).items()],
+                }
+            )
+    return calendars

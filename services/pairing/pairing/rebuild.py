@@ -18,5 +18,7 @@ SPEC = RebuildSpec(
     migrate=partial(migrate, "pairing"),
     settings=PairingSettings,
     # active_pairings is counted by pairing's own use cases (an accepted request), not from events.
-    compared_columns={"participants": ("id", "person_id", "programme_id", "cohort_id", "roles", "capacity", "time_zone")},
+    compared_columns={
+        "participants": ("id", "person_id", "programme_id", "cohort_id", "roles", "capacity", "time_zone", "duty_station")
+    },
 )

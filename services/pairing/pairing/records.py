@@ -1,5 +1,5 @@
 """Pairing's rows beside the lifecycle's objects: the facts the preference rules read, its read model of
-registration's participants and cohorts, the cohorts' holidays and the timers' outcomes."""
+registration's participants, cohorts and programmes, the mentors' days off and the timers' outcomes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing.domain.model import PairingStatus, SelectionStatus, TimerOutcome
-from pairing.tables import cohorts, holidays, pairings, participants, selections, timers
+from pairing.domain.calendar import DaysOff, HolidayChange
+from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerOutcome
+from pairing.tables import cohorts, holiday_changes, pairings, participants, programmes, requests, selections, timers
 from together_servicekit.jobs import Failure
 
 # Reads the rules need beside the objects.
@@ -48,7 +49,7 @@ async def programme_of_cohort(conn: AsyncConnection, cohort_id: UUID) -> UUID | 
     return programme_id
 
 
-# Pairing's read model of registration's participants and cohorts, and the cohorts' holidays.
+# Pairing's read model of registration's participants, cohorts and programmes; the mentors' days off.
 
 
 async def upsert_participant(conn: AsyncConnection, participant_id: UUID, values: dict[str, object]) -> None:
@@ -64,10 +65,67 @@ async def upsert_cohort(conn: AsyncConnection, cohort_id: UUID, **values: object
     await conn.execute(insert(cohorts).values(id=cohort_id, **values).on_conflict_do_update(index_elements=["id"], set_=values))
 
 
-async def replace_holidays(conn: AsyncConnection, cohort_id: UUID, time_zone: str, days: list[date]) -> None:
-    await conn.execute(holidays.delete().where(holidays.c.cohort_id == cohort_id, holidays.c.time_zone == time_zone))
-    if days:
-        await conn.execute(holidays.insert(), [{"cohort_id": cohort_id, "time_zone": time_zone, "day": day} for day in days])
+async def upsert_programme(conn: AsyncConnection, programme_id: UUID, *, official_holidays: bool) -> bool | None:
+    """Whether the programme counted official holidays before (None: pairing did not know it)."""
+    before = (
+        await conn.execute(sa.select(programmes.c.official_holidays).where(programmes.c.id == programme_id).with_for_update())
+    ).scalar()
+    statement = insert(programmes).values(id=programme_id, official_holidays=official_holidays)
+    await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"official_holidays": official_holidays}))
+    return before
+
+
+async def days_off_of(conn: AsyncConnection, *, cohort_id: UUID, programme_id: UUID, duty_station: str | None) -> DaysOff:
+    """A mentor's days off besides weekends: their station's official holidays where the programme counts them,
+    and the cohort's changes there."""
+    official = (await conn.execute(sa.select(programmes.c.official_holidays).where(programmes.c.id == programme_id))).scalar()
+    changes = await conn.execute(
+        sa.select(holiday_changes.c.day, holiday_changes.c.change).where(
+            holiday_changes.c.cohort_id == cohort_id, holiday_changes.c.duty_station == duty_station
+        )
+    )
+    by_change: dict[str, list[date]] = {HolidayChange.added: [], HolidayChange.removed: []}
+    for day, change in changes:
+        by_change[change].append(day)
+    return DaysOff.at(
+        duty_station,
+        official=bool(official),
+        added=by_change[HolidayChange.added],
+        removed=by_change[HolidayChange.removed],
+    )
+
+
+async def replace_holiday_changes(
+    conn: AsyncConnection, cohort_id: UUID, duty_station: str, *, added: list[date], removed: list[date]
+) -> None:
+    where = (holiday_changes.c.cohort_id == cohort_id, holiday_changes.c.duty_station == duty_station)
+    await conn.execute(holiday_changes.delete().where(*where))
+    rows = [(day, HolidayChange.added) for day in added] + [(day, HolidayChange.removed) for day in removed]
+    if rows:
+        await conn.execute(
+            holiday_changes.insert(),
+            [{"cohort_id": cohort_id, "duty_station": duty_station, "day": day, "change": change} for day, change in rows],
+        )
+
+
+async def mentors_awaiting_an_answer(conn: AsyncConnection, cohort_id: UUID, *, duty_station: str | None = None) -> list[UUID]:
+    """The cohort's mentors (at `duty_station` only, if given) with a request awaiting their answer, in id order."""
+    query = sa.select(participants.c.id).where(
+        participants.c.cohort_id == cohort_id,
+        sa.exists().where(requests.c.mentor_id == participants.c.id, requests.c.status == RequestStatus.pending),
+    )
+    if duty_station is not None:
+        query = query.where(participants.c.duty_station == duty_station)
+    return list((await conn.execute(query.order_by(participants.c.id))).scalars())
+
+
+async def cohorts_of_programme(conn: AsyncConnection, programme_id: UUID) -> list[UUID]:
+    """Its cohorts pairing knows (from CohortOpened, or a participant's registration), in id order."""
+    known = sa.union(
+        sa.select(cohorts.c.id.label("id")).where(cohorts.c.programme_id == programme_id),
+        sa.select(participants.c.cohort_id.label("id")).where(participants.c.programme_id == programme_id),
+    ).subquery()
+    return list((await conn.execute(sa.select(known.c.id).order_by(known.c.id))).scalars())
 
 
 async def claim_due_timer(conn: AsyncConnection, now: datetime) -> sa.Row | None:
@@ -85,6 +143,10 @@ async def claim_due_timer(conn: AsyncConnection, now: datetime) -> sa.Row | None
         .with_for_update(skip_locked=True)
     )
     return (await conn.execute(query)).first()
+
+
+async def reschedule_timer(conn: AsyncConnection, timer_id: int, due_at: datetime) -> None:
+    await conn.execute(timers.update().where(timers.c.id == timer_id).values(due_at=due_at))
 
 
 async def mark_timer_fired(conn: AsyncConnection, timer_id: int, fired_at: datetime, outcome: TimerOutcome) -> None:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pairing import records
 from pairing.domain.lifecycle import Lifecycle
 from pairing.domain.model import (
     OPEN,
@@ -32,9 +33,10 @@ from pairing.domain.model import (
     Selection,
     SelectionStatus,
     TimerKind,
+    TimerOutcome,
 )
 from pairing.domain.preferences import Participant
-from pairing.tables import cohorts, followers, holidays, pairings, participants, requests, selections, timers
+from pairing.tables import cohorts, followers, pairings, participants, requests, selections, timers
 from together_contracts.pairing import EndedBy, Engagement
 from together_servicekit.runtime import Runtime
 
@@ -52,6 +54,14 @@ async def lock_cohort(conn: AsyncConnection, cohort_id: UUID) -> None:
     # Advisory and transaction-scoped: released at commit or rollback, and needs no row (pairing may
     # not know the cohort yet). Keyed by the cohort id's first 64 bits.
     await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(cohort_id.bytes[:8], "big", signed=True))))
+
+
+# Whether a request's reminder fired: the timer's record says it (`Request.reminder_sent`).
+_REMINDER_SENT = (
+    sa.exists()
+    .where(timers.c.request_id == requests.c.id, timers.c.kind == TimerKind.reminder, timers.c.outcome == TimerOutcome.reminded)
+    .label("reminder_sent")
+)
 
 
 def participant_of(row: sa.Row) -> Participant:
@@ -115,13 +125,13 @@ class Unit:
             self.desks[participant_id] = None
             return None
         open_requests = await self.conn.execute(
-            sa.select(requests, selections.c.engagement)
+            sa.select(requests, selections.c.engagement, _REMINDER_SENT)
             .join(selections, selections.c.id == requests.c.selection_id)
             .where(requests.c.mentor_id == participant_id, requests.c.status.in_(OPEN))
         )
         followed_by = await self.conn.execute(sa.select(followers.c.mentee_id).where(followers.c.mentor_id == participant_id))
-        days_off = await self.conn.execute(
-            sa.select(holidays.c.day).where(holidays.c.cohort_id == row.cohort_id, holidays.c.time_zone == row.time_zone)
+        days_off = await records.days_off_of(
+            self.conn, cohort_id=row.cohort_id, programme_id=row.programme_id, duty_station=row.duty_station
         )
         desk = MentorDesk(
             mentor_id=row.id,
@@ -131,7 +141,7 @@ class Unit:
             capacity=row.capacity,
             active_pairings=row.active_pairings,
             time_zone=row.time_zone,
-            days_off=frozenset(days_off.scalars()),
+            days_off=days_off,
             withdrawn_at=row.withdrawn_at,
             requests=[self._loaded_request(request) for request in open_requests],
             followers=list(followed_by.scalars()),
@@ -148,7 +158,7 @@ class Unit:
         await self.desk(row.mentor_id)
         if request_id not in self.requests:  # settled: it is on no desk
             settled = await self.conn.execute(
-                sa.select(requests, selections.c.engagement)
+                sa.select(requests, selections.c.engagement, _REMINDER_SENT)
                 .join(selections, selections.c.id == requests.c.selection_id)
                 .where(requests.c.id == request_id)
             )
@@ -270,6 +280,7 @@ class Unit:
             remind_at=row.remind_at,
             expires_at=row.expires_at,
             answered_at=row.answered_at,
+            reminder_sent=row.reminder_sent,
         )
         self.requests[row.id] = request
         self._loaded_requests[row.id] = copy.copy(request)
@@ -353,6 +364,27 @@ class Unit:
                     {"request_id": request.id, "kind": TimerKind.expiry, "due_at": request.expires_at},
                 ],
             )
+        elif loaded is not None and loaded.reached_mentor_at is not None:
+            await self._move_timers(request, loaded)
+
+    async def _move_timers(self, request: Request, loaded: Request) -> None:
+        """Its deadlines moved (the mentor's days off changed): the timers not fired yet follow them. A timer a
+        worker holds is skipped, not waited for (the worker claims its timer before the cohort's lock: waiting
+        here would invert pairing's lock order); that worker finds the request's new deadline and reschedules it
+        (`use_cases.fire_timer`)."""
+        for kind, due_at, was in (
+            (TimerKind.reminder, request.remind_at, loaded.remind_at),
+            (TimerKind.expiry, request.expires_at, loaded.expires_at),
+        ):
+            if due_at is None or due_at == was:
+                continue
+            free = await self.conn.execute(
+                sa.select(timers.c.id)
+                .where(timers.c.request_id == request.id, timers.c.kind == kind, timers.c.fired_at.is_(None))
+                .with_for_update(skip_locked=True)
+            )
+            if ids := list(free.scalars()):
+                await self.conn.execute(timers.update().where(timers.c.id.in_(ids)).values(due_at=due_at))
 
     async def _save_pairing(self, pairing: Pairing) -> None:
         loaded = self._loaded_pairings.get(pairing.id)

@@ -5,6 +5,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
+from pairing.domain.calendar import HolidayChange
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
 from together_contracts.pairing import EndedBy
 from together_events.tables import define_backbone_tables
@@ -32,6 +33,7 @@ participants = sa.Table(
     sa.Column("capacity", sa.Integer, nullable=False, server_default="0"),  # mentor_capacity + coach_capacity
     sa.Column("active_pairings", sa.Integer, nullable=False, server_default="0"),
     sa.Column("time_zone", sa.Text, nullable=False),
+    sa.Column("duty_station", sa.Text),  # whose holidays count for a mentor; NULL: not stated since migration 0011
     sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),  # a coach is requestable once approved
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),  # left the cohort: neither requested nor requesting
     sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),  # waits for a place: requests nobody yet
@@ -152,15 +154,26 @@ followers = sa.Table(
     sa.Column("followed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Public holidays that count like weekends for deadlines, per cohort and mentor time zone; set by the programme team.
-holidays = sa.Table(
-    "holidays",
+# From ProgrammeCreated and ProgrammeRulesChanged: whether a programme counts its mentors' official holidays.
+programmes = sa.Table(
+    "programmes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("official_holidays", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# The programme team's changes to a duty station's calendar in a cohort: a day added counts like a weekend,
+# an official holiday removed counts as a working day (`domain/calendar.py`).
+holiday_changes = sa.Table(
+    "holiday_changes",
     metadata,
     sa.Column("cohort_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("time_zone", sa.Text, primary_key=True),
+    sa.Column("duty_station", sa.Text, primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("change", sa.Text, nullable=False),  # added | removed
+    one_of("change", HolidayChange, "holiday_changes_change_known"),
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them
 # (participants without active_pairings, which pairing's own use cases count).
-READ_MODEL = (participants, cohorts)
+READ_MODEL = (participants, cohorts, programmes)

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import records, repository
 from pairing.access import visible_cohort, visible_participant
-from pairing.domain import preferences
-from pairing.domain.deadlines import is_time_zone
+from pairing.domain import calendar, preferences
 from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
 from pairing.repository import Unit, participant_of
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.pairing import Engagement
 from together_contracts.registration import (
+    ERASED_ANSWER,
     ERASED_TIME_ZONE,
     CoachCredentialApproved,
     CohortOpened,
@@ -32,8 +32,11 @@ from together_contracts.registration import (
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
 )
 from together_contracts.roles import capacity_of, is_full
+from together_contracts.working_days import DeadlinesMovedBecause, HolidaysChanged, RequestDeadlinesMoved
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
@@ -199,23 +202,42 @@ async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID,
     return newly
 
 
-async def set_holidays(runtime: Runtime, caller: Principal, *, cohort_id: UUID, time_zone: str, dates: list[date]) -> list[date]:
-    """Replace the cohort's holidays in one time zone; returns them sorted, once each. Rule: the cohort's programme team."""
-    if not is_time_zone(time_zone):
-        raise invalid("time_zone", "known_time_zone", f"{time_zone!r} is not an IANA time zone")
-    days = sorted(set(dates))
+async def set_holidays(
+    runtime: Runtime, caller: Principal, *, cohort_id: UUID, duty_station: str, added: list[date], removed: list[date]
+) -> tuple[HolidaysChanged, int]:
+    """Replace the cohort's holiday changes at one duty station: the event (the station's name as the list spells
+    it, the days sorted, once each) and how many requests' deadlines moved. Rule: the cohort's programme team."""
+    changed = calendar.holidays_changed(cohort_id, duty_station, added=added, removed=removed, now=runtime.now())
     async with runtime.engine.begin() as conn:
         await visible_cohort(conn, caller, cohort_id)  # the team that sees it sets its holidays
-        await repository.lock_cohort(conn, cohort_id)
-        await records.replace_holidays(conn, cohort_id, time_zone, days)
-    return days
+        unit = Unit(runtime, conn)
+        await unit.lock_cohort(cohort_id)
+        await records.replace_holiday_changes(
+            conn, cohort_id, changed.duty_station, added=changed.days_added, removed=changed.days_removed
+        )
+        await runtime.record(conn, changed)
+        mentors = await records.mentors_awaiting_an_answer(conn, cohort_id, duty_station=changed.duty_station)
+        moved = await _move_deadlines(unit, mentors, DeadlinesMovedBecause.holidays_changed)
+    return changed, moved
+
+
+async def _move_deadlines(unit: Unit, mentor_ids: list[UUID], reason: DeadlinesMovedBecause) -> int:
+    """The mentors' days off changed (already written): each one's pending request gets its deadlines again, its
+    timers follow. Returns how many moved."""
+    for mentor_id in mentor_ids:
+        await unit.desk(mentor_id)  # loaded with the new days off
+        unit.lifecycle.days_off_changed(mentor_id, reason)
+    moved = sum(isinstance(event, RequestDeadlinesMoved) for event in unit.lifecycle.events)
+    await unit.save()
+    return moved
 
 
 # Called by the deadline worker, in the transaction that claimed the timer.
 
 
-async def fire_timer(runtime: Runtime, conn: AsyncConnection, timer: sa.Row) -> TimerOutcome:
-    """The request's cohort, then its mentor, are locked first; the timer is marked fired with its outcome."""
+async def fire_timer(runtime: Runtime, conn: AsyncConnection, timer: sa.Row) -> TimerOutcome | None:
+    """The request's cohort, then its mentor, are locked first; the timer is marked fired with its outcome.
+    None: the request's deadline moved later meanwhile, and the timer with it (not fired)."""
     unit = Unit(runtime, conn)
     located = await unit.locate_request(timer.request_id)
     if located is None:
@@ -225,6 +247,11 @@ async def fire_timer(runtime: Runtime, conn: AsyncConnection, timer: sa.Row) -> 
     if request is None:
         raise NotFound("request", timer.request_id)
     kind = TimerKind(timer.kind)
+    deadline = request.remind_at if kind is TimerKind.reminder else request.expires_at
+    if request.status is RequestStatus.pending and deadline is not None and deadline != timer.due_at and deadline > runtime.now():
+        # Its deadline moved while this worker held the timer (a calendar change skips held timers): not due yet.
+        await records.reschedule_timer(conn, timer.id, deadline)
+        return None
     if kind is TimerKind.expiry and request.status is RequestStatus.pending:
         await unit.choices_of(request.selection_id)  # what an expiry reaches: the mentee's next choice
     outcome = unit.lifecycle.fire(kind, request)
@@ -239,9 +266,9 @@ ParticipantState = ParticipantRegistered | ParticipantProfileUpdated | Participa
 
 
 async def participant_stated(runtime: Runtime, conn: AsyncConnection, event: ParticipantState) -> None:
-    """The participant's roles, capacity and time zone as the event states them. A capacity raised with a
-    place now free tells followers; lowered to full, it releases requests not yet accepted. Deadlines
-    already set keep the time zone they were computed in."""
+    """The participant's roles, capacity, time zone and duty station as the event states them. A capacity raised
+    with a place now free tells followers; lowered to full, it releases requests not yet accepted. Deadlines
+    already set keep the time zone and the days off they were computed with."""
     roles = [role.value for role in event.roles]
     values: dict[str, object] = {
         "person_id": event.person_id,
@@ -250,6 +277,7 @@ async def participant_stated(runtime: Runtime, conn: AsyncConnection, event: Par
         "roles": roles,
         "capacity": capacity_of(roles, event.mentor_capacity, event.coach_capacity),
         "time_zone": event.profile.time_zone,
+        "duty_station": event.profile.duty_station,
     }
     if isinstance(event, ParticipantRegistered):
         values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
@@ -284,11 +312,28 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: P
 
 
 async def answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased) -> None:
-    """The one answer pairing copies, the time zone, becomes the placeholder: what the participant's sealed
-    profile opens to once their key is gone, so the copy equals a rebuild (ADR 0008). Withdrawn before,
-    they have no deadline left to compute in it."""
+    """The answers pairing copies, the time zone and the duty station, become the placeholders: what the
+    participant's sealed profile opens to once their key is gone, so the copy equals a rebuild (ADR 0008).
+    Withdrawn before, they have no deadline left to compute with them."""
     await repository.lock_cohort(conn, event.cohort_id)
-    await records.update_participant(conn, event.participant_id, time_zone=ERASED_TIME_ZONE)
+    await records.update_participant(conn, event.participant_id, time_zone=ERASED_TIME_ZONE, duty_station=ERASED_ANSWER)
+
+
+async def programme_rules_stated(
+    runtime: Runtime, conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged
+) -> None:
+    """Whether the programme counts official holidays (rules from before rules existed: no). Switched either
+    way, the pending requests of the programme's mentors get their deadlines again, cohort by cohort."""
+    official = event.rules.official_holidays if event.rules is not None else False
+    cohort_ids = await records.cohorts_of_programme(conn, event.programme_id)
+    unit = Unit(runtime, conn)
+    for cohort_id in cohort_ids:  # pairing's lock order, cohorts first; in id order, as this alone takes several
+        await unit.lock_cohort(cohort_id)
+    before = await records.upsert_programme(conn, event.programme_id, official_holidays=official)
+    if bool(before) == official:  # unknown until now: it counted none, like a programme that does not
+        return
+    mentors = [mentor for cohort_id in cohort_ids for mentor in await records.mentors_awaiting_an_answer(conn, cohort_id)]
+    await _move_deadlines(unit, mentors, DeadlinesMovedBecause.official_holidays_switched)
 
 
 async def coach_approved(conn: AsyncConnection, event: CoachCredentialApproved) -> None:

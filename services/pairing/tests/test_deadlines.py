@@ -1,13 +1,18 @@
-"""The rule book's deadline invariants, on the mentor's wall clock."""
+"""The rule book's deadline invariants, on the mentor's wall clock, with their duty station's holidays, also when
+those change while a request awaits its answer."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from pairing.domain.deadlines import request_deadlines
+from pairing.domain.calendar import DaysOff
+from pairing.domain.deadlines import moved_deadlines, request_deadlines
 
 NEW_YORK = "America/New_York"
 
@@ -133,10 +138,27 @@ def test_holidays_of_another_day_change_nothing():
     assert request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI, {date(2027, 10, 25)}) == plain
 
 
-@pytest.mark.parametrize("zone", [NAIROBI, "America/New_York", "Pacific/Kiritimati"])
-def test_invariants_hold_with_holidays_for_every_hour_of_a_year(zone: str):
+EVERY_4TH_DAY = frozenset(date(2027, 1, 1) + timedelta(days=n) for n in range(0, 400, 4))  # runs included
+STATIONS = [
+    ("Nairobi", NAIROBI),
+    ("Geneva", "Europe/Zurich"),
+    ("New York", NEW_YORK),
+    ("Bangkok", "Asia/Bangkok"),
+    ("Suva", "Pacific/Fiji"),
+]
+HOLIDAYS = [
+    *(pytest.param(zone, EVERY_4TH_DAY, id=f"every 4th day in {zone}") for zone in (NAIROBI, NEW_YORK, "Pacific/Kiritimati")),
+    # a duty station's official calendar (`calendar.DaysOff`), and a day its programme team added
+    *(
+        pytest.param(zone, DaysOff.at(station, official=True, added=[date(2027, 12, 24)]), id=f"official at {station}")
+        for station, zone in STATIONS
+    ),
+]
+
+
+@pytest.mark.parametrize(("zone", "days_off"), HOLIDAYS)
+def test_invariants_hold_with_holidays_for_every_hour_of_a_year(zone: str, days_off: Container[date]):
     start = datetime(2027, 1, 1, tzinfo=UTC)
-    days_off = {date(2027, 1, 1) + timedelta(days=n) for n in range(0, 400, 4)}  # every 4th day, runs included
     for hours in range(0, 365 * 24, 5):
         reached = start + timedelta(hours=hours)
         d = request_deadlines(reached, zone, days_off)
@@ -146,3 +168,63 @@ def test_invariants_hold_with_holidays_for_every_hour_of_a_year(zone: str):
         reached_local = reached.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
         assert expires_local.replace(tzinfo=None) - reached_local >= timedelta(days=3)
         assert expires_local.replace(tzinfo=None) - remind_local.replace(tzinfo=None) >= timedelta(days=1)
+
+
+# The duty station's official calendar (`calendar.DaysOff`), and deadlines moved when the calendar changes.
+
+
+def test_the_stations_official_holiday_counts_like_a_weekend_where_the_programme_counts_them():
+    # Mashujaa Day from Kenya's official calendar, as the programme team's day did above.
+    counted = request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI, DaysOff.at("Nairobi", official=True))
+    assert (as_local(counted.remind_at, NAIROBI), as_local(counted.expires_at, NAIROBI)) == (
+        "Thu 2027-10-21 10:00",
+        "Fri 2027-10-22 10:00",
+    )
+    not_counted = request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI, DaysOff.at("Nairobi", official=False))
+    assert not_counted == request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI)
+    removed = DaysOff.at("Nairobi", official=True, removed=[date(2027, 10, 20)])
+    assert request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI, removed) == not_counted
+
+
+WINDOW = [date(2027, 3, 1) + timedelta(days=n) for n in range(40)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    zone=st.sampled_from([NAIROBI, NEW_YORK, "Pacific/Kiritimati", "Pacific/Pago_Pago"]),
+    reached_hours=st.integers(min_value=0, max_value=20 * 24),
+    before=st.sets(st.sampled_from(WINDOW), max_size=12),
+    after=st.sets(st.sampled_from(WINDOW), max_size=12),
+    changed_after_hours=st.integers(min_value=0, max_value=8 * 24),
+)
+def test_moved_deadlines_keep_the_invariants_and_never_fall_before_the_change(
+    zone: str, reached_hours: int, before: set[date], after: set[date], changed_after_hours: int
+):
+    reached = datetime(2027, 3, 1, tzinfo=UTC) + timedelta(hours=reached_hours)
+    current = request_deadlines(reached, zone, before)
+    now = reached + timedelta(hours=changed_after_hours)
+    assume(now < current.expires_at)  # else it expired before the change: no longer awaiting an answer
+    sent = current.remind_at <= now
+    moved = moved_deadlines(reached, zone, after, current=current, reminder_sent=sent, now=now)
+
+    tz = ZoneInfo(zone)
+    reached_local = reached.astimezone(tz).replace(tzinfo=None)
+    remind_local, expires_local = (moment.astimezone(tz).replace(tzinfo=None) for moment in (moved.remind_at, moved.expires_at))
+    if sent:
+        assert moved.remind_at == current.remind_at  # a reminder sent stays
+    else:
+        assert remind_local.weekday() < 5 and remind_local.date() not in after
+        assert moved.remind_at == current.remind_at or moved.remind_at >= now
+    assert expires_local.weekday() < 5 and expires_local.date() not in after
+    assert moved.expires_at == current.expires_at or moved.expires_at >= now
+    assert expires_local - reached_local >= timedelta(days=3)
+    assert expires_local - remind_local >= timedelta(days=1)
+    assert remind_local.time() == expires_local.time() == reached_local.time()  # the mentor's wall clock
+    if before == after:
+        assert moved == current
+
+
+def test_a_moved_deadline_needs_aware_instants():
+    current = request_deadlines(local("2027-10-18T10:00", NAIROBI), NAIROBI)
+    with pytest.raises(ValueError, match="aware"):
+        moved_deadlines(datetime(2027, 10, 18, 10), NAIROBI, (), current=current, reminder_sent=False, now=current.remind_at)

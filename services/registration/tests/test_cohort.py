@@ -316,6 +316,74 @@ def test_changing_answers_reports_what_changed_and_only_public_changes_travel():
     assert c.change_answers(p, {"bio": "Drafts."}, now=OPEN_DAY) == ([], [])
 
 
+# --- duty stations: the zone follows the station ---------------------------------------------
+
+
+def test_a_registration_stores_the_derived_zone():
+    c = cohort()
+    participant = register_at(c, "amina", duty_station="nairobi", time_zone=None)
+    assert participant.profile["duty_station"] == "Nairobi" and participant.profile["time_zone"] == "Africa/Nairobi"
+
+
+def test_a_registration_with_a_wrong_zone_is_refused_with_the_other_reasons():
+    with pytest.raises(Refused) as refused:
+        cohort().register(
+            participant_id=uuid.uuid4(),
+            verification_id=uuid.uuid4(),
+            person_id="p",
+            answers=answers("p", duty_station="Bangkok", time_zone="Europe/Zurich", job_network="LOGNET"),
+            already_registered=False,
+            now=OPEN_DAY,
+        )
+    assert {(v.field, v.rule) for v in refused.value.violations} == {
+        ("time_zone", "duty_station_time_zone"),
+        ("job_network", "eligible_job_network"),
+    }
+
+
+def test_a_new_station_brings_its_zone_and_both_changes_travel():
+    c = cohort()
+    p = register(c, "ada")  # Geneva, Europe/Zurich
+    changed, [updated] = c.change_answers(p, {"duty_station": "Bangkok"}, now=OPEN_DAY)
+    assert changed == ["duty_station", "time_zone"]
+    assert isinstance(updated, ParticipantProfileUpdated) and updated.changed == ["duty_station", "time_zone"]
+    assert (updated.profile.duty_station, updated.profile.time_zone) == ("Bangkok", "Asia/Bangkok")
+    assert c.change_answers(p, {"duty_station": "BANGKOK"}, now=OPEN_DAY) == ([], [])  # the same station, spelt otherwise
+    with pytest.raises(Refused, match="not the time zone of Bangkok"):
+        c.change_answers(p, {"time_zone": "Europe/Zurich"}, now=OPEN_DAY)
+    changed, _ = c.change_answers(p, {"duty_station": "Tindouf", "time_zone": "Africa/Algiers"}, now=OPEN_DAY)
+    assert changed == ["duty_station", "time_zone"]
+    with pytest.raises(Refused) as refused:
+        c.change_answers(p, {"time_zone": None}, now=OPEN_DAY)  # an unlisted station's zone cannot be dropped
+    assert [(v.field, v.rule) for v in refused.value.violations] == [("time_zone", "required_for_unlisted_duty_station")]
+
+
+def test_other_edits_leave_an_earlier_stations_zone_as_it_was():
+    c = cohort()
+    p = register(c, "old")
+    p.profile["time_zone"] = "Europe/Paris"  # registered before the zone followed the station
+    changed, _ = c.change_answers(p, {"skills": ["drafting"]}, now=OPEN_DAY)
+    assert changed == ["skills"] and p.profile["time_zone"] == "Europe/Paris"
+    p.profile["duty_station"] = "geneva"  # spelt as typed before the list
+    changed, [updated] = c.change_answers(p, {"time_zone": None}, now=OPEN_DAY)
+    assert changed == ["time_zone", "duty_station"] and updated.changed == changed
+    assert (p.profile["duty_station"], p.profile["time_zone"]) == ("Geneva", "Europe/Zurich")
+
+
+def register_at(c: Cohort, name: str, **changes: Any) -> Participant:
+    participant, verification, _ = c.register(
+        participant_id=uuid.uuid4(),
+        verification_id=uuid.uuid4(),
+        person_id=name,
+        answers=answers(name, **changes),
+        already_registered=False,
+        now=OPEN_DAY,
+    )
+    verification.issue_link(OPEN_DAY)
+    c.verify(participant, verification, address_taken=False, now=OPEN_DAY)
+    return participant
+
+
 def test_a_withdrawn_participant_cannot_edit():
     c = cohort()
     p = register(c, "ada")

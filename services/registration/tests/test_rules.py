@@ -17,7 +17,6 @@ MENTOR = Answers(
     appointment_type=AppointmentType.permanent,
     entity="Secretariat",
     job_network="LOGNET",  # mentors come from every job network
-    time_zone="Africa/Nairobi",
     grade="P-4",
     languages=["English"],
     roles=[Role.mentor],
@@ -46,7 +45,6 @@ def test_every_reason_at_once():
         MENTEE,
         appointment_type=AppointmentType.consultant,
         job_network="LOGNET",
-        time_zone="Mars/Olympus",
         grade="P-9",
         languages=["Swahili"],
         roles=[Role.mentee, Role.mentee],
@@ -55,7 +53,6 @@ def test_every_reason_at_once():
     violations = registration_violations(today=date(2026, 12, 5), window=WINDOW, rules=MENTORING, answers=answers)
     assert rules(violations) == {
         ("cohort", "registration_window"),
-        ("time_zone", "iana_time_zone"),
         ("grade", "known_grade"),
         ("languages", "meeting_language"),
         ("roles", "unique"),

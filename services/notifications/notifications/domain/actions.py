@@ -117,6 +117,7 @@ DROPPED_WHEN_SETTLED: frozenset[str] = frozenset(
     {
         "request_received",
         "request_reminder",
+        "request_deadline_moved",
         "preferences_exhausted",
         "mentor_available",
         "feedback_requested",

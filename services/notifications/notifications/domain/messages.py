@@ -47,6 +47,7 @@ from together_contracts.scheduling import (
     SessionRescheduled,
     SessionScheduled,
 )
+from together_contracts.working_days import RequestDeadlinesMoved
 from together_events.registry import Event
 
 # The events someone must hear about; `messages_for` says who and what. (ParticipantRegistered too,
@@ -54,6 +55,7 @@ from together_events.registry import Event
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
     RequestSent,
     RequestReminderDue,
+    RequestDeadlinesMoved,
     PairingFormed,
     RequestCancelled,
     RequestDeclined,
@@ -86,6 +88,7 @@ ADDRESS_VERIFICATION = "address_verification"
 KINDS: tuple[str, ...] = (
     "request_received",
     "request_reminder",
+    "request_deadline_moved",
     "pairing_formed",
     "request_not_accepted",
     "request_cancelled",
@@ -135,6 +138,11 @@ def messages_for(event: Event) -> list[Message]:
             kind = "request_received" if isinstance(event, RequestSent) else "request_reminder"
             deadline = {"expires_at": event.expires_at.isoformat()}
             return [Message(event.mentor_id, kind, deadline, action=actions.answer(event.request_id))]
+        case RequestDeadlinesMoved():  # the mentor was told a date to answer by: a new one (a moved reminder alone says nothing)
+            if event.expires_at == event.previous_expires_at:
+                return []
+            deadline = {"expires_at": event.expires_at.isoformat()}
+            return [Message(event.mentor_id, "request_deadline_moved", deadline, action=actions.answer(event.request_id))]
         case RequestDeclined() | RequestExpired() | RequestWithdrawn():
             reason = {RequestDeclined: "declined", RequestExpired: "expired", RequestWithdrawn: "mentor_full"}[type(event)]
             return [Message(event.mentee_id, "request_not_accepted", {"reason": reason})]

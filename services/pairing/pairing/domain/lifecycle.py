@@ -31,6 +31,7 @@ from pairing.domain.model import (
 )
 from together_contracts.matching import AssignedPair
 from together_contracts.pairing import AssignedPairSkipped, EndedBy, Engagement, SkipReason
+from together_contracts.working_days import DeadlinesMovedBecause
 from together_events.registry import Event
 
 
@@ -145,6 +146,13 @@ class Lifecycle:
             self._place_opened(desk)
         elif desk.capacity < before and desk.is_full:
             self._release(desk)
+
+    def days_off_changed(self, mentor_id: UUID, reason: DeadlinesMovedBecause) -> None:
+        """The desk's days off were just restated (the team's holidays at the mentor's station changed, or the
+        programme's official holidays were switched): the request awaiting their answer gets its deadlines again."""
+        moved = self.desk(mentor_id).days_off_changed(reason, self.now())
+        if moved is not None:
+            self._emit(moved)
 
     def end_pairing(
         self, pairing: Pairing, ended_by: EndedBy, *, message_to_partner: str, note_to_programme_team: str | None

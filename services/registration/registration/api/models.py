@@ -74,8 +74,11 @@ class Questionnaire(_Strict):
     index_number: IndexNumber | None = None
     appointment_type: AppointmentType
     entity: Word
-    duty_station: Word
-    time_zone: Word = Field(description="IANA time zone of the duty station, e.g. America/New_York")
+    duty_station: Word = Field(description="A duty station of GET /duty-stations, or another station's name.")
+    time_zone: Word | None = Field(
+        default=None,
+        description="Follows from a listed duty station (leave it out); for another station, its IANA time zone, e.g. Africa/Nairobi.",
+    )
     grade: Word = Field(description="G-1..G-7, NO-A..NO-D, FS-1..FS-7, P-1..P-5, D-1, D-2, ASG, USG")
     years_of_service: int = Field(ge=0, le=60)
     job_network: Word
@@ -206,6 +209,13 @@ class CohortOut(BaseModel):
     ends_on: date
     places: int | None
     closed_at: datetime | None
+
+
+class DutyStationOut(BaseModel):
+    name: str
+    country: str | None = Field(description="ISO 3166-1 alpha-2 code of the country whose public holidays the station keeps.")
+    subdivision: str | None = Field(description="Where the official calendar is regional: the ISO 3166-2 subdivision, e.g. GE.")
+    time_zone: str = Field(description="The IANA time zone a participant at the station gets.")
 
 
 class QuestionOut(BaseModel):

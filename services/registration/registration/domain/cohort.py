@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from registration.domain.dates import CohortDates, Window
+from registration.domain.duty_stations import placed
 from registration.domain.eligibility import (
     CAPACITY_FIELD,
     Answers,
@@ -87,8 +88,9 @@ class Cohort:
         """A person registers with their answers; they wait for their address to be verified (`verify`),
         unseen and without a place. `already_registered`: this person is registered in the cohort already.
         Whether the address is someone else's is not asked here: the answer must not depend on it."""
+        answers, placing = placed(answers)
         violations = registration_violations(today=now.date(), window=self.window, rules=self.rules, answers=Answers.of(answers))
-        refuse_if("registration refused", violations)
+        refuse_if("registration refused", violations + placing)
         if already_registered:
             raise StateConflict("you are already registered in this cohort")
         participant = Participant.new(
@@ -152,8 +154,11 @@ class Cohort:
         proposed = {**current, **changes}
         if proposed.get("email"):
             proposed["email"] = proposed["email"].lower()
-        changed = [name for name in changes if proposed[name] != current[name]]
-        if not changed:
+        placing: list[Violation] = []
+        if "duty_station" in changes or "time_zone" in changes:  # a new station brings its zone, unless one is given
+            proposed, placing = placed({**proposed, "time_zone": changes.get("time_zone")})
+        changed = [name for name in dict.fromkeys([*changes, "duty_station", "time_zone"]) if proposed[name] != current[name]]
+        if not changed and not placing:  # a zone refused for the station is refused, even if nothing else changed
             return [], []
         registration_open = self.window.is_open(now.date())
         roles_changed = "roles" in changed
@@ -162,7 +167,7 @@ class Cohort:
         violations = edit_violations(
             self.rules, Answers.of(judged), roles_changed=roles_changed, registration_open=registration_open
         )
-        refuse_if("the change is refused", violations)
+        refuse_if("the change is refused", violations + placing)
         if participant.verified:
             proposed["email"] = current["email"]  # the new one waits for its verification
         held_place = self.holds_place(participant)

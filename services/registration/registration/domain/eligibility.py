@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import available_timezones
 
 from registration.domain.dates import Window
 from registration.domain.programme_rules import COMBINABLE, NEVER_ELIGIBLE
@@ -14,7 +13,6 @@ from registration.domain.questionnaire import FIELDS
 from together_contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
 from together_servicekit.errors import Violation
 
-_TIME_ZONES = frozenset(available_timezones())
 CAPACITY_FIELD = {Role.mentor: "mentor_capacity", Role.coach: "coach_capacity"}
 _PARTNERS = {Role.mentor: "mentees", Role.coach: "clients"}
 _PLURAL = {Role.mentor: "mentors", Role.mentee: "mentees", Role.coach: "coaches", Role.client: "clients"}
@@ -29,7 +27,6 @@ class Answers:
     appointment_type: AppointmentType | None  # None only for registrations from before it was asked
     entity: str
     job_network: str
-    time_zone: str
     grade: str
     languages: list[str]
     roles: list[Role]
@@ -44,7 +41,6 @@ class Answers:
             appointment_type=AppointmentType(appointment) if appointment is not None else None,
             entity=values["entity"],
             job_network=values["job_network"],
-            time_zone=values["time_zone"],
             grade=values["grade"],
             languages=list(values["languages"]),
             roles=[Role(r) for r in values["roles"]],
@@ -62,8 +58,6 @@ def registration_violations(*, today: date, window: Window, rules: ProgrammeRule
 def answer_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
     """Every reason these answers are invalid or ineligible for the programme."""
     violations = []
-    if answers.time_zone not in _TIME_ZONES:
-        violations.append(Violation("time_zone", "iana_time_zone", f"'{answers.time_zone}' is not an IANA time zone"))
     if answers.grade not in GRADES:
         violations.append(
             Violation("grade", "known_grade", f"'{answers.grade}' is not a grade; expected one of {', '.join(GRADES)}")

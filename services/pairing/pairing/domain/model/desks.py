@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from pairing.domain.deadlines import request_deadlines
+from pairing.domain.deadlines import Deadlines, moved_deadlines, request_deadlines
 from pairing.domain.model.requests import (
     MentorFull,
     PairingStatus,
@@ -24,6 +25,7 @@ from together_contracts.pairing import (
     RequestAccepted,
     RequestSent,
 )
+from together_contracts.working_days import DeadlinesMovedBecause, RequestDeadlinesMoved
 
 
 @dataclass
@@ -80,7 +82,7 @@ class MentorDesk:
     capacity: int
     active_pairings: int
     time_zone: str
-    days_off: frozenset[date] = frozenset()  # the cohort's holidays in the mentor's time zone
+    days_off: Container[date] = frozenset()  # besides weekends: their duty station's holidays (`calendar.DaysOff`)
     withdrawn_at: datetime | None = None
     requests: list[Request] = field(default_factory=list)  # the open ones, as loaded or made
     followers: list[UUID] = field(default_factory=list)  # mentees to tell when a place opens
@@ -120,6 +122,22 @@ class MentorDesk:
         if self.is_full or self.pending is not None or not waiting:
             return None
         return waiting[0].send(now, request_deadlines(now, self.time_zone, self.days_off))
+
+    def days_off_changed(self, reason: DeadlinesMovedBecause, now: datetime) -> RequestDeadlinesMoved | None:
+        """The mentor's days off were just restated (`days_off`): the request awaiting their answer gets its
+        deadlines again (a reminder sent stays); later requests get theirs as they reach the mentor."""
+        request = self.pending
+        if request is None or request.reached_mentor_at is None or request.remind_at is None or request.expires_at is None:
+            return None
+        deadlines = moved_deadlines(
+            request.reached_mentor_at,
+            self.time_zone,
+            self.days_off,
+            current=Deadlines(remind_at=request.remind_at, expires_at=request.expires_at),
+            reminder_sent=request.reminder_sent,
+            now=now,
+        )
+        return request.move_deadlines(deadlines, reason, now)
 
     def accept(
         self, request: Request, pairing_id: UUID, *, mentee_person_id: str, now: datetime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -22,6 +22,7 @@ from together_contracts.pairing import (
     RequestWithdrawn,
     WithdrawalReason,
 )
+from together_contracts.working_days import DeadlinesMovedBecause, RequestDeadlinesMoved
 
 
 class RequestStatus(StrEnum):
@@ -88,6 +89,8 @@ class Request:
     remind_at: datetime | None = None
     expires_at: datetime | None = None
     answered_at: datetime | None = None  # set with every final status
+    # Its reminder fired (the timer's record, not a column of its own): a sent reminder stays when deadlines move.
+    reminder_sent: bool = field(default=False, compare=False)
 
     @property
     def is_open(self) -> bool:
@@ -129,10 +132,33 @@ class Request:
         self._settle("declined", RequestStatus.declined, now, RequestStatus.pending)
         return RequestDeclined(request_id=self.id, mentee_id=self.mentee_id, mentor_id=self.mentor_id, declined_at=now)
 
+    def move_deadlines(self, deadlines: Deadlines, reason: DeadlinesMovedBecause, now: datetime) -> RequestDeadlinesMoved | None:
+        """The mentor's days off changed while the request awaits their answer; None if neither deadline moved."""
+        if self.status is not RequestStatus.pending or self.remind_at is None or self.expires_at is None:
+            raise TransitionRefused("request", self.id, self.status, "given new deadlines")
+        if (deadlines.remind_at, deadlines.expires_at) == (self.remind_at, self.expires_at):
+            return None
+        moved = RequestDeadlinesMoved(
+            request_id=self.id,
+            selection_id=self.selection_id,
+            mentee_id=self.mentee_id,
+            mentor_id=self.mentor_id,
+            cohort_id=self.cohort_id,
+            remind_at=deadlines.remind_at,
+            expires_at=deadlines.expires_at,
+            previous_remind_at=self.remind_at,
+            previous_expires_at=self.expires_at,
+            reason=reason,
+            moved_at=now,
+        )
+        self.remind_at, self.expires_at = deadlines.remind_at, deadlines.expires_at
+        return moved
+
     def remind(self, now: datetime) -> RequestReminderDue:
         """The mentor has not answered yet; the request stays pending."""
         if self.status is not RequestStatus.pending or self.expires_at is None:
             raise TransitionRefused("request", self.id, self.status, "reminded")
+        self.reminder_sent = True
         return RequestReminderDue(
             request_id=self.id, mentee_id=self.mentee_id, mentor_id=self.mentor_id, expires_at=self.expires_at, reminded_at=now
         )
