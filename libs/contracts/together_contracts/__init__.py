@@ -8,10 +8,11 @@ from together_contracts import (
     matching,
     notifications,
     pairing,
+    pairing_v2,
     registration,
     registration_sealed,
     scheduling,
     topics,
 )
 
-__all__ = ["matching", "notifications", "pairing", "registration", "registration_sealed", "scheduling", "topics"]
+__all__ = ["matching", "notifications", "pairing", "pairing_v2", "registration", "registration_sealed", "scheduling", "topics"]
