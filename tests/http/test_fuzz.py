@@ -278,7 +278,7 @@ async def _seed_registration(http: httpx.AsyncClient, runtime: Runtime, signer: 
         "name": "Fuzz Participant",
         "email": "participant@example.org",
         "appointment_type": "fixed_term",
-        "entity": "UNDP",
+        "entity": "DESA",  # the Secretariat: a programme takes other entities only when it lists them
         "duty_station": "Nairobi",
         "time_zone": "Africa/Nairobi",
         "grade": "P-3",
