@@ -1,5 +1,5 @@
-"""Pairing's consumers: registration's participants and cohorts (its read model, and what a capacity change
-or a withdrawal sets off) and matching's accepted assignments. Each translates the event and calls a use case."""
+"""Pairing's consumers: registration's participants, cohorts and programmes (its read model, and what a capacity
+change or a withdrawal sets off) and matching's accepted assignments. Each translates the event and calls a use case."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from together_contracts.registration import (
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
 )
 from together_events import Envelope, Handlers
 from together_servicekit.data_keys import ProfileOpener
@@ -48,6 +50,9 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
     async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
         await use_cases.cohort_opened(conn, event)
 
+    async def on_programme(conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged, _: Envelope) -> None:
+        await use_cases.programme_stated(conn, event)
+
     registry = (
         Handlers()
         .on(ParticipantRegistered, on_participant_state)
@@ -58,6 +63,8 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
         .on(ParticipantWithdrawn, on_participant_withdrawn)
         .on(ParticipantAnswersErased, on_answers_erased)
         .on(CohortOpened, on_cohort_opened)
+        .on(ProgrammeCreated, on_programme)
+        .on(ProgrammeRulesChanged, on_programme)
         .on(AssignmentAccepted, on_assignment_accepted)
     )
     return ProfileOpener.of(runtime.settings).take_sealed(registry)

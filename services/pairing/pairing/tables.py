@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
 from together_contracts.pairing import EndedBy
@@ -35,6 +35,13 @@ participants = sa.Table(
     sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),  # a coach is requestable once approved
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),  # left the cohort: neither requested nor requesting
     sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),  # waits for a place: requests nobody yet
+    # The public answers the hard rules of a request read (`domain/pair_rules.py`), copied from the opened profile.
+    # Null for participants registered before migration 0011, until their next profile event: not checked meanwhile.
+    sa.Column("grade", sa.Text),
+    sa.Column("years_of_service", sa.Integer),
+    sa.Column("languages", ARRAY(sa.Text)),
+    sa.Column("entity", sa.Text),
+    sa.Column("job_network", sa.Text),
 )
 
 selections = sa.Table(
@@ -143,6 +150,14 @@ cohorts = sa.Table(
     sa.Column("programme_kind", sa.Text, nullable=False),
 )
 
+# From ProgrammeCreated and ProgrammeRulesChanged: the meeting languages and eligibility a request is checked against.
+programmes = sa.Table(
+    "programmes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("rules", JSONB),  # ProgrammeRules; null for a programme from before rules existed
+)
+
 # Mentees who asked to be told when a mentor has a place again; told once, then forgotten.
 followers = sa.Table(
     "followers",
@@ -163,4 +178,4 @@ holidays = sa.Table(
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them
 # (participants without active_pairings, which pairing's own use cases count).
-READ_MODEL = (participants, cohorts)
+READ_MODEL = (participants, cohorts, programmes)

@@ -23,7 +23,6 @@ from pairing.repository import Unit, participant_of
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.pairing import Engagement
 from together_contracts.registration import (
-    ERASED_TIME_ZONE,
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
@@ -32,8 +31,13 @@ from together_contracts.registration import (
     ParticipantRegistered,
     ParticipantRoleGranted,
     ParticipantWithdrawn,
+    ProgrammeCreated,
+    ProgrammeRulesChanged,
+    PublicProfile,
 )
+from together_contracts.registration_sealed import sealed_away
 from together_contracts.roles import capacity_of, is_full
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
@@ -49,8 +53,11 @@ async def submit_preferences(
     mentee_id: UUID,
     mentor_ids: list[UUID],
     engagement: Engagement | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> UUID:
-    """Rule: the mentee themself."""
+    """Rule: the mentee themself. Every reason a request is refused, in `language`: the mentee's state, the
+    list's, each mentor's place, and the hard rules of each pair (grade, a shared meeting language, both
+    sides eligible: `domain/pair_rules.py`), checked here whatever matching suggested."""
     async with runtime.engine.begin() as conn:
         unit = Unit(runtime, conn)
         await unit.lock_cohort(cohort_id)
@@ -59,13 +66,14 @@ async def submit_preferences(
         mentee = visible_participant(caller, in_cohort, "mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
-        if (violation := preferences.mentee_violation(participant_of(mentee))) is not None:
+        if (violation := preferences.mentee_violation(participant_of(mentee), language)) is not None:
             raise invalid(violation.field, violation.rule, violation.message)
         mentors = {
             row.id: preferences.MentorView(
                 id=row.id,
                 is_mentor=participant_of(row).offers_places,
                 has_free_capacity=not is_full(row.capacity, row.active_pairings),
+                side=records.side_of(row),
             )
             for row in await records.participants_in(conn, cohort_id, mentor_ids)
         }
@@ -75,9 +83,12 @@ async def submit_preferences(
             mentors,
             already_paired=await records.has_active_pairing(conn, mentee_id),
             has_open_selection=await records.has_open_selection(conn, mentee_id),
-        ) + preferences.engagement_violations(await unit.programme_kind(cohort_id), mentor_ids, engagement)
+            programme=await records.programme_terms(conn, cohort_id),
+            mentee=records.side_of(mentee),
+            language=language,
+        ) + preferences.engagement_violations(await unit.programme_kind(cohort_id), mentor_ids, engagement, language)
         if violations:
-            raise DomainError("preferences refused: " + "; ".join(v.message for v in violations), violations)
+            raise DomainError(preferences.refused(violations, language), violations)
         for mentor_id in mentor_ids:
             await unit.desk(mentor_id)
         selection = unit.lifecycle.submit(
@@ -250,6 +261,7 @@ async def participant_stated(runtime: Runtime, conn: AsyncConnection, event: Par
         "roles": roles,
         "capacity": capacity_of(roles, event.mentor_capacity, event.coach_capacity),
         "time_zone": event.profile.time_zone,
+        **_answers_the_rules_read(event.profile),
     }
     if isinstance(event, ParticipantRegistered):
         values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
@@ -283,12 +295,24 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: P
     await unit.save()
 
 
+def _answers_the_rules_read(profile: PublicProfile) -> dict[str, object]:
+    """The public answers the hard rules of a request read (`domain/pair_rules.py`)."""
+    return {
+        "grade": profile.grade,
+        "years_of_service": profile.years_of_service,
+        "languages": list(profile.languages),
+        "entity": profile.entity,
+        "job_network": profile.job_network,
+    }
+
+
 async def answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased) -> None:
-    """The one answer pairing copies, the time zone, becomes the placeholder: what the participant's sealed
-    profile opens to once their key is gone, so the copy equals a rebuild (ADR 0008). Withdrawn before,
-    they have no deadline left to compute in it."""
+    """The answers pairing copies (the time zone, and those the hard rules read) become the placeholders: what
+    the participant's sealed profile opens to once their key is gone, so the copy equals a rebuild (ADR 0008).
+    Withdrawn before, they have no deadline left to compute in it, nor requests to check."""
     await repository.lock_cohort(conn, event.cohort_id)
-    await records.update_participant(conn, event.participant_id, time_zone=ERASED_TIME_ZONE)
+    erased = sealed_away()
+    await records.update_participant(conn, event.participant_id, time_zone=erased.time_zone, **_answers_the_rules_read(erased))
 
 
 async def coach_approved(conn: AsyncConnection, event: CoachCredentialApproved) -> None:
@@ -299,6 +323,11 @@ async def coach_approved(conn: AsyncConnection, event: CoachCredentialApproved) 
 async def participant_admitted(conn: AsyncConnection, event: ParticipantAdmitted) -> None:
     await repository.lock_cohort(conn, event.cohort_id)
     await records.update_participant(conn, event.participant_id, waitlisted=False)
+
+
+async def programme_stated(conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged) -> None:
+    """The programme's rules as they are now: requests made from now on are checked against them."""
+    await records.upsert_programme_rules(conn, event.programme_id, event.rules)
 
 
 async def cohort_opened(conn: AsyncConnection, event: CohortOpened) -> None:
@@ -312,6 +341,7 @@ async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: As
     again (a new event id) sends nothing twice (`already_sent`)."""
     unit = Unit(runtime, conn)
     await unit.lock_cohort(event.cohort_id)
+    programme = await records.programme_terms(conn, event.cohort_id)
     for pair in event.pairs:
         mentee = await unit.participant(pair.mentee_id, lock=True)  # as a submission does: one decision at a time
         mentor = await unit.participant(pair.mentor_id)
@@ -322,6 +352,9 @@ async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: As
             already_sent=await records.has_selection_from(conn, pair.mentee_id, event.assignment_id),
             mentee_paired=await records.has_active_pairing(conn, pair.mentee_id),
             open_selection=await records.has_open_selection(conn, pair.mentee_id),
+            programme=programme,
+            mentee_side=records.side_of(mentee) if mentee else None,
+            mentor_side=records.side_of(mentor) if mentor else None,
         )
         if reason is not None:
             unit.lifecycle.skip_assigned_pair(event.assignment_id, event.cohort_id, pair, reason)
