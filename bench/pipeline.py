@@ -51,7 +51,7 @@ from together_operator.access import NoAuthorizer, declared_acls, grant, revoke_
 from together_operator.provision import delete_topics, ensure_topics
 from together_servicekit.settings import DEFAULT_KAFKA, DEFAULT_PG_DSN_BASE
 from together_synthetic import Participant, generate_cohort
-from together_synthetic.vocabulary import LANGUAGES
+from together_synthetic.vocabulary import ENTITIES, LANGUAGES
 
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
 PG = os.environ.get("PG_DSN_BASE", DEFAULT_PG_DSN_BASE).rstrip("/")
@@ -62,13 +62,14 @@ VERIFICATION_REQUESTED = "together.registration.AddressVerificationRequested.v1"
 
 ISSUER, AUDIENCE = "https://identity.bench.together", "together"
 # Every appointment type a programme may accept (consultants, contractors, interns and UNVs never are),
-# mentees from any job network, meetings in every language the generator speaks: the synthetic
+# mentees from any job network, meetings in every language the generator speaks, every entity it names: the synthetic
 # people are refused only for what no programme accepts, and those refusals are counted apart.
 NEVER_ELIGIBLE = {"consultant", "contractor", "intern", "unv"}
 ACCEPTABLE = [t.value for t in AppointmentType if t.value not in NEVER_ELIGIBLE]
 OPEN_TO_ALL = {
     "roles": {"mentor": {"appointment_types": ACCEPTABLE}, "mentee": {"appointment_types": ACCEPTABLE, "job_networks": None}},
     "meeting_languages": list(LANGUAGES),
+    "entities": list(ENTITIES),  # every entity the generator names, beside the Secretariat's own
 }
 
 

@@ -33,15 +33,16 @@ from tests.chaos.stack import FIRST, SECOND, STATE, ChaosStack
 from together_contracts.registration import AppointmentType
 from together_devtools.launcher import ServiceSpec
 from together_synthetic import Participant, generate_cohort
-from together_synthetic.vocabulary import LANGUAGES
+from together_synthetic.vocabulary import ENTITIES, LANGUAGES
 
 # A programme open to every appointment type a programme may accept, mentees from any job network,
-# meetings in every language: the synthetic people are refused only for what no programme accepts.
+# meetings in every language, every entity: the synthetic people are refused only for what no programme accepts.
 NEVER_ELIGIBLE = {"consultant", "contractor", "intern", "unv"}
 ACCEPTABLE = [t.value for t in AppointmentType if t.value not in NEVER_ELIGIBLE]
 OPEN_TO_ALL = {
     "roles": {"mentor": {"appointment_types": ACCEPTABLE}, "mentee": {"appointment_types": ACCEPTABLE, "job_networks": None}},
     "meeting_languages": list(LANGUAGES),
+    "entities": list(ENTITIES),  # every entity the generator names, beside the Secretariat's own
 }
 PATIENCE = 120.0  # seconds a call keeps being retried: longer than any outage the suite causes
 

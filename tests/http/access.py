@@ -23,6 +23,7 @@ import pytest
 
 from tests.apps import Signer
 from together_contracts.registration import ParticipantRegistered, PublicProfile, Role
+from together_contracts.roles import offers_partnership
 from together_events import Envelope, Event, Handler
 from together_servicekit.runtime import Runtime
 
@@ -158,9 +159,13 @@ def registered(
     cohort_id: uuid.UUID,
     *roles: Role,
     mentor_capacity: int | None = None,
-    grade: str = "P-3",
+    grade: str | None = None,
     years_of_service: int = 5,
 ) -> ParticipantRegistered:
+    """A registration in an English-speaking Secretariat entity; a mentor or coach is P-5 unless told, more
+    experienced than a mentee or client (P-3), as pairing's grade rule wants of every request."""
+    if grade is None:
+        grade = "P-5" if offers_partnership(roles) else "P-3"
     return ParticipantRegistered(
         participant_id=uuid.uuid4(),
         person_id=person_id,

@@ -177,7 +177,8 @@ def _registered(participant_id: uuid.UUID, person: str, cohort: _Cohort, role: R
         programme_id=cohort.programme_id,
         roles=[role],
         mentor_capacity=2 if role is Role.mentor else None,
-        profile=_profile(person),
+        # A mentor more experienced than the mentee, as the grade rule of every request wants.
+        profile=_profile(person).model_copy(update={"grade": "P-5"}) if role is Role.mentor else _profile(person),
         registered_at=datetime(2026, 1, 5, tzinfo=UTC),
     )
 
@@ -278,7 +279,7 @@ async def _seed_registration(http: httpx.AsyncClient, runtime: Runtime, signer: 
         "name": "Fuzz Participant",
         "email": "participant@example.org",
         "appointment_type": "fixed_term",
-        "entity": "UNDP",
+        "entity": "DESA",  # the Secretariat: a programme takes other entities only when it lists them
         "duty_station": "Nairobi",
         "time_zone": "Africa/Nairobi",
         "grade": "P-3",

@@ -170,6 +170,7 @@ class Cohort:
     service: Service
     kind: ProgrammeKind = ProgrammeKind.mentoring
     suggestions_per_mentee: int = 3
+    rules: ProgrammeRules | None = None  # as from before rules existed: meetings in any language both speak
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     programme: uuid.UUID = field(default_factory=uuid.uuid4)
     people: dict[str, ParticipantRegistered] = field(default_factory=dict)
@@ -178,7 +179,7 @@ class Cohort:
         today = date.today()
         await self.service.bus.send(
             ProgrammeCreated(programme_id=self.programme, name=f"{self.kind} {RUN}", kind=self.kind,
-                             suggestions_per_mentee=self.suggestions_per_mentee),
+                             suggestions_per_mentee=self.suggestions_per_mentee, rules=self.rules),
             CohortOpened(cohort_id=self.id, programme_id=self.programme, programme_kind=self.kind, name="Spring",
                          registration_opens_on=today, registration_closes_on=today + timedelta(days=10),
                          starts_on=today + timedelta(days=20), ends_on=today + timedelta(days=140)),
@@ -477,7 +478,7 @@ async def test_the_team_learns_why_a_mentor_was_not_suggested(service, cohort):
     assert [e["rule"] for e in both["exclusions"]] == ["language"]
     junior = (await why_not("junior")).json()
     assert [e["rule"] for e in junior["exclusions"]] == ["grade"]
-    assert "not more experienced" in junior["exclusions"][0]["reason"]
+    assert "the mentor must be more experienced than you" in junior["exclusions"][0]["reason"]
     left = (await why_not("left")).json()
     busy = (await why_not("busy")).json()
     assert [e["rule"] for e in busy["exclusions"]] == ["capacity"]
@@ -497,6 +498,44 @@ async def test_the_team_learns_why_a_mentor_was_not_suggested(service, cohort):
     assert (await why_not("best", cohort.as_("amina"))).status_code == 403  # the team's question only
     other_team = service.signer.headers("lead", "programme_team", programmes=[str(uuid.uuid4())])
     assert (await why_not("best", other_team)).status_code == 404  # the mentee is not theirs to see (ADR 0005)
+
+
+async def test_only_the_programmes_meeting_languages_count_and_reverse_mentorings_why_not_says_its_rule(service):
+    """An English and French programme: a mentor who shares only Spanish with the mentee is not suggested. In
+    reverse mentoring a mentor of the mentee's own grade is not either, and the team reads why in its language."""
+    english_and_french = ProgrammeRules(
+        roles={role: RoleRules(appointment_types=[AppointmentType.permanent]) for role in (Role.mentor, Role.mentee)},
+        meeting_languages=["English", "French"], session_plan=SessionPlan(period_months=3, meeting_interval="monthly"),
+    )  # fmt: skip
+    cohort = await Cohort(service, kind=ProgrammeKind.reverse_mentoring, rules=english_and_french).open()
+    await cohort.join("leader", Role.mentee, grade="D-1", years_of_service=25, languages=["Spanish", "English"])
+    await cohort.join("hispanic", Role.mentor, capacity=1, grade="P-2", languages=["Spanish"])
+    await cohort.join("peer", Role.mentor, capacity=1, grade="D-1", languages=["English"])
+    await cohort.join("junior", Role.mentor, capacity=1, grade="P-3", languages=["english"])
+    assert await cohort.suggested("leader") == ["junior"]
+
+    async def why_not(mentor: str, language: str) -> dict:
+        response = await service.http.get(
+            f"/cohorts/{cohort.id}/mentees/{cohort.id_of('leader')}/why-not/{cohort.id_of(mentor)}",
+            headers={**cohort.team(), "Accept-Language": language},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    spanish = await why_not("hispanic", "fr-CH, fr;q=0.9, en;q=0.5")
+    assert [e["rule"] for e in spanish["exclusions"]] == ["language"]
+    assert spanish["exclusions"][0]["reason"] == (
+        "aucune langue de réunion commune : dans ce programme, les réunions se tiennent en English ou French ; "
+        "vous parlez Spanish, English ; le mentor parle Spanish"
+    )
+    peer = {language: await why_not("peer", language) for language in ("en", "fr", "es")}
+    assert [e["rule"] for e in peer["en"]["exclusions"]] == ["grade"]
+    assert {language: answer["exclusions"][0]["reason"] for language, answer in peer.items()} == {
+        "en": "in reverse mentoring the mentor's grade must be below yours: the mentor is D-1, the same grade as you",
+        "fr": "en mentorat inversé, la classe du mentor doit être inférieure à la vôtre : le mentor est D-1, la même classe que vous",
+        "es": "en la mentoría inversa, la categoría del mentor debe ser inferior a la suya: el mentor es D-1, la misma categoría que usted",
+    }
+    assert peer["es"]["summary"].startswith("excluido por una regla obligatoria: en la mentoría inversa")
 
 
 # --- search ---------------------------------------------------------------------------------------

@@ -90,11 +90,11 @@ class World(Cohort):
             headers=self.as_(mentee),
         )
 
-    async def events(self, name: str) -> list[dict]:
+    async def events(self, name: str, version: int = 1) -> list[dict]:
         async with self.runtime.engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(outbox_table.c.envelope)
-                .where(outbox_table.c.event_type == f"together.pairing.{name}.v1")
+                .where(outbox_table.c.event_type == f"together.pairing.{name}.v{version}")
                 .order_by(outbox_table.c.position)
             )
             return [envelope["data"] for (envelope,) in rows]
@@ -292,7 +292,8 @@ async def test_an_accepted_assignment_sends_each_free_pair_through_the_lifecycle
     )  # fmt: skip
     await world.apply(assignment)
     assert await world.history(fresh) == [
-        ("RequestQueued", mentors[0]), ("RequestSent", mentors[0]), ("AssignedPairSkipped", stranger),
+        ("RequestQueued", mentors[0]), ("RequestSent", mentors[0]),
+        ("AssignedPairSkipped", stranger), ("AssignedPairSkipped", stranger),  # v2, and v1 beside it while they overlap
     ]  # fmt: skip
     submitted = (await world.events("PreferencesSubmitted"))[-1]
     assert (submitted["mentee_id"], submitted["assignment_id"]) == (str(fresh), str(assignment.assignment_id))
@@ -304,6 +305,7 @@ async def test_an_accepted_assignment_sends_each_free_pair_through_the_lifecycle
     first_time = [(str(already_paired), "mentee_paired"), (str(choosing), "open_selection"), (str(fresh), "mentor_unknown")]
     assert skipped[:3] == first_time
     assert skipped[3:] == [(str(fresh), "already_sent"), *first_time]
+    assert [(e["mentee_id"], e["reason"]) for e in await world.events("AssignedPairSkipped", version=2)] == skipped
     assert await world.value(sa.func.count(), selections.c.mentee_id == fresh) == 1
     assert await world.answer(mentors[0], "accept") == 200  # the mentor may answer as any request
 

@@ -303,6 +303,43 @@ async def test_outside_the_window_the_dates_are_given_and_a_second_registration_
     assert unseen.status_code == 404
 
 
+async def test_refusals_say_what_was_refused_in_the_callers_language(world: World):
+    """After the window closed the refusal says it closed, and when; a second registration of the same person
+    says the person is the duplicate; an entity outside the Secretariat and the programme's list is named.
+    Each in the `Accept-Language`: English, French or Spanish."""
+    programme = await world.programme()  # the defaults: the Secretariat only
+    today = world.runtime.now().date()
+    passed = await world.cohort(programme, opens_in=-20, closes_in=-3)
+    last_day, opened = (today - timedelta(days=3)).isoformat(), (today - timedelta(days=20)).isoformat()
+
+    async def register(cohort: str, name: str, language: str, **answers: Any) -> httpx.Response:
+        headers = {**world.person(name), "Accept-Language": language}
+        return await world.http.post(f"/cohorts/{cohort}/participants", json=world.answers(name, **answers), headers=headers)
+
+    late = {language: await register(passed, "late", language) for language in ("en", "fr", "es")}
+    assert {language: [d["message"] for d in r.json()["error"]["details"]] for language, r in late.items()} == {
+        "en": [f"registration for this cohort closed on {last_day}, its last day (it opened on {opened})"],
+        "fr": [f"les inscriptions à cette cohorte ont fermé le {last_day}, leur dernier jour (elles avaient ouvert le {opened})"],
+        "es": [f"la inscripción en esta cohorte se cerró el {last_day}, su último día (se había abierto el {opened})"],
+    }
+    assert all(details(r) == {("cohort", "registration_window")} for r in late.values())
+
+    cohort = await world.cohort(programme)
+    unicef = await register(cohort, "unicef", "fr", entity="UNICEF")
+    assert details(unicef) == {("entity", "eligible_entity")}
+    assert unicef.json()["error"]["details"][0]["message"] == (
+        "l'entité « UNICEF » n'est pas admise dans ce programme, ouvert au Secrétariat"
+    )
+    first = await world.register(cohort, "twice")
+    again = await register(cohort, "twice", "es", email=f"other.{world.run}@un.org")
+    assert again.status_code == 409, again.text
+    assert details(again) == {("person_id", "one_registration_per_person")}
+    assert again.json()["error"]["message"] == (
+        f"usted ya está inscrito/a en esta cohorte ({first['id']}): una inscripción por persona y cohorte; "
+        "modifique en su lugar las respuestas de esa inscripción"
+    )
+
+
 async def test_places_fill_then_a_waitlist_and_a_freed_place_goes_to_the_first_waiting(world: World):
     cohort = await world.cohort(await world.programme(), places=1)
     first = await world.register(cohort, "first")

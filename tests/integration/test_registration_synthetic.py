@@ -1,8 +1,8 @@
 """A synthetic cohort registers through registration's real app, on the real database and broker.
 
 The generator's people (`together_synthetic`, a fixed seed) register in a programme whose rules
-refuse some of them for each kind of reason: appointment type, job network per role, languages
-against the meeting languages, mentor capacity. The test predicts each person's refusal reasons
+refuse some of them for each kind of reason: appointment type, entity (the Secretariat and the
+programme's list), job network per role, languages against the meeting languages, mentor capacity. The test predicts each person's refusal reasons
 from the generator's answers and the rules it set, evaluated here on their own (registration's
 rule functions are not called), and checks the service agrees person by person. Each accepted
 person follows the link of their verification mail (tests/verification.py); then the topic carries
@@ -53,7 +53,10 @@ RULES: dict[str, Any] = {
         },
     },
     "meeting_languages": ["English", "Spanish"],
+    "entities": ["ITC"],  # beside the Secretariat
 }
+# The generator's entities that are not the Secretariat's (`together_synthetic.vocabulary`).
+OUTSIDE_THE_SECRETARIAT = {"UNDP", "ITC", "ISA"}
 # Answers only the programme team sees: never in an event.
 PRIVATE_KEYS = {"email", "index_number", "appointment_type", "preferred_language"}
 
@@ -65,6 +68,8 @@ def expected_refusals(person: Participant) -> set[tuple[str, str]]:
         reasons.add(("time_zone", "iana_time_zone"))
     if person.grade not in GRADES:
         reasons.add(("grade", "known_grade"))
+    if person.entity in OUTSIDE_THE_SECRETARIAT - set(RULES["entities"]):
+        reasons.add(("entity", "eligible_entity"))
     meeting = {language.casefold() for language in RULES["meeting_languages"]}
     if not meeting & {language.casefold() for language in person.languages}:
         reasons.add(("languages", "meeting_language"))
@@ -131,7 +136,9 @@ async def test_a_synthetic_cohort_is_accepted_and_refused_exactly_as_the_rules_p
     predicted = {p.row: expected_refusals(p) for p in people}
     # The seed and rules give every kind of reason, some people several, and mostly acceptances.
     by_rule = Counter(rule for reasons in predicted.values() for _, rule in reasons)
-    assert {"eligible_appointment_type", "eligible_job_network", "meeting_language", "between_1_and_1"} <= set(by_rule)
+    assert {"eligible_appointment_type", "eligible_entity", "eligible_job_network", "meeting_language", "between_1_and_1"} <= set(
+        by_rule
+    )
     assert any(len(reasons) > 1 for reasons in predicted.values())
     assert len(people) / 2 < sum(not reasons for reasons in predicted.values()) < len(people)
 

@@ -22,11 +22,9 @@ async def the_team_creates_a_programme_and_cohort(demo: Demo) -> str:
     http, team, tail = demo.http, demo.team, demo.tail
     step("1. The programme team signs in and creates a mentoring programme and a cohort")
     today = (await demo.clock("registration")).date()
-    programme = ok(
-        await http.post(
-            f"{URL['registration']}/programmes", json={"name": "Together mentoring", "kind": "mentoring"}, headers=team
-        )
-    )
+    # The Secretariat always; beside it the entities this programme takes (the synthetic cohort names all three).
+    body = {"name": "Together mentoring", "kind": "mentoring", "rules": {"entities": ["ITC", "ISA", "UNDP"]}}
+    programme = ok(await http.post(f"{URL['registration']}/programmes", json=body, headers=team))
     tail.follow(programme["id"])
     await tail.seen_all(("ProgrammeCreated", {"programme_id": programme["id"]}))
     rules = ok(await http.get(f"{URL['registration']}/programmes/{programme['id']}", headers=team))["rules"]
@@ -34,6 +32,7 @@ async def the_team_creates_a_programme_and_cohort(demo: Demo) -> str:
     say(f"programme {programme['id'][:8]}… (kind mentoring) with the 2020 pilot's rules as defaults:")
     say(f"mentees from {', '.join(mentee_rules['job_networks'])}; mentors from any job network", 4)
     say(f"appointments {', '.join(mentor_rules['appointment_types'])}; mentors take 1-{mentor_rules['max_capacity']} mentees", 4)
+    say(f"staff of the Secretariat and, as this programme lists them, of {', '.join(rules['entities'])}", 4)
     plan = rules["session_plan"]
     say(
         f"meetings in {' or '.join(rules['meeting_languages'])}, {plan['meeting_interval']} for {plan['period_months']} months", 4

@@ -230,7 +230,10 @@ class SkipReason(StrEnum):
 
 @register
 class AssignedPairSkipped(_PairingEvent):
-    """A pair of an accepted assignment (matching's AssignmentAccepted) was not sent, and why."""
+    """A pair of an accepted assignment (matching's AssignmentAccepted) was not sent, and why.
+
+    Superseded by v2 (`pairing_v2`), which adds the hard rules of pairing and eligibility as reasons:
+    published beside v2 for six months, only for the reasons it knows; kept so history can be read."""
 
     aggregate = "assignment"
     assignment_id: UUID

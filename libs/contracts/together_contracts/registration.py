@@ -116,7 +116,11 @@ class RoleRules(BaseModel):
     model_config = CONTRACT_CONFIG
 
     appointment_types: list[AppointmentType] = Field(description="Eligible appointment types.")
-    entities: list[str] | None = Field(default=None, description="Eligible entities; None means any entity.")
+    entities: list[str] | None = Field(
+        default=None,
+        description="The entities this role takes ('Secretariat' names all of its own); "
+        "None: the programme's, the Secretariat and `ProgrammeRules.entities`.",
+    )
     job_networks: list[str] | None = Field(default=None, description="Eligible job networks; None means any.")
     min_capacity: int | None = Field(
         default=None, le=INT32_MAX, description="Mentor/coach roles: the least partners one may offer to take."
@@ -144,6 +148,11 @@ class ProgrammeRules(BaseModel):
 
     roles: dict[Role, RoleRules] = Field(description="The roles this programme has, and who may take each.")
     meeting_languages: list[str] = Field(description="Languages meetings may be held in.")
+    entities: list[str] = Field(
+        default_factory=list,
+        description="Entities whose staff may take part beside the Secretariat's (e.g. ITC, ISA), in every role "
+        "without a list of its own; empty, as in events from before it: the Secretariat only (`together_contracts.eligibility`).",
+    )
     session_plan: SessionPlan
     matching_weights: dict[str, float] = Field(
         default_factory=dict, description="Overrides of the matching service's factor weights, by factor name."

@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from matching import queries, use_cases
 from matching.cohort_cache import CohortCache
 from matching.domain.proposal import Method, Proposal
+from together_contracts.words import Language
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.languages import caller_language
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter()
@@ -94,11 +96,20 @@ class WhyNotOut(BaseModel):
 
 
 @router.get("/cohorts/{cohort_id}/mentees/{mentee_id}/why-not/{mentor_id}", tags=["suggestions"])
-async def why_not(cohort_id: UUID, mentee_id: UUID, mentor_id: UUID, runtime: Rt, cohorts: Cohorts, caller: Caller) -> WhyNotOut:
+async def why_not(
+    cohort_id: UUID,
+    mentee_id: UUID,
+    mentor_id: UUID,
+    runtime: Rt,
+    cohorts: Cohorts,
+    caller: Caller,
+    language: Language = Depends(caller_language),
+) -> WhyNotOut:
     """Why this mentor is not among this mentee's suggestions: the hard rules that exclude them, or else
-    their score, rank, and the lowest score that made the list."""
+    their score, rank, and the lowest score that made the list. The exclusions and the summary are in the
+    `Accept-Language` (en, fr, es); the reasons of the points in English."""
     answer = await queries.why_not_suggested(
-        runtime, cohorts, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_id=mentor_id
+        runtime, cohorts, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_id=mentor_id, language=language
     )
     return WhyNotOut(
         mentee_id=answer.mentee_id,

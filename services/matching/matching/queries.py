@@ -26,6 +26,7 @@ from matching.domain.suggestions import WhyNot, why_not
 from matching.tables import assignments, candidates, cohorts, mentor_pairings, served_suggestions
 from together_contracts.registration import PublicProfile
 from together_contracts.roles import places_left
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_servicekit.auth import Forbidden, Principal, visible_or_missing
 from together_servicekit.errors import Conflict, invalid
 from together_servicekit.runtime import Runtime
@@ -121,9 +122,17 @@ def mentee_of(candidate: Candidate) -> Person:
 
 
 async def why_not_suggested(
-    runtime: Runtime, cache: CohortCache, caller: Principal, *, cohort_id: UUID, mentee_id: UUID, mentor_id: UUID
+    runtime: Runtime,
+    cache: CohortCache,
+    caller: Principal,
+    *,
+    cohort_id: UUID,
+    mentee_id: UUID,
+    mentor_id: UUID,
+    language: str = DEFAULT_LANGUAGE,
 ) -> WhyNot:
-    """Why a mentor is (not) among a mentee's suggestions: the hard rules that exclude them, or their rank.
+    """Why a mentor is (not) among a mentee's suggestions: the hard rules that exclude them, or their rank,
+    worded in `language`.
 
     Rule: the team running the mentee's programme.
     """
@@ -133,7 +142,7 @@ async def why_not_suggested(
         mentee = mentee_of(candidate)
         mentor = await candidate_in_cohort(conn, caller, cohort_id, mentor_id, "mentor")
         view = await cache.view(conn, cohort_id)
-    return why_not(mentee, mentor, view.index, view.policy, view.suggestions_per_mentee)
+    return why_not(mentee, mentor, view.index, view.policy, view.suggestions_per_mentee, language)
 
 
 # --- search ----------------------------------------------------------------------------------

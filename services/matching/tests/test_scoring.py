@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
-from matching.domain.scoring.policy import DEFAULT_WEIGHTS, GradeRule, Person, explain, policy_for
+from matching.domain.scoring.policy import DEFAULT_WEIGHTS, Person, explain, policy_for
 from matching.domain.scoring.working_hours import working_hours_overlap
+from together_contracts.hard_rules import GradeRule
 from together_contracts.registration import (
     GRADES,
     ProgrammeKind,
@@ -69,9 +70,33 @@ def test_a_shared_meeting_language_is_required_whatever_the_score():
     spanish = mentor(languages=["Spanish"], job_network="DEVNET", grade="D-1", years_of_service=30)
     why = explain(me, spanish, MENTORING)
     assert rules(why) == {"language"}
-    assert why.exclusions[0].reason == ("no shared meeting language: you asked for English, French; the mentor speaks Spanish")
+    assert why.exclusions[0].reason == ("no shared meeting language: you speak English, French; the mentor speaks Spanish")
     assert why.score > 0  # still scored, so "why not" shows what it would have been
     assert explain(me, mentor(languages=["french"]), MENTORING).suggested  # case does not matter
+
+
+def test_only_the_programmes_meeting_languages_count_as_shared():
+    rules_ = ProgrammeRules(
+        roles={}, meeting_languages=["English", "French"], session_plan=SessionPlan(period_months=4, meeting_interval="monthly")
+    )
+    english_and_french = policy_for(ProgrammeKind.mentoring, rules_)
+    me = mentee(languages=["Spanish", "English"])
+    hispanic = mentor(languages=["Spanish", "Arabic"], grade="D-1", years_of_service=30)
+    why = explain(me, hispanic, english_and_french)
+    assert rules(why) == {"language"}  # Spanish is shared, but meetings are not held in it
+    assert why.exclusions[0].reason == (
+        "no shared meeting language: meetings in this programme are held in English or French; "
+        "you speak Spanish, English; the mentor speaks Spanish, Arabic"
+    )
+    assert points(why, "language") == 0
+    assert explain(me, hispanic, MENTORING).suggested  # without the programme's rules, any shared language counts
+    assert (
+        explain(me, hispanic, english_and_french, "es").exclusions[0].reason
+        == "ninguna lengua de reunión en común: en este programa las reuniones se celebran en English o French; "
+        "usted habla Spanish, English; el mentor habla Spanish, Arabic"
+    )
+    bilingual = explain(me, mentor(languages=["english", "Spanish"], grade="D-1"), english_and_french)
+    assert bilingual.suggested and "speaks English, as you asked" in bilingual.reasons
 
 
 def test_a_mentor_without_a_free_place_is_excluded():
@@ -105,8 +130,8 @@ def test_a_g_level_mentee_gets_a_more_experienced_g_level_or_a_higher_category_m
     assert why.suggested is suggested
     if not suggested:
         assert why.exclusions[0].reason == (
-            f"the mentor is not more experienced than you: mentor is {mentor_grade} with {mentor_years} years of service; "
-            "you are G-6 with 5"
+            "the mentor must be more experienced than you (a higher grade, or the same grade and more years of service): "
+            f"the mentor is {mentor_grade} with {mentor_years} years of service; you are G-6 with 5"
         )
 
 
@@ -129,12 +154,26 @@ def test_reverse_mentoring_inverts_the_grade_rule():
     assert points(junior, "grade") == DEFAULT_WEIGHTS[ProgrammeKind.reverse_mentoring]["grade"]
     assert "mentor is P-2 with 3 years of service; you are D-1 with 20" in junior.reasons
     assert points(junior, "seniority") == 0  # juniors mentor: their fewer years are no demerit, more no merit
-    for grade in ("D-1", "D-2"):
-        why = explain(leader, mentor(grade=grade, years_of_service=1), reverse)
-        assert rules(why) == {"grade"}
-        assert (
-            why.exclusions[0].reason == f"in reverse mentoring the mentor's grade is below yours: mentor is {grade}; you are D-1"
-        )
+    same, above = (explain(leader, mentor(grade=grade, years_of_service=1), reverse) for grade in ("D-1", "D-2"))
+    assert rules(same) == rules(above) == {"grade"}
+    # The rule said as a rule, and read correctly when the grades are equal.
+    assert (
+        same.exclusions[0].reason
+        == "in reverse mentoring the mentor's grade must be below yours: the mentor is D-1, the same grade as you"
+    )
+    assert (
+        above.exclusions[0].reason
+        == "in reverse mentoring the mentor's grade must be below yours: the mentor is D-2, above your D-1"
+    )
+    fr, es = (explain(leader, mentor(grade="D-1"), reverse, language).exclusions[0].reason for language in ("fr", "es"))
+    assert (
+        fr
+        == "en mentorat inversé, la classe du mentor doit être inférieure à la vôtre : le mentor est D-1, la même classe que vous"
+    )
+    assert (
+        es
+        == "en la mentoría inversa, la categoría del mentor debe ser inferior a la suya: el mentor es D-1, la misma categoría que usted"
+    )
 
 
 def test_coaching_has_no_grade_rule():
@@ -290,6 +329,6 @@ def test_coaching_speaks_of_coaches():
     client = mentee(languages=["Spanish"])
     why = explain(client, mentor(capacity=1, active=1, languages=["Arabic"]), coaching)
     assert [e.reason for e in why.exclusions] == [
-        "no shared meeting language: you asked for Spanish; the coach speaks Arabic",
+        "no shared meeting language: you speak Spanish; the coach speaks Arabic",
         "the coach has no free place (1 of 1 taken)",
     ]

@@ -175,3 +175,23 @@ def test_why_no_candidate_names_the_rule_and_agrees_with_top():
     for _ in range(40):
         me = random_person(rng)
         assert (index.why_no_candidate(me) == "") == bool(index.top(me, 1))
+
+
+def test_only_the_programmes_meeting_languages_let_a_pair_through_as_explain_says():
+    rng = random.Random(13)
+    rules = ProgrammeRules(
+        roles={}, meeting_languages=["English", "French"], session_plan=SessionPlan(period_months=4, meeting_interval="monthly")
+    )
+    policy = policy_for(ProgrammeKind.mentoring, rules)
+    mentors = [random_person(rng, capacity=1) for _ in range(120)]
+    index = CohortIndex.build(mentors, policy)
+    spanish_only = [m.participant_id for m in mentors if m.profile.languages == ["Spanish"]]
+    assert spanish_only  # the generator makes some: never a candidate in an English and French programme
+    for _ in range(25):
+        me = random_person(rng)
+        got = index.top(me, 120)
+        assert {mid for mid, _ in got} == {mid for mid, _ in expected_top(me, mentors, policy, 120)}  # every allowed one
+        assert not set(spanish_only) & {mid for mid, _ in got}
+    hispanic = Person(uuid.uuid4(), mentors[0].profile.model_copy(update={"languages": ["Spanish"], "grade": "G-1"}))
+    assert index.top(hispanic, 10) == []
+    assert index.why_no_candidate(hispanic) == "no mentor with a free place shares a meeting language with you"

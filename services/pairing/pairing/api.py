@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pairing import queries, use_cases
 from together_contracts.pairing import Engagement
+from together_contracts.words import Language
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.languages import caller_language
 from together_servicekit.runtime import Runtime, get_runtime
 from together_servicekit.text import multiline, single_line
 
@@ -62,10 +64,19 @@ async def submit_preferences(
     body: PreferencesIn,
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
 ) -> SelectionOut:
-    """Submit a ranked top 5; the first request goes out at once."""
+    """Submit a ranked top 5 (networking and coaching: one direct request); the first request goes out at once.
+    Refused (422) with every reason, each naming its field and rule, in the `Accept-Language` (en, fr, es):
+    among them the hard rules of each pair (grade, a shared meeting language, both sides eligible)."""
     selection_id = await use_cases.submit_preferences(
-        runtime, caller, cohort_id=cohort_id, mentee_id=mentee_id, mentor_ids=body.mentor_ids, engagement=body.engagement
+        runtime,
+        caller,
+        cohort_id=cohort_id,
+        mentee_id=mentee_id,
+        mentor_ids=body.mentor_ids,
+        engagement=body.engagement,
+        language=language,
     )
     return SelectionOut(selection_id=selection_id)
 

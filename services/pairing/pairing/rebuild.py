@@ -11,14 +11,17 @@ from pairing.settings import PairingSettings
 from together_operator.rebuild import RebuildSpec
 from together_servicekit.db import migrate
 
+# Every column but active_pairings, which pairing's own use cases count (an accepted request), not events.
+PARTICIPANT_COLUMNS = (
+    "id", "person_id", "programme_id", "cohort_id", "roles", "capacity", "time_zone", "duty_station",
+    "grade", "years_of_service", "languages", "entity", "job_network",
+)  # fmt: skip
+
 SPEC = RebuildSpec(
     service="pairing",
     handlers=consumers.handlers,
     read_model=tables.READ_MODEL,
     migrate=partial(migrate, "pairing"),
     settings=PairingSettings,
-    # active_pairings is counted by pairing's own use cases (an accepted request), not from events.
-    compared_columns={
-        "participants": ("id", "person_id", "programme_id", "cohort_id", "roles", "capacity", "time_zone", "duty_station")
-    },
+    compared_columns={"participants": PARTICIPANT_COLUMNS},
 )

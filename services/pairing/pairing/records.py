@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing.domain.calendar import DaysOff, HolidayChange
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerOutcome
+from pairing.domain.pair_rules import Programme, Side
 from pairing.tables import cohorts, holiday_changes, pairings, participants, programmes, requests, selections, timers
+from together_contracts.registration import ProgrammeRules
 from together_servicekit.jobs import Failure
 
 # Reads the rules need beside the objects.
@@ -40,6 +42,27 @@ async def _exists(conn: AsyncConnection, *where: sa.ColumnElement[bool]) -> bool
     return bool((await conn.execute(sa.select(sa.exists().where(*where)))).scalar_one())
 
 
+async def programme_terms(conn: AsyncConnection, cohort_id: UUID) -> Programme:
+    """The cohort's programme as the hard rules read it: its kind (from CohortOpened) and its rules (from
+    ProgrammeCreated / ProgrammeRulesChanged); what pairing has not heard of yet is None."""
+    kind = (await conn.execute(sa.select(cohorts.c.programme_kind).where(cohorts.c.id == cohort_id))).scalar()
+    programme_id = await programme_of_cohort(conn, cohort_id)
+    stored = (await conn.execute(sa.select(programmes.c.rules).where(programmes.c.id == programme_id))).scalar()
+    return Programme(kind=kind, rules=ProgrammeRules.model_validate(stored) if stored is not None else None)
+
+
+def side_of(row: sa.Row) -> Side:
+    """A participant row's roles and the answers the hard rules read."""
+    return Side(
+        roles=list(row.roles),
+        grade=row.grade,
+        years_of_service=row.years_of_service,
+        languages=list(row.languages) if row.languages is not None else None,
+        entity=row.entity,
+        job_network=row.job_network,
+    )
+
+
 async def programme_of_cohort(conn: AsyncConnection, cohort_id: UUID) -> UUID | None:
     """From CohortOpened, else from any participant of the cohort (a cohort opened before migration 0004)."""
     programme_id = (await conn.execute(sa.select(cohorts.c.programme_id).where(cohorts.c.id == cohort_id))).scalar()
@@ -59,6 +82,12 @@ async def upsert_participant(conn: AsyncConnection, participant_id: UUID, values
 
 async def update_participant(conn: AsyncConnection, participant_id: UUID, **values: object) -> None:
     await conn.execute(sa.update(participants).where(participants.c.id == participant_id).values(**values))
+
+
+async def upsert_programme_rules(conn: AsyncConnection, programme_id: UUID, rules: ProgrammeRules | None) -> None:
+    values = {"rules": rules.model_dump(mode="json") if rules is not None else None}
+    statement = insert(programmes).values(id=programme_id, **values)
+    await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
 
 
 async def upsert_cohort(conn: AsyncConnection, cohort_id: UUID, **values: object) -> None:

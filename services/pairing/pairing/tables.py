@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from pairing.domain.calendar import HolidayChange
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
@@ -37,6 +37,13 @@ participants = sa.Table(
     sa.Column("coach_approved", sa.Boolean, nullable=False, server_default=sa.false()),  # a coach is requestable once approved
     sa.Column("withdrawn_at", sa.DateTime(timezone=True)),  # left the cohort: neither requested nor requesting
     sa.Column("waitlisted", sa.Boolean, nullable=False, server_default=sa.false()),  # waits for a place: requests nobody yet
+    # The public answers the hard rules of a request read (`domain/pair_rules.py`), copied from the opened profile.
+    # Null for participants registered before migration 0011, until their next profile event: not checked meanwhile.
+    sa.Column("grade", sa.Text),
+    sa.Column("years_of_service", sa.Integer),
+    sa.Column("languages", ARRAY(sa.Text)),
+    sa.Column("entity", sa.Text),
+    sa.Column("job_network", sa.Text),
 )
 
 selections = sa.Table(
@@ -154,12 +161,14 @@ followers = sa.Table(
     sa.Column("followed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# From ProgrammeCreated and ProgrammeRulesChanged: whether a programme counts its mentors' official holidays.
+# From ProgrammeCreated and ProgrammeRulesChanged: whether a programme counts its mentors' official holidays,
+# and the meeting languages and eligibility a request is checked against.
 programmes = sa.Table(
     "programmes",
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("official_holidays", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("rules", JSONB),  # ProgrammeRules; null for a programme from before rules existed
 )
 
 # The programme team's changes to a duty station's calendar in a cohort: a day added counts like a weekend,

@@ -23,7 +23,6 @@ from together_contracts.matching import AssignmentAccepted
 from together_contracts.pairing import Engagement
 from together_contracts.registration import (
     ERASED_ANSWER,
-    ERASED_TIME_ZONE,
     CoachCredentialApproved,
     CohortOpened,
     ParticipantAdmitted,
@@ -34,8 +33,11 @@ from together_contracts.registration import (
     ParticipantWithdrawn,
     ProgrammeCreated,
     ProgrammeRulesChanged,
+    PublicProfile,
 )
+from together_contracts.registration_sealed import sealed_away
 from together_contracts.roles import capacity_of, is_full
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_contracts.working_days import DeadlinesMovedBecause, HolidaysChanged, RequestDeadlinesMoved
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
@@ -52,8 +54,11 @@ async def submit_preferences(
     mentee_id: UUID,
     mentor_ids: list[UUID],
     engagement: Engagement | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> UUID:
-    """Rule: the mentee themself."""
+    """Rule: the mentee themself. Every reason a request is refused, in `language`: the mentee's state, the
+    list's, each mentor's place, and the hard rules of each pair (grade, a shared meeting language, both
+    sides eligible: `domain/pair_rules.py`), checked here whatever matching suggested."""
     async with runtime.engine.begin() as conn:
         unit = Unit(runtime, conn)
         await unit.lock_cohort(cohort_id)
@@ -62,13 +67,14 @@ async def submit_preferences(
         mentee = visible_participant(caller, in_cohort, "mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
-        if (violation := preferences.mentee_violation(participant_of(mentee))) is not None:
+        if (violation := preferences.mentee_violation(participant_of(mentee), language)) is not None:
             raise invalid(violation.field, violation.rule, violation.message)
         mentors = {
             row.id: preferences.MentorView(
                 id=row.id,
                 is_mentor=participant_of(row).offers_places,
                 has_free_capacity=not is_full(row.capacity, row.active_pairings),
+                side=records.side_of(row),
             )
             for row in await records.participants_in(conn, cohort_id, mentor_ids)
         }
@@ -78,9 +84,12 @@ async def submit_preferences(
             mentors,
             already_paired=await records.has_active_pairing(conn, mentee_id),
             has_open_selection=await records.has_open_selection(conn, mentee_id),
-        ) + preferences.engagement_violations(await unit.programme_kind(cohort_id), mentor_ids, engagement)
+            programme=await records.programme_terms(conn, cohort_id),
+            mentee=records.side_of(mentee),
+            language=language,
+        ) + preferences.engagement_violations(await unit.programme_kind(cohort_id), mentor_ids, engagement, language)
         if violations:
-            raise DomainError("preferences refused: " + "; ".join(v.message for v in violations), violations)
+            raise DomainError(preferences.refused(violations, language), violations)
         for mentor_id in mentor_ids:
             await unit.desk(mentor_id)
         selection = unit.lifecycle.submit(
@@ -278,6 +287,7 @@ async def participant_stated(runtime: Runtime, conn: AsyncConnection, event: Par
         "capacity": capacity_of(roles, event.mentor_capacity, event.coach_capacity),
         "time_zone": event.profile.time_zone,
         "duty_station": event.profile.duty_station,
+        **_answers_the_rules_read(event.profile),
     }
     if isinstance(event, ParticipantRegistered):
         values["coach_approved"] = event.coach_approved  # later changes come as CoachCredentialApproved
@@ -311,18 +321,33 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: P
     await unit.save()
 
 
+def _answers_the_rules_read(profile: PublicProfile) -> dict[str, object]:
+    """The public answers the hard rules of a request read (`domain/pair_rules.py`)."""
+    return {
+        "grade": profile.grade,
+        "years_of_service": profile.years_of_service,
+        "languages": list(profile.languages),
+        "entity": profile.entity,
+        "job_network": profile.job_network,
+    }
+
+
 async def answers_erased(conn: AsyncConnection, event: ParticipantAnswersErased) -> None:
-    """The answers pairing copies, the time zone and the duty station, become the placeholders: what the
+    """The answers pairing copies (the time zone, the duty station, and those the hard rules read) become the placeholders: what the
     participant's sealed profile opens to once their key is gone, so the copy equals a rebuild (ADR 0008).
     Withdrawn before, they have no deadline left to compute with them."""
     await repository.lock_cohort(conn, event.cohort_id)
-    await records.update_participant(conn, event.participant_id, time_zone=ERASED_TIME_ZONE, duty_station=ERASED_ANSWER)
+    erased = sealed_away()
+    await records.update_participant(
+        conn, event.participant_id, time_zone=erased.time_zone, duty_station=ERASED_ANSWER, **_answers_the_rules_read(erased)
+    )
 
 
 async def programme_rules_stated(
     runtime: Runtime, conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged
 ) -> None:
-    """Whether the programme counts official holidays (rules from before rules existed: no). Switched either
+    """The programme's rules as they are now (requests made from now on are checked against them), and whether
+    it counts official holidays (rules from before rules existed: no). Switched either
     way, the pending requests of the programme's mentors get their deadlines again, cohort by cohort."""
     official = event.rules.official_holidays if event.rules is not None else False
     cohort_ids = await records.cohorts_of_programme(conn, event.programme_id)
@@ -330,6 +355,7 @@ async def programme_rules_stated(
     for cohort_id in cohort_ids:  # pairing's lock order, cohorts first; in id order, as this alone takes several
         await unit.lock_cohort(cohort_id)
     before = await records.upsert_programme(conn, event.programme_id, official_holidays=official)
+    await records.upsert_programme_rules(conn, event.programme_id, event.rules)  # requests from now on are checked against them
     if bool(before) == official:  # unknown until now: it counted none, like a programme that does not
         return
     mentors = [mentor for cohort_id in cohort_ids for mentor in await records.mentors_awaiting_an_answer(conn, cohort_id)]
@@ -357,6 +383,7 @@ async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: As
     again (a new event id) sends nothing twice (`already_sent`)."""
     unit = Unit(runtime, conn)
     await unit.lock_cohort(event.cohort_id)
+    programme = await records.programme_terms(conn, event.cohort_id)
     for pair in event.pairs:
         mentee = await unit.participant(pair.mentee_id, lock=True)  # as a submission does: one decision at a time
         mentor = await unit.participant(pair.mentor_id)
@@ -367,6 +394,9 @@ async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: As
             already_sent=await records.has_selection_from(conn, pair.mentee_id, event.assignment_id),
             mentee_paired=await records.has_active_pairing(conn, pair.mentee_id),
             open_selection=await records.has_open_selection(conn, pair.mentee_id),
+            programme=programme,
+            mentee_side=records.side_of(mentee) if mentee else None,
+            mentor_side=records.side_of(mentor) if mentor else None,
         )
         if reason is not None:
             unit.lifecycle.skip_assigned_pair(event.assignment_id, event.cohort_id, pair, reason)

@@ -49,8 +49,8 @@ from together_contracts.pairing import (
     RequestReminderDue,
     RequestSent,
     RequestWithdrawn,
-    SkipReason,
 )
+from together_contracts.pairing_v2 import SkipReason
 
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 COHORT = UUID(int=1)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registration.domain.cohort import Cohort, CohortStatus
 from registration.domain.credentials import Credential, CredentialStatus, Upload, content_type_of
 from registration.domain.dates import CohortDates
-from registration.domain.errors import StateConflict
+from registration.domain.errors import Duplicate
 from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.programme import Programme
 from registration.domain.programme_rules import rules_of
@@ -269,10 +269,11 @@ async def load_participant_in_cohort(conn: AsyncConnection, participant_id: UUID
     return cohort, await load_participant(conn, participant_id)
 
 
-async def person_registered(conn: AsyncConnection, cohort_id: UUID, person_id: str) -> bool:
-    """Whether this person is registered in the cohort (verified or not)."""
+async def person_registered(conn: AsyncConnection, cohort_id: UUID, person_id: str) -> UUID | None:
+    """This person's registration in the cohort (verified or not), if any."""
     query = sa.select(participants.c.id).where(participants.c.cohort_id == cohort_id, participants.c.person_id == person_id)
-    return (await conn.execute(query)).first() is not None
+    registered: UUID | None = (await conn.execute(query)).scalar()
+    return registered
 
 
 async def address_taken(conn: AsyncConnection, cohort_id: UUID, email: str, *, other_than: UUID) -> bool:
@@ -320,7 +321,7 @@ async def add_participant(conn: AsyncConnection, participant: Participant) -> No
     try:
         await conn.execute(insert)
     except sa.exc.IntegrityError as exc:  # a concurrent registration of the same person lost the race
-        raise StateConflict("you are already registered in this cohort") from exc
+        raise Duplicate("person") from exc
 
 
 async def save_participant(conn: AsyncConnection, participant: Participant) -> None:
@@ -328,7 +329,7 @@ async def save_participant(conn: AsyncConnection, participant: Participant) -> N
     try:
         await conn.execute(update)
     except sa.exc.IntegrityError as exc:  # two verifications of one address in one cohort: the second lost the race
-        raise StateConflict("this address is already registered in this cohort") from exc
+        raise Duplicate("address") from exc
 
 
 # --- address verifications ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from registration.domain.cohort import Cohort, CohortStatus
 from registration.domain.dates import CohortDates
-from registration.domain.errors import Refused, StateConflict
+from registration.domain.errors import Duplicate, Refused, StateConflict
 from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.programme_rules import default_rules
 from registration.domain.verification import AddressVerification
@@ -61,7 +61,7 @@ def register_unverified(
         verification_id=uuid.uuid4(),
         person_id=name,
         answers=answers(name, *roles),
-        already_registered=False,
+        already_registered=None,
         now=now,
     )
     assert isinstance(requested, AddressVerificationRequested) and requested.verification_id == verification.id
@@ -148,7 +148,7 @@ def test_registration_outside_the_window_or_ineligible_is_refused_with_every_rea
             verification_id=uuid.uuid4(),
             person_id="p",
             answers=answers("p", job_network="LOGNET", time_zone="Mars/Olympus"),
-            already_registered=False,
+            already_registered=None,
             now=AFTER_CLOSE,
         )
     assert {(v.field, v.rule) for v in refused.value.violations} == {
@@ -161,22 +161,29 @@ def test_registration_outside_the_window_or_ineligible_is_refused_with_every_rea
 
 def test_a_second_registration_of_the_same_person_is_a_conflict_after_the_rules():
     c = cohort()
-    with pytest.raises(StateConflict, match="you are already registered"):
+    first = uuid.uuid4()
+    with pytest.raises(Duplicate) as duplicate:
         c.register(
             participant_id=uuid.uuid4(),
             verification_id=uuid.uuid4(),
             person_id="p",
             answers=answers("p"),
-            already_registered=True,
+            already_registered=first,
             now=OPEN_DAY,
         )
+    # The person is the duplicate, said plainly to them (it is their own registration), in their language.
+    said = {language: duplicate.value.violation(language) for language in ("en", "fr", "es")}
+    assert {(v.field, v.rule) for v in said.values()} == {("person_id", "one_registration_per_person")}
+    assert said["en"].message.startswith(f"you are already registered in this cohort ({first})")
+    assert said["fr"].message.startswith(f"vous êtes déjà inscrit·e dans cette cohorte ({first})")
+    assert said["es"].message.startswith(f"usted ya está inscrito/a en esta cohorte ({first})")
     with pytest.raises(Refused):  # the rules are judged first
         c.register(
             participant_id=uuid.uuid4(),
             verification_id=uuid.uuid4(),
             person_id="p",
             answers=answers("p", grade="Z-9"),
-            already_registered=True,
+            already_registered=uuid.uuid4(),
             now=OPEN_DAY,
         )
 
@@ -188,7 +195,7 @@ def test_the_email_is_stored_lower_case_and_team_only_answers_stay_out_of_the_ev
         verification_id=uuid.uuid4(),
         person_id="ada",
         answers=answers("ada"),
-        already_registered=False,
+        already_registered=None,
         now=OPEN_DAY,
     )
     assert participant.email == verification.email == "ada@un.org"
@@ -223,9 +230,13 @@ def test_an_address_verified_by_another_participant_of_the_cohort_is_not_verifie
     c = cohort()
     p, verification = register_unverified(c, "ada")
     verification.issue_link(OPEN_DAY)
-    with pytest.raises(StateConflict, match="already registered"):
+    with pytest.raises(Duplicate) as duplicate:
         c.verify(p, verification, address_taken=True, now=OPEN_DAY)
     assert verification.pending and p.status is ParticipantStatus.unverified
+    # Told only to whoever followed the link mailed to the address: the address is the duplicate, in their language.
+    said = duplicate.value.violation("es")
+    assert (said.field, said.rule) == ("email", "one_registration_per_address")
+    assert said.message.startswith("esta dirección de correo electrónico ya está inscrita en esta cohorte")
 
 
 def test_a_new_email_waits_for_its_verification_and_then_replaces_the_old_one_without_an_event():

@@ -61,7 +61,10 @@ def test_every_reason_at_once():
         ("mentor_capacity", "mentors_only"),
     }
     messages = {v.rule: v.message for v in violations}
-    assert "2026-11-01" in messages["registration_window"] and "2026-11-30" in messages["registration_window"]
+    assert (
+        messages["registration_window"]
+        == "registration for this cohort closed on 2026-11-30, its last day (it opened on 2026-11-01)"
+    )
     assert messages["eligible_appointment_type"] == "appointment type 'consultant' is not eligible for this programme"
     assert messages["eligible_job_network"].startswith("job network 'LOGNET' is not open to mentees in this cohort")
 
@@ -71,7 +74,32 @@ def test_the_window_includes_both_days_and_an_early_close_ends_it():
     assert not WINDOW.is_open(date(2026, 10, 31)) and not WINDOW.is_open(date(2026, 12, 1))
     closed = replace(WINDOW, closed_on=date(2026, 11, 20))
     assert not closed.is_open(date(2026, 11, 21))
-    assert "closed early on 2026-11-20" in closed.refusal().message
+    assert "closed early, on 2026-11-20" in closed.refusal(date(2026, 11, 21)).message
+
+
+def test_the_window_refusal_says_whether_registration_is_not_open_yet_or_closed_and_when_in_three_languages():
+    before, after = date(2026, 10, 31), date(2026, 12, 5)
+    assert [WINDOW.refusal(before, language).message for language in ("en", "fr", "es")] == [
+        "registration for this cohort is not open yet: it opens on 2026-11-01 and its last day is 2026-11-30",
+        "les inscriptions à cette cohorte ne sont pas encore ouvertes : elles ouvrent le 2026-11-01 "
+        "et leur dernier jour est le 2026-11-30",
+        "la inscripción en esta cohorte aún no está abierta: se abre el 2026-11-01 y su último día es el 2026-11-30",
+    ]
+    closed = [WINDOW.refusal(after, language).message for language in ("en", "fr", "es")]
+    assert closed == [
+        "registration for this cohort closed on 2026-11-30, its last day (it opened on 2026-11-01)",
+        "les inscriptions à cette cohorte ont fermé le 2026-11-30, leur dernier jour (elles avaient ouvert le 2026-11-01)",
+        "la inscripción en esta cohorte se cerró el 2026-11-30, su último día (se había abierto el 2026-11-01)",
+    ]
+    assert all("is open from" not in message for message in closed)
+    # Closed by the cohort closer the day after its last day, or by the team on it: closed on its last day all the same.
+    for closed_on in (date(2026, 11, 30), date(2026, 12, 1)):
+        assert replace(WINDOW, closed_on=closed_on).refusal(after).message == closed[0]
+    early = replace(WINDOW, closed_on=date(2026, 11, 20)).refusal(date(2026, 11, 21), "fr").message
+    assert early == (
+        "les inscriptions à cette cohorte ont été closes plus tôt que prévu, le 2026-11-20 "
+        "(elles devaient rester ouvertes jusqu'au 2026-11-30)"
+    )
 
 
 def test_a_mentor_with_both_roles_meets_both_roles_rules():
@@ -115,17 +143,39 @@ def test_roles_belong_to_the_programme_and_only_mentor_and_mentee_combine():
     assert ("roles", "combinable") in rules(answer_violations(COACHING, coach_and_client))
 
 
-def test_entities_are_restricted_when_the_programme_lists_them():
+def test_the_secretariat_is_eligible_by_default_and_other_entities_only_when_the_programme_lists_them():
+    for secretariat in ("Secretariat", "UN Secretariat", "desa", "OHCHR", "ECLAC", "UNMISS"):
+        assert answer_violations(MENTORING, replace(MENTEE, entity=secretariat)) == [], secretariat
+    refused = answer_violations(MENTORING, replace(MENTEE, entity="UNICEF"))
+    assert rules(refused) == {("entity", "eligible_entity")}
+    assert refused[0].message == "entity 'UNICEF' is not eligible for this programme, which is open to the Secretariat"
+    with_partners = MENTORING.model_copy(update={"entities": ["ITC", "ISA"]})
+    assert answer_violations(with_partners, replace(MENTOR, entity="itc")) == []
+    [unicef] = answer_violations(with_partners, replace(MENTOR, entity="UNICEF"), "fr")
+    assert unicef.message == "l'entité « UNICEF » n'est pas admise dans ce programme, ouvert au Secrétariat ainsi qu'à ITC et ISA"
+    [spanish] = answer_violations(with_partners, replace(MENTOR, entity="UNICEF"), "es")
+    assert spanish.message == "la entidad «UNICEF» no es elegible para este programa, abierto a la Secretaría y a ITC y ISA"
+
+
+def test_a_role_with_its_own_list_of_entities_takes_those_it_names():
     restricted = MENTORING.model_copy(
         update={
+            "entities": ["ISA"],
             "roles": {
                 **MENTORING.roles,
                 Role.mentee: MENTORING.roles[Role.mentee].model_copy(update={"entities": ["Secretariat", "ITC"]}),
-            }
+            },
         }
     )
     assert answer_violations(restricted, replace(MENTEE, entity="itc")) == []
-    assert rules(answer_violations(restricted, replace(MENTEE, entity="UNICEF"))) == {("entity", "eligible_entity")}
+    assert answer_violations(restricted, replace(MENTEE, entity="DPPA")) == []  # "Secretariat" names its own entities
+    [isa] = answer_violations(restricted, replace(MENTEE, entity="ISA"))
+    assert (isa.rule, isa.message) == (
+        "eligible_entity",
+        "entity 'ISA' is not open to mentees in this programme; eligible: Secretariat, ITC",
+    )
+    assert answer_violations(restricted, replace(MENTOR, entity="ISA")) == []  # mentors: the programme's list
+    assert rules(answer_violations(restricted, replace(MENTOR, entity="ITC"))) == {("entity", "eligible_entity")}
 
 
 def test_after_closing_roles_need_a_grant_and_other_answers_are_still_checked():

@@ -17,6 +17,28 @@ from matching.domain.scoring.policy import Exclusion, Person
 from together_contracts.registration import GRADES, PublicProfile, Role
 from together_contracts.registration_sealed import sealed_away
 from together_contracts.roles import offers_partnership, seeks_partner
+from together_contracts.words import DEFAULT_LANGUAGE, Words
+
+_NOT_A_MENTOR = Words(
+    "this participant did not register as a mentor or coach",
+    "cette personne ne s'est pas inscrite comme mentor ni comme coach",
+    "esta persona no se inscribió como mentor ni como coach",
+)
+_WITHDRAWN = Words(
+    "this participant has withdrawn from the cohort",
+    "cette personne s'est retirée de la cohorte",
+    "esta persona se retiró de la cohorte",
+)
+_WAITLISTED = Words(
+    "this participant is on the waitlist",
+    "cette personne est sur la liste d'attente",
+    "esta persona está en la lista de espera",
+)
+_COACH_NOT_APPROVED = Words(
+    "the coach's credential has not been approved by the programme team",
+    "l'équipe du programme n'a pas encore approuvé la certification du coach",
+    "el equipo del programa no ha aprobado la acreditación del coach",
+)
 
 
 class NotAMentee(Exception):
@@ -67,26 +89,32 @@ class Candidate:
         """A mentee or client who could be suggested mentors sees search results ranked by their score."""
         return self.seeks_partner and not self.withdrawn and not self.waitlisted and self.knows_grade
 
-    def not_suggestible(self) -> list[Exclusion]:
+    def not_suggestible(self, language: str = DEFAULT_LANGUAGE) -> list[Exclusion]:
         """What keeps the participant out of anyone's suggestions before any scoring rule (the same
-        rule the read model's queries filter by: `cohort_cache.visible`)."""
+        rule the read model's queries filter by: `cohort_cache.visible`), worded in `language`."""
         out = []
         if not offers_partnership(self.roles):
-            out.append(Exclusion("not_a_mentor", "this participant did not register as a mentor or coach"))
+            out.append(Exclusion("not_a_mentor", _NOT_A_MENTOR.in_(language)))
         if self.withdrawn:
-            out.append(Exclusion("withdrawn", "this participant has withdrawn from the cohort"))
+            out.append(Exclusion("withdrawn", _WITHDRAWN.in_(language)))
         if self.waitlisted:
-            out.append(Exclusion("waitlisted", "this participant is on the waitlist"))
+            out.append(Exclusion("waitlisted", _WAITLISTED.in_(language)))
         if Role.coach.value in self.roles and not self.coach_approved:
-            out.append(Exclusion("coach_not_approved", "the coach's credential has not been approved by the programme team"))
+            out.append(Exclusion("coach_not_approved", _COACH_NOT_APPROVED.in_(language)))
         return out
 
-    def as_mentor(self) -> Person | Exclusion:
+    def as_mentor(self, language: str = DEFAULT_LANGUAGE) -> Person | Exclusion:
         """The participant as a mentor to score, or the exclusion of a grade matching does not know
         (after `not_suggestible`: a withdrawn participant's answers may be erased)."""
         profile = PublicProfile.model_validate(self.profile)
         if profile.grade not in GRADES:
-            return Exclusion("unknown_grade", f"the mentor's grade {profile.grade!r} is not one matching knows")
+            grade = profile.grade
+            said = Words(
+                f"the mentor's grade '{grade}' is not one matching knows",
+                f"la classe « {grade} » du mentor n'est pas une classe que le service de mise en relation connaît",
+                f"la categoría «{grade}» del mentor no es una que el servicio de emparejamiento conozca",
+            )
+            return Exclusion("unknown_grade", said.in_(language))
         return Person(
             participant_id=self.participant_id,
             profile=profile,

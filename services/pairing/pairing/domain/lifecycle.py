@@ -29,8 +29,10 @@ from pairing.domain.model import (
     TimerKind,
     TimerOutcome,
 )
+from together_contracts import pairing_v2
 from together_contracts.matching import AssignedPair
-from together_contracts.pairing import AssignedPairSkipped, EndedBy, Engagement, SkipReason
+from together_contracts.pairing import EndedBy, Engagement
+from together_contracts.pairing_v2 import AssignedPairSkipped, SkipReason
 from together_contracts.working_days import DeadlinesMovedBecause
 from together_events.registry import Event
 
@@ -124,16 +126,18 @@ class Lifecycle:
         return followed is not None
 
     def skip_assigned_pair(self, assignment_id: UUID, cohort_id: UUID, pair: AssignedPair, reason: SkipReason) -> None:
-        self._emit(
-            AssignedPairSkipped(
-                assignment_id=assignment_id,
-                cohort_id=cohort_id,
-                mentee_id=pair.mentee_id,
-                mentor_id=pair.mentor_id,
-                reason=reason,
-                skipped_at=self.now(),
-            )
+        """`AssignedPairSkipped` v2, and v1 beside it while the two overlap, when v1 knows the reason."""
+        skipped = AssignedPairSkipped(
+            assignment_id=assignment_id,
+            cohort_id=cohort_id,
+            mentee_id=pair.mentee_id,
+            mentor_id=pair.mentor_id,
+            reason=reason,
+            skipped_at=self.now(),
         )
+        self._emit(skipped)
+        if (as_v1 := pairing_v2.as_v1(skipped)) is not None:
+            self._emit(as_v1)
 
     def capacity_changed(self, mentor_id: UUID, *, before: int) -> None:
         """The desk's capacity was just restated (registration's events). Raised with a place free: as after

@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from together_contracts.pairing import EndedBy, SkipReason
+from pairing.domain.pair_rules import Programme, Side, eligibility_breaches, pair_breaches
+from together_contracts.pairing import EndedBy
+from together_contracts.pairing_v2 import SkipReason
 from together_contracts.registration import ProgrammeKind, Role
 from together_contracts.roles import seeks_partner
+from together_contracts.words import DEFAULT_LANGUAGE, Words
 from together_servicekit.errors import Violation
 
 MAX_PREFERENCES = 5
@@ -40,14 +43,29 @@ class Participant:
         return offers_places(self.roles, coach_approved=self.coach_approved, withdrawn=self.withdrawn)
 
 
-def mentee_violation(mentee: Participant) -> Violation | None:
+def mentee_violation(mentee: Participant, language: str = DEFAULT_LANGUAGE) -> Violation | None:
     """Why this participant may not submit preferences now, if they may not."""
     if not seeks_partner(mentee.roles):
-        return Violation("mentee_id", "has_mentee_role", "this participant did not register as a mentee or client")
+        said = Words(
+            "this participant did not register as a mentee or client",
+            "cette personne ne s'est inscrite ni comme mentoré·e ni comme client·e",
+            "esta persona no se inscribió como persona mentorada ni como cliente",
+        )
+        return Violation("mentee_id", "has_mentee_role", said.in_(language))
     if mentee.withdrawn:
-        return Violation("mentee_id", "still_in_cohort", "this participant withdrew from the cohort")
+        said = Words(
+            "this participant withdrew from the cohort",
+            "cette personne s'est retirée de la cohorte",
+            "esta persona se retiró de la cohorte",
+        )
+        return Violation("mentee_id", "still_in_cohort", said.in_(language))
     if mentee.waitlisted:
-        return Violation("mentee_id", "admitted", "this participant is on the cohort's waitlist until a place is theirs")
+        said = Words(
+            "this participant is on the cohort's waitlist until a place is theirs",
+            "cette personne est sur la liste d'attente de la cohorte jusqu'à ce qu'une place lui revienne",
+            "esta persona está en la lista de espera de la cohorte hasta que obtenga una plaza",
+        )
+        return Violation("mentee_id", "admitted", said.in_(language))
     return None
 
 
@@ -70,8 +88,13 @@ def assigned_pair_skip(
     already_sent: bool,
     mentee_paired: bool,
     open_selection: bool,
+    programme: Programme | None = None,
+    mentee_side: Side | None = None,
+    mentor_side: Side | None = None,
 ) -> SkipReason | None:
-    """Why one pair of an accepted assignment is not sent, checked in this order; None to send it."""
+    """Why one pair of an accepted assignment is not sent, checked in this order; None to send it. The hard
+    rules (`pair_rules`) are checked on the sides' answers when given: an assignment was proposed by them,
+    but rules and answers may have changed before it was accepted."""
     if (
         mentee is None
         or mentee.cohort_id != cohort_id
@@ -88,6 +111,16 @@ def assigned_pair_skip(
         return SkipReason.mentee_paired
     if open_selection:
         return SkipReason.open_selection
+    if programme is not None and mentee_side is not None and mentor_side is not None:
+        if eligibility_breaches(programme, mentee_side, offering=False):
+            return SkipReason.mentee_not_eligible
+        if eligibility_breaches(programme, mentor_side, offering=True):
+            return SkipReason.mentor_not_eligible
+        broken = {breach.rule for breach in pair_breaches(programme, mentee=mentee_side, mentor=mentor_side)}
+        if "grade" in broken:
+            return SkipReason.grade
+        if "language" in broken:
+            return SkipReason.language
     return None
 
 
@@ -136,6 +169,7 @@ class MentorView:
     id: UUID
     is_mentor: bool
     has_free_capacity: bool
+    side: Side | None = None  # their roles and answers, for the hard rules (`pair_rules`)
 
 
 def preference_violations(
@@ -145,66 +179,137 @@ def preference_violations(
     *,
     already_paired: bool,
     has_open_selection: bool,
+    programme: Programme | None = None,
+    mentee: Side | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Violation]:
-    """Every reason a ranked list is refused, all at once."""
+    """Every reason a ranked list (or a direct request) is refused, all at once, in `language`: the
+    mentee's state, the list's shape, each mentor's place, and the hard rules of the pair (`pair_rules`)
+    where the programme and the mentee's answers are given."""
     violations = []
+
+    def refuse(where: str, rule: str, said: Words) -> None:
+        violations.append(Violation(where, rule, said.in_(language)))
+
     if already_paired:
-        violations.append(Violation("mentee_id", "not_paired", "the mentee already has a mentor"))
-    if has_open_selection:
-        violations.append(
-            Violation(
-                "mentee_id",
-                "one_open_selection",
-                "the mentee's earlier preferences are still being tried",
-            )
+        refuse(
+            "mentee_id",
+            "not_paired",
+            Words(
+                "the mentee already has a mentor",
+                "la personne mentorée a déjà un mentor",
+                "la persona mentorada ya tiene un mentor",
+            ),
         )
+    if has_open_selection:
+        refuse(
+            "mentee_id",
+            "one_open_selection",
+            Words(
+                "the mentee's earlier preferences are still being tried",
+                "les préférences précédentes de la personne mentorée sont encore en cours",
+                "las preferencias anteriores de la persona mentorada todavía se están tramitando",
+            ),
+        )
+    if programme is not None and mentee is not None:
+        for breach in eligibility_breaches(programme, mentee, offering=False):
+            refuse("mentee_id", breach.rule, breach.words)
     if not 1 <= len(ranked) <= MAX_PREFERENCES:
-        violations.append(
-            Violation(
-                "mentor_ids",
-                "one_to_five",
-                f"rank between 1 and {MAX_PREFERENCES} mentors",
-            )
+        n = MAX_PREFERENCES
+        refuse(
+            "mentor_ids",
+            "one_to_five",
+            Words(f"rank between 1 and {n} mentors", f"classez entre 1 et {n} mentors", f"clasifique entre 1 y {n} mentores"),
         )
     seen: set[UUID] = set()
     for position, mentor_id in enumerate(ranked):
         where = f"mentor_ids.{position}"
         if mentor_id in seen:
-            violations.append(Violation(where, "unique", f"mentor {mentor_id} is listed twice"))
+            refuse(
+                where,
+                "unique",
+                Words(
+                    f"mentor {mentor_id} is listed twice",
+                    f"le mentor {mentor_id} figure deux fois",
+                    f"el mentor {mentor_id} aparece dos veces",
+                ),
+            )
             continue
         seen.add(mentor_id)
         if mentor_id == mentee_id:
-            violations.append(Violation(where, "not_self", "a mentee cannot choose themself"))
+            refuse(
+                where,
+                "not_self",
+                Words(
+                    "a mentee cannot choose themself",
+                    "une personne mentorée ne peut pas se choisir elle-même",
+                    "una persona mentorada no puede elegirse a sí misma",
+                ),
+            )
             continue
         mentor = mentors.get(mentor_id)
         if mentor is None or not mentor.is_mentor:
-            violations.append(
-                Violation(
-                    where,
-                    "mentor_in_cohort",
+            refuse(
+                where,
+                "mentor_in_cohort",
+                Words(
                     f"{mentor_id} is not a mentor (or approved coach) in this cohort",
-                )
+                    f"{mentor_id} n'est ni mentor ni coach approuvé dans cette cohorte",
+                    f"{mentor_id} no es mentor ni coach aprobado en esta cohorte",
+                ),
             )
-        elif not mentor.has_free_capacity:
-            violations.append(Violation(where, "free_capacity", f"mentor {mentor_id} has no free place"))
+            continue
+        if not mentor.has_free_capacity:
+            refuse(
+                where,
+                "free_capacity",
+                Words(
+                    f"mentor {mentor_id} has no free place",
+                    f"le mentor {mentor_id} n'a plus de place libre",
+                    f"el mentor {mentor_id} no tiene plazas libres",
+                ),
+            )
+        if programme is not None and mentee is not None and mentor.side is not None:
+            whose = Words(f"mentor {mentor_id}: ", f"mentor {mentor_id} : ", f"mentor {mentor_id}: ")
+            breaches = eligibility_breaches(programme, mentor.side, offering=True)
+            breaches += pair_breaches(programme, mentee=mentee, mentor=mentor.side)
+            for breach in breaches:
+                refuse(where, breach.rule, breach.words.after(whose))
     return violations
 
 
-def engagement_violations(kind: str | None, ranked: list[UUID], engagement: str | None) -> list[Violation]:
+def refused(violations: list[Violation], language: str = DEFAULT_LANGUAGE) -> str:
+    """The refusal's message: every reason, after what was refused."""
+    prefix = Words("preferences refused: ", "préférences refusées : ", "preferencias rechazadas: ").in_(language)
+    return prefix + "; ".join(v.message for v in violations)
+
+
+def engagement_violations(
+    kind: str | None, ranked: list[UUID], engagement: str | None, language: str = DEFAULT_LANGUAGE
+) -> list[Violation]:
     """The programme kind's rules for a request: a ranked top 5 (mentoring), or one direct request
     (networking: for 1-2 networking meetings or a 3-6 meeting relationship; coaching: one coach)."""
     violations = []
     direct = kind in ("networking_mentoring", "coaching")
     if direct and len(ranked) != 1:
-        violations.append(
-            Violation("mentor_ids", "one_direct_request", f"in a {kind} programme a mentee requests one person at a time")
+        said = Words(
+            f"in a {kind} programme a mentee requests one person at a time",
+            f"dans un programme {kind}, une personne mentorée demande une personne à la fois",
+            f"en un programa {kind}, una persona mentorada solicita a una persona a la vez",
         )
+        violations.append(Violation("mentor_ids", "one_direct_request", said.in_(language)))
     if kind == "networking_mentoring" and engagement is None:
-        violations.append(
-            Violation(
-                "engagement", "required_for_networking", "say whether you ask for networking_meetings or a mentoring_relationship"
-            )
+        said = Words(
+            "say whether you ask for networking_meetings or a mentoring_relationship",
+            "indiquez si vous demandez networking_meetings ou mentoring_relationship",
+            "indique si solicita networking_meetings o mentoring_relationship",
         )
+        violations.append(Violation("engagement", "required_for_networking", said.in_(language)))
     if kind != "networking_mentoring" and engagement is not None:
-        violations.append(Violation("engagement", "networking_only", "only networking programmes ask what a request is for"))
+        said = Words(
+            "only networking programmes ask what a request is for",
+            "seuls les programmes de réseautage demandent l'objet d'une demande",
+            "solo los programas de networking preguntan para qué es una solicitud",
+        )
+        violations.append(Violation("engagement", "networking_only", said.in_(language)))
     return violations

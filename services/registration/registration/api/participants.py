@@ -24,7 +24,9 @@ from registration.api.models import (
 )
 from registration.domain.questionnaire import FIELDS
 from registration.use_cases import erasure, participants
+from together_contracts.words import Language
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.languages import caller_language
 from together_servicekit.paging import Page, paged
 from together_servicekit.runtime import Runtime, get_runtime
 
@@ -46,13 +48,18 @@ async def get_questionnaire(
 
 @router.post("/cohorts/{cohort_id}/participants", status_code=status.HTTP_201_CREATED)
 async def register(
-    cohort_id: UUID, body: Questionnaire, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+    cohort_id: UUID,
+    body: Questionnaire,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
 ) -> Registered:
     """Rule: a participant registers themself; the registration belongs to the token's subject. It waits,
     seen by nobody else, until the link mailed to the address is followed; the answer is the same
-    whether or not the address is registered already."""
+    whether or not the address is registered already. Refusals of the window, the entity and the job
+    network, and the 409 of a person registered already, are worded in the `Accept-Language`."""
     participant_id = await participants.register(
-        runtime, caller=caller, cohort_id=cohort_id, answers=body.model_dump(mode="json")
+        runtime, caller=caller, cohort_id=cohort_id, answers=body.model_dump(mode="json"), language=language
     )
     return Registered(id=participant_id)
 
@@ -91,20 +98,29 @@ async def change_answers(
     body: AnswerChanges,
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
 ) -> ChangedOut:
     """Rule: the participant themself. While registration is open any answer (roles included),
     re-validated with every reason; after it closes, every answer but the roles (a role needs a grant)."""
     changes = body.model_dump(mode="json", include=body.model_fields_set)
-    changed = await participants.change_answers(runtime, caller=caller, participant_id=participant_id, changes=changes)
+    changed = await participants.change_answers(
+        runtime, caller=caller, participant_id=participant_id, changes=changes, language=language
+    )
     return ChangedOut(changed=changed)
 
 
 @router.post("/participants/{participant_id}/roles", status_code=status.HTTP_204_NO_CONTENT)
 async def grant_role(
-    participant_id: UUID, body: RoleGrantIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+    participant_id: UUID,
+    body: RoleGrantIn,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
 ) -> Response:
     """Rule: the team of the participant's programme, once registration has closed (409 before)."""
-    await participants.grant_role(runtime, caller=caller, participant_id=participant_id, role=body.role, capacity=body.capacity)
+    await participants.grant_role(
+        runtime, caller=caller, participant_id=participant_id, role=body.role, capacity=body.capacity, language=language
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

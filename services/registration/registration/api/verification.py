@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, status
 from registration.api.models import ResentOut, VerificationMailOut, VerifiedOut, VerifyIn
 from registration.settings import RegistrationSettings
 from registration.use_cases import verification
+from together_contracts.words import Language
 from together_servicekit.auth import Principal, authenticated
+from together_servicekit.languages import caller_language
 from together_servicekit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["address verification"])
@@ -18,11 +20,14 @@ router = APIRouter(tags=["address verification"])
 
 @router.post("/participants/verify")
 async def verify(
-    body: VerifyIn, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+    body: VerifyIn,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
 ) -> VerifiedOut:
     """Rule: the person who registered, signed in. The link works once, for 72 hours; a link that is used,
     expired, replaced by a newer one, unknown or another person's gets one answer: 400 `invalid_link`."""
-    participant_id, waitlisted = await verification.verify(runtime, caller=caller, token=body.token)
+    participant_id, waitlisted = await verification.verify(runtime, caller=caller, token=body.token, language=language)
     return VerifiedOut(participant_id=participant_id, waitlisted=waitlisted)
 
 

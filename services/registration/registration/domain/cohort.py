@@ -24,7 +24,7 @@ from registration.domain.eligibility import (
     registration_violations,
     role_violations,
 )
-from registration.domain.errors import Refused, StateConflict, refuse_if
+from registration.domain.errors import Duplicate, Refused, StateConflict, refuse_if
 from registration.domain.participant import Participant, ParticipantStatus, WithdrawnBy
 from registration.domain.questionnaire import TEAM_ONLY
 from registration.domain.verification import AddressVerification
@@ -39,6 +39,7 @@ from together_contracts.registration import (
     Role,
 )
 from together_contracts.roles import seeks_partner
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_events.registry import Event
 from together_servicekit.errors import Violation
 
@@ -82,17 +83,20 @@ class Cohort:
         verification_id: UUID,
         person_id: str,
         answers: Mapping[str, Any],
-        already_registered: bool,
+        already_registered: UUID | None,
         now: datetime,
+        language: str = DEFAULT_LANGUAGE,
     ) -> tuple[Participant, AddressVerification, AddressVerificationRequested]:
         """A person registers with their answers; they wait for their address to be verified (`verify`),
-        unseen and without a place. `already_registered`: this person is registered in the cohort already.
+        unseen and without a place. `already_registered`: this person's registration in the cohort, if any.
         Whether the address is someone else's is not asked here: the answer must not depend on it."""
         answers, placing = placed(answers)
-        violations = registration_violations(today=now.date(), window=self.window, rules=self.rules, answers=Answers.of(answers))
+        violations = registration_violations(
+            today=now.date(), window=self.window, rules=self.rules, answers=Answers.of(answers), language=language
+        )
         refuse_if("registration refused", violations + placing)
-        if already_registered:
-            raise StateConflict("you are already registered in this cohort")
+        if already_registered is not None:
+            raise Duplicate("person", already_registered)
         participant = Participant.new(
             participant_id=participant_id,
             person_id=person_id,
@@ -131,7 +135,7 @@ class Cohort:
         if participant.withdrawn:
             raise StateConflict("this participant has withdrawn")
         if address_taken:
-            raise StateConflict("this address is already registered in this cohort")
+            raise Duplicate("address")
         verification.use(now)
         participant.email = verification.email
         if participant.verified:
@@ -142,7 +146,7 @@ class Cohort:
         return [participant.registered()]
 
     def change_answers(
-        self, participant: Participant, changes: Mapping[str, Any], *, now: datetime
+        self, participant: Participant, changes: Mapping[str, Any], *, now: datetime, language: str = DEFAULT_LANGUAGE
     ) -> tuple[list[str], list[Event]]:
         """The participant changes answers: any while registration is open, all but the roles after.
         Returns the names of the answers that changed and the events. A new email is kept only once
@@ -165,7 +169,7 @@ class Cohort:
         # A refused role change is judged with the roles the participant keeps.
         judged = proposed if registration_open or not roles_changed else {**proposed, "roles": current["roles"]}
         violations = edit_violations(
-            self.rules, Answers.of(judged), roles_changed=roles_changed, registration_open=registration_open
+            self.rules, Answers.of(judged), roles_changed=roles_changed, registration_open=registration_open, language=language
         )
         refuse_if("the change is refused", violations + placing)
         if participant.verified:
@@ -184,7 +188,9 @@ class Cohort:
             events += self._admit_next(now)
         return changed, events
 
-    def grant_role(self, participant: Participant, role: Role, capacity: int | None, now: datetime) -> ParticipantRoleGranted:
+    def grant_role(
+        self, participant: Participant, role: Role, capacity: int | None, now: datetime, language: str = DEFAULT_LANGUAGE
+    ) -> ParticipantRoleGranted:
         """After registration closed, the programme team grants a participant another role."""
         if self.window.is_open(now.date()):
             raise StateConflict("registration is open: the participant adds the role themself")
@@ -202,7 +208,7 @@ class Cohort:
             raise Refused(
                 "the grant is refused", [Violation("capacity", "offering_roles_only", f"a {role.value} states no capacity")]
             )
-        refuse_if("the grant is refused", role_violations(self.rules, Answers.of(proposed)))
+        refuse_if("the grant is refused", role_violations(self.rules, Answers.of(proposed), language))
         held_place = self.holds_place(participant)
         participant.roles = [Role(r) for r in proposed["roles"]]
         participant.mentor_capacity, participant.coach_capacity = proposed["mentor_capacity"], proposed["coach_capacity"]

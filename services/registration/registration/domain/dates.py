@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from registration.domain.errors import refuse_if
+from together_contracts.words import DEFAULT_LANGUAGE, Words
 from together_servicekit.errors import Violation
 
 
@@ -49,12 +50,29 @@ class Window:
     def is_open(self, today: date) -> bool:
         return self.closed_on is None and self.opens <= today <= self.closes
 
-    def refusal(self) -> Violation:
+    def refusal(self, today: date, language: str = DEFAULT_LANGUAGE) -> Violation:
+        """Why a registration on `today` is refused: not open yet, closed early, or closed after its last day."""
+        return Violation("cohort", "registration_window", self._refusal(today).in_(language))
+
+    def _refusal(self, today: date) -> Words:
+        opens, closes = self.opens.isoformat(), self.closes.isoformat()
         if self.closed_on is not None and self.closed_on < self.closes:
-            message = (
-                f"registration for this cohort was open from {self.opens.isoformat()} "
-                f"and closed early on {self.closed_on.isoformat()}"
+            closed_on = self.closed_on.isoformat()
+            return Words(
+                f"registration for this cohort was closed early, on {closed_on} (it was to stay open until {closes})",
+                f"les inscriptions à cette cohorte ont été closes plus tôt que prévu, le {closed_on} "
+                f"(elles devaient rester ouvertes jusqu'au {closes})",
+                f"la inscripción en esta cohorte se cerró antes de lo previsto, el {closed_on} (debía seguir abierta hasta el {closes})",
             )
-        else:
-            message = f"registration for this cohort is open from {self.opens.isoformat()} to {self.closes.isoformat()}"
-        return Violation("cohort", "registration_window", message)
+        if today < self.opens:
+            return Words(
+                f"registration for this cohort is not open yet: it opens on {opens} and its last day is {closes}",
+                f"les inscriptions à cette cohorte ne sont pas encore ouvertes : elles ouvrent le {opens} "
+                f"et leur dernier jour est le {closes}",
+                f"la inscripción en esta cohorte aún no está abierta: se abre el {opens} y su último día es el {closes}",
+            )
+        return Words(
+            f"registration for this cohort closed on {closes}, its last day (it opened on {opens})",
+            f"les inscriptions à cette cohorte ont fermé le {closes}, leur dernier jour (elles avaient ouvert le {opens})",
+            f"la inscripción en esta cohorte se cerró el {closes}, su último día (se había abierto el {opens})",
+        )

@@ -10,7 +10,9 @@ from typing import Any
 from registration.domain.dates import Window
 from registration.domain.programme_rules import COMBINABLE, NEVER_ELIGIBLE
 from registration.domain.questionnaire import FIELDS
+from together_contracts.eligibility import entity_admitted, entity_refusal, job_network_admitted, job_network_refusal
 from together_contracts.registration import GRADES, AppointmentType, ProgrammeRules, Role, RoleRules
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_servicekit.errors import Violation
 
 CAPACITY_FIELD = {Role.mentor: "mentor_capacity", Role.coach: "coach_capacity"}
@@ -49,13 +51,15 @@ class Answers:
         )
 
 
-def registration_violations(*, today: date, window: Window, rules: ProgrammeRules, answers: Answers) -> list[Violation]:
-    """Every reason a registration is refused, all at once."""
-    violations = [] if window.is_open(today) else [window.refusal()]
-    return violations + answer_violations(rules, answers)
+def registration_violations(
+    *, today: date, window: Window, rules: ProgrammeRules, answers: Answers, language: str = DEFAULT_LANGUAGE
+) -> list[Violation]:
+    """Every reason a registration is refused, all at once (the window's and eligibility's in `language`)."""
+    violations = [] if window.is_open(today) else [window.refusal(today, language)]
+    return violations + answer_violations(rules, answers, language)
 
 
-def answer_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
+def answer_violations(rules: ProgrammeRules, answers: Answers, language: str = DEFAULT_LANGUAGE) -> list[Violation]:
     """Every reason these answers are invalid or ineligible for the programme."""
     violations = []
     if answers.grade not in GRADES:
@@ -72,11 +76,11 @@ def answer_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation
                 "a participant speaks at least one of them",
             )
         )
-    violations += role_violations(rules, answers)
+    violations += role_violations(rules, answers, language)
     return list(dict.fromkeys(violations))  # a reason shared by two roles is given once
 
 
-def role_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
+def role_violations(rules: ProgrammeRules, answers: Answers, language: str = DEFAULT_LANGUAGE) -> list[Violation]:
     roles = answers.roles
     violations = []
     if len(set(roles)) != len(roles):
@@ -91,7 +95,7 @@ def role_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
                 Violation("roles", "role_of_programme", f"this programme has the roles {offered}, not {role.value}")
             )
             continue
-        violations += _eligibility(role, role_rules, answers)
+        violations += _eligibility(rules, role, role_rules, answers, language)
     if answers.appointment_type in NEVER_ELIGIBLE and not any(v.field == "appointment_type" for v in violations):
         violations.append(_appointment_refusal(answers.appointment_type))
     for role, field in CAPACITY_FIELD.items():
@@ -107,27 +111,17 @@ def role_violations(rules: ProgrammeRules, answers: Answers) -> list[Violation]:
     return violations
 
 
-def _eligibility(role: Role, role_rules: RoleRules, answers: Answers) -> list[Violation]:
+def _eligibility(rules: ProgrammeRules, role: Role, role_rules: RoleRules, answers: Answers, language: str) -> list[Violation]:
+    """The appointment type (team only: checked here alone), then the entity and job network, as every service
+    that reads them checks them (`together_contracts.eligibility`)."""
     violations = []
     if answers.appointment_type is not None and answers.appointment_type not in role_rules.appointment_types:
         violations.append(_appointment_refusal(answers.appointment_type, role))
-    if role_rules.entities is not None and answers.entity.casefold() not in {e.casefold() for e in role_rules.entities}:
+    if not entity_admitted(rules, role, answers.entity):
+        violations.append(Violation("entity", "eligible_entity", entity_refusal(rules, role, answers.entity).in_(language)))
+    if not job_network_admitted(rules, role, answers.job_network):
         violations.append(
-            Violation(
-                "entity",
-                "eligible_entity",
-                f"entity '{answers.entity}' is not open to {_PLURAL[role]} in this programme; "
-                f"eligible: {', '.join(role_rules.entities)}",
-            )
-        )
-    if role_rules.job_networks is not None and answers.job_network.upper() not in {n.upper() for n in role_rules.job_networks}:
-        violations.append(
-            Violation(
-                "job_network",
-                "eligible_job_network",
-                f"job network '{answers.job_network}' is not open to {_PLURAL[role]} in this cohort; "
-                f"eligible: {', '.join(role_rules.job_networks)}",
-            )
+            Violation("job_network", "eligible_job_network", job_network_refusal(rules, role, answers.job_network).in_(language))
         )
     return violations
 
@@ -158,7 +152,9 @@ def _capacity_violations(role: Role, field: str, capacity: int | None, low: int 
     return []
 
 
-def edit_violations(rules: ProgrammeRules, answers: Answers, *, roles_changed: bool, registration_open: bool) -> list[Violation]:
+def edit_violations(
+    rules: ProgrammeRules, answers: Answers, *, roles_changed: bool, registration_open: bool, language: str = DEFAULT_LANGUAGE
+) -> list[Violation]:
     """Every reason an edit is refused. After registration closes the roles are fixed (the programme
     team adds a role by a grant); every other answer, capacities included (pairing reads a raise as
     a free slot), still changes, re-validated against the programme's rules."""
@@ -167,7 +163,7 @@ def edit_violations(rules: ProgrammeRules, answers: Answers, *, roles_changed: b
         violations.append(
             Violation("roles", "closed_needs_grant", "registration has closed: a role is added by the programme team's grant")
         )
-    return violations + answer_violations(rules, answers)
+    return violations + answer_violations(rules, answers, language)
 
 
 def removal_violations(changes: Mapping[str, Any]) -> list[Violation]:

@@ -1,6 +1,8 @@
 """Each programme kind's default rules, in one place (domain, no I/O), and how a programme team overrides them.
 
-The defaults reproduce the seed documents (`DOMAIN.md`): e.g. the 2020 Together pilot takes
+The defaults reproduce the seed documents (`DOMAIN.md`): every kind takes staff of the Secretariat
+and of no other entity until the programme lists them (`ProgrammeRules.entities`, e.g. ITC, ISA,
+`together_contracts.eligibility`); the 2020 Together pilot takes
 mentees from POLNET, DEVNET and INFONET only, staff on fixed-term, continuing or permanent
 appointments, mentors taking 1 or 2 mentees for four months, meetings in English, French or
 both; coaching takes clients on temporary appointments too, coaches 1-3 clients, an
@@ -177,6 +179,9 @@ def rules_violations(kind: ProgrammeKind, rules: ProgrammeRules) -> list[Violati
                     f"rules.matching_weights.{factor}", "between_0_and_1000", "a matching weight is a number from 0 to 1000"
                 )
             )
+    for i, entity in enumerate(rules.entities):
+        if not 1 <= len(entity.strip()) <= 100:
+            violations.append(Violation(f"rules.entities.{i}", "entity_name", "an entity is named in 1 to 100 characters"))
     if not rules.meeting_languages:
         violations.append(Violation("rules.meeting_languages", "at_least_one", "meetings need at least one language"))
     if not 1 <= rules.session_plan.period_months <= 36:

@@ -20,13 +20,16 @@ from registration.use_cases import publishing
 from registration.use_cases.refusals import answering_refusals
 from together_contracts.registration import Role
 from together_contracts.sealing import new_data_key
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_servicekit.auth import Forbidden, Principal, require
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.runtime import Runtime
 
 
 @answering_refusals
-async def register(runtime: Runtime, *, caller: Principal, cohort_id: UUID, answers: Mapping[str, Any]) -> UUID:
+async def register(
+    runtime: Runtime, *, caller: Principal, cohort_id: UUID, answers: Mapping[str, Any], language: str = DEFAULT_LANGUAGE
+) -> UUID:
     """A person registers themself (the token's subject); returns the participant id. They wait, unseen
     and without a place, until they follow the link mailed to the address. The answer is the same
     whether or not someone registered the address already (that mail tells its owner instead)."""
@@ -42,6 +45,7 @@ async def register(runtime: Runtime, *, caller: Principal, cohort_id: UUID, answ
             answers=answers,
             already_registered=already,
             now=now,
+            language=language,
         )
         await repository.add_participant(conn, participant)
         await repository.add_data_key(conn, participant.id, new_data_key(), now)
@@ -51,7 +55,9 @@ async def register(runtime: Runtime, *, caller: Principal, cohort_id: UUID, answ
 
 
 @answering_refusals
-async def change_answers(runtime: Runtime, *, caller: Principal, participant_id: UUID, changes: Mapping[str, Any]) -> list[str]:
+async def change_answers(
+    runtime: Runtime, *, caller: Principal, participant_id: UUID, changes: Mapping[str, Any], language: str = DEFAULT_LANGUAGE
+) -> list[str]:
     """The participant edits answers; returns the names of the answers that changed."""
     refuse_if("the change is refused", removal_violations(changes))
     async with runtime.engine.begin() as conn:
@@ -60,7 +66,7 @@ async def change_answers(runtime: Runtime, *, caller: Principal, participant_id:
         if not caller.is_person(participant.person_id):
             raise Forbidden("only the participant edits their answers")
         now = runtime.now()
-        changed, events = cohort.change_answers(participant, changes, now=now)
+        changed, events = cohort.change_answers(participant, changes, now=now, language=language)
         if changed:
             await repository.save_participant(conn, participant)
             await repository.save_admissions(conn, events)
@@ -85,14 +91,22 @@ async def _cancel_pending_verification(conn: AsyncConnection, participant_id: UU
 
 
 @answering_refusals
-async def grant_role(runtime: Runtime, *, caller: Principal, participant_id: UUID, role: Role, capacity: int | None) -> None:
+async def grant_role(
+    runtime: Runtime,
+    *,
+    caller: Principal,
+    participant_id: UUID,
+    role: Role,
+    capacity: int | None,
+    language: str = DEFAULT_LANGUAGE,
+) -> None:
     """After registration closed, the programme team grants a participant another role."""
     async with runtime.engine.begin() as conn:
         cohort, participant = await repository.load_participant_in_cohort(conn, participant_id)
         visible_participant(caller, participant)
         if not caller.runs(cohort.programme_id):
             raise Forbidden("only the team running this programme grants roles")
-        granted = cohort.grant_role(participant, role, capacity, runtime.now())
+        granted = cohort.grant_role(participant, role, capacity, runtime.now(), language)
         await repository.save_participant(conn, participant)
         await publishing.record(runtime, conn, granted)
 

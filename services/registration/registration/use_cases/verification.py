@@ -15,6 +15,7 @@ from registration.domain.verification import RESEND_PAUSE, InvalidLink, token_ha
 from registration.queries import CONTACTS_SCOPE, visible_participant
 from registration.use_cases import publishing
 from registration.use_cases.refusals import answering_refusals
+from together_contracts.words import DEFAULT_LANGUAGE
 from together_servicekit.auth import Forbidden, Principal, require, require_scope
 from together_servicekit.auth import Role as AuthRole
 from together_servicekit.runtime import Runtime
@@ -70,7 +71,7 @@ async def mail_link(runtime: Runtime, *, caller: Principal, verification_id: UUI
 
 
 @answering_refusals
-async def verify(runtime: Runtime, *, caller: Principal, token: str) -> tuple[UUID, bool]:
+async def verify(runtime: Runtime, *, caller: Principal, token: str, language: str = DEFAULT_LANGUAGE) -> tuple[UUID, bool]:
     """The person who registered follows the link (signed in as themself). Returns the participant id and
     whether they wait for a place. A link that is used, expired, superseded, unknown or another
     person's gets one answer (`InvalidLink`), and a link that works is used up."""

@@ -28,8 +28,9 @@ from matching.domain.scoring.encoding import (
     experience_key,
 )
 from matching.domain.scoring.graph import CandidateGraph
-from matching.domain.scoring.policy import FACTORS, SENIORITY_YEARS_CAP, GradeRule, Person, Policy, fold
+from matching.domain.scoring.policy import FACTORS, SENIORITY_YEARS_CAP, Person, Policy, fold
 from matching.domain.scoring.working_hours import WORKING_HOURS, overlap_of_weeks, working_week
+from together_contracts.hard_rules import GradeRule, meeting_languages_of
 from together_contracts.registration import grade_rank
 
 
@@ -76,7 +77,12 @@ class CohortIndex:
             [self._skills.code(s) for s in sorted(set(fold(p.skills)) | set(fold(p.expertise_areas)))] for p in profiles
         ]
         activity_codes = [[self._activities.code(a) for a in sorted(fold(p.favourite_activities))] for p in profiles]
-        language_bits = [sum(1 << self._languages.code(lang) for lang in fold(p.languages)) for p in profiles]
+        # Only the languages meetings may be held in count (`hard_rules.shared_meeting_languages`).
+        self._meeting_languages = policy.meeting_languages
+        language_bits = [
+            sum(1 << self._languages.code(lang) for lang in meeting_languages_of(p.languages, self._meeting_languages))
+            for p in profiles
+        ]
 
         # Feature blocks, left out when their weight is 0 (fewer columns, faster products).
         sizes = {"bias": 1}
@@ -190,8 +196,8 @@ class CohortIndex:
             years.append(years_code(p.years_of_service))
             experience.append(r * 256 + min(max(p.years_of_service, 0), 255))
             bits = 0
-            for language in p.languages:
-                c = languages_known.get(language.strip().casefold())
+            for language in meeting_languages_of(p.languages, self._meeting_languages):
+                c = languages_known.get(language)
                 if c is not None:
                     bits |= 1 << c
             languages.append(language_code(bits))

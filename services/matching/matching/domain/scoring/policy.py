@@ -22,11 +22,13 @@ Factors (points added when they apply; weights per programme):
 | `cross_entity` | weight, another entity than yours (when the programme prefers it) |
 | `cross_duty_station` | weight, another duty station than yours (when the programme prefers it) |
 
-Hard rules (`Exclusion.rule`): `self` (nobody is suggested to themself), `language` (a shared meeting
-language), `capacity` (the mentor has a free place), `grade` (mentoring: the mentor is more
-experienced, a higher grade, or the same grade and more years of service, so a G-level mentee may
-get a more experienced G-level or any higher-category mentor; reverse mentoring: the mentor's grade
-is below the mentee's; coaching: no grade rule, a coach is chosen for expertise, not rank).
+Hard rules (`Exclusion.rule`): `self` (nobody is suggested to themself), `language` (a language both
+speak among the programme's meeting languages), `capacity` (the mentor has a free place), `grade`
+(mentoring: the mentor is more experienced, a higher grade, or the same grade and more years of
+service, so a G-level mentee may get a more experienced G-level or any higher-category mentor;
+reverse mentoring: the mentor's grade is below the mentee's; coaching: no grade rule, a coach is
+chosen for expertise, not rank). The grade and language rules, and their words in English, French
+and Spanish, are `together_contracts.hard_rules`: pairing refuses requests by the same rules.
 """
 
 from __future__ import annotations
@@ -34,12 +36,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from uuid import UUID
 
 from matching.domain.scoring.working_hours import WORKING_HOURS, working_hours_overlap
+from together_contracts.hard_rules import (
+    Experience,
+    GradeRule,
+    grade_holds,
+    grade_refusal,
+    grade_rule_of,
+    language_refusal,
+    shared_meeting_languages,
+)
 from together_contracts.registration import ProgrammeKind, ProgrammeRules, PublicProfile, grade_rank
 from together_contracts.roles import places_left
+from together_contracts.words import DEFAULT_LANGUAGE, Words
 
 FACTORS: tuple[str, ...] = (
     "grade",
@@ -78,18 +89,6 @@ DEFAULT_WEIGHTS: Mapping[ProgrammeKind, Mapping[str, float]] = {
 SENIORITY_YEARS_CAP = 10
 
 
-class GradeRule(StrEnum):
-    mentor_more_experienced = "mentor_more_experienced"
-    mentor_below_mentee = "mentor_below_mentee"
-    none = "none"
-
-
-_GRADE_RULE = {
-    ProgrammeKind.reverse_mentoring: GradeRule.mentor_below_mentee,
-    ProgrammeKind.coaching: GradeRule.none,
-}
-
-
 @dataclass(frozen=True)
 class Person:
     """One participant as matching knows them."""
@@ -113,6 +112,7 @@ class Policy:
     grade_rule: GradeRule = GradeRule.mentor_more_experienced
     cross_entity_preferred: bool = True
     cross_duty_station_preferred: bool = False
+    meeting_languages: tuple[str, ...] | None = None  # the programme's; None (not known): any shared language counts
 
     @property
     def partner(self) -> str:
@@ -131,18 +131,22 @@ def policy_for(kind: ProgrammeKind, rules: ProgrammeRules | None = None) -> Poli
     """The programme's policy: the kind's defaults, then the programme's overrides by factor name.
 
     Unknown factor names in `rules.matching_weights` are ignored (rules are written by people; the
-    registration service may validate them against `FACTORS`)."""
+    registration service may validate them against `FACTORS`). Without rules (a programme from before
+    they existed, or not known yet) any language both speak counts as a meeting language."""
     weights = dict(DEFAULT_WEIGHTS[kind])
     cross_entity, cross_duty_station = True, False
+    meeting_languages = None
     if rules is not None:
         weights.update({name: float(w) for name, w in rules.matching_weights.items() if name in FACTORS})
         cross_entity, cross_duty_station = rules.cross_entity_preferred, rules.cross_duty_station_preferred
+        meeting_languages = tuple(rules.meeting_languages)
     return Policy(
         kind=kind,
         weights=weights,
-        grade_rule=_GRADE_RULE.get(kind, GradeRule.mentor_more_experienced),
+        grade_rule=grade_rule_of(kind),
         cross_entity_preferred=cross_entity,
         cross_duty_station_preferred=cross_duty_station,
+        meeting_languages=meeting_languages,
     )
 
 
@@ -200,35 +204,26 @@ def _experience(mentor: PublicProfile, mentee: PublicProfile, partner: str = "me
     )
 
 
-def _exclusions(mentee: Person, mentor: Person, policy: Policy) -> list[Exclusion]:
+def _exclusions(mentee: Person, mentor: Person, policy: Policy, language: str) -> list[Exclusion]:
     me, them = mentee.profile, mentor.profile
     out = []
     if mentor.participant_id == mentee.participant_id:
-        out.append(Exclusion("self", "nobody is suggested to themself"))
-    if not fold(me.languages).keys() & fold(them.languages).keys():
-        out.append(
-            Exclusion(
-                "language",
-                f"no shared meeting language: you asked for {', '.join(me.languages)}; "
-                f"the {policy.partner} speaks {', '.join(them.languages)}",
-            )
-        )
+        said = Words("nobody is suggested to themself", "personne ne se voit suggéré à soi-même", "nadie se sugiere a sí mismo")
+        out.append(Exclusion("self", said.in_(language)))
+    if not shared_meeting_languages(me.languages, them.languages, policy.meeting_languages):
+        said = language_refusal(me.languages, them.languages, policy.meeting_languages, policy.partner)
+        out.append(Exclusion("language", said.in_(language)))
     if mentor.free_places == 0:
-        out.append(
-            Exclusion("capacity", f"the {policy.partner} has no free place ({mentor.active_pairings} of {mentor.capacity} taken)")
+        taken, of = mentor.active_pairings, mentor.capacity
+        said = Words(
+            f"the {policy.partner} has no free place ({taken} of {of} taken)",
+            f"le {policy.partner} n'a plus de place libre ({taken} sur {of} prises)",
+            f"el {policy.partner} no tiene plazas libres ({taken} de {of} ocupadas)",
         )
-    rank_me, rank_them = grade_rank(me.grade), grade_rank(them.grade)
-    if policy.grade_rule is GradeRule.mentor_more_experienced and (rank_them, them.years_of_service) <= (
-        rank_me,
-        me.years_of_service,
-    ):
-        out.append(Exclusion("grade", f"the mentor is not more experienced than you: {_experience(them, me)}"))
-    if policy.grade_rule is GradeRule.mentor_below_mentee and rank_them >= rank_me:
-        out.append(
-            Exclusion(
-                "grade", f"in reverse mentoring the mentor's grade is below yours: mentor is {them.grade}; you are {me.grade}"
-            )
-        )
+        out.append(Exclusion("capacity", said.in_(language)))
+    experience = Experience(them.grade, them.years_of_service), Experience(me.grade, me.years_of_service)
+    if not grade_holds(policy.grade_rule, mentor=experience[0], mentee=experience[1]):
+        out.append(Exclusion("grade", grade_refusal(policy.grade_rule, mentor=experience[0], mentee=experience[1]).in_(language)))
     return out
 
 
@@ -264,8 +259,7 @@ def _contributions(mentee: Person, mentor: Person, policy: Policy) -> list[Contr
     for key, activity in sorted(fold(me.favourite_activities).items()):
         if key in theirs:
             add("favourite_activities", 1.0, f"you both like '{activity}'")
-    mine = fold(me.languages)
-    shared = [mine[key] for key in fold(them.languages) if key in mine]
+    shared = shared_meeting_languages(me.languages, them.languages, policy.meeting_languages)
     if shared:
         add("language", 1.0, f"speaks {' and '.join(shared)}, as you asked")
     overlap = working_hours_overlap(me.time_zone, them.time_zone)
@@ -278,13 +272,14 @@ def _contributions(mentee: Person, mentor: Person, policy: Policy) -> list[Contr
     return out
 
 
-def explain(mentee: Person, mentor: Person, policy: Policy) -> Explanation:
+def explain(mentee: Person, mentor: Person, policy: Policy, language: str = DEFAULT_LANGUAGE) -> Explanation:
     """The mentor's score for this mentee with every point's reason, and the hard rules that exclude
-    the mentor (all of them, not just the first), if any."""
+    the mentor (all of them, not just the first), if any. The exclusions are worded in `language`; the
+    reasons of the points in English, as `SuggestionsServed` records them."""
     contributions = tuple(_contributions(mentee, mentor, policy))
     return Explanation(
         mentor_id=mentor.participant_id,
         score=math.fsum(c.points for c in contributions),
         contributions=contributions,
-        exclusions=tuple(_exclusions(mentee, mentor, policy)),
+        exclusions=tuple(_exclusions(mentee, mentor, policy, language)),
     )
