@@ -343,7 +343,7 @@ def test_a_registration_with_a_wrong_zone_is_refused_with_the_other_reasons():
             verification_id=uuid.uuid4(),
             person_id="p",
             answers=answers("p", duty_station="Bangkok", time_zone="Europe/Zurich", job_network="LOGNET"),
-            already_registered=False,
+            already_registered=None,
             now=OPEN_DAY,
         )
     assert {(v.field, v.rule) for v in refused.value.violations} == {
@@ -387,7 +387,7 @@ def register_at(c: Cohort, name: str, **changes: Any) -> Participant:
         verification_id=uuid.uuid4(),
         person_id=name,
         answers=answers(name, **changes),
-        already_registered=False,
+        already_registered=None,
         now=OPEN_DAY,
     )
     verification.issue_link(OPEN_DAY)
