@@ -190,11 +190,18 @@ async def rebuild(service: str, database_url: str, *, bootstrap: str, prefix: st
             now=runtime.now,
         )
         progress = progress if progress is not None else Progress()
-        async with contextlib.aclosing(read_batches(bootstrap, topics, progress=progress)) as batches:
-            async for batch in batches:
-                for record in batch:
-                    runtime.clock.follow(record)
-                    await consumer.process(record)
+        # Registration's topic first: it states the people and programmes every other fact names, as the
+        # live consumer had them when those facts came. Read all at once, a fact about a person could be
+        # handled before the person is known, an order the live service never saw.
+        origin = service_topic("registration", prefix)
+        for stage in ([t for t in topics if t == origin], [t for t in topics if t != origin]):
+            if not stage:
+                continue
+            async with contextlib.aclosing(read_batches(bootstrap, stage, progress=progress)) as batches:
+                async for batch in batches:
+                    for record in batch:
+                        runtime.clock.follow(record)
+                        await consumer.process(record)
         async with engine.connect() as conn:
             handled = await conn.scalar(sa.select(sa.func.count()).select_from(inbox_table))
         return RebuildReport(service, topics, progress.read, handled or 0, letters.letters)
