@@ -309,14 +309,27 @@ class TimetableLanguage(StrEnum):
     spanish = "Spanish"  # "S"
 
 
-class _TimetableEvent(_SchedulingEvent):
-    aggregate = "timetable_entry"
-
-
 _ENTRY_TITLE = "the programme's title for it, in the language it is given in"
 _ENTRY_UID = "the calendar entry's UID (RFC 5545), stable for the timetable entry"
 _ENTRY_ZONE = "the zone the start was entered in: the calendar entry's TZID"
 _ENTRY_SEQUENCE = "the calendar entry's SEQUENCE: 0 when published, +1 on each change or cancellation"
+
+
+class _TimetableEvent(_SchedulingEvent):
+    """An entry's full state, as each of its events carries it: a subscriber needs no earlier event."""
+
+    aggregate = "timetable_entry"
+    timetable_entry_id: UUID
+    cohort_id: UUID
+    programme_id: UUID
+    title: str = Field(description=_ENTRY_TITLE)
+    kind: TimetableEntryKind
+    language: TimetableLanguage = Field(description="the language it is given in")
+    starts_at: AwareDatetime
+    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
+    duration_minutes: int = Field(gt=0, le=INT32_MAX)
+    calendar_uid: str = Field(description=_ENTRY_UID)
+    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
 
 
 @register
@@ -326,17 +339,6 @@ class TimetableEntryPublished(_TimetableEvent):
     Europe (Geneva), Nairobi and Bangkok at once. A subscriber builds its calendar entry
     (METHOD:PUBLISH, no attendees) from these fields alone."""
 
-    timetable_entry_id: UUID
-    cohort_id: UUID
-    programme_id: UUID
-    title: str = Field(description=_ENTRY_TITLE)
-    kind: TimetableEntryKind
-    language: TimetableLanguage = Field(description="the language it is given in")
-    starts_at: AwareDatetime
-    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
-    duration_minutes: int = Field(gt=0, le=INT32_MAX)
-    calendar_uid: str = Field(description=_ENTRY_UID)
-    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
     published_at: AwareDatetime
 
 
@@ -345,18 +347,7 @@ class TimetableEntryChanged(_TimetableEvent):
     """The programme team changed a timetable entry before it started: its full state now (title, kind,
     language, start, zone, duration). Calendars update it: same UID, higher SEQUENCE."""
 
-    timetable_entry_id: UUID
-    cohort_id: UUID
-    programme_id: UUID
-    title: str = Field(description=_ENTRY_TITLE)
-    kind: TimetableEntryKind
-    language: TimetableLanguage = Field(description="the language it is given in")
     previous_starts_at: AwareDatetime
-    starts_at: AwareDatetime
-    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
-    duration_minutes: int = Field(gt=0, le=INT32_MAX)
-    calendar_uid: str = Field(description=_ENTRY_UID)
-    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
     changed_at: AwareDatetime
 
 
@@ -365,15 +356,4 @@ class TimetableEntryCancelled(_TimetableEvent):
     """The programme team cancelled a timetable entry before it started: it leaves the timetable;
     calendars drop it (METHOD:CANCEL, same UID, higher SEQUENCE)."""
 
-    timetable_entry_id: UUID
-    cohort_id: UUID
-    programme_id: UUID
-    title: str = Field(description=_ENTRY_TITLE)
-    kind: TimetableEntryKind
-    language: TimetableLanguage = Field(description="the language it is given in")
-    starts_at: AwareDatetime
-    time_zone: TimeZoneName = Field(description=_ENTRY_ZONE)
-    duration_minutes: int = Field(gt=0, le=INT32_MAX)
-    calendar_uid: str = Field(description=_ENTRY_UID)
-    calendar_sequence: int = Field(ge=0, le=INT32_MAX, description=_ENTRY_SEQUENCE)
     cancelled_at: AwareDatetime
