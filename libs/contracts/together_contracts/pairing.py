@@ -242,3 +242,37 @@ class AssignedPairSkipped(_PairingEvent):
     mentor_id: UUID
     reason: SkipReason
     skipped_at: AwareDatetime
+
+
+class CompletedBecause(StrEnum):
+    programme_ended = "programme_ended"  # the cohort reached its end date (CohortEnded)
+
+
+@register
+class PairingCompleted(_PairingEvent):
+    """A pairing ran to its end: not ended early (that is `PairingEnded`). The mentor's place is not
+    given back: the cohort is over. Scheduling asks both partners for the final assessment and the
+    post-programme survey."""
+
+    aggregate = "pairing"
+    pairing_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    cohort_id: UUID
+    reason: CompletedBecause
+    completed_at: AwareDatetime
+
+
+@register
+class RequestLapsed(_PairingEvent):
+    """A request still waiting for its mentor, or still unanswered, when the cohort ended: it will never
+    be answered, and no next choice is tried."""
+
+    aggregate = "request"
+    request_id: UUID
+    selection_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    cohort_id: UUID
+    was_pending: bool = Field(description="true if the request had reached the mentor, false if it was waiting")
+    lapsed_at: AwareDatetime

@@ -50,12 +50,13 @@ _PUBLIC = (
     "granted_at last_held_at published_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
     "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at skipped_at "
     "starts_on submitted_at updated_at withdrawn_at starts_at previous_starts_at occurrence_starts exdates "
-    "previous_remind_at previous_expires_at moved_at days_added days_removed "
+    "previous_remind_at previous_expires_at moved_at days_added days_removed refused_at lapsed_at answered_at "
     "duration_minutes rrule previous_rrule calendar_sequence time_zone "
     # what happened, how it stands, how much
     "kind programme_kind engagement rank rating score reason was_pending participant_withdrew answers_erased "
     "waitlisted coach_approved changed granted_role roles mentor_capacity coach_capacity places "
-    "sessions_completed sessions_planned suggestions_per_mentee "
+    "sessions_completed sessions_planned suggestions_per_mentee failed_rules survey confidence satisfaction "
+    "items_rated items_met "
     # the programme's own words and rules
     "name rules session_plan agenda agenda_title agenda_themes next_agenda_title period_months meeting_interval session_minutes meeting_languages "
     "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable official_holidays appointment_types "

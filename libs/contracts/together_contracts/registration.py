@@ -394,3 +394,31 @@ class ParticipantAnswersErased(_RegistrationEvent):
     cohort_id: UUID
     programme_id: UUID
     erased_at: AwareDatetime
+
+
+@register
+class RegistrationRefused(_RegistrationEvent):
+    """Somebody asked to join a cohort and a rule of the programme refused them: counted in the cohort's
+    outcomes report. About no one: nothing says who it was (a refused person never became a participant)."""
+
+    aggregate = "cohort"
+    cohort_id: UUID
+    programme_id: UUID
+    failed_rules: list[str] = Field(
+        min_length=1, description="the rules that refused, as the 422 names them: appointment_type, entity, job_network, ..."
+    )
+    refused_at: AwareDatetime
+
+
+@register
+class CohortEnded(_RegistrationEvent):
+    """A cohort reached its end date (`ends_on`, at the end of that day in UTC). Pairing completes the
+    pairings still open (`PairingCompleted`, reason `programme_ended`) and lets the requests still open
+    lapse; scheduling asks both partners of each pairing for the final assessment and the post-programme
+    survey. Once per cohort."""
+
+    aggregate = "cohort"
+    cohort_id: UUID
+    programme_id: UUID
+    ends_on: date
+    ended_at: AwareDatetime

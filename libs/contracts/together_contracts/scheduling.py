@@ -1,7 +1,7 @@
 """Events published by the scheduling service on topic `together.scheduling`.
 
-Times and participants only: session notes, feedback comments, agreements, assessments and
-survey answers never travel in an event.
+Times and participants only: session notes, feedback comments, agreements, assessment items and
+survey comments never travel in an event; a survey's scores and how many assessed items were met do.
 
 Calendar invitations. Every booking, change and cancellation carries what an iCalendar
 (RFC 5545) invitation needs, so a subscriber (notifications) builds it with
@@ -357,3 +357,74 @@ class TimetableEntryCancelled(_TimetableEvent):
     calendars drop it (METHOD:CANCEL, same UID, higher SEQUENCE)."""
 
     cancelled_at: AwareDatetime
+
+
+# Outcomes: what each participant is asked at the start and at the end of a cohort, and their answers' scores.
+
+
+class OutcomeKind(StrEnum):
+    pre_survey = "pre_survey"  # asked at registration: `PUT /participants/{participant_id}/surveys/pre`
+    post_survey = "post_survey"  # asked at the end: `PUT /participants/{participant_id}/surveys/post`
+    final_assessment = "final_assessment"  # asked at the end: `PUT /pairings/{pairing_id}/assessment`
+
+
+@register
+class OutcomeRequested(_SchedulingEvent):
+    """A participant is asked, once, for a survey or for the final assessment of a pairing: tell them
+    (the pre-programme survey at registration; the post-programme survey and the final assessment when
+    their pairing completes or ends). `remind_at`: when a reminder follows if still unanswered (a
+    working day where the participant works)."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    cohort_id: UUID
+    pairing_id: UUID | None = Field(default=None, description="the final assessment and post-survey: the pairing it is about")
+    kind: OutcomeKind
+    requested_at: AwareDatetime
+    remind_at: AwareDatetime | None = None
+
+
+@register
+class OutcomeReminderDue(_SchedulingEvent):
+    """The participant has not answered what `OutcomeRequested` asked: remind them, once."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    cohort_id: UUID
+    pairing_id: UUID | None = None
+    kind: OutcomeKind
+    reminded_at: AwareDatetime
+
+
+class SurveyKind(StrEnum):
+    pre = "pre"
+    post = "post"
+
+
+@register
+class SurveyAnswered(_SchedulingEvent):
+    """A participant answered (or revised) a survey of their cohort: the scores (1-5) only; the comment
+    stays in scheduling's database. The last answer of each kind counts."""
+
+    aggregate = "participant"
+    participant_id: UUID
+    cohort_id: UUID
+    survey: SurveyKind
+    confidence: int = Field(ge=1, le=5, description="confidence in the skills and goals the programme is about")
+    satisfaction: int | None = Field(default=None, ge=1, le=5, description="post-programme survey only")
+    answered_at: AwareDatetime
+
+
+@register
+class FinalAssessmentGiven(_SchedulingEvent):
+    """A pairing's final assessment was given (or revised): how many of the agreement's skills and goals
+    were rated, and how many met (rated 4 or 5 of 5). The items, ratings' comments and summary stay in
+    scheduling's database. The last assessment of a pairing counts."""
+
+    aggregate = "pairing"
+    pairing_id: UUID
+    cohort_id: UUID
+    participant_id: UUID = Field(description="the partner who gave it")
+    items_rated: int = Field(ge=1, le=INT32_MAX)
+    items_met: int = Field(ge=0, le=INT32_MAX)
+    given_at: AwareDatetime

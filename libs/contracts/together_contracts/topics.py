@@ -55,9 +55,11 @@ PRIVACY = {
     "scheduling": (
         "Identifies people by participant id only. Carries the pairing, the start, its time zone, the duration, a "
         "series' recurrence rule, the calendar UID and sequence, the session plan's agenda title, cancellations and "
-        "their reason, the completion and feedback ratings (1-5); and each cohort's timetable (a career week: titles, "
-        "kinds, languages, starts and durations, about no one). Never carries session notes, feedback comments, "
-        "agreements, assessments, survey answers, places, meeting links or other free text."
+        "their reason, the completion and feedback ratings (1-5); what each participant is asked at the start and the "
+        "end of a cohort, the scores of their survey answers (1-5) and how many of a final assessment's items were met; "
+        "and each cohort's timetable (a career week: titles, kinds, languages, starts and durations, about no one). "
+        "Never carries session notes, feedback comments, agreements, assessment items or comments, survey comments, "
+        "places, meeting links or other free text."
     ),
     "notifications": (
         "Identifies people by participant id only. Carries who was told which kind of message and why (the source "
