@@ -94,7 +94,11 @@ def test_a_lapsed_request_tells_the_mentee_and_the_mentor_only_if_it_was_in_thei
 
 
 def test_a_lapsed_request_and_a_completed_pairing_settle_the_answer_and_the_booking_they_made_moot():
-    assert [s.key for s in settlements(lapsed(was_pending=True))] == [actions.answer(REQUEST)]
+    assert [s.key for s in settlements(lapsed(was_pending=True))] == [
+        actions.answer(REQUEST),
+        actions.choose(MENTEE),  # nor is the mentee asked to choose or ask mentors any more
+        actions.ask_mentor(MENTEE),
+    ]
     assert [s.key for s in settlements(completed())] == [actions.book(PAIRING)]
     assert not settled_for_good(actions.answer(REQUEST))  # a later request asks again
 
@@ -125,6 +129,12 @@ def test_an_answer_settles_only_its_own_survey_cohort_and_person():
     )
     assert post_asked.action not in {s.key for s in settlements(pre)}
     assert partners.action not in {s.key for s in settlements(given)}  # each partner gives their own
+
+
+def test_a_final_assessment_asked_about_no_pairing_cannot_be_handled():
+    broken = OutcomeRequested(participant_id=MENTEE, cohort_id=COHORT, kind=OutcomeKind.final_assessment, requested_at=NOW)
+    with pytest.raises(ValueError, match="about a pairing"):
+        outcome_messages(broken)  # the consumer sets the record aside (dead letter)
 
 
 def test_the_teams_message_goes_to_the_programme_named_by_the_cohorts_end():

@@ -152,8 +152,11 @@ def settlements(event: Event) -> list[Settlement]:
             return [Settlement(book(event.pairing_id), "the pairing ended")]
         case PairingCompleted():
             return [Settlement(book(event.pairing_id), "the pairing ended with the programme")]
-        case RequestLapsed():
-            return [Settlement(answer(event.request_id), "the request lapsed: the cohort ended")]
+        case RequestLapsed():  # the cohort ended: nobody answers it, and the mentee has no one left to ask
+            ended = "the request lapsed: the cohort ended"
+            return [
+                Settlement(key, ended) for key in (answer(event.request_id), choose(event.mentee_id), ask_mentor(event.mentee_id))
+            ]
         case SurveyAnswered():
             return [Settlement(answer_survey(event.participant_id, event.cohort_id, event.survey), "the survey was answered")]
         case FinalAssessmentGiven():
