@@ -28,7 +28,7 @@ from tests.integration.test_notifications_order import (
     subjects,
     team_messages,
 )
-from together_contracts.pairing import CompletedBecause, PairingCompleted, RequestLapsed
+from together_contracts.pairing import CompletedBecause, MentorAvailable, PairingCompleted, RequestLapsed
 from together_contracts.registration import CohortEnded, ProgrammeKind, Role
 from together_contracts.scheduling import (
     FinalAssessmentGiven,
@@ -106,6 +106,7 @@ async def test_a_lapsed_request_tells_the_mentee_and_the_mentor_who_had_it_and_d
     lina = await world.register("Lina", email="lina@un.test", language="en", time_zone="Europe/Zurich")
     ravis, linas, t = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
     await happened(world, request_sent(ravis, ravi, amina, t), t)  # reached Amina a moment before the end
+    await happened(world, MentorAvailable(mentor_id=omar, mentee_id=ravi, available_at=t), t)  # Ravi follows Omar
 
     def lapsed(request: uuid.UUID, mentee: uuid.UUID, mentor: uuid.UUID, *, was_pending: bool) -> RequestLapsed:
         return RequestLapsed(
@@ -123,6 +124,10 @@ async def test_a_lapsed_request_tells_the_mentee_and_the_mentor_who_had_it_and_d
         ("request_lapsed", "pending", None),
     ]
     assert await mail_states(world, omar) == []
+    assert await mail_states(world, ravi) == [
+        ("mentor_available", "skipped", "moot: the request lapsed: the cohort ended"),
+        ("request_lapsed", "pending", None),
+    ]
     assert sorted(await after_the_window(world)) == ["sent"] * 3
     [to_amina] = world.mailbox.to("amina@un.test")  # never "please accept or decline"
     assert to_amina["Subject"] == "A request no longer needs your answer"
