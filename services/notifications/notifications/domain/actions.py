@@ -7,7 +7,9 @@ mail has gone out, the mail does not ask for it any more: a message that is noth
 is not mailed (`DROPPED_WHEN_SETTLED`; its words in the feed say there is nothing to do), one that
 also tells news is mailed without the action (its templates leave it out when `settled`).
 
-A fact settles only messages about EARLIER facts: a new request or a new pairing asks again.
+A fact settles only messages about EARLIER facts: a new request or a new pairing asks again. But an
+outcome (a survey, a final assessment) is asked once: its answer settles the request and the reminder
+for good, whichever fact came first (`settled_for_good`).
 """
 
 from __future__ import annotations
