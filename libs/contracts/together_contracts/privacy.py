@@ -45,10 +45,10 @@ _PUBLIC = (
     # how a sealed value is sealed (the sealed answers themselves are personal)
     "alg nonce "
     # when
-    "accepted_at admitted_at approved_at available_at cancelled_at changed_at closed_at completed_at declined_at "
+    "accepted_at admitted_at agreed_at approved_at available_at cancelled_at changed_at closed_at completed_at declined_at "
     "ended_at ends_before ends_on erased_at exhausted_at expired_at expires_at followed_at formed_at given_at "
     "granted_at last_held_at published_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
-    "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at skipped_at "
+    "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at set_at skipped_at "
     "starts_on submitted_at updated_at withdrawn_at starts_at previous_starts_at occurrence_starts exdates "
     "previous_remind_at previous_expires_at moved_at days_added days_removed refused_at lapsed_at answered_at "
     "duration_minutes rrule previous_rrule calendar_sequence time_zone "
