@@ -12,11 +12,19 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.apps import client, service_app
 from tests.http.access import check
 from tests.integration.test_scheduling_sessions import NEW_YORK, Pair, service  # noqa: F401 (the fixture)
+from tests.kafka_tools import read_topic
 from together_contracts.registration import ProgrammeKind
+from together_contracts.topics import declared_topics
+from together_events import Envelope
+from together_events.topics import service_topic
+from together_operator.provision import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.integration
+
+NS = f"schedkinds{uuid.uuid4().hex[:8]}."
 
 GOAL = {
     "relevant": "Understand how younger colleagues use collaboration tools",
@@ -247,3 +255,37 @@ async def test_on_the_job_learning_records_needs_goals_a_dated_plan_and_whether_
     assert replaced.json()["assessment"] is None  # a new plan drops the old assessment
     check(await pair.http.get(f"{url}/learning-plan/assessment", headers=pair.team_h), 404)
     assert date.fromisoformat(replaced.json()["plan"][-1]["due_on"]) == formed_on + timedelta(days=30)
+
+
+async def test_the_records_facts_reach_kafka_keyed_by_the_pairing_in_order_without_the_words(
+    stack, create_database, signer, monkeypatch
+):
+    created = list(declared_topics(NS))
+    await ensure_topics(stack.kafka_bootstrap, created)
+    monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", NS)  # the outbox records, and the relay publishes, here
+    try:
+        database = await create_database("sched_kinds_kafka")
+        async with service_app("scheduling", database, stack.kafka_bootstrap, signer) as (app, runtime):
+            async with client(app) as http:
+                pair = await Pair(http, runtime, signer).form(ProgrammeKind.reverse_mentoring)
+                url = f"/pairings/{pair.pairing}"
+                check(await http.put(f"{url}/ground-rules", json={"text": "Candour, always"}, headers=pair.mentor_h), 200)
+                for headers in (pair.mentor_h, pair.mentee_h):
+                    check(await http.post(f"{url}/ground-rules/agree", json={"version": 1}, headers=headers), 200)
+                    check(await http.put(f"{url}/real-goals", json={"goals": [GOAL]}, headers=headers), 200)
+                await pair.book(new_york_in(pair, 7))
+            while await runtime.relay.publish_pending():
+                pass
+        records = [
+            r
+            for r in await read_topic(stack.kafka_bootstrap, service_topic("scheduling", NS))
+            if r.key == str(pair.pairing).encode()
+        ]
+        envelopes = [Envelope.from_json_bytes(r.value) for r in records]
+        assert [e.type.split(".")[2] for e in envelopes] == ["GoalsSet", "GroundRulesAgreed", "GoalsSet"]  # as it happened
+        assert [e.sequence for e in envelopes] == [1, 2, 3]  # one aggregate, in order
+        assert [envelopes[0].data["set_by"], envelopes[2].data["set_by"]] == [str(pair.mentor), str(pair.mentee)]
+        assert envelopes[1].data["ground_rules_version"] == 1
+        assert not any(b"Candour" in r.value or b"pull request" in r.value for r in records)
+    finally:
+        await delete_topics(stack.kafka_bootstrap, [t.name for t in created])
