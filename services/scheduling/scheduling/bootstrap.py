@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from scheduling.api import records, sessions, timetable
+from scheduling.api import kinds, records, sessions, timetable
 from scheduling.completion_worker import workers
 from scheduling.consumers import handlers
 from scheduling.settings import SchedulingSettings
@@ -18,7 +18,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
             "records, and each cohort's timetable (a career week). Consumes `together.registration` and "
             "`together.pairing`; publishes on `together.scheduling`."
         ),
-        routers=[sessions.router, records.router, timetable.router],
+        routers=[sessions.router, records.router, kinds.router, timetable.router],
         handlers=handlers,
         workers=workers,
     )
