@@ -97,7 +97,10 @@ async def test_the_cohorts_end_completes_pairings_lapses_requests_and_nothing_ne
     before = len(await published(cohort))
 
     ended = CohortEnded(
-        cohort_id=cohort.id, programme_id=cohort.programme, ends_on=date.today() - timedelta(days=1), ended_at=cohort.runtime.now()
+        cohort_id=cohort.id,
+        programme_id=cohort.programme,
+        ends_on=date.today() - timedelta(days=1),
+        ended_at=cohort.runtime.now(),
     )
     envelope = envelope_of(ended)
     await consume(stack, cohort, envelope, envelope)  # the same record twice: a redelivery the inbox absorbs
@@ -134,7 +137,9 @@ async def test_the_cohorts_end_completes_pairings_lapses_requests_and_nothing_ne
     assert shown.json()["status"] == "ended" and shown.json()["completed_because"] == "programme_ended"
     refusals = [
         await cohort.http.post(
-            f"/cohorts/{cohort.id}/mentees/{follower}/preferences", json={"mentor_ids": [str(spare)]}, headers=cohort.as_(follower)
+            f"/cohorts/{cohort.id}/mentees/{follower}/preferences",
+            json={"mentor_ids": [str(spare)]},
+            headers=cohort.as_(follower),
         ),
         await cohort.http.post(
             f"/pairings/{pairing_id}/end", json={"message_to_partner": "thank you"}, headers=cohort.as_(paired)

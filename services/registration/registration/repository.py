@@ -229,7 +229,9 @@ async def add_cohort(conn: AsyncConnection, cohort: Cohort) -> None:
 
 async def save_cohort(conn: AsyncConnection, cohort: Cohort) -> None:
     await conn.execute(
-        cohorts.update().where(cohorts.c.id == cohort.id).values(status=cohort.status.value, closed_at=cohort.closed_at, ended_at=cohort.ended_at)
+        cohorts.update()
+        .where(cohorts.c.id == cohort.id)
+        .values(status=cohort.status.value, closed_at=cohort.closed_at, ended_at=cohort.ended_at)
     )
 
 
