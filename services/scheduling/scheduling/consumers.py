@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scheduling.settings import SchedulingSettings
 from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
 from scheduling.use_cases import endings
-from together_contracts.pairing import PairingEnded, PairingFormed, RequestSent
+from together_contracts.pairing import PairingCompleted, PairingEnded, PairingFormed, RequestSent
 from together_contracts.registration import (
     ERASED_DISPLAY_NAME,
     ERASED_TIME_ZONE,
@@ -101,6 +101,10 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
     async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
         await endings.pairing_ended(runtime, conn, event.pairing_id, event.ended_at)
 
+    async def on_pairing_completed(conn: AsyncConnection, event: PairingCompleted, _: Envelope) -> None:
+        """Ran to its end (the cohort ended): ended here as an early end is, no more bookings."""
+        await endings.pairing_ended(runtime, conn, event.pairing_id, event.completed_at)
+
     registry = (
         Handlers()
         .on(ProgrammeCreated, on_programme_created)
@@ -114,6 +118,7 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         .on(RequestSent, on_request_sent)
         .on(PairingFormed, on_pairing_formed)
         .on(PairingEnded, on_pairing_ended)
+        .on(PairingCompleted, on_pairing_completed)
     )
     return ProfileOpener.of(runtime.settings).take_sealed(registry)
 
