@@ -14,7 +14,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing import records, repository
+from pairing import offer_use_cases, records, repository
 from pairing.access import visible_cohort, visible_participant
 from pairing.domain import calendar, preferences
 from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
@@ -319,6 +319,7 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: P
     await unit.withdrawal_of(event.participant_id)
     unit.lifecycle.participant_withdrew(event.participant_id, event.withdrawn_at)
     await unit.save()
+    await offer_use_cases.participant_withdrew(runtime, conn, event.participant_id)
 
 
 def _answers_the_rules_read(profile: PublicProfile) -> dict[str, object]:
