@@ -53,10 +53,8 @@ async def make_offer(
                 if mentor is not None and caller.runs(mentor.programme_id):
                     raise Forbidden("only the mentor proposes to a mentee")
                 raise NotFound("mentor in this cohort", mentor_id)
-            made_by = caller.subject
         else:
             await visible_cohort(conn, caller, cohort_id)  # the supervisor's nomination goes through the programme team
-            made_by = caller.subject
         if (wrong := offers.programme_kind_violation(kind, await unit.programme_kind(cohort_id), language)) is not None:
             raise Conflict(wrong.message, [wrong])
         if mentee is None or mentee.cohort_id != cohort_id:
@@ -93,7 +91,7 @@ async def make_offer(
             now=now,
             deadlines=request_deadlines(now, receiver.time_zone, receiver.days_off),
         )
-        await offer_records.insert(conn, offer, made_by=made_by)
+        await offer_records.insert(conn, offer, made_by=caller.subject)
         await runtime.record(conn, made)
     return offer.id
 
