@@ -200,3 +200,24 @@ async def test_offers_that_can_no_longer_be_accepted_are_withdrawn_saying_why(co
             .order_by(outbox_table.c.position)
         )
         assert list(reasons.scalars()) == ["mentor_full", "participant_withdrew"]
+
+
+async def test_a_request_accepted_first_withdraws_the_offers_it_makes_moot(cohort):
+    await open_cohort(cohort, ProgrammeKind.reverse_mentoring)
+    junior, requested = await cohort.joins(Role.mentor, "G-5", capacity=1), await cohort.joins(Role.mentor, "G-4", capacity=1)
+    senior, other = await cohort.joins(Role.mentee, "D-1"), await cohort.joins(Role.mentee, "D-2")
+    to_senior = (await cohort.propose(junior, senior)).json()["offer_id"]
+    from_requested = await cohort.propose(requested, other)
+    assert from_requested.status_code == 201, from_requested.text
+    # The senior's own request reaches the other mentor first, who accepts it: full, and the senior paired.
+    await cohort.prefer(senior, requested)
+    assert await cohort.answer(requested, "accept") == 200
+    assert await cohort.events_of(to_senior) == ["OfferMade", "OfferWithdrawn"]  # the senior was paired first
+    assert await cohort.events_of(from_requested.json()["offer_id"]) == ["OfferMade", "OfferWithdrawn"]  # the mentor is full
+    async with cohort.runtime.engine.connect() as conn:
+        reasons = await conn.execute(
+            sa.select(outbox_table.c.envelope["data"]["reason"].astext)
+            .where(outbox_table.c.event_type == "together.pairing.OfferWithdrawn.v1")
+            .order_by(outbox_table.c.position)
+        )
+        assert list(reasons.scalars()) == ["mentee_paired", "mentor_full"]

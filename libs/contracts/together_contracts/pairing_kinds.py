@@ -25,6 +25,7 @@ class OfferKind(StrEnum):
 
 class OfferWithdrawalReason(StrEnum):
     mentor_full = "mentor_full"  # another pairing filled the mentor's places first
+    mentee_paired = "mentee_paired"  # the mentee was paired first (their own request was accepted)
     participant_withdrew = "participant_withdrew"  # the mentee or the mentor left the cohort
 
 
@@ -81,7 +82,8 @@ class OfferExpired(_OfferEvent):
 
 @register
 class OfferWithdrawn(_OfferEvent):
-    """The offer can no longer be accepted and will not be answered: the mentor became full, or a side left."""
+    """The offer can no longer be accepted and will not be answered: the mentor became full, the mentee was paired
+    first, or a side left."""
 
     reason: OfferWithdrawalReason
     withdrawn_at: AwareDatetime

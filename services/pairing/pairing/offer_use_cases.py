@@ -160,6 +160,16 @@ async def _withdraw(runtime: Runtime, conn: AsyncConnection, pending: list[Offer
         await runtime.record(conn, withdrawn)
 
 
+async def request_accepted(
+    runtime: Runtime, conn: AsyncConnection, *, mentee_id: UUID, mentor_id: UUID, mentor_full: bool
+) -> None:
+    """A request was just accepted (`use_cases.accept`, same transaction): offers to or for the mentee, and, the
+    mentor full now, offers naming the mentor, can no longer be accepted."""
+    await _withdraw(runtime, conn, await offer_records.of_participant(conn, mentee_id), OfferWithdrawalReason.mentee_paired)
+    if mentor_full:
+        await _withdraw(runtime, conn, await offer_records.of_mentor(conn, mentor_id), OfferWithdrawalReason.mentor_full)
+
+
 async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, participant_id: UUID) -> None:
     """The participant left the cohort (`use_cases.participant_withdrew`, under the cohort's lock): their pending
     offers, made to them or naming them, will not be answered."""

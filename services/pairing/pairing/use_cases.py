@@ -119,6 +119,10 @@ async def accept(runtime: Runtime, caller: Principal, *, request_id: UUID) -> UU
         except MentorFull:
             raise Conflict("the mentor has no free place") from None
         await unit.save()
+        mentor_full = unit.lifecycle.desk(request.mentor_id).is_full
+        await offer_use_cases.request_accepted(
+            runtime, conn, mentee_id=request.mentee_id, mentor_id=request.mentor_id, mentor_full=mentor_full
+        )
     return pairing.id
 
 
