@@ -169,16 +169,18 @@ async def test_a_restarted_service_fires_the_timers_that_fell_due_while_it_was_d
     # Down for eight days: every deadline passes. A new process on the same database catches up.
     async with service_app("pairing", database, stack.kafka_bootstrap, signer) as (app, runtime):
         runtime.clock = TravellingClock(offset + timedelta(days=8))
-        [(name, run)] = workers(runtime)  # what the service starts: the worker, with its readiness check
+        # What the service starts: the workers of requests' and of offers' timers, each with its readiness check.
+        [(name, run), (offers_name, run_offers)] = workers(runtime)
         worker = run.__self__
         async with client(app) as http:
             operator = signer.headers("operator", "service")  # the checks are for operators
             ready = await http.get("/readyz", headers=operator)
             assert ready.status_code == 503 and ready.json()["checks"]["deadline-worker"] == "no pass completed yet"
             assert sorted(await worker.run_due()) == ["expired"] * 3 + ["reminded"] * 3
+            assert await run_offers.__self__.run_due() == []  # no offer was made
             ready = await http.get("/readyz", headers=operator)
             assert ready.status_code == 200 and ready.json()["checks"]["deadline-worker"] == "ok", ready.text
-        assert name == "deadline-worker"
+        assert (name, offers_name) == ("deadline-worker", "offer-deadline-worker")
         async with runtime.engine.connect() as conn:
             unfired = (await conn.execute(sa.select(sa.func.count()).where(timers.c.fired_at.is_(None)))).scalar_one()
         assert unfired == 0

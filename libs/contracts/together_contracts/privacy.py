@@ -41,7 +41,7 @@ _PUBLIC = (
     # ids of things, not people
     "assignment_id cohort_id programme_id credential_id notification_id pairing_id request_id selection_id "
     "series_id session_id session_ids cancelled_session_ids held_session_ids after_session_id recurrence_id "
-    "source_event_id verification_id calendar_uid timetable_entry_id "
+    "source_event_id verification_id calendar_uid timetable_entry_id offer_id "
     # how a sealed value is sealed (the sealed answers themselves are personal)
     "alg nonce "
     # when
@@ -50,7 +50,7 @@ _PUBLIC = (
     "granted_at last_held_at published_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
     "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at set_at skipped_at "
     "starts_on submitted_at updated_at withdrawn_at starts_at previous_starts_at occurrence_starts exdates "
-    "previous_remind_at previous_expires_at moved_at days_added days_removed refused_at lapsed_at answered_at "
+    "previous_remind_at previous_expires_at moved_at days_added days_removed refused_at lapsed_at answered_at made_at "
     "duration_minutes rrule previous_rrule calendar_sequence time_zone "
     # what happened, how it stands, how much
     "kind programme_kind engagement rank rating score reason was_pending participant_withdrew answers_erased "
@@ -69,7 +69,7 @@ _PUBLIC = (
 )
 _PSEUDONYMOUS = (
     "participant_id participant_ids person_id mentee_id mentor_id mentee_person_id mentor_person_id organiser_id "
-    "recipient_id recorded_by set_by completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id"
+    "recipient_id recorded_by set_by completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id receiver_id"
 )
 _PERSONAL = (
     "display_name entity duty_station grade years_of_service job_network job_family languages skills goals gender "

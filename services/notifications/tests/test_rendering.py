@@ -33,6 +33,7 @@ from together_contracts.pairing import (
     RequestWithdrawn,
     WithdrawalReason,
 )
+from together_contracts.pairing_kinds import OfferAccepted, OfferDeclined, OfferExpired, OfferKind, OfferMade, OfferReminderDue
 from together_contracts.registration import (
     AddressVerificationRequested,
     CoachCredentialApproved,
@@ -74,6 +75,7 @@ CANCELLED = {
     "mentor_id": MENTOR,
     "cohort_id": uuid.uuid4(),
 }
+OFFER = {"offer_id": uuid.uuid4(), "kind": OfferKind.proposal, "mentee_id": MENTEE, "mentor_id": MENTOR}
 REGISTRATION = {"participant_id": MENTOR, "person_id": "coach", "cohort_id": uuid.uuid4(), "programme_id": uuid.uuid4()}
 
 ONE_OF_EACH = [
@@ -102,6 +104,12 @@ ONE_OF_EACH = [
     registration_v2.CoachCredentialRejected(**REGISTRATION, credential_id=uuid.uuid4(), rejected_at=NOW),
     RequestDeadlinesMoved(**IDS, selection_id=uuid.uuid4(), cohort_id=uuid.uuid4(), remind_at=NOW, expires_at=STARTS,
                           previous_remind_at=NOW, previous_expires_at=NOW, reason=DeadlinesMovedBecause.holidays_changed, moved_at=NOW),
+    # Pairing's offers (`offer_messages.py`): each kind of their messages once; `test_offer_messages.py` has the rest.
+    OfferMade(**OFFER, cohort_id=uuid.uuid4(), receiver_id=MENTEE, made_at=NOW, remind_at=NOW, expires_at=STARTS),
+    OfferReminderDue(**OFFER, receiver_id=MENTEE, expires_at=STARTS, reminded_at=NOW),
+    OfferDeclined(**OFFER, declined_at=NOW),
+    OfferAccepted(**OFFER | {"kind": OfferKind.nomination}, pairing_id=uuid.uuid4(), accepted_at=NOW),
+    OfferExpired(**OFFER, expired_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTOR, was_pending=True, cancelled_at=NOW),
     RequestCancelled(**CANCELLED, withdrawn_participant_id=MENTEE, was_pending=True, cancelled_at=NOW),
     ParticipantAdmitted(participant_id=MENTEE, cohort_id=uuid.uuid4(), programme_id=uuid.uuid4(), admitted_at=NOW),

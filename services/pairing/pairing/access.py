@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import records
+from pairing.domain.preferences import cohort_ended_violation
 from together_servicekit.auth import Principal, visible_or_missing
+from together_servicekit.errors import Conflict
 
 
 def sees_participant(caller: Principal, participant: sa.Row) -> bool:
@@ -32,3 +34,10 @@ async def visible_cohort(conn: AsyncConnection, caller: Principal, cohort_id: UU
     """The cohort's programme, to the team running it; to anyone else, 404 as for a cohort pairing knows
     neither from `CohortOpened` nor from a participant."""
     return visible_or_missing(await records.programme_of_cohort(conn, cohort_id), caller.runs, "cohort", cohort_id)
+
+
+async def refuse_after_the_end(conn: AsyncConnection, cohort_id: UUID) -> None:
+    """409 `cohort_ended` once the cohort ended: nobody acts in it any more (read under the cohort's lock, so its
+    end is not half done)."""
+    if (violation := cohort_ended_violation(await records.cohort_ended_at(conn, cohort_id))) is not None:
+        raise Conflict(violation.message, [violation])

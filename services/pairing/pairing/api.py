@@ -10,8 +10,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from pairing import queries, use_cases
+from pairing import offer_use_cases, queries, use_cases
 from together_contracts.pairing import Engagement
+from together_contracts.pairing_kinds import OfferKind
 from together_contracts.words import Language
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.languages import caller_language
@@ -273,3 +274,101 @@ async def get_holidays(
     Rule: the cohort's programme team."""
     calendars = await queries.holidays_of_cohort(runtime, caller, cohort_id, year or runtime.now().year)
     return [StationCalendar.model_validate(calendar) for calendar in calendars]
+
+
+# Offers: reverse mentoring's proposals, on-the-job learning's nominations (ADR 0012).
+
+
+class ProposalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mentor_id: UUID = Field(description="The mentor who proposes: the caller's own participant id in the cohort.")
+
+
+class NominationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mentee_id: UUID
+    mentor_id: UUID = Field(description="The mentor the supervisor nominates for the mentee.")
+
+
+class OfferCreated(BaseModel):
+    offer_id: UUID
+
+
+class OfferOut(BaseModel):
+    id: UUID
+    kind: OfferKind
+    cohort_id: UUID
+    mentee_id: UUID
+    mentor_id: UUID
+    receiver_id: UUID
+    status: str
+    made_at: datetime
+    remind_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    pairing_id: UUID | None
+
+
+@router.post("/cohorts/{cohort_id}/mentees/{mentee_id}/proposals", status_code=status.HTTP_201_CREATED, tags=["offers"])
+async def propose(
+    cohort_id: UUID,
+    mentee_id: UUID,
+    body: ProposalIn,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
+) -> OfferCreated:
+    """Reverse mentoring: the mentor proposes to the mentee, who accepts or declines before the deadlines. Rule: the
+    mentor themself. 409 in a programme of another kind; 422 with every rule a request of this pair would break."""
+    offer_id = await offer_use_cases.make_offer(
+        runtime, caller, OfferKind.proposal, cohort_id=cohort_id, mentee_id=mentee_id, mentor_id=body.mentor_id, language=language
+    )
+    return OfferCreated(offer_id=offer_id)
+
+
+@router.post("/cohorts/{cohort_id}/nominations", status_code=status.HTTP_201_CREATED, tags=["offers"])
+async def nominate(
+    cohort_id: UUID,
+    body: NominationIn,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+    language: Language = Depends(caller_language),
+) -> OfferCreated:
+    """On-the-job learning: the supervisor nominates the mentor for the mentee; the mentor accepts or declines. Rule:
+    the cohort's programme team, acting for the supervisor. 409 in a programme of another kind; 422 as a proposal."""
+    offer_id = await offer_use_cases.make_offer(
+        runtime,
+        caller,
+        OfferKind.nomination,
+        cohort_id=cohort_id,
+        mentee_id=body.mentee_id,
+        mentor_id=body.mentor_id,
+        language=language,
+    )
+    return OfferCreated(offer_id=offer_id)
+
+
+@router.post("/offers/{offer_id}/accept", tags=["offers"])
+async def accept_offer(
+    offer_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> PairingOut:
+    """Rule: the offer's receiver (to anyone else: 404). A pairing forms; 409 naming the rule if it cannot now."""
+    return PairingOut(pairing_id=await offer_use_cases.accept_offer(runtime, caller, offer_id=offer_id))
+
+
+@router.post("/offers/{offer_id}/decline", status_code=status.HTTP_204_NO_CONTENT, tags=["offers"])
+async def decline_offer(
+    offer_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> None:
+    """Rule: the offer's receiver (to anyone else: 404). 409 unless it awaits an answer."""
+    await offer_use_cases.decline_offer(runtime, caller, offer_id=offer_id)
+
+
+@router.get("/participants/{participant_id}/offers", tags=["offers"])
+async def offers_of(
+    participant_id: UUID, runtime: Runtime = Depends(get_runtime), caller: Principal = Depends(authenticated)
+) -> list[OfferOut]:
+    """The offers made to, by or naming the participant, oldest first. Rule: the participant, or their programme team."""
+    return [OfferOut.model_validate(row) for row in await offer_use_cases.offers_of(runtime, caller, participant_id)]

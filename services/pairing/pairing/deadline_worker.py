@@ -23,7 +23,8 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing import records
+from pairing import offer_records, records
+from pairing.offer_use_cases import fire_offer_timer
 from pairing.use_cases import fire_timer
 from together_servicekit.jobs import Backoff, Failure, JobPoller
 from together_servicekit.runtime import Runtime
@@ -59,9 +60,34 @@ class DeadlineTimers:
         return {"kind": item.kind, "request_id": str(item.request_id)}
 
 
+class OfferTimers(DeadlineTimers):
+    """An offer's reminder and expiry (`offer_timers`): the same claim, backoff and failure record as a request's."""
+
+    name: ClassVar[str] = "offer-deadline-worker"
+
+    async def claim(self, conn: AsyncConnection, now: datetime) -> sa.Row[Any] | None:
+        return await offer_records.claim_due_timer(conn, now)
+
+    async def act(self, conn: AsyncConnection | None, item: sa.Row[Any], now: datetime) -> str:
+        assert conn is not None  # act_in_claim
+        outcome = (await fire_offer_timer(self._runtime, conn, item)).value
+        log.info("offer_timer.fired", kind=item.kind, offer_id=str(item.offer_id), outcome=outcome)
+        return outcome
+
+    async def record_failure(self, conn: AsyncConnection, item: sa.Row[Any], failure: Failure) -> None:
+        await offer_records.record_timer_failure(conn, item.id, failure, self._runtime.now())
+
+    def describe(self, item: sa.Row[Any]) -> dict[str, Any]:
+        return {"kind": item.kind, "offer_id": str(item.offer_id)}
+
+
 def deadline_worker(runtime: Runtime, *, poll_interval: float = 1.0) -> JobPoller[sa.Row[Any]]:
     return JobPoller.for_runtime(runtime, DeadlineTimers(runtime), poll_interval=poll_interval)
 
 
+def offer_deadline_worker(runtime: Runtime, *, poll_interval: float = 1.0) -> JobPoller[sa.Row[Any]]:
+    return JobPoller.for_runtime(runtime, OfferTimers(runtime), poll_interval=poll_interval)
+
+
 def workers(runtime: Runtime) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-    return [deadline_worker(runtime).worker(runtime)]
+    return [deadline_worker(runtime).worker(runtime), offer_deadline_worker(runtime).worker(runtime)]

@@ -377,8 +377,10 @@ class Unit:
             )
         else:
             await self.conn.execute(requests.update().where(requests.c.id == request.id).values(**values))
-        if request.reached_mentor_at is not None and (loaded is None or loaded.reached_mentor_at is None):
-            # It reached the mentor: its two durable timers (deadline_worker.py).
+        reached = request.reached_mentor_at is not None and (loaded is None or loaded.reached_mentor_at is None)
+        if reached and request.status is RequestStatus.pending:
+            # It reached the mentor: its two durable timers (deadline_worker.py). One already settled needs none
+            # (an accepted offer's request: the offer had its own timers).
             await self.conn.execute(
                 timers.insert(),
                 [

@@ -7,7 +7,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from pairing.domain.calendar import HolidayChange
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
+from pairing.domain.offers import OfferStatus
 from together_contracts.pairing import CompletedBecause, EndedBy
+from together_contracts.pairing_kinds import OfferKind
 from together_events.tables import define_backbone_tables
 
 
@@ -186,6 +188,48 @@ holiday_changes = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("change", sa.Text, nullable=False),  # added | removed
     one_of("change", HolidayChange, "holiday_changes_change_known"),
+)
+
+# Offers (`domain/offers.py`): a mentor's proposal to a mentee (reverse mentoring) or the supervisor's nomination of
+# a mentor for a mentee (on-the-job learning), awaiting the receiver's answer. At most one pending per mentee.
+offers = sa.Table(
+    "offers",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),  # also the id of the request an accept records
+    sa.Column("kind", sa.Text, nullable=False),  # proposal | nomination
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("mentee_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("mentor_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("made_by", sa.Text, nullable=False),  # the subject who made it: the mentor, or the team for the supervisor
+    sa.Column("status", sa.Text, nullable=False),  # pending | accepted | declined | expired | withdrawn
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("remind_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("pairing_id", UUID(as_uuid=True)),  # the pairing its accept formed
+    one_of("kind", OfferKind, "offers_kind_known"),
+    one_of("status", OfferStatus, "offers_status_known"),
+    sa.Index("offers_one_pending_per_mentee", "mentee_id", unique=True, postgresql_where=sa.text("status = 'pending'")),
+)
+
+# An offer's reminder and expiry: durable timers as a request's (`timers`), fired by the same deadline worker.
+offer_timers = sa.Table(
+    "offer_timers",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("offer_id", UUID(as_uuid=True), sa.ForeignKey("offers.id"), nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),  # reminder | expiry
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("fired_at", sa.DateTime(timezone=True)),
+    sa.Column("outcome", sa.Text),  # reminded | expired | moot (the offer was answered first)
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("failed_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("offer_id", "kind", name="offer_timers_one_per_kind"),
+    one_of("kind", TimerKind, "offer_timers_kind_known"),
+    one_of("outcome", TimerOutcome, "offer_timers_outcome_known"),
+    sa.Index("offer_timers_due", "due_at", postgresql_where=sa.text("fired_at IS NULL")),
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them

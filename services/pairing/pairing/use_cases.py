@@ -15,11 +15,10 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pairing import records, repository
-from pairing.access import visible_cohort, visible_participant
+from pairing import offer_use_cases, records, repository
+from pairing.access import refuse_after_the_end, visible_cohort, visible_participant
 from pairing.domain import calendar, preferences
 from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
-from pairing.domain.preferences import cohort_ended_violation
 from pairing.repository import Unit, participant_of
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.pairing import Engagement
@@ -72,7 +71,7 @@ async def submit_preferences(
         mentee = visible_participant(caller, in_cohort, "mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
-        await _refuse_after_the_end(conn, cohort_id)
+        await refuse_after_the_end(conn, cohort_id)
         if (violation := preferences.mentee_violation(participant_of(mentee), language)) is not None:
             raise invalid(violation.field, violation.rule, violation.message)
         mentors = {
@@ -125,6 +124,10 @@ async def accept(runtime: Runtime, caller: Principal, *, request_id: UUID) -> UU
         except MentorFull:
             raise Conflict("the mentor has no free place") from None
         await unit.save()
+        mentor_full = unit.lifecycle.desk(request.mentor_id).is_full
+        await offer_use_cases.request_accepted(
+            runtime, conn, mentee_id=request.mentee_id, mentor_id=request.mentor_id, mentor_full=mentor_full
+        )
     return pairing.id
 
 
@@ -154,14 +157,8 @@ async def _request_for_its_mentor(unit: Unit, caller: Principal, request_id: UUI
     request = await unit.request(request_id)  # read under the mentor's lock: a concurrent answer may have just landed
     if request is None:
         raise NotFound("request", request_id)
-    await _refuse_after_the_end(unit.conn, located.cohort_id)
+    await refuse_after_the_end(unit.conn, located.cohort_id)
     return request
-
-
-async def _refuse_after_the_end(conn: AsyncConnection, cohort_id: UUID) -> None:
-    """409 `cohort_ended` once the cohort ended (read under the cohort's lock: its end is not half done)."""
-    if (violation := cohort_ended_violation(await records.cohort_ended_at(conn, cohort_id))) is not None:
-        raise Conflict(violation.message, [violation])
 
 
 async def end_pairing(
@@ -189,7 +186,7 @@ async def end_pairing(
             raise NotFound("pairing", pairing_id) from None
         except preferences.MentorMayNotEnd as refused:
             raise Forbidden(str(refused)) from None
-        await _refuse_after_the_end(conn, pairing.cohort_id)
+        await refuse_after_the_end(conn, pairing.cohort_id)
         await unit.selection(pairing.selection_id)
         try:
             unit.lifecycle.end_pairing(
@@ -210,7 +207,7 @@ async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID,
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee follows mentors for themself")
         await unit.lock_cohort(mentee.cohort_id)  # the mentor's fullness holds until the commit
-        await _refuse_after_the_end(conn, mentee.cohort_id)
+        await refuse_after_the_end(conn, mentee.cohort_id)
         mentor = await unit.participant(mentor_id)
         desk = await unit.desk(mentor_id, lock=False)
         violation = preferences.follow_violation(
@@ -336,6 +333,7 @@ async def participant_withdrew(runtime: Runtime, conn: AsyncConnection, event: P
     await unit.withdrawal_of(event.participant_id)
     unit.lifecycle.participant_withdrew(event.participant_id, event.withdrawn_at)
     await unit.save()
+    await offer_use_cases.participant_withdrew(runtime, conn, event.participant_id)
 
 
 def _answers_the_rules_read(profile: PublicProfile) -> dict[str, object]:
@@ -405,6 +403,7 @@ async def cohort_ended(runtime: Runtime, conn: AsyncConnection, event: CohortEnd
         return
     await records.mark_cohort_ended(conn, event.cohort_id, programme_id=event.programme_id, ended_at=event.ended_at)
     await records.forget_followers_in(conn, event.cohort_id)
+    await offer_use_cases.cohort_ended(runtime, conn, event.cohort_id)
     await unit.cohort_end_of(event.cohort_id)
     unit.lifecycle.cohort_ended(event.cohort_id)
     lapsed = [request.id for request in unit.requests.values() if request.status is RequestStatus.lapsed]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from notifications.domain.offer_messages import OFFER_DROPPED_WHEN_SETTLED, OFFER_SETTLING_EVENTS, offer_settled
 from together_contracts.pairing import (
     PairingCompleted,
     PairingEnded,
@@ -112,6 +113,7 @@ class Settlement:
 
 # The events that settle something, as `settlements` reads them.
 SETTLING_EVENTS: tuple[type[Event], ...] = (
+    *OFFER_SETTLING_EVENTS,  # an offer answered or ended (`offer_messages.py`)
     RequestAccepted,
     RequestDeclined,
     RequestExpired,
@@ -133,6 +135,8 @@ SETTLING_EVENTS: tuple[type[Event], ...] = (
 
 def settlements(event: Event) -> list[Settlement]:
     """What the event settles."""
+    if isinstance(event, OFFER_SETTLING_EVENTS):
+        return [Settlement(key, why) for key, why in offer_settled(event)]
     match event:
         case RequestAccepted() | RequestDeclined() | RequestExpired() | RequestWithdrawn() | RequestCancelled():
             ended = {
@@ -171,7 +175,7 @@ def settlements(event: Event) -> list[Settlement]:
 
 
 # Messages that are nothing but their action: once it is settled there is nothing to mail.
-DROPPED_WHEN_SETTLED: frozenset[str] = frozenset(
+DROPPED_WHEN_SETTLED: frozenset[str] = OFFER_DROPPED_WHEN_SETTLED | frozenset(
     {
         "request_received",
         "request_reminder",

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from notifications.domain import actions
+from notifications.domain.offer_messages import OFFER_EVENTS, OFFER_KINDS, offer_notices
 from notifications.domain.team import PAIRING_ENDED_EARLY, early_ending_reason
 from together_contracts import registration_v2
 from together_contracts.pairing import (
@@ -53,6 +54,7 @@ from together_events.registry import Event
 # The events someone must hear about; `messages_for` says who and what. (ParticipantRegistered too,
 # when the person waits for a place: its handler in `consumers.py` fills `participants` first.)
 NOTIFYING_EVENTS: tuple[type[Event], ...] = (
+    *OFFER_EVENTS,  # pairing's proposals and nominations (`offer_messages.py`)
     RequestSent,
     RequestReminderDue,
     RequestDeadlinesMoved,
@@ -86,6 +88,7 @@ ADDRESS_VERIFICATION = "address_verification"
 
 # Every kind of message a participant may turn e-mail off for (the message stays in the feed).
 KINDS: tuple[str, ...] = (
+    *OFFER_KINDS,
     "request_received",
     "request_reminder",
     "request_deadline_moved",
@@ -138,6 +141,11 @@ def _other(people: list[UUID], one: UUID) -> UUID:
 
 
 def messages_for(event: Event) -> list[Message]:
+    if isinstance(event, OFFER_EVENTS):
+        return [
+            Message(n.recipient_id, n.kind, n.params, n.names, action=n.action, for_programme_team=n.for_programme_team)
+            for n in offer_notices(event)
+        ]
     match event:
         case RequestSent() | RequestReminderDue():
             kind = "request_received" if isinstance(event, RequestSent) else "request_reminder"

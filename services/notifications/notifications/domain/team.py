@@ -12,13 +12,14 @@ programme events), never to a participant: their recipient is the programme.
 
 from __future__ import annotations
 
+from notifications.domain.offer_messages import OFFER_TEAM_KINDS
 from together_contracts.pairing import PairingEnded
 
 # The kinds of message the programme team receives.
 PAIRING_ENDED_EARLY = "pairing_ended_early"
 # A cohort ended: its outcomes report is ready (`outcomes.py`).
 OUTCOMES_REPORT_READY = "outcomes_report_ready"
-TEAM_KINDS: tuple[str, ...] = (PAIRING_ENDED_EARLY, OUTCOMES_REPORT_READY)
+TEAM_KINDS: tuple[str, ...] = (PAIRING_ENDED_EARLY, OUTCOMES_REPORT_READY, *OFFER_TEAM_KINDS)
 
 # Why a pairing ended before the programme's end: who ended it, or whose departure did.
 EARLY_ENDING_REASONS: tuple[str, ...] = ("mentee_ended", "mentor_ended", "mentee_withdrew", "mentor_withdrew")

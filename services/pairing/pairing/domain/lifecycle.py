@@ -29,6 +29,7 @@ from pairing.domain.model import (
     TimerKind,
     TimerOutcome,
 )
+from pairing.domain.offers import Offer
 from together_contracts import pairing_v2
 from together_contracts.matching import AssignedPair
 from together_contracts.pairing import CompletedBecause, EndedBy, Engagement
@@ -96,6 +97,46 @@ class Lifecycle:
         pairing, accepted, formed = desk.accept(request, self._new_id(), mentee_person_id=mentee_person_id, now=self.now())
         self.selections[request.selection_id].pair()
         self.pairings[pairing.id] = pairing
+        self._emit(accepted, formed)
+        if desk.is_full:
+            self._release(desk)
+        else:
+            self._deliver_next(desk)
+        return pairing
+
+    def accept_offer(self, offer: Offer, *, mentee_person_id: str) -> Pairing:
+        """The receiver accepts a proposal or a nomination: a pairing forms exactly as from an accepted request
+        (the mentor's place taken; full now, the requests still queued for them are withdrawn and those mentees
+        move on). The offer is kept as the pairing's selection and request (one mentor, rank 1, the offer's id),
+        so that ending it, a withdrawal and the statistics treat it as any other pairing."""
+        desk = self.desk(offer.mentor_id)
+        selection = Selection(
+            id=self._new_id(),
+            mentee_id=offer.mentee_id,
+            cohort_id=offer.cohort_id,
+            ranked_mentor_ids=[offer.mentor_id],
+            status=SelectionStatus.open,
+            submitted_at=offer.made_at,
+            tried=1,
+        )
+        request = Request(
+            id=offer.id,
+            selection_id=selection.id,
+            mentee_id=offer.mentee_id,
+            mentor_id=offer.mentor_id,
+            cohort_id=offer.cohort_id,
+            rank=1,
+            status=RequestStatus.pending,
+            created_at=offer.made_at,
+            reached_mentor_at=offer.made_at,
+            remind_at=offer.remind_at,
+            expires_at=offer.expires_at,
+        )
+        # The request's own RequestAccepted is not published: OfferAccepted says it.
+        pairing, _, formed = desk.accept(request, self._new_id(), mentee_person_id=mentee_person_id, now=self.now())
+        accepted = offer.accept(pairing.id, self.now())
+        selection.pair()
+        self.selections[selection.id], self.requests[request.id], self.pairings[pairing.id] = selection, request, pairing
         self._emit(accepted, formed)
         if desk.is_full:
             self._release(desk)
