@@ -34,5 +34,7 @@ async def test_a_declared_rebuild_names_its_tables_columns_and_handlers(service:
 
 
 def test_a_service_without_a_declared_rebuild_is_refused_with_those_that_have_one():
-    with pytest.raises(RebuildError, match=r"timetable declares no rebuild.*matching, notifications, pairing, registration, scheduling"):
+    with pytest.raises(
+        RebuildError, match=r"timetable declares no rebuild.*matching, notifications, pairing, registration, scheduling"
+    ):
         spec_for("timetable")

@@ -31,7 +31,9 @@ from together_servicekit.errors import Violation
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
-def person(entity: str = "DESA", grade: str = "P-3", gender: str | None = "female", station: str = "Geneva", **kw: Any) -> Registrant:
+def person(
+    entity: str = "DESA", grade: str = "P-3", gender: str | None = "female", station: str = "Geneva", **kw: Any
+) -> Registrant:
     defaults: dict[str, Any] = {"placed_at": T0, "waitlisted": False, "withdrawn": False}
     return Registrant(
         id=uuid.uuid4(),
@@ -65,7 +67,8 @@ def total(rows: list[Row], measure: str) -> float | None:
 
 
 def test_grade_bands_and_unstated_answers():
-    assert [grade_band(g) for g in ("G-6", "NO-B", "FS-4", "P-3", "D-1", "ASG", None)] == ["G", "NO", "FS", "P", "D", "ASG", "not stated"]
+    bands = [grade_band(g) for g in ("G-6", "NO-B", "FS-4", "P-3", "D-1", "ASG", None)]
+    assert bands == ["G", "NO", "FS", "P", "D", "ASG", "not stated"]
     assert groups_of({"entity": " DESA ", "grade": "P-2", "gender": None, "duty_station": ""}) == {
         "entity": "DESA", "grade_band": "P", "gender": "not stated", "duty_station": "not stated",
     }  # fmt: skip
