@@ -201,6 +201,7 @@ async def test_a_cohorts_outcomes_from_registrations_refusals_and_the_real_topic
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert {"measure": "goals_met_share", "dimension": "entity", "group": "DESA", "people": "5", "value": "0.75"} in rows
     assert len(rows) == len(report)
+    assert {"measure": "registered", "dimension": "cohort", "group": "all", "people": "14", "value": "14"} in rows
     assert few  # registered, counted in the cohort and in `other` only
 
     # The read model is the topics': a rebuild from them equals what the live consumer built.

@@ -58,11 +58,11 @@ def facts(registrants=(), refusals=(), pairings=(), surveys=(), assessments=()) 
     return CohortFacts(tuple(registrants), tuple(refusals), tuple(pairings), tuple(surveys), tuple(assessments))
 
 
-def rows_of(rows: list[Row], measure: str) -> dict[tuple[str, str], tuple[int, float | None]]:
+def rows_of(rows: list[Row], measure: str) -> dict[tuple[str, str], tuple[int, int | float | None]]:
     return {(r.dimension, r.group): (r.people, r.value) for r in rows if r.measure == measure}
 
 
-def total(rows: list[Row], measure: str) -> float | None:
+def total(rows: list[Row], measure: str) -> int | float | None:
     return rows_of(rows, measure)[("cohort", "all")][1]
 
 
@@ -142,7 +142,7 @@ def test_surveys_before_and_after_with_their_change_and_goals_met():
 
 def test_nothing_to_measure_is_none_not_zero():
     rows = report(facts())
-    assert total(rows, "registered") == 0
+    assert total(rows, "registered") == 0 and isinstance(total(rows, "registered"), int)
     assert total(rows, "time_to_pairing_days_median") is None and total(rows, "goals_met_share") is None
     assert all(r.dimension == "cohort" for r in rows)  # no breakdown of nobody
 

@@ -315,7 +315,9 @@ class OutcomeRowOut(BaseModel):
     dimension: str = Field(description="cohort (the whole cohort), entity, grade_band, gender or duty_station")
     group: str = Field(description="the group of the dimension; `all` for the whole cohort, `other` for small groups folded")
     people: int = Field(description="how many people the measure is about in the group (never under 5 in a breakdown)")
-    value: float | None = Field(description="a count, mean, median or share; null when there is nothing to measure")
+    value: int | float | None = Field(
+        description="a count (an integer), mean, median or share; null when there is nothing to measure"
+    )
 
 
 class OutcomesOut(BaseModel):

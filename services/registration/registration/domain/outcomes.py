@@ -134,7 +134,7 @@ class Row:
     dimension: str
     group: str
     people: int  # how many people the measure is about in this group
-    value: float | None  # None: nothing to measure (a mean of no answers)
+    value: int | float | None  # a count is an int; None: nothing to measure (a mean of no answers)
 
 
 @dataclass(frozen=True)
@@ -147,11 +147,11 @@ class _Item:
     weight: float = 1.0
 
 
-Aggregate = Callable[[list[_Item]], float | None]
+Aggregate = Callable[[list[_Item]], int | float | None]
 
 
-def _count(items: list[_Item]) -> float | None:
-    return sum(item.value for item in items)
+def _count(items: list[_Item]) -> int:
+    return round(sum(item.value for item in items))
 
 
 def _mean(items: list[_Item]) -> float | None:
