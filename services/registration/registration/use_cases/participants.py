@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registration import records, repository
+from registration.domain.duty_stations import placed
 from registration.domain.eligibility import removal_violations
 from registration.domain.errors import Refused, refuse_if
 from registration.domain.participant import WithdrawnBy
@@ -53,7 +54,7 @@ async def register(
             if counted is None:
                 raise
             # Counted in the cohort's outcomes: stored and published together, then refused as before.
-            await records.add_refusal(conn, uuid.uuid4(), counted, answers)
+            await records.add_refusal(conn, uuid.uuid4(), counted, placed(answers)[0])  # a listed station as listed
             await publishing.record(runtime, conn, counted)
             refusal = refused
         else:
