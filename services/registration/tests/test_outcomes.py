@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from registration.api.outcomes import as_csv
 from registration.domain.cohort import Cohort
 from registration.domain.dates import CohortDates
 from registration.domain.errors import Refused
@@ -191,3 +192,12 @@ def test_a_refusal_by_the_eligibility_rules_is_counted_and_a_shut_window_is_not(
     assert (refused.cohort_id, refused.failed_rules, refused.refused_at) == (cohort.id, ["entity", "job_network"], T0)
     window = Refused("registration refused", [Violation("cohort", "registration_window", "closed")])
     assert cohort.refusal(window, T0) is None
+
+
+def test_the_csv_has_one_row_per_measure_dimension_and_group_and_runs_no_formula():
+    text = as_csv([Row("registered", "cohort", "all", 12, 12), Row("goals_met_share", "entity", "=HYPERLINK(1)", 5, None)])
+    assert text.splitlines() == [
+        "measure,dimension,group,people,value",
+        "registered,cohort,all,12,12",
+        "goals_met_share,entity,'=HYPERLINK(1),5,",
+    ]
