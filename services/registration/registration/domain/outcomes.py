@@ -201,8 +201,98 @@ def _days(start: datetime, end: datetime) -> float:
     return max((end - start).total_seconds(), 0.0) / SECONDS_PER_DAY
 
 
-def _refused_by(rule: str) -> Callable[[Refusal], bool]:
-    return lambda refusal: rule in refusal.rules
+Measure = tuple[str, list[_Item], Aggregate]
+
+
+def _flag(registrant: Registrant, yes: bool) -> _Item:
+    return _Item(registrant.id, registrant.groups, 1.0 if yes else 0.0)
+
+
+def _joining(facts: CohortFacts) -> list[Measure]:
+    """Who asked to join: accepted (registered, the address verified) or refused by the eligibility rules; then
+    where the accepted stand. Everyone who asked is one person of the population, a refused attempt included."""
+    asked: list[tuple[Refusal | None, _Item]] = [(None, _flag(r, True)) for r in facts.registrants]
+    asked += [(refusal, _Item(refusal.id, refusal.groups, 1.0)) for refusal in facts.refusals]
+
+    def counting(counts: Callable[[Refusal | None], bool]) -> list[_Item]:
+        return [_Item(item.person, item.groups, 1.0 if counts(refusal) else 0.0) for refusal, item in asked]
+
+    measures: list[Measure] = [
+        ("registered", counting(lambda refusal: True), _count),
+        ("accepted", counting(lambda refusal: refusal is None), _count),
+        ("refused", counting(lambda refusal: refusal is not None), _count),
+    ]
+    for rule in sorted({rule for refusal in facts.refusals for rule in refusal.rules}):
+        measures.append((f"refused_by_{rule}", counting(_refused_by(rule)), _count))
+    paired = {p.mentee_id for p in facts.pairings} | {p.mentor_id for p in facts.pairings}
+    return measures + [
+        ("waitlisted", [_flag(r, r.waitlisted) for r in facts.registrants], _count),
+        ("withdrawn", [_flag(r, r.withdrawn) for r in facts.registrants], _count),
+        ("paired", [_flag(r, r.id in paired) for r in facts.registrants], _count),
+    ]
+
+
+def _pairing(facts: CohortFacts, people: Mapping[UUID, Registrant]) -> list[Measure]:
+    """How long mentees waited for a pairing, and how the pairings went, each counted in its mentee's groups."""
+    first_paired: dict[UUID, datetime] = {}
+    for pairing in facts.pairings:
+        if pairing.formed_at is not None:
+            known = first_paired.get(pairing.mentee_id)
+            first_paired[pairing.mentee_id] = pairing.formed_at if known is None else min(known, pairing.formed_at)
+    waits = [
+        _Item(mentee.id, mentee.groups, _days(mentee.placed_at, formed))
+        for mentee_id, formed in first_paired.items()
+        if (mentee := people.get(mentee_id)) is not None and mentee.placed_at is not None
+    ]
+    pairings = [(p, people[p.mentee_id]) for p in facts.pairings if p.mentee_id in people]
+
+    def per_pairing(value: Callable[[PairingOutcome], float]) -> list[_Item]:
+        return [_Item(mentee.id, mentee.groups, value(p)) for p, mentee in pairings]
+
+    measures: list[Measure] = [
+        ("time_to_pairing_days_mean", waits, _mean),
+        ("time_to_pairing_days_median", waits, _median),
+        ("pairings", per_pairing(lambda p: 1.0), _count),
+        ("sessions_per_pairing_mean", per_pairing(lambda p: p.sessions_held), _mean),
+        ("sessions_per_pairing_median", per_pairing(lambda p: p.sessions_held), _median),
+    ]
+    measures += [(f"pairings_{state.value}", per_pairing(_in_state(state)), _count) for state in PairingState]
+    return measures + [
+        (f"pairings_ended_early_{reason.value}", per_pairing(_ended_because(reason)), _count)
+        for reason in EarlyEnd
+        if any(p.early_end is reason for p, _ in pairings)
+    ]
+
+
+def _answers(facts: CohortFacts, people: Mapping[UUID, Registrant]) -> list[Measure]:
+    """The surveys before and after (the change over who answered both), and the final assessments."""
+    answered = [(s, people[s.participant_id]) for s in facts.surveys if s.participant_id in people]
+
+    def scores(value: Callable[[SurveyScores], int | None]) -> list[_Item]:
+        return [_Item(who.id, who.groups, float(v)) for s, who in answered if (v := value(s)) is not None]
+
+    change = [
+        _Item(who.id, who.groups, float(s.post_confidence - s.pre_confidence))
+        for s, who in answered
+        if s.pre_confidence is not None and s.post_confidence is not None
+    ]
+    assessments = [
+        _Item(who.id, who.groups, float(a.items_met), float(a.items_rated))  # weighted: items met of items rated
+        for a in facts.assessments
+        if (who := people.get(a.participant_id)) is not None
+    ]
+    return [
+        ("pre_survey_confidence_mean", scores(lambda s: s.pre_confidence), _mean),
+        ("post_survey_confidence_mean", scores(lambda s: s.post_confidence), _mean),
+        ("survey_confidence_change_mean", change, _mean),
+        ("post_survey_satisfaction_mean", scores(lambda s: s.post_satisfaction), _mean),
+        ("final_assessments", [_Item(i.person, i.groups, 1.0) for i in assessments], _count),
+        ("goals_met_share", assessments, _mean),
+    ]
+
+
+def _refused_by(rule: str) -> Callable[[Refusal | None], bool]:
+    return lambda refusal: refusal is not None and rule in refusal.rules
 
 
 def _in_state(state: PairingState) -> Callable[[PairingOutcome], float]:
@@ -216,89 +306,5 @@ def _ended_because(reason: EarlyEnd) -> Callable[[PairingOutcome], float]:
 def report(facts: CohortFacts, *, minimum: int = MINIMUM_GROUP) -> list[Row]:
     """Every measure for the whole cohort, then by each dimension's groups (small ones folded or hidden)."""
     people = {registrant.id: registrant for registrant in facts.registrants}
-    measures: list[tuple[str, list[_Item], Aggregate]] = []
-
-    def flag(registrant: Registrant, yes: bool) -> _Item:
-        return _Item(registrant.id, registrant.groups, 1.0 if yes else 0.0)
-
-    # Who asked to join: accepted (registered, address verified) or refused by the programme's eligibility rules.
-    registrants = facts.registrants
-    asked: list[tuple[Refusal | None, _Item]] = [(None, flag(r, True)) for r in registrants] + [
-        (f, _Item(f.id, f.groups, 1.0)) for f in facts.refusals
-    ]
-
-    def asking(refused: Callable[[Refusal], bool] | None) -> list[_Item]:
-        """Everyone who asked, 1 where they were accepted (`refused` None) or refused for this reason."""
-        return [
-            _Item(i.person, i.groups, float(f is None if refused is None else f is not None and refused(f))) for f, i in asked
-        ]
-
-    paired = {p.mentee_id for p in facts.pairings} | {p.mentor_id for p in facts.pairings}
-    measures += [
-        ("registered", [item for _, item in asked], _count),
-        ("accepted", asking(None), _count),
-        ("refused", asking(lambda f: True), _count),
-    ]
-    for rule in sorted({rule for refusal in facts.refusals for rule in refusal.rules}):
-        measures.append((f"refused_by_{rule}", asking(_refused_by(rule)), _count))
-    measures += [
-        ("waitlisted", [flag(r, r.waitlisted) for r in registrants], _count),
-        ("withdrawn", [flag(r, r.withdrawn) for r in registrants], _count),
-        ("paired", [flag(r, r.id in paired) for r in registrants], _count),
-    ]
-
-    # How long a mentee waited from their place to their first pairing.
-    first_paired: dict[UUID, datetime] = {}
-    for pairing in facts.pairings:
-        if pairing.formed_at is not None:
-            known = first_paired.get(pairing.mentee_id)
-            first_paired[pairing.mentee_id] = pairing.formed_at if known is None else min(known, pairing.formed_at)
-    waits = [
-        _Item(mentee.id, mentee.groups, _days(mentee.placed_at, formed))
-        for mentee_id, formed in first_paired.items()
-        if (mentee := people.get(mentee_id)) is not None and mentee.placed_at is not None
-    ]
-    measures += [("time_to_pairing_days_mean", waits, _mean), ("time_to_pairing_days_median", waits, _median)]
-
-    # The pairings, each counted in its mentee's groups.
-    pairings = [(p, people[p.mentee_id]) for p in facts.pairings if p.mentee_id in people]
-
-    def per_pairing(value: Callable[[PairingOutcome], float]) -> list[_Item]:
-        return [_Item(mentee.id, mentee.groups, value(p)) for p, mentee in pairings]
-
-    measures += [
-        ("pairings", per_pairing(lambda p: 1.0), _count),
-        ("sessions_per_pairing_mean", per_pairing(lambda p: p.sessions_held), _mean),
-        ("sessions_per_pairing_median", per_pairing(lambda p: p.sessions_held), _median),
-    ]
-    for state in PairingState:
-        measures.append((f"pairings_{state.value}", per_pairing(_in_state(state)), _count))
-    for reason in EarlyEnd:
-        if any(p.early_end is reason for p, _ in pairings):
-            measures.append((f"pairings_ended_early_{reason.value}", per_pairing(_ended_because(reason)), _count))
-
-    # The surveys before and after, and the final assessments.
-    answered = [(s, people[s.participant_id]) for s in facts.surveys if s.participant_id in people]
-
-    def scores(value: Callable[[SurveyScores], int | None]) -> list[_Item]:
-        return [_Item(who.id, who.groups, float(v)) for s, who in answered if (v := value(s)) is not None]
-
-    both = [
-        _Item(who.id, who.groups, float(s.post_confidence - s.pre_confidence))
-        for s, who in answered
-        if s.pre_confidence is not None and s.post_confidence is not None
-    ]
-    assessments = [
-        _Item(who.id, who.groups, float(a.items_met), float(a.items_rated))
-        for a in facts.assessments
-        if (who := people.get(a.participant_id)) is not None
-    ]
-    measures += [
-        ("pre_survey_confidence_mean", scores(lambda s: s.pre_confidence), _mean),
-        ("post_survey_confidence_mean", scores(lambda s: s.post_confidence), _mean),
-        ("survey_confidence_change_mean", both, _mean),
-        ("post_survey_satisfaction_mean", scores(lambda s: s.post_satisfaction), _mean),
-        ("final_assessments", [_Item(i.person, i.groups, 1.0) for i in assessments], _count),
-        ("goals_met_share", assessments, _mean),
-    ]
+    measures = _joining(facts) + _pairing(facts, people) + _answers(facts, people)
     return [row for measure, items, aggregate in measures for row in _rows(measure, items, aggregate, minimum)]
