@@ -42,7 +42,7 @@ KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT = 29092, 29093, 25432
 BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 PG = f"postgresql://together:together@127.0.0.1:{PG_PORT}"
 SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
-CONSUMERS = ("matching", "pairing", "scheduling", "notifications")  # registration consumes nothing
+CONSUMERS = ("registration", "matching", "pairing", "scheduling", "notifications")  # registration: its outcomes report
 FIRST = tuple(ServiceSpec(name, 8101 + i) for i, name in enumerate(SERVICES))
 SECOND = tuple(ServiceSpec(name, 8201 + i, instance="b") for i, name in enumerate(SERVICES))
 MAILSINK = ServiceSpec("mailsink", 8125, module="notifications.mailsink")

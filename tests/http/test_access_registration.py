@@ -127,6 +127,10 @@ async def act(service, w: World, action: str, obj: str, headers: dict):
             return await http.get(f"/cohorts/{target}/participants", headers=headers)
         case "list-credentials":
             return await http.get(f"/programmes/{target}/credentials", headers=headers)
+        case "outcomes":
+            return await http.get(f"/cohorts/{target}/outcomes", headers=headers)
+        case "outcomes-csv":
+            return await http.get(f"/cohorts/{target}/outcomes.csv", headers=headers)
     raise AssertionError(action)
 
 
@@ -266,6 +270,20 @@ CASES = table(
         ("list-credentials", "all-teams", "programme", 200),
         ("list-credentials", "other-team", "programme", 403),
         ("list-credentials", "service", "programme", 403),
+        # GET /cohorts/{id}/outcomes and /outcomes.csv: the programme's own team
+        *(
+            (action, caller, obj, status)
+            for action in ("outcomes", "outcomes-csv")
+            for caller, obj, status in (
+                ("anonymous", "cohort", 401),
+                ("owner", "cohort", 403),
+                ("team", "cohort", 200),
+                ("all-teams", "cohort", 200),
+                ("other-team", "cohort", 403),
+                ("service", "cohort", 403),
+                ("team", "missing", 404),
+            )
+        ),
     ],
 )
 

@@ -275,7 +275,10 @@ async def test_an_ineligible_registration_is_refused_with_every_reason(world: Wo
         ("time_zone", "iana_time_zone"),
         ("languages", "meeting_language"),
     }
-    assert await world.types(cohort) == ["CohortOpened"]  # nothing was registered
+    # Nothing was registered; each refusal by the eligibility rules is counted for the cohort's outcomes.
+    assert await world.types(cohort) == ["CohortOpened", "RegistrationRefused", "RegistrationRefused"]
+    counted = [e.data["failed_rules"] for e in await world.events() if e.type.endswith(".RegistrationRefused.v1")]
+    assert counted == [["appointment_type", "job_network"], ["languages"]]
 
 
 async def test_outside_the_window_the_dates_are_given_and_a_second_registration_is_a_conflict(world: World):

@@ -18,7 +18,7 @@ SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications"
 # Whose topics each service's consumer reads. Its handlers must agree (libs/operator/tests/test_access.py):
 # the broker refuses a service a topic that is not declared here.
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "registration": (),
+    "registration": ("pairing", "scheduling"),  # the cohorts' outcomes report
     "matching": ("registration", "pairing"),
     "pairing": ("registration", "matching"),
     "scheduling": ("registration", "pairing"),

@@ -35,7 +35,15 @@ def test_a_service_writes_its_own_topic_and_the_dead_letters_of_its_sources_and_
         (Operation.READ, "ns.together.matching"),
         (Operation.READ, "ns.pairing"),
     }
-    assert not any(acl.principal == "registration" and acl.operation is Operation.READ for acl in acls)  # consumes nothing
+    registration = {(acl.operation, acl.name) for acl in acls if acl.principal == "registration"}
+    assert registration == {  # its outcomes report reads pairing's and scheduling's events
+        (Operation.WRITE, "ns.together.registration"),
+        (Operation.WRITE, "ns.together.pairing.dlq"),
+        (Operation.WRITE, "ns.together.scheduling.dlq"),
+        (Operation.READ, "ns.together.pairing"),
+        (Operation.READ, "ns.together.scheduling"),
+        (Operation.READ, "ns.registration"),
+    }
 
 
 def test_a_subscriber_reads_the_public_topics_only_in_groups_named_after_it():

@@ -12,7 +12,7 @@ from together_operator.rebuild import RebuildError, RebuildSpec, ReplayRuntime, 
 
 
 def test_the_services_with_a_read_model_declare_a_rebuild():
-    assert rebuildable() == ["matching", "notifications", "pairing", "scheduling"]  # registration consumes no events
+    assert rebuildable() == ["matching", "notifications", "pairing", "registration", "scheduling"]
 
 
 @pytest.mark.parametrize("service", rebuildable())
@@ -34,5 +34,7 @@ async def test_a_declared_rebuild_names_its_tables_columns_and_handlers(service:
 
 
 def test_a_service_without_a_declared_rebuild_is_refused_with_those_that_have_one():
-    with pytest.raises(RebuildError, match=r"registration declares no rebuild.*matching, notifications, pairing, scheduling"):
-        spec_for("registration")
+    with pytest.raises(
+        RebuildError, match=r"timetable declares no rebuild.*matching, notifications, pairing, registration, scheduling"
+    ):
+        spec_for("timetable")

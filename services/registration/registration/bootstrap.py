@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from registration.api import CREDENTIAL_UPLOAD_PATH, router
 from registration.cohort_closer import workers
+from registration.consumers import handlers
 from registration.settings import RegistrationSettings
 from together_servicekit.app import build_app
 
@@ -15,8 +16,9 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     return build_app(
         settings,
         title="Together registration",
-        description="Programmes, cohorts, participants and coach credentials. Publishes on `together.registration`.",
+        description="Programmes, cohorts, participants and coach credentials. Publishes on `together.registration`; consumes `together.pairing` and `together.scheduling` for the outcomes report.",
         routers=[router],
+        handlers=handlers,
         workers=workers,
         # Only the credential upload takes more than the usual body limit.
         larger_bodies=[(CREDENTIAL_UPLOAD_PATH, settings.credential_max_bytes + MULTIPART_OVERHEAD)],

@@ -14,6 +14,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from registration import records
+from registration.domain import outcomes
 from registration.domain.credentials import CredentialStatus
 from registration.domain.participant import Participant, ParticipantStatus, answers_of
 from registration.domain.programme_rules import rules_of
@@ -88,6 +90,16 @@ async def programme_rules(runtime: Runtime, programme_id: UUID) -> ProgrammeRule
 async def cohort(runtime: Runtime, cohort_id: UUID) -> dict[str, Any]:
     """Anyone signed in: a cohort's name, dates and places are public."""
     return await _one(runtime, sa.select(cohorts).where(cohorts.c.id == cohort_id), "cohort", cohort_id)
+
+
+async def cohort_outcomes(runtime: Runtime, cohort_id: UUID, caller: Principal) -> tuple[dict[str, Any], list[outcomes.Row]]:
+    """The team of the cohort's programme: the cohort's outcomes report, no group under five people (ADR 0011)."""
+    row = await cohort(runtime, cohort_id)
+    if not caller.runs(row["programme_id"]):
+        raise Forbidden("only the team running this programme reads its cohorts' outcomes")
+    async with runtime.engine.connect() as conn:
+        facts = await records.cohort_facts(conn, cohort_id)
+    return row, outcomes.report(facts)
 
 
 @dataclass(frozen=True)

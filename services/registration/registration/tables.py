@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from registration.domain.cohort import CohortStatus
 from registration.domain.credentials import CredentialStatus
+from registration.domain.outcomes import EarlyEnd, PairingState
 from registration.domain.participant import ParticipantStatus, WithdrawnBy
 from registration.domain.verification import VerificationStatus
 from together_events.tables import define_backbone_tables
@@ -172,5 +173,73 @@ coach_credentials = sa.Table(
     one_of("status", CredentialStatus, "coach_credentials_status_known"),
 )
 
-# Registration consumes no events: nothing here is built from them.
-READ_MODEL: tuple[sa.Table, ...] = ()
+# A registration the programme's eligibility rules refused (`RegistrationRefused`), for the cohort's outcomes:
+# which rules, when, and the groups the refused answers fall in (never who it was: no name, address or id).
+registration_refusals = sa.Table(
+    "registration_refusals",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("cohort_id", UUID(as_uuid=True), sa.ForeignKey("cohorts.id"), nullable=False, index=True),
+    sa.Column("failed_rules", ARRAY(sa.Text), nullable=False),  # the refused answers' fields: entity, job_network...
+    sa.Column("refused_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("grade_band", sa.Text, nullable=False),
+    sa.Column("gender", sa.Text, nullable=False),
+    sa.Column("duty_station", sa.Text, nullable=False),
+)
+
+# The read model of the outcomes report, built from pairing's and scheduling's events alone (ADR 0011).
+# No foreign keys: the two topics are not ordered with each other, nor with registration's own rows.
+
+# Each pairing of a cohort and how it stands (PairingFormed, PairingEnded, PairingCompleted).
+outcome_pairings = sa.Table(
+    "outcome_pairings",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("mentee_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("mentor_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("formed_at", sa.DateTime(timezone=True)),  # NULL until PairingFormed is handled
+    sa.Column("state", sa.Text, nullable=False),  # PairingState
+    sa.Column("ended_at", sa.DateTime(timezone=True)),  # ended early or completed
+    sa.Column("early_end", sa.Text),  # EarlyEnd: set exactly when ended early
+    one_of("state", PairingState, "outcome_pairings_state_known"),
+    one_of("early_end", EarlyEnd, "outcome_pairings_early_end_known"),
+    sa.CheckConstraint("(state = 'ended_early') = (early_end IS NOT NULL)", name="outcome_pairings_early_end_when_ended_early"),
+)
+
+# Each session held (SessionCompleted: a booked one that took place, or one recorded afterwards).
+outcome_sessions = sa.Table(
+    "outcome_sessions",
+    metadata,
+    sa.Column("session_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("pairing_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Each participant's last answer to each survey (SurveyAnswered): the scores only.
+outcome_surveys = sa.Table(
+    "outcome_surveys",
+    metadata,
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("survey", sa.Text, primary_key=True),  # pre, post
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("confidence", sa.Integer, nullable=False),
+    sa.Column("satisfaction", sa.Integer),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Each pairing's final assessment as each partner last gave it (FinalAssessmentGiven): how many items met.
+outcome_assessments = sa.Table(
+    "outcome_assessments",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("items_rated", sa.Integer, nullable=False),
+    sa.Column("items_met", sa.Integer, nullable=False),
+    sa.Column("given_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The tables built from events alone: `together-events rebuild --service registration` rebuilds and compares them.
+READ_MODEL: tuple[sa.Table, ...] = (outcome_pairings, outcome_sessions, outcome_surveys, outcome_assessments)

@@ -311,3 +311,21 @@ class CredentialOut(BaseModel):
     reason: str | None = Field(
         description="The programme team's reason for a rejection, in their words; kept here, never in an event (ADR 0008)."
     )
+
+
+class OutcomeRowOut(BaseModel):
+    measure: str = Field(description="e.g. registered, refused_by_entity, time_to_pairing_days_median, goals_met_share")
+    dimension: str = Field(description="cohort (the whole cohort), entity, grade_band, gender or duty_station")
+    group: str = Field(description="the group of the dimension; `all` for the whole cohort, `other` for small groups folded")
+    people: int = Field(description="how many people the measure is about in the group (never under 5 in a breakdown)")
+    value: int | float | None = Field(
+        description="a count (an integer), mean, median or share; null when there is nothing to measure"
+    )
+
+
+class OutcomesOut(BaseModel):
+    cohort_id: UUID
+    programme_id: UUID
+    minimum_group_size: int = Field(description="smaller groups are folded into `other`, and hidden if `other` is too")
+    dimensions: list[str]
+    rows: list[OutcomeRowOut]

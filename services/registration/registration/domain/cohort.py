@@ -21,6 +21,7 @@ from registration.domain.eligibility import (
     CAPACITY_FIELD,
     Answers,
     edit_violations,
+    failed_eligibility,
     registration_violations,
     role_violations,
 )
@@ -37,6 +38,7 @@ from together_contracts.registration import (
     ParticipantRoleGranted,
     ParticipantWithdrawn,
     ProgrammeRules,
+    RegistrationRefused,
     Role,
 )
 from together_contracts.roles import seeks_partner
@@ -121,6 +123,14 @@ class Cohort:
         )
         verification, requested = self.request_verification(participant, verification_id, participant.email, now)
         return participant, verification, requested
+
+    def refusal(self, refused: Refused, now: datetime) -> RegistrationRefused | None:
+        """What `register` refused, as the cohort's outcomes count it: only a refusal by the programme's
+        eligibility rules (who may join) is one; a shut window or a malformed answer is not."""
+        rules = failed_eligibility(refused.violations)
+        if not rules:
+            return None
+        return RegistrationRefused(cohort_id=self.id, programme_id=self.programme_id, failed_rules=rules, refused_at=now)
 
     def request_verification(
         self, participant: Participant, verification_id: UUID, email: str, now: datetime

@@ -18,6 +18,11 @@ from together_servicekit.errors import Violation
 CAPACITY_FIELD = {Role.mentor: "mentor_capacity", Role.coach: "coach_capacity"}
 _PARTNERS = {Role.mentor: "mentees", Role.coach: "clients"}
 _PLURAL = {Role.mentor: "mentors", Role.mentee: "mentees", Role.coach: "coaches", Role.client: "clients"}
+# The rules of who may join a programme. A registration one of them refuses is counted as refused in the
+# cohort's outcomes (`RegistrationRefused`); one refused only for its window or a malformed answer is not.
+ELIGIBILITY_RULES = frozenset(
+    {"eligible_appointment_type", "eligible_entity", "eligible_job_network", "meeting_language", "role_of_programme"}
+)
 # Answers that may not be removed by a change (required in the questionnaire).
 _REQUIRED = frozenset(f.name for f in FIELDS if f.required)
 
@@ -57,6 +62,11 @@ def registration_violations(
     """Every reason a registration is refused, all at once (the window's and eligibility's in `language`)."""
     violations = [] if window.is_open(today) else [window.refusal(today, language)]
     return violations + answer_violations(rules, answers, language)
+
+
+def failed_eligibility(violations: list[Violation]) -> list[str]:
+    """The answers (fields) whose eligibility rules refused, in the order the refusal names them."""
+    return list(dict.fromkeys(v.field for v in violations if v.rule in ELIGIBILITY_RULES))
 
 
 def answer_violations(rules: ProgrammeRules, answers: Answers, language: str = DEFAULT_LANGUAGE) -> list[Violation]:

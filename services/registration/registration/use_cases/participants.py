@@ -11,9 +11,10 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registration import repository
+from registration import records, repository
+from registration.domain.duty_stations import placed
 from registration.domain.eligibility import removal_violations
-from registration.domain.errors import refuse_if
+from registration.domain.errors import Refused, refuse_if
 from registration.domain.participant import WithdrawnBy
 from registration.queries import visible_participant
 from registration.use_cases import publishing
@@ -38,20 +39,31 @@ async def register(
     async with runtime.engine.begin() as conn:
         cohort = await repository.load_cohort(conn, cohort_id, shared=True, seats=False)  # no place is taken yet
         already = await repository.person_registered(conn, cohort_id, caller.subject)
-        participant, verification, requested = cohort.register(
-            participant_id=uuid.uuid4(),
-            verification_id=uuid.uuid4(),
-            person_id=caller.subject,
-            answers=answers,
-            already_registered=already,
-            now=now,
-            language=language,
-        )
-        await repository.add_participant(conn, participant)
-        await repository.add_data_key(conn, participant.id, new_data_key(), now)
-        await repository.add_verification(conn, verification)
-        await publishing.record(runtime, conn, requested)
-    return participant.id
+        try:
+            participant, verification, requested = cohort.register(
+                participant_id=uuid.uuid4(),
+                verification_id=uuid.uuid4(),
+                person_id=caller.subject,
+                answers=answers,
+                already_registered=already,
+                now=now,
+                language=language,
+            )
+        except Refused as refused:
+            counted = cohort.refusal(refused, now)
+            if counted is None:
+                raise
+            # Counted in the cohort's outcomes: stored and published together, then refused as before.
+            await records.add_refusal(conn, uuid.uuid4(), counted, placed(answers)[0])  # a listed station as listed
+            await publishing.record(runtime, conn, counted)
+            refusal = refused
+        else:
+            await repository.add_participant(conn, participant)
+            await repository.add_data_key(conn, participant.id, new_data_key(), now)
+            await repository.add_verification(conn, verification)
+            await publishing.record(runtime, conn, requested)
+            return participant.id
+    raise refusal
 
 
 @answering_refusals
