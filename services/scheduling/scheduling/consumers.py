@@ -1,6 +1,8 @@
 """Scheduling learns of programmes and participants from `together.registration`, and of
 requests and pairings from `together.pairing`. Each handler is idempotent by construction (upserts,
-or updates to a final state); the inbox makes a replayed event a no-op anyway."""
+updates to a final state, asks made once each); the inbox makes a replayed event a no-op anyway.
+A registration asks the pre-programme survey, a pairing's end (completed or early) the final
+assessment and the post-programme survey (`use_cases.outcomes`)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling.settings import SchedulingSettings
 from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
-from scheduling.use_cases import endings
-from together_contracts.pairing import PairingEnded, PairingFormed, RequestSent
+from scheduling.use_cases import endings, outcomes
+from together_contracts.pairing import EndedBy, PairingCompleted, PairingEnded, PairingFormed, RequestSent
 from together_contracts.registration import (
     ERASED_DISPLAY_NAME,
     ERASED_TIME_ZONE,
@@ -98,15 +100,36 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         # Their pairings take no more bookings, and every future session is cancelled with its invitation.
         await endings.partner_withdrawn(runtime, conn, event.participant_id, event.withdrawn_at)
 
+    async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, envelope: Envelope) -> None:
+        await on_participant_state(conn, event, envelope)
+        await outcomes.ask_pre_survey(runtime, conn, event.participant_id, event.cohort_id)
+
     async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
         await endings.pairing_ended(runtime, conn, event.pairing_id, event.ended_at)
+        # Ending early is an end too: both partners are asked, but not one who left the cohort.
+        left = (
+            {EndedBy.mentee: event.mentee_id, EndedBy.mentor: event.mentor_id}[event.ended_by]
+            if event.participant_withdrew
+            else None
+        )
+        partners = [p for p in (event.mentee_id, event.mentor_id) if p != left]
+        await outcomes.ask_at_pairing_end(
+            runtime, conn, pairing_id=event.pairing_id, cohort_id=event.cohort_id, partners=partners
+        )
+
+    async def on_pairing_completed(conn: AsyncConnection, event: PairingCompleted, _: Envelope) -> None:
+        await endings.pairing_ended(runtime, conn, event.pairing_id, event.completed_at)
+        partners = (event.mentee_id, event.mentor_id)
+        await outcomes.ask_at_pairing_end(
+            runtime, conn, pairing_id=event.pairing_id, cohort_id=event.cohort_id, partners=partners
+        )
 
     registry = (
         Handlers()
         .on(ProgrammeCreated, on_programme_created)
         .on(ProgrammeRulesChanged, on_programme_rules_changed)
         .on(CohortOpened, on_cohort_opened)
-        .on(ParticipantRegistered, on_participant_state)
+        .on(ParticipantRegistered, on_participant_registered)
         .on(ParticipantProfileUpdated, on_participant_state)
         .on(ParticipantRoleGranted, on_participant_state)
         .on(ParticipantWithdrawn, on_participant_withdrawn)
@@ -114,6 +137,7 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         .on(RequestSent, on_request_sent)
         .on(PairingFormed, on_pairing_formed)
         .on(PairingEnded, on_pairing_ended)
+        .on(PairingCompleted, on_pairing_completed)
     )
     return ProfileOpener.of(runtime.settings).take_sealed(registry)
 

@@ -1,6 +1,6 @@
 """Scheduling's own tables: what it learnt from events, the sessions and series booked, the
-partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it, and
-the cohorts' timetables."""
+partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it, what
+each participant is asked at the start and end of a cohort, and the cohorts' timetables."""
 
 from enum import StrEnum
 
@@ -11,7 +11,7 @@ from scheduling.domain.series import SeriesStatus
 from scheduling.domain.sessions import SessionStatus
 from scheduling.domain.times import Frequency
 from scheduling.domain.timetable import EntryStatus
-from together_contracts.scheduling import TimetableEntryKind, TimetableLanguage
+from together_contracts.scheduling import OutcomeKind, SurveyKind, TimetableEntryKind, TimetableLanguage
 from together_events.tables import define_backbone_tables
 
 
@@ -180,18 +180,58 @@ assessments = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Pre- and post-programme surveys: the author reads theirs; the programme team reads aggregates.
-surveys = sa.Table(
-    "surveys",
+# Pre- and post-programme surveys, one of each per participant (a registration in a cohort): the author
+# reads theirs; the programme team reads aggregates; only the scores travel (`SurveyAnswered`).
+participant_surveys = sa.Table(
+    "participant_surveys",
     metadata,
-    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
-    sa.Column("author_person_id", sa.Text, primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("kind", sa.Text, primary_key=True),  # pre | post
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("confidence", sa.Integer, nullable=False),  # 1-5
     sa.Column("satisfaction", sa.Integer),  # 1-5, post only
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    one_of("kind", SurveyKind, "participant_surveys_kind"),
+)
+
+# What each participant is asked (a survey, a pairing's final assessment), once; the row is its reminder's
+# timer: due at remind_at while neither answered nor reminded.
+outcome_asks = sa.Table(
+    "outcome_asks",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("pairing_id", UUID(as_uuid=True)),  # the final assessment and post survey: the pairing whose end asked it
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("remind_at", sa.DateTime(timezone=True)),  # None: answered before it was asked
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    # A reminder that raised is retried with back-off, then set aside with its reason (as sessions' completion).
+    sa.Column("reminder_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reminder_retry_at", sa.DateTime(timezone=True)),
+    sa.Column("reminder_error", sa.Text),
+    sa.Column("reminder_failed_at", sa.DateTime(timezone=True)),
+    one_of("kind", OutcomeKind, "outcome_asks_kind"),
+    # Once each: a survey per participant, the final assessment per partner and pairing.
+    sa.Index(
+        "uq_outcome_asks_survey",
+        "participant_id",
+        "kind",
+        unique=True,
+        postgresql_where=sa.text("kind <> 'final_assessment'"),
+    ),
+    sa.Index(
+        "uq_outcome_asks_assessment",
+        "participant_id",
+        "pairing_id",
+        unique=True,
+        postgresql_where=sa.text("kind = 'final_assessment'"),
+    ),
+    sa.Index("ix_outcome_asks_due", "remind_at", postgresql_where=sa.text("answered_at IS NULL AND reminded_at IS NULL")),
 )
 
 # A cohort's timetable (a career week), published by the programme team: everyone in the programme reads it.
