@@ -108,7 +108,9 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
 
         async def asks() -> set[tuple[uuid.UUID, str, uuid.UUID | None]]:
             async with runtime.engine.connect() as conn:
-                rows = await conn.execute(sa.select(outcome_asks.c.participant_id, outcome_asks.c.kind, outcome_asks.c.pairing_id))
+                rows = await conn.execute(
+                    sa.select(outcome_asks.c.participant_id, outcome_asks.c.kind, outcome_asks.c.pairing_id)
+                )
                 return {(r.participant_id, r.kind, r.pairing_id) for r in rows}
 
         def headers(pid: uuid.UUID) -> dict[str, str]:
@@ -136,7 +138,9 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
                 check(await http.put(f"/participants/{loner}/surveys/pre", json={"confidence": 2}, headers=headers(loner)), 200)
                 check(await http.put(f"/participants/{mentee}/surveys/pre", json={"confidence": 3, "comment": "new here"},
                                      headers=headers(mentee)), 200)  # fmt: skip
-                assert (await http.get(f"/participants/{mentee}/surveys/pre", headers=headers(mentee))).json()["comment"] == "new here"
+                assert (await http.get(f"/participants/{mentee}/surveys/pre", headers=headers(mentee))).json()[
+                    "comment"
+                ] == "new here"
                 check(await http.get(f"/participants/{mentee}/surveys/pre", headers=headers(loner)), 404)
                 check(await http.put(f"/participants/{mentee}/surveys/pre", json={"confidence": 1}, headers=headers(loner)), 404)
                 team = signer.headers("team", "programme_team", programmes=[str(programme)])
@@ -173,7 +177,9 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
                 # The mentor gives the final assessment: one item of two met.
                 agreement = {"skills_and_goals": ["negotiation", "delegation"], "development_plan": "p", "schedule": "s"}
                 check(await http.put(f"/pairings/{pairing_id}/agreement", json=agreement, headers=headers(mentee)), 200)
-                assessment = {"ratings": [{"skill_or_goal": "negotiation", "rating": 5}, {"skill_or_goal": "delegation", "rating": 2}]}
+                assessment = {
+                    "ratings": [{"skill_or_goal": "negotiation", "rating": 5}, {"skill_or_goal": "delegation", "rating": 2}]
+                }
                 check(await http.put(f"/pairings/{pairing_id}/assessment", json=assessment, headers=headers(mentor)), 200)
 
                 # A replay asks nothing twice: the same facts again under new envelope ids (past the inbox).

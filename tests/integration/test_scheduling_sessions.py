@@ -454,13 +454,17 @@ async def test_agreement_and_assessment_for_both_partners_and_the_team_surveys_f
     assert (given["participant_id"], given["items_rated"], given["items_met"]) == (str(pair.mentor), 2, 1)
     async with pair.runtime.engine.connect() as conn:
         answered = (
-            await conn.execute(
-                sa.select(outbox_table.c.envelope["data"])
-                .where(outbox_table.c.event_type.like("%.SurveyAnswered.%"))
-                .where(outbox_table.c.envelope["data"]["participant_id"].astext.in_([str(pair.mentee), str(pair.mentor)]))
-                .order_by(outbox_table.c.position)
+            (
+                await conn.execute(
+                    sa.select(outbox_table.c.envelope["data"])
+                    .where(outbox_table.c.event_type.like("%.SurveyAnswered.%"))
+                    .where(outbox_table.c.envelope["data"]["participant_id"].astext.in_([str(pair.mentee), str(pair.mentor)]))
+                    .order_by(outbox_table.c.position)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert [(a["survey"], a["confidence"], a["satisfaction"]) for a in answered] == [
         ("pre", 2, None), ("pre", 4, None), ("post", 4, 5),
     ]  # fmt: skip
