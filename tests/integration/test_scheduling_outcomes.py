@@ -2,6 +2,7 @@
 registration asks the pre survey, a pairing's completion asks each partner the final assessment and
 the post survey, an early end asks the partner who stayed; the reminders fire once each, a set number
 of working days later with the clock moved, and not for what was answered; a replay asks nothing twice.
+And migration 0012 moves the surveys kept per pairing to the participants who gave them.
 
 The topics are this module's own (a namespace), so the run shares the broker with anything else.
 """
@@ -17,11 +18,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from scheduling.consumers import handlers
 from scheduling.domain.outcomes import after_working_days
 from scheduling.reminder_worker import reminder_worker
-from scheduling.tables import outcome_asks
+from scheduling.tables import outcome_asks, participant_surveys
 from tests.apps import client, service_app
 from tests.http.access import check
 from tests.kafka_tools import read_topic, wait_until
@@ -31,6 +33,7 @@ from together_contracts.topics import declared_topics
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.topics import service_topic
 from together_operator.provision import delete_topics, ensure_topics
+from together_servicekit.db import alembic_config, make_engine
 
 pytestmark = pytest.mark.integration
 
@@ -247,3 +250,60 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
         answered = sorted((r["participant_id"] == str(mentee), r["survey"], r["confidence"]) for r in of("SurveyAnswered"))
         assert answered == [(False, "pre", 2), (True, "post", 4), (True, "pre", 3)]
         assert "new here" not in str(records) and "negotiation" not in str(records)
+
+
+async def test_surveys_from_before_move_to_the_partner_who_gave_them(create_database):
+    """Migration 0012: a survey kept per pairing and author becomes the author's, as their participant in
+    that pairing, with its cohort; one participant's same kind in two pairings keeps the later answer."""
+    url = await create_database("sched_0012")
+    config = alembic_config("scheduling", url)
+    await asyncio.to_thread(command.upgrade, config, "0011")
+    programme, cohort = uuid.uuid4(), uuid.uuid4()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    mentee, mentor, next_mentor = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            pairing = sa.text(
+                "INSERT INTO pairings (id, mentee_id, mentor_id, cohort_id, programme_id, mentee_person_id, "
+                "mentor_person_id, formed_at) VALUES (:id, :mentee, :mentor, :cohort, :programme, :mentee_person, "
+                ":mentor_person, :formed_at)"
+            )
+            for pid, its_mentor, mentor_person, day in ((first, mentor, "mentor", 1), (second, next_mentor, "next", 2)):
+                await conn.execute(pairing, {
+                    "id": pid, "mentee": mentee, "mentor": its_mentor, "cohort": cohort, "programme": programme,
+                    "mentee_person": "mentee", "mentor_person": mentor_person, "formed_at": datetime(2026, 1, day, tzinfo=UTC),
+                })  # fmt: skip
+            survey = sa.text(
+                "INSERT INTO surveys (pairing_id, author_person_id, kind, programme_id, confidence, satisfaction, comment, "
+                "submitted_at) VALUES (:pairing, :author, :kind, :programme, :confidence, NULL, '', :at)"
+            )
+            for pid, author, kind, confidence, day in (
+                (first, "mentee", "pre", 2, 3), (first, "mentor", "pre", 4, 3), (second, "mentee", "pre", 3, 5),
+                (second, "next", "post", 5, 6),
+            ):  # fmt: skip
+                await conn.execute(survey, {
+                    "pairing": pid, "author": author, "kind": kind, "programme": programme, "confidence": confidence,
+                    "at": datetime(2026, 1, day, tzinfo=UTC),
+                })  # fmt: skip
+        await asyncio.to_thread(command.upgrade, config, "head")
+        async with engine.connect() as conn:
+            moved = {
+                (row.participant_id, row.kind): (row.cohort_id, row.programme_id, row.confidence)
+                for row in await conn.execute(sa.select(participant_surveys))
+            }
+            asked = (await conn.execute(sa.select(sa.func.count()).select_from(outcome_asks))).scalar_one()
+        # Back down: each survey returns to the participant's first pairing in the cohort.
+        await asyncio.to_thread(command.downgrade, config, "0011")
+        async with engine.connect() as conn:
+            query = sa.text("SELECT pairing_id, author_person_id, kind, confidence FROM surveys")
+            returned = {tuple(row) for row in await conn.execute(query)}
+    finally:
+        await engine.dispose()
+    assert moved == {
+        (mentee, "pre"): (cohort, programme, 3),  # the later of the mentee's two answers
+        (mentor, "pre"): (cohort, programme, 4),
+        (next_mentor, "post"): (cohort, programme, 5),
+    }
+    assert asked == 0  # nothing was asked before
+    assert returned == {(first, "mentee", "pre", 3), (first, "mentor", "pre", 4), (second, "next", "post", 5)}
