@@ -23,13 +23,14 @@ from alembic import command
 from scheduling.consumers import handlers
 from scheduling.domain.outcomes import after_working_days
 from scheduling.reminder_worker import reminder_worker
-from scheduling.tables import outcome_asks, participant_surveys
+from scheduling.tables import outcome_asks, participant_surveys, station_holidays
 from tests.apps import client, service_app
 from tests.http.access import check
 from tests.kafka_tools import read_topic, wait_until
 from together_contracts.pairing import CompletedBecause, EndedBy, PairingCompleted, PairingEnded, PairingFormed
 from together_contracts.registration import ParticipantRegistered, ProgrammeCreated, ProgrammeKind, PublicProfile, Role
 from together_contracts.topics import declared_topics
+from together_contracts.working_days import HolidaysChanged
 from together_events import Envelope, Event, EventConsumer, build_producer
 from together_events.topics import service_topic
 from together_operator.provision import delete_topics, ensure_topics
@@ -85,11 +86,11 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
         people = {mentee: f"mentee-{RUN}", mentor: f"mentor-{RUN}", loner: f"loner-{RUN}"}
         now = runtime.now()
 
-        def registered(pid: uuid.UUID, role: Role, zone: str) -> Envelope:
+        def registered(pid: uuid.UUID, role: Role, zone: str, station: str = "x") -> Envelope:
             return envelope(
                 ParticipantRegistered(
                     participant_id=pid, person_id=people[pid], cohort_id=cohort, programme_id=programme, roles=[role],
-                    profile=PublicProfile(display_name=people[pid], entity="UNEP", duty_station="x", time_zone=zone,
+                    profile=PublicProfile(display_name=people[pid], entity="UNEP", duty_station=station, time_zone=zone,
                                           grade="P-3", years_of_service=4, job_network="DEVNET", languages=["English"]),
                     registered_at=now,
                 )
@@ -100,7 +101,10 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
                              reason=CompletedBecause.programme_ended, completed_at=now),
             sequence=2,
         )  # fmt: skip
-        mentee_registered = registered(mentee, Role.mentee, NAIROBI)
+        mentee_registered = registered(mentee, Role.mentee, NAIROBI, "Nairobi")
+        # The team's days off at the mentee's station in the cohort: the next two weekdays where she works.
+        today = now.astimezone(ZoneInfo(NAIROBI)).date()
+        team_days = [d for d in (today + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5][:2]
         producer = build_producer(stack.kafka_bootstrap, client_id=f"asks-test-{RUN}")
         await producer.start()
 
@@ -120,6 +124,17 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
             return signer.headers(people[pid], "participant")
 
         try:
+            await publish(
+                envelope(HolidaysChanged(cohort_id=cohort, duty_station="Nairobi", days_added=team_days, days_removed=[],
+                                         changed_at=now)),
+            )  # fmt: skip
+            async with running(consumer.run):
+
+                async def team_days_known() -> bool:
+                    async with runtime.engine.connect() as conn:
+                        return (await conn.execute(sa.select(sa.func.count()).select_from(station_holidays))).scalar_one() == 1
+
+                await wait_until(team_days_known, what="scheduling learns the team's days off at the station")
             await publish(
                 envelope(ProgrammeCreated(programme_id=programme, name="Mentoring", kind=ProgrammeKind.mentoring, suggestions_per_mentee=3)),
                 mentee_registered,
@@ -190,10 +205,10 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
                 await publish(envelope(ParticipantRegistered.model_validate(mentee_registered.data)), again)
                 await asyncio.sleep(1.5)
 
-                # Not due yet; then the clock passes five working days (a week at most, daylight saving aside).
+                # Not due yet; then the clock passes five working days (two weeks at most: two weekends and the team's two days).
                 worker = reminder_worker(runtime, poll_interval=0.05)
                 assert await worker.run_due() == []
-                runtime.clock.travel(timedelta(days=7, hours=2))
+                runtime.clock.travel(timedelta(days=14, hours=2))
                 # The mentee answers the post survey the moment before the reminder would go.
                 post = {"confidence": 4, "satisfaction": 5}
                 check(await http.put(f"/participants/{mentee}/surveys/post", json=post, headers=headers(mentee)), 200)
@@ -231,10 +246,12 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
         }  # fmt: skip
         zones = {mentee: NAIROBI, mentor: NEW_YORK, loner: NAIROBI, stayed: "UTC"}  # one scheduling does not know: UTC
         for r in requested:
-            zone = zones[uuid.UUID(r["participant_id"])]
+            asked_of = uuid.UUID(r["participant_id"])
+            zone, days_off = zones[asked_of], set(team_days) if asked_of == mentee else set()
             asked, remind_at = datetime.fromisoformat(r["requested_at"]), datetime.fromisoformat(r["remind_at"])
-            assert remind_at == after_working_days(asked, 5, zone)
+            assert remind_at == after_working_days(asked, 5, zone, days_off)
             assert remind_at.astimezone(ZoneInfo(zone)).weekday() < 5  # a working day where they work
+            assert remind_at.astimezone(ZoneInfo(zone)).date() not in days_off
 
         # Answered before their reminder: the mentee's and the loner's pre surveys, the mentor's assessment,
         # the mentee's post survey. The rest is reminded once each.

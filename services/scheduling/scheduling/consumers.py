@@ -13,10 +13,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling.settings import SchedulingSettings
-from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
+from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements, station_holidays
 from scheduling.use_cases import endings, outcomes
 from together_contracts.pairing import EndedBy, PairingCompleted, PairingEnded, PairingFormed, RequestSent
 from together_contracts.registration import (
+    ERASED_ANSWER,
     ERASED_DISPLAY_NAME,
     ERASED_TIME_ZONE,
     CohortOpened,
@@ -28,6 +29,7 @@ from together_contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
+from together_contracts.working_days import HolidaysChanged
 from together_events import Envelope, Handlers
 from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
@@ -35,8 +37,11 @@ from together_servicekit.runtime import Runtime
 
 async def on_programme_created(conn: AsyncConnection, event: ProgrammeCreated, _: Envelope) -> None:
     plan = event.rules.session_plan.model_dump(mode="json") if event.rules is not None else None
+    official = event.rules.official_holidays if event.rules is not None else False
     await conn.execute(
-        insert(programmes).values(id=event.programme_id, kind=event.kind.value, session_plan=plan).on_conflict_do_nothing()
+        insert(programmes)
+        .values(id=event.programme_id, kind=event.kind.value, session_plan=plan, official_holidays=official)
+        .on_conflict_do_nothing()
     )
 
 
@@ -44,7 +49,7 @@ async def on_programme_rules_changed(conn: AsyncConnection, event: ProgrammeRule
     await conn.execute(
         programmes.update()
         .where(programmes.c.id == event.programme_id)
-        .values(session_plan=event.rules.session_plan.model_dump(mode="json"))
+        .values(session_plan=event.rules.session_plan.model_dump(mode="json"), official_holidays=event.rules.official_holidays)
     )
 
 
@@ -67,6 +72,7 @@ async def on_participant_state(
         "time_zone": event.profile.time_zone,
         "cohort_id": event.cohort_id,
         "programme_id": event.programme_id,
+        "duty_station": event.profile.duty_station,
     }
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
@@ -80,7 +86,9 @@ async def erase_copy(conn: AsyncConnection, participant_id: UUID) -> None:
     await conn.execute(
         participants.update()
         .where(participants.c.id == participant_id)
-        .values(display_name=ERASED_DISPLAY_NAME, time_zone=ERASED_TIME_ZONE)  # registration's placeholders
+        .values(
+            display_name=ERASED_DISPLAY_NAME, time_zone=ERASED_TIME_ZONE, duty_station=ERASED_ANSWER
+        )  # registration's placeholders
     )
 
 
@@ -138,6 +146,7 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         .on(PairingFormed, on_pairing_formed)
         .on(PairingEnded, on_pairing_ended)
         .on(PairingCompleted, on_pairing_completed)
+        .on(HolidaysChanged, on_holidays_changed)
     )
     return ProfileOpener.of(runtime.settings).take_sealed(registry)
 
@@ -174,4 +183,17 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
             ended_at=withdrawn_at,
         )
         .on_conflict_do_nothing()
+    )
+
+
+async def on_holidays_changed(conn: AsyncConnection, event: HolidaysChanged, _: Envelope) -> None:
+    """The team's days at a station, as they now stand (the whole lists): reminders skip them."""
+    values = {
+        "days_added": [day.isoformat() for day in event.days_added],
+        "days_removed": [day.isoformat() for day in event.days_removed],
+    }
+    await conn.execute(
+        insert(station_holidays)
+        .values(cohort_id=event.cohort_id, duty_station=event.duty_station, **values)
+        .on_conflict_do_update(index_elements=["cohort_id", "duty_station"], set_=values)
     )

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scheduling.domain.days_off import DaysOff
 from scheduling.domain.outcomes import OutcomeAsk
-from scheduling.tables import outcome_asks, participant_surveys, participants
+from scheduling.tables import outcome_asks, participant_surveys, participants, programmes, station_holidays
 from together_contracts.scheduling import OutcomeKind
 from together_servicekit.jobs import Failure
 
@@ -128,12 +129,31 @@ async def record_reminder_failure(conn: AsyncConnection, ask_id: UUID, failure: 
     )
 
 
-async def participant_zone(conn: AsyncConnection, participant_id: UUID) -> str:
-    """Where the participant works, for their working days; UTC for one scheduling does not know."""
-    zone: str | None = (
-        await conn.execute(sa.select(participants.c.time_zone).where(participants.c.id == participant_id))
-    ).scalar()
-    return zone or "UTC"
+async def participant_calendar(conn: AsyncConnection, participant_id: UUID, cohort_id: UUID) -> tuple[str, DaysOff]:
+    """Where the participant works, for their working days: their zone and days off (their duty station's
+    official holidays if their programme counts them, with the team's days there in the cohort). UTC and
+    weekends only for a participant scheduling does not know."""
+    query = (
+        sa.select(
+            participants.c.time_zone,
+            participants.c.duty_station,
+            sa.func.coalesce(programmes.c.official_holidays, False).label("official"),
+        )
+        .select_from(participants.outerjoin(programmes, programmes.c.id == participants.c.programme_id))
+        .where(participants.c.id == participant_id)
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return "UTC", DaysOff()
+    team_days = (
+        await conn.execute(
+            sa.select(station_holidays.c.days_added, station_holidays.c.days_removed).where(
+                station_holidays.c.cohort_id == cohort_id, station_holidays.c.duty_station == row.duty_station
+            )
+        )
+    ).first()
+    added, removed = (team_days.days_added, team_days.days_removed) if team_days is not None else ([], [])
+    return row.time_zone, DaysOff.at(row.duty_station, official=row.official, added=added, removed=removed)
 
 
 async def is_withdrawn(conn: AsyncConnection, participant_id: UUID) -> bool:

@@ -45,6 +45,8 @@ programmes = sa.Table(
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("session_plan", JSONB),  # ProgrammeRules.session_plan; None: the kind's default plan
+    # ProgrammeRules.official_holidays: a duty station's public holidays count like weekends for reminders.
+    sa.Column("official_holidays", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 cohorts = sa.Table(
@@ -66,6 +68,7 @@ participants = sa.Table(
     # Where they registered: who is in a programme and reads its timetable. None for rows from before 0011.
     sa.Column("cohort_id", UUID(as_uuid=True)),
     sa.Column("programme_id", UUID(as_uuid=True), index=True),
+    sa.Column("duty_station", sa.Text),  # public profile: where they work, whose holidays their reminders skip
 )
 
 request_engagements = sa.Table(
@@ -234,6 +237,17 @@ outcome_asks = sa.Table(
     sa.Index("ix_outcome_asks_due", "remind_at", postgresql_where=sa.text("answered_at IS NULL AND reminded_at IS NULL")),
 )
 
+# Read model from pairing's HolidaysChanged: the programme team's days added to and official holidays
+# removed from a duty station's calendar, per cohort (ISO dates). Reminders skip them as pairing's deadlines do.
+station_holidays = sa.Table(
+    "station_holidays",
+    metadata,
+    sa.Column("cohort_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("duty_station", sa.Text, primary_key=True),
+    sa.Column("days_added", JSONB, nullable=False),
+    sa.Column("days_removed", JSONB, nullable=False),
+)
+
 # A cohort's timetable (a career week), published by the programme team: everyone in the programme reads it.
 timetable_entries = sa.Table(
     "timetable_entries",
@@ -257,4 +271,4 @@ timetable_entries = sa.Table(
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them (the rest is booked through the API).
-READ_MODEL = (pairings, programmes, cohorts, participants, request_engagements)
+READ_MODEL = (pairings, programmes, cohorts, participants, request_engagements, station_holidays)

@@ -1,5 +1,5 @@
 """The rules of what a participant is asked and when they are reminded: working-day due dates in their
-zone, met items counted, a reminder once and never once answered."""
+zone, skipping their duty station's days off, met items counted, a reminder once and never once answered."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scheduling.domain.days_off import DaysOff
 from scheduling.domain.outcomes import OutcomeAsk, after_working_days, assessment_given, is_working_day, items_met
 from together_contracts.scheduling import OutcomeKind
 
@@ -109,3 +110,21 @@ def test_what_was_answered_before_it_was_asked_is_asked_of_nobody():
     asked = ask(answered_at=before)
     assert asked.remind_at is None and asked.requested() is None
     assert asked.remind(before + timedelta(days=30)) == (asked, None)
+
+
+def test_a_duty_stations_official_holidays_count_where_the_programme_counts_them():
+    christmas = date(2026, 12, 25)  # a Friday
+    counted = DaysOff.at("Geneva", official=True)
+    assert christmas in counted and date(2026, 12, 31) in counted  # Geneva's own: the Restoration of the Republic
+    assert christmas not in DaysOff.at("Geneva", official=False)  # the programme does not count them
+    assert christmas not in DaysOff.at("Somewhere unlisted", official=True)  # no official calendar: the team's days only
+    asked = local("2026-12-24T09:00", "Europe/Zurich")
+    assert after_working_days(asked, 1, "Europe/Zurich", counted) == local("2026-12-28T09:00", "Europe/Zurich")
+
+
+def test_the_teams_days_are_added_and_official_ones_removed():
+    days = DaysOff.at("Geneva", official=True, added=["2026-12-28"], removed=["2026-12-25"])
+    assert date(2026, 12, 28) in days and date(2026, 12, 25) not in days
+    assert date(2026, 12, 28) in DaysOff.at(None, official=False, added=["2026-12-28"])
+    asked = local("2026-12-24T09:00", "Europe/Zurich")
+    assert after_working_days(asked, 2, "Europe/Zurich", days) == local("2026-12-29T09:00", "Europe/Zurich")

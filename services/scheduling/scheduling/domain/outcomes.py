@@ -97,9 +97,11 @@ class OutcomeAsk:
         now: datetime,
         remind_after: int,
         time_zone: str,
+        days_off: Container[date] = (),
         answered_at: datetime | None = None,
     ) -> OutcomeAsk:
-        """Asked now; reminded `remind_after` working days later, unless it was answered already."""
+        """Asked now; reminded `remind_after` working days later where the participant works (`time_zone`,
+        `days_off`: their duty station's holidays), unless it was answered already."""
         return cls(
             id=uuid.uuid4(),
             participant_id=participant_id,
@@ -107,7 +109,7 @@ class OutcomeAsk:
             pairing_id=pairing_id,
             kind=kind,
             asked_at=now,
-            remind_at=None if answered_at is not None else after_working_days(now, remind_after, time_zone),
+            remind_at=None if answered_at is not None else after_working_days(now, remind_after, time_zone, days_off),
             answered_at=answered_at,
         )
 

@@ -46,6 +46,7 @@ async def ask(
     if kind is not OutcomeKind.final_assessment:
         survey = await outcome_store.find_survey(conn, participant_id, _survey_of(kind).value)
         answered_at = survey["submitted_at"] if survey is not None else None
+    time_zone, days_off = await outcome_store.participant_calendar(conn, participant_id, cohort_id)
     made = OutcomeAsk.make(
         participant_id=participant_id,
         cohort_id=cohort_id,
@@ -53,7 +54,8 @@ async def ask(
         kind=kind,
         now=now,
         remind_after=runtime.settings.outcome_reminder_working_days,
-        time_zone=await outcome_store.participant_zone(conn, participant_id),
+        time_zone=time_zone,
+        days_off=days_off,
         answered_at=answered_at,
     )
     if not await outcome_store.add_ask(conn, made):

@@ -1,4 +1,6 @@
-"""outcome asks: surveys per participant, and what each participant is asked with its reminder
+"""outcome asks: surveys per participant, what each participant is asked with its reminder, and the
+days off its reminder skips (the participant's duty station, the programme's official-holidays choice,
+the team's days per cohort and station)
 
 Revision ID: 0012
 Revises: 0011
@@ -9,6 +11,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision: str = "0012"
@@ -28,7 +31,23 @@ def upgrade() -> None:
     registration, before any pairing). Each answer moves to the partner who gave it (the author's
     participant id in that pairing), with the pairing's cohort; where one participant answered the
     same kind in two pairings, the later answer is kept, as the last answer counts. Nothing was asked
-    before this migration: `outcome_asks` starts empty (README, runbook)."""
+    before this migration: `outcome_asks` starts empty (README, runbook).
+
+    The participants' duty stations, the programmes' official-holidays choice and the team's days come
+    with their events from now on: rows from before have none (weekends only) until the next event of
+    theirs, or a rebuild of the read model (README, runbook)."""
+    op.add_column("participants", sa.Column("duty_station", sa.Text(), nullable=True))
+    op.add_column(
+        "programmes", sa.Column("official_holidays", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.create_table(
+        "station_holidays",
+        sa.Column("cohort_id", sa.UUID(), nullable=False),
+        sa.Column("duty_station", sa.Text(), nullable=False),
+        sa.Column("days_added", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("days_removed", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.PrimaryKeyConstraint("cohort_id", "duty_station"),
+    )
     op.create_table(
         "participant_surveys",
         sa.Column("participant_id", sa.UUID(), nullable=False),
@@ -135,3 +154,6 @@ def downgrade() -> None:
     )
     op.drop_index(op.f("ix_participant_surveys_programme_id"), table_name="participant_surveys")
     op.drop_table("participant_surveys")
+    op.drop_table("station_holidays")
+    op.drop_column("programmes", "official_holidays")
+    op.drop_column("participants", "duty_station")
