@@ -163,6 +163,10 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
                 check(await http.put(f"/participants/{mentee}/surveys/pre", json={"confidence": 1}, headers=headers(loner)), 404)
                 team = signer.headers("team", "programme_team", programmes=[str(programme)])
                 check(await http.get(f"/participants/{mentee}/surveys/pre", headers=team), 403)  # aggregates only
+                other_team = signer.headers("other", "programme_team", programmes=[str(uuid.uuid4())])
+                for outsider in (other_team, signer.headers("svc", "service")):
+                    check(await http.get(f"/participants/{mentee}/surveys/pre", headers=outsider), 404)  # as a missing one
+                check(await http.get(f"/participants/{mentee}/surveys/pre"), 401)
                 check(await http.get(f"/participants/{mentor}/surveys/pre", headers=headers(mentor)), 404)  # not answered
                 refused = await http.put(f"/participants/{loner}/surveys/pre", json={"confidence": 2, "satisfaction": 4},
                                          headers=headers(loner))  # fmt: skip
