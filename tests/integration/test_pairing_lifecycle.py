@@ -210,7 +210,16 @@ async def test_the_programme_team_sees_how_the_cohorts_pairing_goes(cohort):
     assert response.json() == {
         "cohort_id": str(cohort.id),
         "mentees": {"paired": 1, "waiting": 0, "exhausted": 1, "without_preferences": 1, "withdrawn": 0},
-        "requests": {"waiting": 0, "pending": 0, "accepted": 1, "declined": 1, "expired": 0, "withdrawn": 0, "cancelled": 0},
+        "requests": {
+            "waiting": 0,
+            "pending": 0,
+            "accepted": 1,
+            "declined": 1,
+            "expired": 0,
+            "withdrawn": 0,
+            "cancelled": 0,
+            "lapsed": 0,
+        },
         "median_hours_to_answer": 2.5,  # 5 hours for the accept, none for the decline
         "failed_timers": 0,
     }

@@ -18,7 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from registration import cohort_closer as closer_module
+from registration import cohort_ender as ender_module
 from registration.cohort_closer import cohort_closer, workers
+from registration.cohort_ender import cohort_ender
 from registration.tables import cohorts, participants
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
@@ -731,8 +733,8 @@ async def test_changing_roles_takes_or_frees_a_place(world: World):
 
 async def test_the_service_worker_closes_a_cohort_when_its_window_passes(world: World):
     cohort = await world.cohort(await world.programme(), closes_in=0)
-    ((name, _),) = workers(world.runtime)  # wired into the service; run below with a short poll
-    assert name == "cohort-closer"
+    names = [name for name, _ in workers(world.runtime)]  # wired into the service; run below with a short poll
+    assert names == ["cohort-closer", "cohort-ender"]
     closer = asyncio.create_task(cohort_closer(world.runtime, poll_interval=0.05).run())
     try:
         await asyncio.sleep(0.3)
@@ -787,6 +789,51 @@ async def test_a_cohort_that_cannot_be_closed_is_set_aside_and_holds_back_no_oth
     world.travel_days(1)
     await closer.run_due()
     assert (await bookkeeping()).close_attempts == given_up.close_attempts  # set aside: tried no more
+
+
+async def test_a_cohort_ends_once_after_its_end_date_whoever_runs_the_ender(world: World):
+    cohort = await world.cohort(await world.programme(), closes_in=0)  # ends 120 days from today
+    await world.register(cohort, "amina")
+    world.travel_days(1)
+    await cohort_closer(world.runtime).run_due()
+    ender = cohort_ender(world.runtime)
+    world.travel_days(119)  # its end date: the cohort runs until the end of the day (UTC)
+    assert await ender.run_due() == []
+    world.travel_days(1)
+    assert await ender.run_due() == ["ended"]
+    assert await ender.run_due() == []  # once
+    assert await cohort_ender(world.runtime).run_due() == []  # a restarted ender (another replica) finds nothing either
+    assert await world.types(cohort) == ["CohortOpened", "CohortClosed", "CohortEnded"]
+    (ended,) = [e for e in await world.events() if e.type.endswith(".CohortEnded.v1")]
+    shown = (await world.http.get(f"/cohorts/{cohort}", headers=world.team)).json()
+    assert ended.data["ends_on"] == shown["ends_on"] and ended.data["ended_at"] is not None
+    assert shown["ended_at"] is not None
+    late = await world.register(cohort, "late", expect=422)
+    assert details(late) == {("cohort", "registration_window")}
+
+
+async def test_a_cohort_still_open_at_its_end_is_closed_then_ended_and_a_failing_one_holds_back_no_other(
+    world: World, monkeypatch
+):
+    programme = await world.programme()
+    broken, fine = await world.cohort(programme, closes_in=0), await world.cohort(programme, closes_in=1)
+    end = ender_module.end_claimed_cohort
+
+    async def failing_for_one(runtime, conn, cohort, now):
+        if str(cohort.id) == broken:
+            raise RuntimeError("the cohort cannot be ended")
+        await end(runtime, conn, cohort, now)
+
+    monkeypatch.setattr(ender_module, "end_claimed_cohort", failing_for_one)
+    world.travel_days(130)  # both have ended; the closer has not run: the ender closes registration first
+    outcomes = await cohort_ender(world.runtime).run_due()
+    assert sorted(outcomes) == ["ended", "failed_attempt"]
+    assert await world.types(fine) == ["CohortOpened", "CohortClosed", "CohortEnded"]
+    assert await world.types(broken) == ["CohortOpened"]
+    async with world.runtime.engine.connect() as conn:
+        row = (await conn.execute(sa.select(cohorts).where(cohorts.c.id == uuid.UUID(broken)))).one()
+    assert (row.end_attempts, row.end_error, row.ended_at) == (1, "RuntimeError: the cohort cannot be ended", None)
+    assert row.end_retry_at > world.runtime.now() and row.end_failed_at is None
 
 
 async def test_one_person_registering_several_times_at_once_is_registered_once(world: World):

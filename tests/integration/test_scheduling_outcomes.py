@@ -2,7 +2,7 @@
 registration asks the pre survey, a pairing's completion asks each partner the final assessment and
 the post survey, an early end asks the partner who stayed; the reminders fire once each, a set number
 of working days later with the clock moved, and not for what was answered; a replay asks nothing twice.
-And migration 0012 moves the surveys kept per pairing to the participants who gave them.
+And migration 0013 moves the surveys kept per pairing to the participants who gave them.
 
 The topics are this module's own (a namespace), so the run shares the broker with anything else.
 """
@@ -274,11 +274,11 @@ async def test_asked_at_registration_and_at_the_end_reminded_once_on_working_day
 
 
 async def test_surveys_from_before_move_to_the_partner_who_gave_them(create_database):
-    """Migration 0012: a survey kept per pairing and author becomes the author's, as their participant in
+    """Migration 0013: a survey kept per pairing and author becomes the author's, as their participant in
     that pairing, with its cohort; one participant's same kind in two pairings keeps the later answer."""
-    url = await create_database("sched_0012")
+    url = await create_database("sched_0013")
     config = alembic_config("scheduling", url)
-    await asyncio.to_thread(command.upgrade, config, "0011")
+    await asyncio.to_thread(command.upgrade, config, "0012")
     programme, cohort = uuid.uuid4(), uuid.uuid4()
     first, second = uuid.uuid4(), uuid.uuid4()
     mentee, mentor, next_mentor = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -315,7 +315,7 @@ async def test_surveys_from_before_move_to_the_partner_who_gave_them(create_data
             }
             asked = (await conn.execute(sa.select(sa.func.count()).select_from(outcome_asks))).scalar_one()
         # Back down: each survey returns to the participant's first pairing in the cohort.
-        await asyncio.to_thread(command.downgrade, config, "0011")
+        await asyncio.to_thread(command.downgrade, config, "0012")
         async with engine.connect() as conn:
             query = sa.text("SELECT pairing_id, author_person_id, kind, confidence FROM surveys")
             returned = {tuple(row) for row in await conn.execute(query)}

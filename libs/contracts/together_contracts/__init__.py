@@ -14,6 +14,7 @@ from together_contracts import (
     registration_sealed,
     registration_v2,
     scheduling,
+    scheduling_kinds,
     topics,
     working_days,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "registration_sealed",
     "registration_v2",
     "scheduling",
+    "scheduling_kinds",
     "topics",
     "working_days",
 ]

@@ -45,10 +45,10 @@ _PUBLIC = (
     # how a sealed value is sealed (the sealed answers themselves are personal)
     "alg nonce "
     # when
-    "accepted_at admitted_at approved_at available_at cancelled_at changed_at closed_at completed_at declined_at "
+    "accepted_at admitted_at agreed_at approved_at available_at cancelled_at changed_at closed_at completed_at declined_at "
     "ended_at ends_before ends_on erased_at exhausted_at expired_at expires_at followed_at formed_at given_at "
     "granted_at last_held_at published_at queued_at reached_mentor_at recorded_at registered_at registration_closes_on "
-    "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at skipped_at "
+    "registration_opens_on rejected_at remind_at reminded_at requested_at rescheduled_at served_at set_at skipped_at "
     "starts_on submitted_at updated_at withdrawn_at starts_at previous_starts_at occurrence_starts exdates "
     "previous_remind_at previous_expires_at moved_at days_added days_removed refused_at lapsed_at answered_at "
     "duration_minutes rrule previous_rrule calendar_sequence time_zone "
@@ -56,7 +56,8 @@ _PUBLIC = (
     "kind programme_kind engagement rank rating score reason was_pending participant_withdrew answers_erased "
     "waitlisted coach_approved changed granted_role roles mentor_capacity coach_capacity places "
     "sessions_completed sessions_planned suggestions_per_mentee failed_rules survey confidence satisfaction "
-    "items_rated items_met "
+    "items_rated items_met ground_rules_version framework goal_count need_count step_count last_due_on "
+    "steps_met steps_partly_met steps_not_met plan_worked "
     # the programme's own words and rules
     "name rules session_plan agenda agenda_title agenda_themes next_agenda_title period_months meeting_interval session_minutes meeting_languages "
     "matching_weights cross_entity_preferred cross_duty_station_preferred answers_erasable official_holidays appointment_types "
@@ -68,7 +69,7 @@ _PUBLIC = (
 )
 _PSEUDONYMOUS = (
     "participant_id participant_ids person_id mentee_id mentor_id mentee_person_id mentor_person_id organiser_id "
-    "recipient_id recorded_by completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id"
+    "recipient_id recorded_by set_by completed_by ended_by withdrawn_participant_id ranked_mentor_ids key_id"
 )
 _PERSONAL = (
     "display_name entity duty_station grade years_of_service job_network job_family languages skills goals gender "

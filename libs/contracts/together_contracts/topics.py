@@ -57,8 +57,12 @@ PRIVACY = {
         "series' recurrence rule, the calendar UID and sequence, the session plan's agenda title, cancellations and "
         "their reason, the completion and feedback ratings (1-5); what each participant is asked at the start and the "
         "end of a cohort, the scores of their survey answers (1-5) and how many of a final assessment's items were met; "
+        "for reverse mentoring and on-the-job learning, counts and flags of the pair's records (the ground rules' agreed "
+        "version, how many goals, micro-needs and plan steps, the last step's due date, how many steps were met and "
+        "whether the plan worked); "
         "and each cohort's timetable (a career week: titles, kinds, languages, starts and durations, about no one). "
         "Never carries session notes, feedback comments, agreements, assessment items or comments, survey comments, "
+        "ground rules, goals, micro-needs, plan steps, "
         "places, meeting links or other free text."
     ),
     "notifications": (

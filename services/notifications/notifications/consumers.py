@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notifications import settling, use_cases
 from notifications.domain.actions import SETTLING_EVENTS
 from notifications.domain.messages import NOTIFYING_EVENTS
+from notifications.domain.outcomes import OUTCOME_EVENTS
 from notifications.settings import NotificationsSettings
 from notifications.tables import participants, programmes
 from together_contracts.registration import (
@@ -72,7 +73,7 @@ def handlers(runtime: Runtime[NotificationsSettings]) -> Handlers:
 
     async def on_fact(conn: AsyncConnection, event: Event, envelope: Envelope) -> None:
         """Its messages, then what it settles: unsent mail about earlier facts that asked for it."""
-        if type(event) in NOTIFYING_EVENTS:
+        if type(event) in NOTIFYING_EVENTS or type(event) in OUTCOME_EVENTS:
             await record_messages(conn, event, envelope)
         await settling.settle(conn, event, envelope, runtime.now())
 
@@ -97,6 +98,6 @@ def handlers(runtime: Runtime[NotificationsSettings]) -> Handlers:
         .on(ProgrammeRulesChanged, on_programme)
         .on(CohortOpened, on_cohort_opened)
     )
-    for model in dict.fromkeys((*NOTIFYING_EVENTS, *SETTLING_EVENTS)):
+    for model in dict.fromkeys((*NOTIFYING_EVENTS, *OUTCOME_EVENTS, *SETTLING_EVENTS)):
         registry.on(model, on_fact)
     return ProfileOpener.of(runtime.settings).take_sealed(registry)  # the v2 profile events, opened first

@@ -4,7 +4,9 @@ consumer's transaction.
 A settling fact is kept in `settled_actions` (the latest time per key), then every message about an
 earlier fact that asks for it and whose mail has not gone out is settled: its words say so, and its
 mail is dropped (`skipped`, "moot: ...") or goes reworded. A message recorded later about an earlier
-fact (its topic was read after the settling one) is settled from the start (`settled_before`).
+fact (its topic was read after the settling one) is settled from the start (`settled_before`). An
+outcome (a survey, a final assessment) is asked once: its answer settles the request and the reminder
+whatever their order (`actions.settled_for_good`).
 
 A mail whose DATA began (`sending`) goes as it is; what was mailed stays as it was mailed. A mail that
 failed is settled too: retrying it must not ask for what is moot.
@@ -19,7 +21,7 @@ import structlog
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notifications.domain.actions import mailed_when_settled, settlements
+from notifications.domain.actions import mailed_when_settled, settled_for_good, settlements
 from notifications.rendering import render
 from notifications.tables import deliveries, notifications, participants, settled_actions
 from together_events import Envelope, Event
@@ -34,13 +36,10 @@ async def settled_before(conn: AsyncConnection, action_key: str | None, occurred
     """Why the action of a message about a fact at `occurred_at` is moot already, or None."""
     if action_key is None:
         return None
-    why: str | None = (
-        await conn.execute(
-            sa.select(settled_actions.c.why).where(
-                settled_actions.c.action_key == action_key, settled_actions.c.settled_at > occurred_at
-            )
-        )
-    ).scalar()
+    settled = sa.select(settled_actions.c.why).where(settled_actions.c.action_key == action_key)
+    if not settled_for_good(action_key):
+        settled = settled.where(settled_actions.c.settled_at > occurred_at)
+    why: str | None = (await conn.execute(settled)).scalar()
     return why
 
 
@@ -58,6 +57,8 @@ async def settle(conn: AsyncConnection, event: Event, envelope: Envelope, now: d
                 },
             )
         )
+        # An outcome answered settles its request and reminder whenever they were asked (`settled_for_good`).
+        earlier = sa.true() if settled_for_good(settlement.key) else notifications.c.occurred_at < envelope.time
         unsent = await conn.execute(
             sa.select(
                 notifications.c.id,
@@ -70,7 +71,7 @@ async def settle(conn: AsyncConnection, event: Event, envelope: Envelope, now: d
             .select_from(notifications.join(deliveries, deliveries.c.notification_id == notifications.c.id))
             .where(
                 notifications.c.action_key == settlement.key,
-                notifications.c.occurred_at < envelope.time,
+                earlier,
                 deliveries.c.state.in_(_UNSENT),
             )
             .with_for_update(of=deliveries)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notifications.domain.actions import mailed_when_settled
 from notifications.domain.languages import language_of
 from notifications.domain.messages import Message, message_id_for, messages_for, waits_to_settle
+from notifications.domain.outcomes import outcome_messages
 from notifications.domain.preferences import InvalidPreferences, Preferences
 from notifications.queries import load_feed_entry, recipients_programme, visible_participant
 from notifications.rendering import render
@@ -72,7 +73,7 @@ async def record_messages(
     at all when what it asks for was settled already (`settling.py`)."""
     now = runtime.now()
     settle = timedelta(seconds=runtime.settings.delivery_settle_seconds)
-    for message in messages_for(event):
+    for message in (*messages_for(event), *outcome_messages(event)):
         if message.for_programme_team:
             addressed = await to_programme_team(conn, message)
             if addressed is None:
@@ -132,7 +133,10 @@ async def record_messages(
 
 async def to_programme_team(conn: AsyncConnection, message: Message) -> Message | None:
     """The message addressed to the team of its participant's programme (the recipient is the programme);
-    None if notifications does not know the participant."""
+    None if notifications does not know the participant. A fact that names its programme (a cohort's
+    end) is addressed to it as it is."""
+    if message.programme_id is not None:
+        return replace(message, recipient_id=message.programme_id)
     programme_id = (
         await conn.execute(sa.select(participants.c.programme_id).where(participants.c.id == message.recipient_id))
     ).scalar()

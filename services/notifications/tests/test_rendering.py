@@ -14,7 +14,8 @@ import pytest
 
 from notifications.domain.languages import LANGUAGES, language_of
 from notifications.domain.messages import ADDRESS_VERIFICATION, KINDS, NOTIFYING_EVENTS, messages_for
-from notifications.domain.team import TEAM_KINDS
+from notifications.domain.outcomes import OUTCOME_KINDS
+from notifications.domain.team import OUTCOMES_REPORT_READY, TEAM_KINDS
 from notifications.mail import Calendar, build_mail
 from notifications.rendering import render
 from together_contracts import registration_v2
@@ -117,7 +118,9 @@ ONE_OF_EACH = [
 
 def test_one_of_each_covers_every_notifying_event_and_every_kind():
     assert {type(e) for e in ONE_OF_EACH} == {*NOTIFYING_EVENTS, ParticipantRegistered}
-    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == {*KINDS, ADDRESS_VERIFICATION, *TEAM_KINDS}
+    # A cohort's end and its outcomes: test_outcome_mails.py.
+    told = {*KINDS, ADDRESS_VERIFICATION, *TEAM_KINDS} - {*OUTCOME_KINDS, OUTCOMES_REPORT_READY}
+    assert {m.kind for e in ONE_OF_EACH for m in messages_for(e)} == told
     assert ADDRESS_VERIFICATION not in KINDS  # e-mail cannot be turned off for it
     assert not set(TEAM_KINDS) & set(KINDS)  # nor is a team's message a participant's choice
 

@@ -162,6 +162,9 @@ class PairingOutcome(BaseModel):
     ended_at: datetime | None
     ended_by: str | None
     participant_withdrew: bool = Field(description="the pairing ended because ended_by's side left the cohort")
+    completed_because: str | None = Field(
+        default=None, description="the pairing ran to its end, not ended early: `programme_ended` (the cohort ended)"
+    )
     message_to_partner: str | None = Field(description="shown to the partners only")
     note_to_programme_team: str | None = Field(description="shown to the one who ended it and the programme team only")
 

@@ -1,5 +1,5 @@
 """Pairing's consumers: registration's participants, cohorts and programmes (its read model, and what a capacity
-change, a withdrawal or official holidays switched on or off set off) and matching's accepted assignments. Each
+change, a withdrawal, a cohort's end or official holidays switched on or off set off) and matching's accepted assignments. Each
 translates the event and calls a use case."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pairing.use_cases import ParticipantState
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.registration import (
     CoachCredentialApproved,
+    CohortEnded,
     CohortOpened,
     ParticipantAdmitted,
     ParticipantAnswersErased,
@@ -51,6 +52,9 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
     async def on_cohort_opened(conn: AsyncConnection, event: CohortOpened, _: Envelope) -> None:
         await use_cases.cohort_opened(conn, event)
 
+    async def on_cohort_ended(conn: AsyncConnection, event: CohortEnded, _: Envelope) -> None:
+        await use_cases.cohort_ended(runtime, conn, event)
+
     async def on_programme_rules(conn: AsyncConnection, event: ProgrammeCreated | ProgrammeRulesChanged, _: Envelope) -> None:
         await use_cases.programme_rules_stated(runtime, conn, event)
 
@@ -64,6 +68,7 @@ def handlers(runtime: Runtime[PairingSettings]) -> Handlers:
         .on(ParticipantWithdrawn, on_participant_withdrawn)
         .on(ParticipantAnswersErased, on_answers_erased)
         .on(CohortOpened, on_cohort_opened)
+        .on(CohortEnded, on_cohort_ended)
         .on(ProgrammeCreated, on_programme_rules)
         .on(ProgrammeRulesChanged, on_programme_rules)
         .on(AssignmentAccepted, on_assignment_accepted)

@@ -14,8 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pairing.domain.calendar import DaysOff, HolidayChange
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerOutcome
 from pairing.domain.pair_rules import Programme, Side
-from pairing.tables import cohorts, holiday_changes, pairings, participants, programmes, requests, selections, timers
-from together_contracts.registration import ProgrammeRules
+from pairing.tables import (
+    cohorts,
+    followers,
+    holiday_changes,
+    pairings,
+    participants,
+    programmes,
+    requests,
+    selections,
+    timers,
+)
+from together_contracts.registration import ProgrammeKind, ProgrammeRules
 from together_servicekit.jobs import Failure
 
 # Reads the rules need beside the objects.
@@ -92,6 +102,37 @@ async def upsert_programme_rules(conn: AsyncConnection, programme_id: UUID, rule
 
 async def upsert_cohort(conn: AsyncConnection, cohort_id: UUID, **values: object) -> None:
     await conn.execute(insert(cohorts).values(id=cohort_id, **values).on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def cohort_ended_at(conn: AsyncConnection, cohort_id: UUID) -> datetime | None:
+    """When the cohort ended (registration's CohortEnded), or None while it runs (or pairing does not know it)."""
+    return (await conn.execute(sa.select(cohorts.c.ended_at).where(cohorts.c.id == cohort_id))).scalar()
+
+
+async def mark_cohort_ended(conn: AsyncConnection, cohort_id: UUID, *, programme_id: UUID, ended_at: datetime) -> None:
+    """A cohort pairing never heard open (before migration 0004) is kept as the unknown ones are read: mentoring."""
+    statement = insert(cohorts).values(
+        id=cohort_id, programme_id=programme_id, programme_kind=ProgrammeKind.mentoring.value, ended_at=ended_at
+    )
+    await conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"ended_at": ended_at}))
+
+
+async def forget_followers_in(conn: AsyncConnection, cohort_id: UUID) -> None:
+    """Nobody will be told of a place at the cohort's mentors: the cohort is over."""
+    mentors = sa.select(participants.c.id).where(participants.c.cohort_id == cohort_id)
+    await conn.execute(followers.delete().where(followers.c.mentor_id.in_(mentors)))
+
+
+async def settle_moot_timers(conn: AsyncConnection, request_ids: Iterable[UUID], now: datetime) -> None:
+    """The timers of requests settled otherwise are moot now, not at their due time. One a worker holds is skipped,
+    not waited for (pairing's lock order): that worker finds its request settled and fires it as moot."""
+    free = await conn.execute(
+        sa.select(timers.c.id)
+        .where(timers.c.request_id.in_(list(request_ids)), timers.c.fired_at.is_(None))
+        .with_for_update(skip_locked=True)
+    )
+    if ids := list(free.scalars()):
+        await conn.execute(timers.update().where(timers.c.id.in_(ids)).values(fired_at=now, outcome=TimerOutcome.moot))
 
 
 async def upsert_programme(conn: AsyncConnection, programme_id: UUID, *, official_holidays: bool) -> bool | None:

@@ -37,7 +37,7 @@ from pairing.domain.model import (
 )
 from pairing.domain.preferences import Participant
 from pairing.tables import cohorts, followers, pairings, participants, requests, selections, timers
-from together_contracts.pairing import EndedBy, Engagement
+from together_contracts.pairing import CompletedBecause, EndedBy, Engagement
 from together_servicekit.runtime import Runtime
 
 
@@ -223,6 +223,7 @@ class Unit:
             participant_withdrew=row.participant_withdrew,
             message_to_partner=row.message_to_partner,
             note_to_programme_team=row.note_to_programme_team,
+            completed_because=CompletedBecause(row.completed_because) if row.completed_because else None,
         )
         self.pairings[pairing_id] = pairing
         self._loaded_pairings[pairing_id] = copy.copy(pairing)
@@ -262,6 +263,27 @@ class Unit:
             await self.next_choices_after(desk.open_requests)
         for pairing in await self.active_pairings(pairings.c.mentor_id == participant_id):
             await self.selection(pairing.selection_id)
+
+    async def cohort_end_of(self, cohort_id: UUID) -> None:
+        """What the cohort's end reaches: the desks of its mentors with open requests, active pairings or followers
+        (in id order), its open selections and its active pairings."""
+        open_requests = sa.select(requests.c.mentor_id).where(requests.c.cohort_id == cohort_id, requests.c.status.in_(OPEN))
+        paired = sa.select(pairings.c.mentor_id).where(
+            pairings.c.cohort_id == cohort_id, pairings.c.status == PairingStatus.active
+        )
+        followed = sa.select(followers.c.mentor_id)
+        mentors = sa.select(participants.c.id).where(
+            participants.c.cohort_id == cohort_id,
+            sa.or_(participants.c.id.in_(open_requests), participants.c.id.in_(paired), participants.c.id.in_(followed)),
+        )
+        for mentor_id in (await self.conn.execute(mentors.order_by(participants.c.id))).scalars().all():
+            await self.desk(mentor_id)
+        still_open = sa.select(selections.c.id).where(
+            selections.c.cohort_id == cohort_id, selections.c.status == SelectionStatus.open
+        )
+        for selection_id in (await self.conn.execute(still_open.order_by(selections.c.id))).scalars().all():
+            await self.selection(selection_id)
+        await self.active_pairings(pairings.c.cohort_id == cohort_id)
 
     def _loaded_request(self, row: sa.Row) -> Request:
         if row.id in self.requests:
@@ -395,6 +417,7 @@ class Unit:
             "participant_withdrew": pairing.participant_withdrew,
             "message_to_partner": pairing.message_to_partner,
             "note_to_programme_team": pairing.note_to_programme_team,
+            "completed_because": pairing.completed_because,
         }
         if loaded is None:
             await self.conn.execute(

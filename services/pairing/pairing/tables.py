@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from pairing.domain.calendar import HolidayChange
 from pairing.domain.model import PairingStatus, RequestStatus, SelectionStatus, TimerKind, TimerOutcome
-from together_contracts.pairing import EndedBy
+from together_contracts.pairing import CompletedBecause, EndedBy
 from together_events.tables import define_backbone_tables
 
 
@@ -75,13 +75,13 @@ requests = sa.Table(
     sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
     # waiting (queued behind the mentor's pending request) | pending | accepted | declined | expired | withdrawn
-    # | cancelled (its mentee or mentor left the cohort)
+    # | cancelled (its mentee or mentor left the cohort) | lapsed (the cohort ended first)
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reached_mentor_at", sa.DateTime(timezone=True)),
     sa.Column("remind_at", sa.DateTime(timezone=True)),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
-    sa.Column("answered_at", sa.DateTime(timezone=True)),  # accepted, declined, expired, withdrawn or cancelled
+    sa.Column("answered_at", sa.DateTime(timezone=True)),  # accepted, declined, expired, withdrawn, cancelled or lapsed
     sa.UniqueConstraint("selection_id", "rank", name="requests_one_per_rank"),
     one_of("status", RequestStatus, "requests_status_known"),
     # The rule book's "a mentor sees ONE request at a time", enforced by the database too.
@@ -115,8 +115,11 @@ pairings = sa.Table(
     # Free text stays here, never in an event: the partner reads the message, the team the note.
     sa.Column("message_to_partner", sa.Text),
     sa.Column("note_to_programme_team", sa.Text),
+    # Ended by running to its end (the cohort ended: programme_ended), not early; then ended_by is null.
+    sa.Column("completed_because", sa.Text),
     one_of("status", PairingStatus, "pairings_status_known"),
     one_of("ended_by", EndedBy, "pairings_ended_by_known"),
+    one_of("completed_because", CompletedBecause, "pairings_completed_because_known"),
 )
 
 # Durable timers: a request's reminder and expiry, due at instants computed when it reached the
@@ -144,12 +147,14 @@ timers = sa.Table(
 )
 
 # From CohortOpened: the programme kind decides who may end a pairing (coaching: either side).
+# From CohortEnded: when it ended; nothing new happens in it after.
 cohorts = sa.Table(
     "cohorts",
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False),
     sa.Column("programme_kind", sa.Text, nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
 )
 
 # Mentees who asked to be told when a mentor has a place again; told once, then forgotten.

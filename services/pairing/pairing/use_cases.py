@@ -12,18 +12,21 @@ from datetime import date
 from uuid import UUID
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pairing import records, repository
 from pairing.access import visible_cohort, visible_participant
 from pairing.domain import calendar, preferences
 from pairing.domain.model import MentorFull, Request, RequestStatus, TimerKind, TimerOutcome, TransitionRefused
+from pairing.domain.preferences import cohort_ended_violation
 from pairing.repository import Unit, participant_of
 from together_contracts.matching import AssignmentAccepted
 from together_contracts.pairing import Engagement
 from together_contracts.registration import (
     ERASED_ANSWER,
     CoachCredentialApproved,
+    CohortEnded,
     CohortOpened,
     ParticipantAdmitted,
     ParticipantAnswersErased,
@@ -42,6 +45,8 @@ from together_contracts.working_days import DeadlinesMovedBecause, HolidaysChang
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, DomainError, NotFound, invalid
 from together_servicekit.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 # Called with a caller (the HTTP API).
 
@@ -67,6 +72,7 @@ async def submit_preferences(
         mentee = visible_participant(caller, in_cohort, "mentee in this cohort", mentee_id)
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee submits their preferences")
+        await _refuse_after_the_end(conn, cohort_id)
         if (violation := preferences.mentee_violation(participant_of(mentee), language)) is not None:
             raise invalid(violation.field, violation.rule, violation.message)
         mentors = {
@@ -148,7 +154,14 @@ async def _request_for_its_mentor(unit: Unit, caller: Principal, request_id: UUI
     request = await unit.request(request_id)  # read under the mentor's lock: a concurrent answer may have just landed
     if request is None:
         raise NotFound("request", request_id)
+    await _refuse_after_the_end(unit.conn, located.cohort_id)
     return request
+
+
+async def _refuse_after_the_end(conn: AsyncConnection, cohort_id: UUID) -> None:
+    """409 `cohort_ended` once the cohort ended (read under the cohort's lock: its end is not half done)."""
+    if (violation := cohort_ended_violation(await records.cohort_ended_at(conn, cohort_id))) is not None:
+        raise Conflict(violation.message, [violation])
 
 
 async def end_pairing(
@@ -176,6 +189,7 @@ async def end_pairing(
             raise NotFound("pairing", pairing_id) from None
         except preferences.MentorMayNotEnd as refused:
             raise Forbidden(str(refused)) from None
+        await _refuse_after_the_end(conn, pairing.cohort_id)
         await unit.selection(pairing.selection_id)
         try:
             unit.lifecycle.end_pairing(
@@ -196,6 +210,7 @@ async def follow_mentor(runtime: Runtime, caller: Principal, *, mentor_id: UUID,
         if not caller.is_person(mentee.person_id):
             raise Forbidden("only the mentee follows mentors for themself")
         await unit.lock_cohort(mentee.cohort_id)  # the mentor's fullness holds until the commit
+        await _refuse_after_the_end(conn, mentee.cohort_id)
         mentor = await unit.participant(mentor_id)
         desk = await unit.desk(mentor_id, lock=False)
         violation = preferences.follow_violation(
@@ -298,6 +313,8 @@ async def participant_stated(runtime: Runtime, conn: AsyncConnection, event: Par
     await records.upsert_participant(conn, event.participant_id, values)
     if before is None or before.capacity == values["capacity"]:
         return  # a new participant, or the same places: nothing to move
+    if await records.cohort_ended_at(conn, event.cohort_id) is not None:
+        return  # the cohort is over: no place opens, nothing is released
     desk = await unit.desk(event.participant_id)  # as restated: its new capacity and time zone
     if desk is not None:
         await unit.next_choices_after(desk.open_requests)  # what a capacity lowered to full reaches
@@ -377,12 +394,34 @@ async def cohort_opened(conn: AsyncConnection, event: CohortOpened) -> None:
     await records.upsert_cohort(conn, event.cohort_id, programme_id=event.programme_id, programme_kind=event.programme_kind.value)
 
 
+async def cohort_ended(runtime: Runtime, conn: AsyncConnection, event: CohortEnded) -> None:
+    """Registration's CohortEnded: the cohort's active pairings complete (`PairingCompleted`, programme_ended), its
+    open requests lapse (`RequestLapsed`; their timers are moot) and its open selections close; no next choice is
+    tried and no place is given back (no follower is told). `ended_at` is the event's (the read model must rebuild
+    equal); what pairing does is at its own clock's now. A second CohortEnded for the cohort changes nothing."""
+    unit = Unit(runtime, conn)
+    await unit.lock_cohort(event.cohort_id)
+    if await records.cohort_ended_at(conn, event.cohort_id) is not None:
+        return
+    await records.mark_cohort_ended(conn, event.cohort_id, programme_id=event.programme_id, ended_at=event.ended_at)
+    await records.forget_followers_in(conn, event.cohort_id)
+    await unit.cohort_end_of(event.cohort_id)
+    unit.lifecycle.cohort_ended(event.cohort_id)
+    lapsed = [request.id for request in unit.requests.values() if request.status is RequestStatus.lapsed]
+    await unit.save()
+    await records.settle_moot_timers(conn, lapsed, runtime.now())
+    log.info("cohort.ended", cohort_id=str(event.cohort_id), requests_lapsed=len(lapsed))
+
+
 async def assignment_accepted(runtime: Runtime, conn: AsyncConnection, event: AssignmentAccepted) -> None:
     """Matching's AssignmentAccepted: each pair becomes a one-mentor selection sent through the ordinary lifecycle
     (the mentor may still decline, deadlines apply), or is skipped with its reason. The same assignment handled
     again (a new event id) sends nothing twice (`already_sent`)."""
     unit = Unit(runtime, conn)
     await unit.lock_cohort(event.cohort_id)
+    if await records.cohort_ended_at(conn, event.cohort_id) is not None:
+        log.warning("assignment.after_cohort_end", assignment_id=str(event.assignment_id), cohort_id=str(event.cohort_id))
+        return  # the cohort is over: nobody is asked any more
     programme = await records.programme_terms(conn, event.cohort_id)
     for pair in event.pairs:
         mentee = await unit.participant(pair.mentee_id, lock=True)  # as a submission does: one decision at a time

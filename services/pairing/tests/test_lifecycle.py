@@ -29,14 +29,17 @@ from pairing.domain.preferences import (
     Participant,
     Readers,
     assigned_pair_skip,
+    cohort_ended_violation,
     ending_side,
     follow_violation,
     mentee_violation,
 )
 from together_contracts.pairing import (
+    CompletedBecause,
     EndedBy,
     MentorAvailable,
     MentorFollowed,
+    PairingCompleted,
     PairingEnded,
     PairingFormed,
     PreferencesExhausted,
@@ -45,6 +48,7 @@ from together_contracts.pairing import (
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
+    RequestLapsed,
     RequestQueued,
     RequestReminderDue,
     RequestSent,
@@ -561,3 +565,64 @@ def test_an_assigned_pair_is_skipped_for_the_first_reason_that_holds():
     assert skip(already_sent=True, mentee_paired=True) is SkipReason.already_sent
     assert skip(mentee_paired=True, open_selection=True) is SkipReason.mentee_paired
     assert skip(open_selection=True) is SkipReason.open_selection
+
+
+# The cohort's end (registration's CohortEnded).
+
+
+def test_the_cohorts_end_completes_pairings_lapses_requests_and_gives_no_place_back():
+    world = World()
+    mentor, full, other = world.participant(capacity=2), world.participant(capacity=1), world.participant(capacity=1)
+    paired, pending, queued, exhausted = (world.participant() for _ in range(4))
+    world.submit(paired, full)
+    world.lifecycle.accept(world.desk(full).pending, mentee_person_id="paired")  # type: ignore[arg-type]
+    world.lifecycle.follow(full, exhausted)
+    world.submit(pending, mentor, other)
+    world.submit(queued, other)
+    world.submit(exhausted, mentor)  # waits behind the pending request at `mentor`
+    world.events()
+    open_selections = [s for s in world.selections.values() if s.status is SelectionStatus.open]
+    assert len(open_selections) == 3
+
+    world.lifecycle.cohort_ended(COHORT)
+
+    events = world.lifecycle.events
+    lapsed = [e for e in events if isinstance(e, RequestLapsed)]
+    assert [(e.mentee_id, e.was_pending) for e in lapsed] == [(pending, True), (queued, True), (exhausted, False)]
+    (completed,) = [e for e in events if isinstance(e, PairingCompleted)]
+    assert completed.mentee_id == paired and completed.mentor_id == full
+    assert completed.reason is CompletedBecause.programme_ended
+    assert len(events) == 4  # nothing else: no next choice, no request sent, no follower told, no exhaustion
+    assert all(r.status in (RequestStatus.lapsed, RequestStatus.accepted) for r in world.requests.values())
+    assert all(r.answered_at is not None for r in world.requests.values())
+    assert all(s.status is SelectionStatus.closed for s in open_selections)
+    (pairing,) = world.pairings.values()
+    assert pairing.status is PairingStatus.ended and pairing.ended_by is None and pairing.ended_at == completed.completed_at
+    assert world.desk(full).active_pairings == 0 and world.desk(full).followers == []
+
+
+def test_a_completed_or_lapsed_one_is_final():
+    pairing = Pairing(UUID(int=1), UUID(int=2), UUID(int=3), UUID(int=4), UUID(int=5), COHORT, PairingStatus.active, MONDAY)
+    pairing.complete(CompletedBecause.programme_ended, MONDAY)
+    with pytest.raises(TransitionRefused):
+        pairing.complete(CompletedBecause.programme_ended, MONDAY)
+    with pytest.raises(TransitionRefused):
+        pairing.end(EndedBy.mentee, MONDAY, message_to_partner="too late")
+    request = a_request(RequestStatus.pending)
+    assert request.lapse(MONDAY).was_pending and request.status is RequestStatus.lapsed
+    with pytest.raises(TransitionRefused):
+        request.lapse(MONDAY)
+    assert world_fires_moot(request)
+
+
+def world_fires_moot(request: Request) -> bool:
+    """A timer of a lapsed request is moot: nothing happens."""
+    world = World()
+    return world.lifecycle.fire(TimerKind.expiry, request) is TimerOutcome.moot and world.lifecycle.events == []
+
+
+def test_after_the_end_nothing_new_is_allowed_and_the_refusal_names_the_rule():
+    assert cohort_ended_violation(None) is None
+    violation = cohort_ended_violation(MONDAY)
+    assert violation is not None and (violation.field, violation.rule) == ("cohort_id", "cohort_ended")
+    assert MONDAY.isoformat() in violation.message

@@ -1,12 +1,14 @@
 """The request lifecycle's invariants over random sequences of changes (hypothesis), on plain objects.
 
 Mentees submit ranked lists; mentors accept, decline and leave their requests to be reminded and expire;
-participants withdraw; capacities change; pairings end. After every step:
+participants withdraw; capacities change; pairings end; the cohort ends (after which only timers fire and
+participants withdraw: the use cases refuse the rest). After every step:
 - a mentor never sees two requests at once, and one they see always has a free place for it;
 - an accept never gives a mentor more active pairings than their capacity (a capacity lowered later
   leaves pairings beyond it, and no new one forms);
 - a request reaches one final status, once, and keeps it; each final event is recorded once;
-- the desks' counts of active pairings equal the pairings.
+- the desks' counts of active pairings equal the pairings;
+- once the cohort ended, no request is open, no selection is open and no pairing is active.
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ from together_contracts.pairing import (
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
+    RequestLapsed,
     RequestWithdrawn,
 )
 
 START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 COHORT = UUID(int=1)
 MENTORS, MENTEES = 4, 6
-FINAL_EVENTS = (RequestAccepted, RequestDeclined, RequestExpired, RequestWithdrawn, RequestCancelled)
+FINAL_EVENTS = (RequestAccepted, RequestDeclined, RequestExpired, RequestWithdrawn, RequestCancelled, RequestLapsed)
 
 
 class RequestLifecycle(RuleBasedStateMachine):
@@ -68,6 +71,7 @@ class RequestLifecycle(RuleBasedStateMachine):
         self.final_status: dict[UUID, RequestStatus] = {}
         self.final_events: Counter[UUID] = Counter()
         self.capacity_before_step: dict[UUID, tuple[int, int]] = {}
+        self.ended = False  # the cohort ended: nothing new happens (409 cohort_ended, or nothing moves)
 
     def _desk(self, participant_id: UUID, capacity: int) -> UUID:
         self.desks[participant_id] = MentorDesk(
@@ -106,20 +110,20 @@ class RequestLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def submit(self, data: st.DataObject) -> None:
         mentee_id = data.draw(st.sampled_from(self.mentees))
-        if not self._may_submit(mentee_id):
+        if self.ended or not self._may_submit(mentee_id):
             return
         ranked = data.draw(st.lists(st.sampled_from(self.mentors), min_size=1, max_size=MENTORS, unique=True))
         self._before()
         self.lifecycle.submit(mentee_id=mentee_id, cohort_id=COHORT, ranked_mentor_ids=ranked)
 
-    @precondition(lambda self: self.pending())
+    @precondition(lambda self: self.pending() and not self.ended)
     @rule(data=st.data())
     def accept(self, data: st.DataObject) -> None:
         request = data.draw(st.sampled_from(self.pending()))
         self._before()
         self.lifecycle.accept(request, mentee_person_id=str(request.mentee_id))
 
-    @precondition(lambda self: self.pending())
+    @precondition(lambda self: self.pending() and not self.ended)
     @rule(data=st.data())
     def decline(self, data: st.DataObject) -> None:
         self._before()
@@ -142,6 +146,7 @@ class RequestLifecycle(RuleBasedStateMachine):
         self._before()
         self.lifecycle.participant_withdrew(participant_id, START)
 
+    @precondition(lambda self: not self.ended)
     @rule(data=st.data(), capacity=st.integers(min_value=0, max_value=3))
     def change_capacity(self, data: st.DataObject, capacity: int) -> None:
         mentor_id = data.draw(st.sampled_from(self.mentors))
@@ -149,12 +154,19 @@ class RequestLifecycle(RuleBasedStateMachine):
         before, self.desk(mentor_id).capacity = self.desk(mentor_id).capacity, capacity
         self.lifecycle.capacity_changed(mentor_id, before=before)
 
-    @precondition(lambda self: self.active())
+    @precondition(lambda self: self.active() and not self.ended)
     @rule(data=st.data())
     def end_pairing(self, data: st.DataObject) -> None:
         pairing = data.draw(st.sampled_from(self.active()))
         self._before()
         self.lifecycle.end_pairing(pairing, EndedBy.mentee, message_to_partner="thank you", note_to_programme_team=None)
+
+    @precondition(lambda self: not self.ended)
+    @rule()
+    def the_cohort_ends(self) -> None:
+        self._before()
+        self.lifecycle.cohort_ended(COHORT)
+        self.ended = True
 
     # The invariants.
 
@@ -200,6 +212,13 @@ class RequestLifecycle(RuleBasedStateMachine):
         for request in self.requests.values():
             if request.status is RequestStatus.waiting:
                 assert request.mentor_id in pending_at
+
+    @invariant()
+    def after_the_end_nothing_is_open(self) -> None:
+        if self.ended:
+            assert not any(r.status in OPEN for r in self.requests.values())
+            assert not any(s.status is SelectionStatus.open for s in self.selections.values())
+            assert not self.active() and not any(self.desk(m).followers for m in self.mentors)
 
 
 RequestLifecycle.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)

@@ -19,6 +19,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registration import repository
+from registration.cohort_ender import cohort_ender
 from registration.domain.cohort import Cohort
 from registration.settings import RegistrationSettings
 from registration.use_cases.programmes import close_claimed_cohort
@@ -63,4 +64,6 @@ def cohort_closer(runtime: Runtime, *, poll_interval: float = 30.0) -> JobPoller
 
 
 def workers(runtime: Runtime[RegistrationSettings]) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-    return [cohort_closer(runtime, poll_interval=runtime.settings.cohort_close_poll_seconds).worker(runtime)]
+    """The service's background workers: the cohort closer and the cohort ender."""
+    poll = runtime.settings.cohort_close_poll_seconds
+    return [cohort_closer(runtime, poll_interval=poll).worker(runtime), cohort_ender(runtime, poll_interval=poll).worker(runtime)]

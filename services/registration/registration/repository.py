@@ -100,6 +100,7 @@ def _cohort(row: sa.RowMapping) -> Cohort:
         places=row["places"],
         status=CohortStatus(row["status"]),
         closed_at=row["closed_at"],
+        ended_at=row["ended_at"],
     )
 
 
@@ -177,6 +178,39 @@ async def record_close_failure(conn: AsyncConnection, cohort_id: UUID, failure: 
     )
 
 
+async def claim_ending_cohort(conn: AsyncConnection, now: datetime) -> tuple[Cohort, int] | None:
+    """A cohort not ended yet whose end date passed before `now`'s date, locked, with its failed attempts to end
+    it so far; one another transaction holds, one waiting to be tried again and one set aside as failed are skipped."""
+    query = (
+        _cohort_query()
+        .add_columns(cohorts.c.end_attempts)
+        .where(
+            cohorts.c.ended_at.is_(None),
+            cohorts.c.ends_on < now.date(),
+            cohorts.c.end_failed_at.is_(None),
+            sa.or_(cohorts.c.end_retry_at.is_(None), cohorts.c.end_retry_at <= now),
+        )
+        .order_by(cohorts.c.ends_on, cohorts.c.id)
+        .limit(1)
+        .with_for_update(of=cohorts, skip_locked=True)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return (_cohort(row), row["end_attempts"]) if row is not None else None
+
+
+async def record_end_failure(conn: AsyncConnection, cohort_id: UUID, failure: Failure, now: datetime) -> None:
+    await conn.execute(
+        cohorts.update()
+        .where(cohorts.c.id == cohort_id)
+        .values(
+            end_attempts=failure.attempts,
+            end_error=failure.reason,
+            end_retry_at=failure.retry_at,
+            end_failed_at=now if failure.retry_at is None else None,
+        )
+    )
+
+
 async def add_cohort(conn: AsyncConnection, cohort: Cohort) -> None:
     await conn.execute(
         cohorts.insert().values(
@@ -195,7 +229,9 @@ async def add_cohort(conn: AsyncConnection, cohort: Cohort) -> None:
 
 async def save_cohort(conn: AsyncConnection, cohort: Cohort) -> None:
     await conn.execute(
-        cohorts.update().where(cohorts.c.id == cohort.id).values(status=cohort.status.value, closed_at=cohort.closed_at)
+        cohorts.update()
+        .where(cohorts.c.id == cohort.id)
+        .values(status=cohort.status.value, closed_at=cohort.closed_at, ended_at=cohort.ended_at)
     )
 
 

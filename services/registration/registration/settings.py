@@ -11,7 +11,9 @@ class RegistrationSettings(ServiceSettings):
     database_name: str = "registration"
     port: int = 8001
     credential_max_bytes: int = Field(default=5 * 1024 * 1024, description="Largest coach credential file accepted.")
-    cohort_close_poll_seconds: float = Field(default=30.0, description="How often the cohort closer looks for passed windows.")
+    cohort_close_poll_seconds: float = Field(
+        default=30.0, description="How often the cohort closer and the cohort ender look for passed windows and end dates."
+    )
     verification_link_base: str = Field(
         default="http://127.0.0.1:8001/participants/verify",
         description=(

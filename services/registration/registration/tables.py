@@ -56,8 +56,15 @@ cohorts = sa.Table(
     sa.Column("close_error", sa.Text),
     sa.Column("close_retry_at", sa.DateTime(timezone=True)),
     sa.Column("close_failed_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),  # set once, with CohortEnded, after the end of ends_on (UTC)
+    # The cohort ender's failed attempts, as the closer's above.
+    sa.Column("end_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("end_error", sa.Text),
+    sa.Column("end_retry_at", sa.DateTime(timezone=True)),
+    sa.Column("end_failed_at", sa.DateTime(timezone=True)),
     one_of("status", CohortStatus, "cohorts_status_known"),
     sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="cohorts_closed_when_closed_at"),
+    sa.CheckConstraint("ended_at IS NULL OR status = 'closed'", name="cohorts_ended_only_closed"),
 )
 
 participants = sa.Table(

@@ -19,6 +19,7 @@ from registration.domain.verification import AddressVerification
 from together_contracts.registration import (
     AddressVerificationRequested,
     CohortClosed,
+    CohortEnded,
     ParticipantAdmitted,
     ParticipantAnswersErased,
     ParticipantProfileUpdated,
@@ -96,6 +97,37 @@ def test_a_cohort_closes_once():
     assert c.status is CohortStatus.closed and c.closed_at == AFTER_CLOSE
     with pytest.raises(StateConflict, match="closed at"):
         c.close(AFTER_CLOSE + timedelta(days=1))
+
+
+def test_a_cohort_ends_after_its_last_day_in_utc_once():
+    c = cohort()
+    c.close(AFTER_CLOSE)
+    last_day = datetime(2027, 4, 1, 23, 59, 59, tzinfo=UTC)
+    assert not DATES.has_ended(last_day.date()) and DATES.has_ended(date(2027, 4, 2))
+    with pytest.raises(StateConflict, match="runs until the end of 2027-04-01"):
+        c.end(last_day)
+    after = datetime(2027, 4, 2, 0, 0, 30, tzinfo=UTC)
+    (ended,) = c.end(after)
+    assert ended == CohortEnded(cohort_id=c.id, programme_id=c.programme_id, ends_on=date(2027, 4, 1), ended_at=after)
+    assert c.ended_at == after
+    with pytest.raises(StateConflict, match="ended at"):
+        c.end(after + timedelta(days=1))
+
+
+def test_a_cohort_still_open_at_its_end_closes_first():
+    c = cohort()
+    after = datetime(2027, 4, 2, 6, tzinfo=UTC)
+    closed, ended = c.end(after)
+    assert isinstance(closed, CohortClosed) and isinstance(ended, CohortEnded)
+    assert c.status is CohortStatus.closed and c.closed_at == after == c.ended_at
+
+
+def test_registration_after_the_end_is_refused_as_after_the_window():
+    c = cohort()
+    c.end(datetime(2027, 4, 2, tzinfo=UTC))
+    with pytest.raises(Refused) as refused:
+        register(c, "late", now=datetime(2027, 4, 3, tzinfo=UTC))
+    assert ("cohort", "registration_window") in {(v.field, v.rule) for v in refused.value.violations}
 
 
 def test_closing_early_ends_the_window_that_day():

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from scheduling import completion_worker, reminder_worker
-from scheduling.api import records, sessions, timetable
+from scheduling.api import kinds, records, sessions, timetable
 from scheduling.consumers import handlers
 from scheduling.settings import SchedulingSettings
 from together_servicekit.app import build_app
@@ -26,7 +26,7 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
             "records, and each cohort's timetable (a career week). Consumes `together.registration` and "
             "`together.pairing`; publishes on `together.scheduling`."
         ),
-        routers=[sessions.router, records.router, timetable.router],
+        routers=[sessions.router, records.router, kinds.router, timetable.router],
         handlers=handlers,
         workers=workers,
     )

@@ -126,6 +126,7 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         )
 
     async def on_pairing_completed(conn: AsyncConnection, event: PairingCompleted, _: Envelope) -> None:
+        """Ran to its end (the cohort ended): ended here as an early end is, no more bookings; both partners are asked."""
         await endings.pairing_ended(runtime, conn, event.pairing_id, event.completed_at)
         partners = (event.mentee_id, event.mentor_id)
         await outcomes.ask_at_pairing_end(

@@ -23,6 +23,7 @@ from scheduling.access import (
 )
 from scheduling.domain import times
 from scheduling.domain.invitations import series_invitation, session_invitation
+from scheduling.domain.kinds import LearningRecord, ReverseMentoring, check_kind
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import Plan
 from scheduling.domain.sessions import PlannedItemState, Session, plan_progress
@@ -30,6 +31,7 @@ from scheduling.domain.times import LocalTime, as_seen_in
 from scheduling.domain.timetable import Cohort, EntryStatus, TimetableEntry, entry_calendar, timetable_calendar
 from scheduling.domain.world_clock import Slot, slot
 from scheduling.tables import agreements, assessments, feedback, notes, participant_surveys, participants
+from together_contracts.registration import ProgrammeKind
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, NotFound
 from together_servicekit.runtime import Runtime
@@ -160,6 +162,22 @@ async def assessment(runtime: Runtime, caller: Principal, pairing_id: UUID) -> d
     if row is None:
         raise NotFound("assessment of pairing", pairing_id)
     return dict(row._mapping)
+
+
+async def reverse_mentoring(runtime: Runtime, caller: Principal, pairing_id: UUID) -> tuple[Pairing, ReverseMentoring]:
+    """Ground rules and REAL goals. Rule: whoever sees the pairing; 409 for another kind."""
+    async with runtime.engine.connect() as conn:
+        pairing = await visible_pairing(conn, caller, pairing_id)
+        check_kind(await repository.programme_kind(conn, pairing), ProgrammeKind.reverse_mentoring)
+        return pairing, await repository.load_reverse_mentoring(conn, pairing_id)
+
+
+async def learning_record(runtime: Runtime, caller: Principal, pairing_id: UUID) -> LearningRecord:
+    """Micro-needs, SMART goals, plan and assessment. Rule: whoever sees the pairing; 409 for another kind."""
+    async with runtime.engine.connect() as conn:
+        pairing = await visible_pairing(conn, caller, pairing_id)
+        check_kind(await repository.programme_kind(conn, pairing), ProgrammeKind.on_the_job_learning)
+        return await repository.load_learning_record(conn, pairing_id)
 
 
 async def my_survey(runtime: Runtime, caller: Principal, participant_id: UUID, kind: str) -> dict[str, Any]:

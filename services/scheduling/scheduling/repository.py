@@ -7,7 +7,7 @@ of one series never interleave.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scheduling.domain.kinds import LearningRecord, PlanStep, ReverseMentoring, Side, StepAssessment, StepOutcome
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import Plan, plan_for
 from scheduling.domain.series import Series, SeriesStatus
@@ -26,11 +27,13 @@ from scheduling.tables import (
     assessments,
     cohorts,
     feedback,
+    learning_records,
     notes,
     pairings,
     participants,
     programmes,
     request_engagements,
+    reverse_mentoring_records,
     series,
     sessions,
     timetable_entries,
@@ -82,13 +85,18 @@ async def save_pairing_end(conn: AsyncConnection, pairing: Pairing) -> None:
     await conn.execute(pairings.update().where(pairings.c.id == pairing.id).values(ended_at=pairing.ended_at))
 
 
+async def programme_kind(conn: AsyncConnection, pairing: Pairing) -> str:
+    """The pairing's programme kind: its programme's, else its cohort's, else mentoring."""
+    kind: str | None = (await conn.execute(sa.select(programmes.c.kind).where(programmes.c.id == pairing.programme_id))).scalar()
+    if kind is None:
+        kind = (await conn.execute(sa.select(cohorts.c.kind).where(cohorts.c.id == pairing.cohort_id))).scalar()
+    return kind or "mentoring"
+
+
 async def load_plan(conn: AsyncConnection, pairing: Pairing) -> Plan:
     """The pairing's session plan: its programme's (from registration's rules) or its kind's default."""
     programme = (await conn.execute(sa.select(programmes).where(programmes.c.id == pairing.programme_id))).first()
-    kind = programme.kind if programme is not None else None
-    if kind is None:
-        cohort = (await conn.execute(sa.select(cohorts.c.kind).where(cohorts.c.id == pairing.cohort_id))).first()
-        kind = cohort.kind if cohort is not None else "mentoring"
+    kind = await programme_kind(conn, pairing)
     engagement = None
     if pairing.request_id is not None:
         engagement = (
@@ -353,6 +361,92 @@ async def save_assessment(conn: AsyncConnection, pairing_id: UUID, values: dict[
     await conn.execute(
         insert(assessments)
         .values(pairing_id=pairing_id, **values)
+        .on_conflict_do_update(index_elements=["pairing_id"], set_=values)
+    )
+
+
+# The records of reverse mentoring and on-the-job learning -------------------------------------
+
+
+async def load_reverse_mentoring(conn: AsyncConnection, pairing_id: UUID) -> ReverseMentoring:
+    """The pairing's ground rules and REAL goals; empty when nothing was written yet."""
+    row = (
+        await conn.execute(sa.select(reverse_mentoring_records).where(reverse_mentoring_records.c.pairing_id == pairing_id))
+    ).first()
+    if row is None:
+        return ReverseMentoring(pairing_id=pairing_id)
+    sides = (Side.mentee, Side.mentor)
+    agreed = (row.mentee_agreed_version, row.mentor_agreed_version)
+    goals = (row.mentee_goals, row.mentor_goals)
+    goals_set_at = (row.mentee_goals_set_at, row.mentor_goals_set_at)
+    return ReverseMentoring(
+        pairing_id=pairing_id,
+        ground_rules=row.ground_rules,
+        version=row.ground_rules_version,
+        proposed_by=row.proposed_by,
+        proposed_at=row.proposed_at,
+        agreed_versions={side: v for side, v in zip(sides, agreed, strict=True) if v is not None},
+        agreed_at=row.agreed_at,
+        goals={side: g for side, g in zip(sides, goals, strict=True) if g is not None},
+        goals_set_at={side: at for side, at in zip(sides, goals_set_at, strict=True) if at is not None},
+    )
+
+
+async def save_reverse_mentoring(conn: AsyncConnection, record: ReverseMentoring) -> None:
+    values = {
+        "ground_rules": record.ground_rules,
+        "ground_rules_version": record.version,
+        "proposed_by": record.proposed_by,
+        "proposed_at": record.proposed_at,
+        "agreed_at": record.agreed_at,
+        **{f"{side}_agreed_version": record.agreed_versions.get(side) for side in Side},
+        **{f"{side}_goals": record.goals.get(side) for side in Side},
+        **{f"{side}_goals_set_at": record.goals_set_at.get(side) for side in Side},
+    }
+    await conn.execute(
+        insert(reverse_mentoring_records)
+        .values(pairing_id=record.pairing_id, **values)
+        .on_conflict_do_update(index_elements=["pairing_id"], set_=values)
+    )
+
+
+async def load_learning_record(conn: AsyncConnection, pairing_id: UUID) -> LearningRecord:
+    """The pairing's micro-needs, SMART goals, plan and assessment; empty when nothing was written yet."""
+    row = (await conn.execute(sa.select(learning_records).where(learning_records.c.pairing_id == pairing_id))).first()
+    if row is None:
+        return LearningRecord(pairing_id=pairing_id)
+    plan = [PlanStep(step["step"], date.fromisoformat(step["due_on"])) for step in row.plan] if row.plan else None
+    assessment = None
+    if row.assessment is not None:
+        steps = [StepAssessment(s["step"], StepOutcome(s["outcome"]), s["comment"]) for s in row.assessment["steps"]]
+        assessment = {**row.assessment, "steps": steps}
+    return LearningRecord(
+        pairing_id=pairing_id,
+        micro_needs=row.micro_needs,
+        smart_goals=row.smart_goals,
+        plan=plan,
+        assessment=assessment,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+    )
+
+
+async def save_learning_record(conn: AsyncConnection, record: LearningRecord) -> None:
+    assessment = None
+    if record.assessment is not None:
+        steps = [{"step": s.step, "outcome": s.outcome.value, "comment": s.comment} for s in record.assessment["steps"]]
+        assessment = {**record.assessment, "steps": steps}
+    values = {
+        "micro_needs": record.micro_needs,
+        "smart_goals": record.smart_goals,
+        "plan": [{"step": s.step, "due_on": s.due_on.isoformat()} for s in record.plan] if record.plan else None,
+        "assessment": assessment,
+        "updated_by": record.updated_by,
+        "updated_at": record.updated_at,
+    }
+    await conn.execute(
+        insert(learning_records)
+        .values(pairing_id=record.pairing_id, **values)
         .on_conflict_do_update(index_elements=["pairing_id"], set_=values)
     )
 

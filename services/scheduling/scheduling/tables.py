@@ -248,6 +248,40 @@ station_holidays = sa.Table(
     sa.Column("days_removed", JSONB, nullable=False),
 )
 
+# Reverse mentoring: the ground rules (versioned; each partner's last agreed version) and each partner's REAL
+# goals ([{"relevant", "experimental", "aspirational", "learning_based"}]). The partners write, the team reads.
+reverse_mentoring_records = sa.Table(
+    "reverse_mentoring_records",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
+    sa.Column("ground_rules", sa.Text),
+    sa.Column("ground_rules_version", sa.Integer, nullable=False),  # 0: none proposed yet
+    sa.Column("proposed_by", UUID(as_uuid=True)),
+    sa.Column("proposed_at", sa.DateTime(timezone=True)),
+    sa.Column("mentee_agreed_version", sa.Integer),
+    sa.Column("mentor_agreed_version", sa.Integer),
+    sa.Column("agreed_at", sa.DateTime(timezone=True)),  # both agreed to the current version
+    sa.Column("mentee_goals", JSONB),
+    sa.Column("mentee_goals_set_at", sa.DateTime(timezone=True)),
+    sa.Column("mentor_goals", JSONB),
+    sa.Column("mentor_goals_set_at", sa.DateTime(timezone=True)),
+)
+
+# On-the-job learning: micro-needs (list of text), SMART goals ([{"specific", "measurable", "achievable",
+# "relevant", "time_bound"}]), the plan ([{"step", "due_on"}]) and its assessment ({"steps": [{"step", "outcome",
+# "comment"}], "worked", "comment"}). The partners write, the team reads.
+learning_records = sa.Table(
+    "learning_records",
+    metadata,
+    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
+    sa.Column("micro_needs", JSONB),
+    sa.Column("smart_goals", JSONB),
+    sa.Column("plan", JSONB),
+    sa.Column("assessment", JSONB),
+    sa.Column("updated_by", UUID(as_uuid=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
+)
+
 # A cohort's timetable (a career week), published by the programme team: everyone in the programme reads it.
 timetable_entries = sa.Table(
     "timetable_entries",

@@ -7,7 +7,9 @@ mail has gone out, the mail does not ask for it any more: a message that is noth
 is not mailed (`DROPPED_WHEN_SETTLED`; its words in the feed say there is nothing to do), one that
 also tells news is mailed without the action (its templates leave it out when `settled`).
 
-A fact settles only messages about EARLIER facts: a new request or a new pairing asks again.
+A fact settles only messages about EARLIER facts: a new request or a new pairing asks again. But an
+outcome (a survey, a final assessment) is asked once: its answer settles the request and the reminder
+for good, whichever fact came first (`settled_for_good`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from together_contracts.pairing import (
+    PairingCompleted,
     PairingEnded,
     PairingFormed,
     PreferencesSubmitted,
@@ -23,10 +26,19 @@ from together_contracts.pairing import (
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
+    RequestLapsed,
     RequestWithdrawn,
 )
 from together_contracts.registration import CoachCredentialSubmitted
-from together_contracts.scheduling import FeedbackGiven, SeriesScheduled, SessionScheduled
+from together_contracts.scheduling import (
+    FeedbackGiven,
+    FinalAssessmentGiven,
+    OutcomeKind,
+    SeriesScheduled,
+    SessionScheduled,
+    SurveyAnswered,
+    SurveyKind,
+)
 from together_events.registry import Event
 
 
@@ -61,6 +73,37 @@ def resubmit(participant_id: UUID) -> str:
     return f"resubmit:{participant_id}"
 
 
+# The outcomes a participant is asked for once (`outcomes.py`): an answer given at any time settles the
+# request and its reminder, even one given before the reminder's fact (a revision changes nothing).
+_OUTCOME = "outcome:"
+
+
+def answer_survey(participant_id: UUID, cohort_id: UUID, survey: SurveyKind) -> str:
+    """A participant answers the cohort's pre- or post-programme survey."""
+    return f"{_OUTCOME}survey:{participant_id}:{cohort_id}:{survey.value}"
+
+
+def assess(pairing_id: UUID, participant_id: UUID) -> str:
+    """A partner gives the pairing's final assessment."""
+    return f"{_OUTCOME}assess:{pairing_id}:{participant_id}"
+
+
+def give_outcome(kind: OutcomeKind, participant_id: UUID, cohort_id: UUID, pairing_id: UUID | None) -> str:
+    """The key of what an `OutcomeRequested` / `OutcomeReminderDue` asks for."""
+    if kind == OutcomeKind.final_assessment:
+        if pairing_id is None:
+            raise ValueError("a final assessment is asked about a pairing")
+        return assess(pairing_id, participant_id)
+    survey = SurveyKind.pre if kind == OutcomeKind.pre_survey else SurveyKind.post
+    return answer_survey(participant_id, cohort_id, survey)
+
+
+def settled_for_good(action_key: str) -> bool:
+    """True: whatever the time of the settling fact, before or after the message's, the action is moot
+    (an outcome is asked once: answered is answered). False: only a later fact settles it."""
+    return action_key.startswith(_OUTCOME)
+
+
 @dataclass(frozen=True)
 class Settlement:
     key: str
@@ -81,6 +124,10 @@ SETTLING_EVENTS: tuple[type[Event], ...] = (
     SeriesScheduled,
     FeedbackGiven,
     CoachCredentialSubmitted,
+    PairingCompleted,
+    RequestLapsed,
+    SurveyAnswered,
+    FinalAssessmentGiven,
 )
 
 
@@ -105,6 +152,17 @@ def settlements(event: Event) -> list[Settlement]:
             return [Settlement(book(event.pairing_id), "a session was booked")]
         case PairingEnded():
             return [Settlement(book(event.pairing_id), "the pairing ended")]
+        case PairingCompleted():
+            return [Settlement(book(event.pairing_id), "the pairing ended with the programme")]
+        case RequestLapsed():  # the cohort ended: nobody answers it, and the mentee has no one left to ask
+            ended = "the request lapsed: the cohort ended"
+            return [
+                Settlement(key, ended) for key in (answer(event.request_id), choose(event.mentee_id), ask_mentor(event.mentee_id))
+            ]
+        case SurveyAnswered():
+            return [Settlement(answer_survey(event.participant_id, event.cohort_id, event.survey), "the survey was answered")]
+        case FinalAssessmentGiven():
+            return [Settlement(assess(event.pairing_id, event.participant_id), "the final assessment was given")]
         case FeedbackGiven():
             return [Settlement(rate(event.session_id, event.participant_id), "the session was rated")]
         case CoachCredentialSubmitted():
@@ -122,6 +180,8 @@ DROPPED_WHEN_SETTLED: frozenset[str] = frozenset(
         "mentor_available",
         "feedback_requested",
         "next_session_reminder",
+        "outcome_requested",
+        "outcome_reminder",
     }
 )
 

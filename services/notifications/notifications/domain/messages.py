@@ -104,6 +104,11 @@ KINDS: tuple[str, ...] = (
     "coach_credential_rejected",
     "waitlisted",
     "admitted_from_waitlist",
+    # A cohort's end and its outcomes (`outcomes.py`).
+    "pairing_completed",
+    "request_lapsed",
+    "outcome_requested",
+    "outcome_reminder",
 )
 
 

@@ -1,6 +1,7 @@
 """What the programme team is told (pure), and why.
 
-The rule book: a pairing that ends early is reported to the programme team, with the note the
+The rule book: the programme team reads each cohort's outcomes once it ended (the report's address is
+mailed). A pairing that ends early is reported to the programme team, with the note the
 participant left for them. The note is free text, which never travels in an event (ADR 0008): the
 team's message says which pairing ended, who was in it and why (a reason code), and where the team
 reads the note (pairing's `GET /pairings/{id}`, which shows it to the programme team).
@@ -15,7 +16,9 @@ from together_contracts.pairing import PairingEnded
 
 # The kinds of message the programme team receives.
 PAIRING_ENDED_EARLY = "pairing_ended_early"
-TEAM_KINDS: tuple[str, ...] = (PAIRING_ENDED_EARLY,)
+# A cohort ended: its outcomes report is ready (`outcomes.py`).
+OUTCOMES_REPORT_READY = "outcomes_report_ready"
+TEAM_KINDS: tuple[str, ...] = (PAIRING_ENDED_EARLY, OUTCOMES_REPORT_READY)
 
 # Why a pairing ended before the programme's end: who ended it, or whose departure did.
 EARLY_ENDING_REASONS: tuple[str, ...] = ("mentee_ended", "mentor_ended", "mentee_withdrew", "mentor_withdrew")

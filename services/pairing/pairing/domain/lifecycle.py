@@ -31,7 +31,7 @@ from pairing.domain.model import (
 )
 from together_contracts import pairing_v2
 from together_contracts.matching import AssignedPair
-from together_contracts.pairing import EndedBy, Engagement
+from together_contracts.pairing import CompletedBecause, EndedBy, Engagement
 from together_contracts.pairing_v2 import AssignedPairSkipped, SkipReason
 from together_contracts.working_days import DeadlinesMovedBecause
 from together_events.registry import Event
@@ -194,6 +194,22 @@ class Lifecycle:
         for pairing in self._active_pairings(lambda p: p.mentor_id == participant_id):
             self._end_by_withdrawal(pairing, EndedBy.mentor)
             self.selections[pairing.selection_id].pairing_ended()  # the mentee is back in selection
+
+    def cohort_ended(self, cohort_id: UUID) -> None:
+        """The cohort reached its end date: its open requests lapse (none is answered now, no next choice is
+        tried), its open selections close and its active pairings complete. No place is given back: no request
+        reaches a mentor and no follower is told (the followers are forgotten), the cohort is over."""
+        for request in self._open_requests(lambda r: r.cohort_id == cohort_id):
+            self._emit(request.lapse(self.now()))
+        for selection in sorted(self.selections.values(), key=lambda s: (s.submitted_at, s.id)):
+            if selection.cohort_id == cohort_id and selection.status is SelectionStatus.open:
+                selection.close()
+        for pairing in self._active_pairings(lambda p: p.cohort_id == cohort_id):
+            self._emit(pairing.complete(CompletedBecause.programme_ended, self.now()))
+            self.desk(pairing.mentor_id).pairing_ended()  # the count of active pairings; no place opens with it
+        for desk in self.desks.values():
+            if desk is not None and desk.cohort_id == cohort_id:
+                desk.followers = []
 
     # The cascade's steps.
 

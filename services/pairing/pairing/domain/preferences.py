@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from pairing.domain.pair_rules import Programme, Side, eligibility_breaches, pair_breaches
@@ -67,6 +68,14 @@ def mentee_violation(mentee: Participant, language: str = DEFAULT_LANGUAGE) -> V
         )
         return Violation("mentee_id", "admitted", said.in_(language))
     return None
+
+
+def cohort_ended_violation(cohort_ended_at: datetime | None) -> Violation | None:
+    """After the cohort's end (registration's CohortEnded) nothing new happens in it: no preferences, no answer to a
+    request, no pairing ended, no mentor followed (a 409: the cohort's state, not the caller's input)."""
+    if cohort_ended_at is None:
+        return None
+    return Violation("cohort_id", "cohort_ended", f"the cohort ended at {cohort_ended_at.isoformat()}: nothing new happens in it")
 
 
 def follow_violation(mentor: Participant | None, mentor_id: UUID, *, cohort_id: UUID, mentor_full: bool) -> Violation | None:

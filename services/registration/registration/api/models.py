@@ -209,6 +209,9 @@ class CohortOut(BaseModel):
     ends_on: date
     places: int | None
     closed_at: datetime | None
+    ended_at: datetime | None = Field(
+        default=None, description="When the cohort ended (CohortEnded), after the end of `ends_on` in UTC."
+    )
 
 
 class DutyStationOut(BaseModel):

@@ -31,6 +31,7 @@ from registration.domain.verification import AddressVerification
 from together_contracts.registration import (
     AddressVerificationRequested,
     CohortClosed,
+    CohortEnded,
     ParticipantAdmitted,
     ParticipantProfileUpdated,
     ParticipantRoleGranted,
@@ -59,6 +60,7 @@ class Cohort:
     places: int | None  # mentee/client places; None: unlimited (and no one ever waits)
     status: CohortStatus = CohortStatus.open
     closed_at: datetime | None = None
+    ended_at: datetime | None = None  # set once, with CohortEnded
     # Known for a cohort with places: how many are taken, and who waits for one, first waiting first.
     places_taken: int = 0
     waitlist: list[UUID] = field(default_factory=list)
@@ -75,6 +77,18 @@ class Cohort:
             raise StateConflict(f"registration for this cohort closed at {self.closed_at.isoformat()}")
         self.status, self.closed_at = CohortStatus.closed, now
         return CohortClosed(cohort_id=self.id, programme_id=self.programme_id, closed_at=now)
+
+    def end(self, now: datetime) -> list[Event]:
+        """The cohort reached its end date: once per cohort. Registration closes with it if it is still open
+        (its window passed long before, but its closing may have failed), so CohortClosed comes first."""
+        if self.ended_at is not None:
+            raise StateConflict(f"this cohort ended at {self.ended_at.isoformat()}")
+        if not self.dates.has_ended(now.date()):
+            raise StateConflict(f"this cohort runs until the end of {self.dates.ends.isoformat()}")
+        events: list[Event] = [self.close(now)] if self.status is CohortStatus.open else []
+        self.ended_at = now
+        events.append(CohortEnded(cohort_id=self.id, programme_id=self.programme_id, ends_on=self.dates.ends, ended_at=now))
+        return events
 
     def register(
         self,

@@ -38,6 +38,10 @@ class CohortDates:
         refuse_if("the cohort's dates are not in order", cohort_date_violations(opens, closes, starts, ends))
         return cls(opens, closes, starts, ends)
 
+    def has_ended(self, today: date) -> bool:
+        """The cohort ends at the end of its last day (`ends`, in UTC): it has ended once `today` (UTC) is later."""
+        return today > self.ends
+
 
 @dataclass(frozen=True)
 class Window:

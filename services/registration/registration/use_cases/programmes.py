@@ -98,6 +98,14 @@ async def close_cohort(runtime: Runtime, *, caller: Principal, cohort_id: UUID) 
         await runtime.record(conn, closed)
 
 
+async def end_claimed_cohort(runtime: Runtime, conn: AsyncConnection, cohort: Cohort, now: datetime) -> None:
+    """The cohort ender's end of a cohort it claimed (its end date has passed), in the claim's transaction."""
+    events = cohort.end(now)
+    await repository.save_cohort(conn, cohort)
+    for event in events:
+        await runtime.record(conn, event)
+
+
 async def close_claimed_cohort(runtime: Runtime, conn: AsyncConnection, cohort: Cohort, now: datetime) -> None:
     """The cohort closer's closure of a cohort it claimed (its window has passed), in the claim's transaction."""
     closed = cohort.close(now)

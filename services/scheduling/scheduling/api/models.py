@@ -204,6 +204,126 @@ class SurveySummary(BaseModel):
     post: SurveyFigures
 
 
+# Reverse mentoring and on-the-job learning ------------------------------------------------------
+
+GroundRulesText = Annotated[str, multiline(10000)]
+Facet = Annotated[str, multiline(2000)]
+Need = Annotated[str, single_line(500)]
+
+
+class GroundRulesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: GroundRulesText = Field(description="the ground rules; a new text is a new version, agreed by nobody yet")
+
+
+class AgreeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="the version agreed to: it must be the current one (409 current_version)")
+
+
+class MissingOut(BaseModel):
+    field: str
+    rule: str
+    message: str
+
+
+class GroundRulesOut(BaseModel):
+    pairing_id: UUID
+    text: str | None = Field(description="null: none proposed yet")
+    version: int = Field(description="0 before the first proposal, then +1 per new text")
+    proposed_by: UUID | None
+    proposed_at: datetime | None
+    agreed_by: list[UUID] = Field(description="the partners who agreed to the current version")
+    agreed_at: datetime | None = Field(description="when both had agreed to the current version")
+
+
+class RealGoal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    relevant: Facet
+    experimental: Facet
+    aspirational: Facet
+    learning_based: Facet
+
+
+class RealGoalsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    goals: list[RealGoal] = Field(min_length=1, max_length=10)
+
+
+class PartnerGoalsOut(BaseModel):
+    participant_id: UUID
+    role: Literal["mentee", "mentor"]
+    goals: list[RealGoal] = Field(description="empty: not set yet")
+    set_at: datetime | None
+
+
+class RealGoalsOut(BaseModel):
+    pairing_id: UUID
+    partners: list[PartnerGoalsOut]
+
+
+class ReverseMentoringOut(BaseModel):
+    pairing_id: UUID
+    plan_ends_at: datetime | None = Field(description="three calendar months after the pairing was formed")
+    ground_rules: GroundRulesOut
+    real_goals: RealGoalsOut
+    missing_before_first_session: list[MissingOut] = Field(description="empty once the first session may be booked")
+
+
+class MicroNeedsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    needs: list[Need] = Field(min_length=1, max_length=30)
+
+
+class SmartGoal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    specific: Facet
+    measurable: Facet
+    achievable: Facet
+    relevant: Facet
+    time_bound: Facet
+
+
+class SmartGoalsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    goals: list[SmartGoal] = Field(min_length=1, max_length=10)
+
+
+class PlanStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: Facet
+    due_on: date = Field(description="on or after the pairing's formation, in order of the steps")
+
+
+class LearningPlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: list[PlanStepIn] = Field(min_length=1, max_length=30)
+
+
+class StepAssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: int = Field(ge=1, description="the step's number in the plan, from 1")
+    outcome: Literal["met", "partly", "not_met"]
+    comment: Comment = ""
+
+
+class PlanAssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: list[StepAssessmentIn] = Field(min_length=1, max_length=30, description="each step of the plan, once")
+    worked: bool = Field(description="did the plan work, overall")
+    comment: Comment = ""
+
+
+class LearningRecordOut(BaseModel):
+    pairing_id: UUID
+    micro_needs: list[str] | None
+    smart_goals: list[SmartGoal] | None
+    plan: list[PlanStepIn] | None
+    assessment: PlanAssessmentIn | None
+    updated_by: UUID | None
+    updated_at: datetime | None
+
+
 # Timetables ------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ from scheduling import repository
 from scheduling.access import require_partner, visible_pairing, visible_series
 from scheduling.domain import times
 from scheduling.domain.series import Series
-from scheduling.domain.sessions import taken_steps
+from scheduling.domain.sessions import SessionStatus, taken_steps
+from scheduling.use_cases.kinds import check_reverse_mentoring_sessions
 from scheduling.use_cases.sessions import BOOKERS
 from together_servicekit.auth import Principal
 from together_servicekit.runtime import Runtime
@@ -34,8 +35,10 @@ async def book_series(
     async with runtime.engine.begin() as conn:
         pairing = await visible_pairing(conn, caller, pairing_id, lock=True)  # one booking at a time takes plan steps
         organiser = require_partner(caller, pairing, BOOKERS)
+        booked_before = await repository.sessions_of_pairing(conn, pairing_id)
+        await check_reverse_mentoring_sessions(conn, pairing, starts, booked_before)
         plan = await repository.load_plan(conn, pairing)
-        agenda = plan.open_items(taken_steps(await repository.sessions_of_pairing(conn, pairing_id)), len(starts))
+        agenda = plan.open_items(taken_steps(booked_before), len(starts))
         owner, booked = Series.book(
             pairing,
             local_start=local_start,
@@ -69,6 +72,8 @@ async def reschedule_series(
         moved = owner.reschedule(
             pairing, local_start=local_start, time_zone=time_zone, duration_minutes=duration_minutes, now=now
         )
+        moved_starts = [o.starts_at for o in owner.occurrences if o.status is SessionStatus.scheduled]
+        await check_reverse_mentoring_sessions(conn, pairing, moved_starts)  # refused: the transaction undoes the move
         await repository.save_series(conn, owner)
         await runtime.record(conn, moved)
 

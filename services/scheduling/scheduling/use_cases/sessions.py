@@ -16,6 +16,7 @@ from scheduling.domain.pairing import Pairing
 from scheduling.domain.plans import Plan
 from scheduling.domain.series import Series
 from scheduling.domain.sessions import Session, next_session_reminder, taken_steps
+from scheduling.use_cases.kinds import check_reverse_mentoring_sessions
 from together_contracts.scheduling import CompletedBy
 from together_servicekit.auth import Principal
 from together_servicekit.runtime import Runtime
@@ -37,8 +38,10 @@ async def book_session(
     async with runtime.engine.begin() as conn:
         pairing = await visible_pairing(conn, caller, pairing_id, lock=True)  # one booking at a time takes plan steps
         organiser = require_partner(caller, pairing, BOOKERS)
+        booked_before = await repository.sessions_of_pairing(conn, pairing_id)
+        await check_reverse_mentoring_sessions(conn, pairing, [starts_at], booked_before)
         plan = await repository.load_plan(conn, pairing)
-        (agenda,) = plan.open_items(taken_steps(await repository.sessions_of_pairing(conn, pairing_id)), 1)
+        (agenda,) = plan.open_items(taken_steps(booked_before), 1)
         session, booked = Session.book(
             pairing,
             starts_at=starts_at,
@@ -66,6 +69,7 @@ async def reschedule_session(
     starts_at = times.session_start(local_start, time_zone, now)
     async with runtime.engine.begin() as conn:
         session, owner, pairing = await _for_change(conn, caller, session_id)
+        await check_reverse_mentoring_sessions(conn, pairing, [starts_at])
         if owner is None:
             moved = session.reschedule(
                 pairing, starts_at=starts_at, time_zone=time_zone, duration_minutes=duration_minutes, now=now
@@ -142,10 +146,12 @@ async def record_held_session(
     async with runtime.engine.begin() as conn:
         pairing = await visible_pairing(conn, caller, pairing_id, lock=True)  # one at a time takes plan steps and times
         recorder = require_partner(caller, pairing, "only the partners of a pairing record its sessions")
+        held_before = await repository.sessions_of_pairing(conn, pairing_id)
+        await check_reverse_mentoring_sessions(conn, pairing, [], held_before)  # held: the plan's end is no matter
         plan = await repository.load_plan(conn, pairing)
         session, recorded, completed = record_held_elsewhere(
             pairing,
-            await repository.sessions_of_pairing(conn, pairing_id),
+            held_before,
             plan,
             starts_at=starts_at,
             time_zone=time_zone,

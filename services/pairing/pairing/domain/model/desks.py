@@ -17,9 +17,11 @@ from pairing.domain.model.requests import (
 )
 from together_contracts import roles
 from together_contracts.pairing import (
+    CompletedBecause,
     EndedBy,
     MentorAvailable,
     MentorFollowed,
+    PairingCompleted,
     PairingEnded,
     PairingFormed,
     RequestAccepted,
@@ -43,6 +45,21 @@ class Pairing:
     participant_withdrew: bool = False
     message_to_partner: str | None = None  # free text stays in pairing's database, never in an event
     note_to_programme_team: str | None = None
+    completed_because: CompletedBecause | None = None  # it ran to its end (ended, not early): why
+
+    def complete(self, reason: CompletedBecause, now: datetime) -> PairingCompleted:
+        """The pairing ran to its end (the cohort ended): ended, and not early; nobody ended it."""
+        if self.status is not PairingStatus.active:
+            raise TransitionRefused("pairing", self.id, self.status, "completed")
+        self.status, self.ended_at, self.completed_because = PairingStatus.ended, now, reason
+        return PairingCompleted(
+            pairing_id=self.id,
+            mentee_id=self.mentee_id,
+            mentor_id=self.mentor_id,
+            cohort_id=self.cohort_id,
+            reason=reason,
+            completed_at=now,
+        )
 
     def end(
         self,

@@ -16,6 +16,7 @@ from together_contracts.pairing import (
     RequestCancelled,
     RequestDeclined,
     RequestExpired,
+    RequestLapsed,
     RequestQueued,
     RequestReminderDue,
     RequestSent,
@@ -33,6 +34,7 @@ class RequestStatus(StrEnum):
     expired = "expired"
     withdrawn = "withdrawn"  # the mentor became full before answering
     cancelled = "cancelled"  # its mentee or its mentor left the cohort
+    lapsed = "lapsed"  # the cohort ended before it was answered
 
 
 OPEN = frozenset({RequestStatus.waiting, RequestStatus.pending})  # every other status is final
@@ -43,7 +45,7 @@ class SelectionStatus(StrEnum):
     paired = "paired"
     exhausted = "exhausted"  # every ranked mentor was tried without a pairing
     ended = "ended"  # its pairing ended: the mentee is back in selection
-    closed = "closed"  # the mentee left the cohort
+    closed = "closed"  # the mentee left the cohort, or the cohort ended while its mentors were tried
 
 
 class PairingStatus(StrEnum):
@@ -193,6 +195,20 @@ class Request:
             cancelled_at=now,
         )
 
+    def lapse(self, now: datetime) -> RequestLapsed:
+        """The cohort ended: the request will never be answered."""
+        was_pending = self.status is RequestStatus.pending
+        self._settle("lapsed", RequestStatus.lapsed, now, *OPEN)
+        return RequestLapsed(
+            request_id=self.id,
+            selection_id=self.selection_id,
+            mentee_id=self.mentee_id,
+            mentor_id=self.mentor_id,
+            cohort_id=self.cohort_id,
+            was_pending=was_pending,
+            lapsed_at=now,
+        )
+
 
 @dataclass
 class Selection:
@@ -287,7 +303,7 @@ class Selection:
         self._move("paired", SelectionStatus.paired, SelectionStatus.open)
 
     def close(self) -> None:
-        """The mentee left the cohort: no next choice is made, and a pairing it led to is over."""
+        """The mentee left the cohort (or, open, the cohort ended): no next choice is made, and a pairing it led to is over."""
         self._move("closed", SelectionStatus.closed, SelectionStatus.open, SelectionStatus.paired)
 
     def pairing_ended(self) -> None:
