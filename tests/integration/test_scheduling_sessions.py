@@ -447,7 +447,28 @@ async def test_agreement_and_assessment_for_both_partners_and_the_team_surveys_f
     assert summary.json()["pre"] == {"answers": 2, "mean_confidence": 3.0, "mean_satisfaction": None}
     assert summary.json()["post"] == {"answers": 1, "mean_confidence": 4.0, "mean_satisfaction": 5.0}
     check(await pair.http.get(f"/programmes/{pair.programme}/survey-summary", headers=pair.mentee_h), 403)
-    assert await pair.events() == []  # none of these records travels in an event
+    # Only scores travel: the assessment's counts (an item rated 4 or 5 was met) and each survey's scores,
+    # never an agreement, an item, a summary or a comment.
+    [given] = await pair.events()
+    assert given["type"] == "FinalAssessmentGiven"
+    assert (given["participant_id"], given["items_rated"], given["items_met"]) == (str(pair.mentor), 2, 1)
+    async with pair.runtime.engine.connect() as conn:
+        answered = (
+            (
+                await conn.execute(
+                    sa.select(outbox_table.c.envelope["data"])
+                    .where(outbox_table.c.event_type.like("%.SurveyAnswered.%"))
+                    .where(outbox_table.c.envelope["data"]["participant_id"].astext.in_([str(pair.mentee), str(pair.mentor)]))
+                    .order_by(outbox_table.c.position)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(a["survey"], a["confidence"], a["satisfaction"]) for a in answered] == [
+        ("pre", 2, None), ("pre", 4, None), ("post", 4, 5),
+    ]  # fmt: skip
+    assert "shy" not in str(answered) and "negotiation" not in str(given)
 
 
 async def test_the_plan_follows_the_programme_kind_and_the_request(service, signer):
@@ -675,4 +696,5 @@ async def test_a_session_held_before_the_pairing_ended_is_still_recorded_after_i
     late = await record(pair, new_york(pair.runtime.now() - timedelta(hours=3)), pair.mentee_h)
     check(late, 422)
     assert late.json()["error"]["details"][0]["rule"] == "before_pairing_ended"
-    assert [e["type"] for e in await pair.events()] == ["SessionRecorded", "SessionCompleted"]  # ended: no reminder
+    sessions_told = await pair.events("SessionRecorded", "SessionCompleted", "NextSessionReminderDue")
+    assert [e["type"] for e in sessions_told] == ["SessionRecorded", "SessionCompleted"]  # ended: no reminder

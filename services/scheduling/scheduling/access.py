@@ -5,7 +5,8 @@ or the mentor's; "the programme team" is a programme_team token whose programmes
 Who sees what: a pairing, its sessions and series are seen by the partners and the programme team; a
 note by its author, and by the partner once shared (never by the team); a cohort's timetable and its
 entries by the programme team and everyone registered in the programme (any of its cohorts, not
-withdrawn). To anyone else each answers exactly as one that does not exist (404, word for word). Who
+withdrawn); a participant's surveys by that participant, their existence by the programme's team. To
+anyone else each answers exactly as one that does not exist (404, word for word). Who
 sees it but may not do this gets 403.
 """
 
@@ -17,11 +18,12 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scheduling import repository
+from scheduling import outcome_store, repository
 from scheduling.domain.pairing import Pairing
 from scheduling.domain.series import Series
 from scheduling.domain.sessions import Session
 from scheduling.domain.timetable import Cohort, TimetableEntry
+from scheduling.outcome_store import Respondent
 from together_servicekit.auth import Forbidden, Principal, Role, visible_or_missing
 
 
@@ -99,3 +101,18 @@ def require_team(caller: Principal, programme_id: UUID, rule: str) -> None:
     """403 with `rule` for anyone but the programme's team (who sees it: a participant of the programme)."""
     if not caller.runs(programme_id):
         raise Forbidden(rule)
+
+
+async def own_surveys(conn: AsyncConnection, caller: Principal, participant_id: UUID) -> Respondent:
+    """A participant's surveys: the participant themself answers and reads them. Their programme's team
+    sees that they exist (403: it reads aggregates only); to anyone else they are missing (404)."""
+    found = await outcome_store.find_respondent(conn, participant_id)
+    respondent = visible_or_missing(
+        found,
+        lambda r: caller.is_person(r.person_id) or (r.programme_id is not None and caller.runs(r.programme_id)),
+        "participant",
+        participant_id,
+    )
+    if not caller.is_person(respondent.person_id):
+        raise Forbidden("only the participant answers and reads their own surveys; the programme team reads aggregates")
+    return respondent

@@ -1,12 +1,20 @@
 """Wires the scheduling service together."""
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI
 
+from scheduling import completion_worker, reminder_worker
 from scheduling.api import kinds, records, sessions, timetable
-from scheduling.completion_worker import workers
 from scheduling.consumers import handlers
 from scheduling.settings import SchedulingSettings
 from together_servicekit.app import build_app
+from together_servicekit.runtime import Runtime
+
+
+def workers(runtime: Runtime[SchedulingSettings]) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    """The clock-driven jobs: sessions completed when they end, reminders of what participants were asked."""
+    return [*completion_worker.workers(runtime), *reminder_worker.workers(runtime)]
 
 
 def create_app(settings: SchedulingSettings | None = None) -> FastAPI:

@@ -1,6 +1,8 @@
 """Scheduling learns of programmes and participants from `together.registration`, and of
 requests and pairings from `together.pairing`. Each handler is idempotent by construction (upserts,
-or updates to a final state); the inbox makes a replayed event a no-op anyway."""
+updates to a final state, asks made once each); the inbox makes a replayed event a no-op anyway.
+A registration asks the pre-programme survey, a pairing's end (completed or early) the final
+assessment and the post-programme survey (`use_cases.outcomes`)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scheduling.settings import SchedulingSettings
-from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements
-from scheduling.use_cases import endings
-from together_contracts.pairing import PairingCompleted, PairingEnded, PairingFormed, RequestSent
+from scheduling.tables import cohorts, pairings, participants, programmes, request_engagements, station_holidays
+from scheduling.use_cases import endings, outcomes
+from together_contracts.pairing import EndedBy, PairingCompleted, PairingEnded, PairingFormed, RequestSent
 from together_contracts.registration import (
+    ERASED_ANSWER,
     ERASED_DISPLAY_NAME,
     ERASED_TIME_ZONE,
     CohortOpened,
@@ -26,6 +29,7 @@ from together_contracts.registration import (
     ProgrammeCreated,
     ProgrammeRulesChanged,
 )
+from together_contracts.working_days import HolidaysChanged
 from together_events import Envelope, Handlers
 from together_servicekit.data_keys import ProfileOpener
 from together_servicekit.runtime import Runtime
@@ -33,8 +37,11 @@ from together_servicekit.runtime import Runtime
 
 async def on_programme_created(conn: AsyncConnection, event: ProgrammeCreated, _: Envelope) -> None:
     plan = event.rules.session_plan.model_dump(mode="json") if event.rules is not None else None
+    official = event.rules.official_holidays if event.rules is not None else False
     await conn.execute(
-        insert(programmes).values(id=event.programme_id, kind=event.kind.value, session_plan=plan).on_conflict_do_nothing()
+        insert(programmes)
+        .values(id=event.programme_id, kind=event.kind.value, session_plan=plan, official_holidays=official)
+        .on_conflict_do_nothing()
     )
 
 
@@ -42,7 +49,7 @@ async def on_programme_rules_changed(conn: AsyncConnection, event: ProgrammeRule
     await conn.execute(
         programmes.update()
         .where(programmes.c.id == event.programme_id)
-        .values(session_plan=event.rules.session_plan.model_dump(mode="json"))
+        .values(session_plan=event.rules.session_plan.model_dump(mode="json"), official_holidays=event.rules.official_holidays)
     )
 
 
@@ -65,6 +72,7 @@ async def on_participant_state(
         "time_zone": event.profile.time_zone,
         "cohort_id": event.cohort_id,
         "programme_id": event.programme_id,
+        "duty_station": event.profile.duty_station,
     }
     await conn.execute(
         insert(participants).values(id=event.participant_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
@@ -78,7 +86,9 @@ async def erase_copy(conn: AsyncConnection, participant_id: UUID) -> None:
     await conn.execute(
         participants.update()
         .where(participants.c.id == participant_id)
-        .values(display_name=ERASED_DISPLAY_NAME, time_zone=ERASED_TIME_ZONE)  # registration's placeholders
+        .values(
+            display_name=ERASED_DISPLAY_NAME, time_zone=ERASED_TIME_ZONE, duty_station=ERASED_ANSWER
+        )  # registration's placeholders
     )
 
 
@@ -98,19 +108,37 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         # Their pairings take no more bookings, and every future session is cancelled with its invitation.
         await endings.partner_withdrawn(runtime, conn, event.participant_id, event.withdrawn_at)
 
+    async def on_participant_registered(conn: AsyncConnection, event: ParticipantRegistered, envelope: Envelope) -> None:
+        await on_participant_state(conn, event, envelope)
+        await outcomes.ask_pre_survey(runtime, conn, event.participant_id, event.cohort_id)
+
     async def on_pairing_ended(conn: AsyncConnection, event: PairingEnded, _: Envelope) -> None:
         await endings.pairing_ended(runtime, conn, event.pairing_id, event.ended_at)
+        # Ending early is an end too: both partners are asked, but not one who left the cohort.
+        left = (
+            {EndedBy.mentee: event.mentee_id, EndedBy.mentor: event.mentor_id}[event.ended_by]
+            if event.participant_withdrew
+            else None
+        )
+        partners = [p for p in (event.mentee_id, event.mentor_id) if p != left]
+        await outcomes.ask_at_pairing_end(
+            runtime, conn, pairing_id=event.pairing_id, cohort_id=event.cohort_id, partners=partners
+        )
 
     async def on_pairing_completed(conn: AsyncConnection, event: PairingCompleted, _: Envelope) -> None:
-        """Ran to its end (the cohort ended): ended here as an early end is, no more bookings."""
+        """Ran to its end (the cohort ended): ended here as an early end is, no more bookings; both partners are asked."""
         await endings.pairing_ended(runtime, conn, event.pairing_id, event.completed_at)
+        partners = (event.mentee_id, event.mentor_id)
+        await outcomes.ask_at_pairing_end(
+            runtime, conn, pairing_id=event.pairing_id, cohort_id=event.cohort_id, partners=partners
+        )
 
     registry = (
         Handlers()
         .on(ProgrammeCreated, on_programme_created)
         .on(ProgrammeRulesChanged, on_programme_rules_changed)
         .on(CohortOpened, on_cohort_opened)
-        .on(ParticipantRegistered, on_participant_state)
+        .on(ParticipantRegistered, on_participant_registered)
         .on(ParticipantProfileUpdated, on_participant_state)
         .on(ParticipantRoleGranted, on_participant_state)
         .on(ParticipantWithdrawn, on_participant_withdrawn)
@@ -119,6 +147,7 @@ def handlers(runtime: Runtime[SchedulingSettings]) -> Handlers:
         .on(PairingFormed, on_pairing_formed)
         .on(PairingEnded, on_pairing_ended)
         .on(PairingCompleted, on_pairing_completed)
+        .on(HolidaysChanged, on_holidays_changed)
     )
     return ProfileOpener.of(runtime.settings).take_sealed(registry)
 
@@ -155,4 +184,17 @@ async def on_pairing_formed(conn: AsyncConnection, event: PairingFormed, _: Enve
             ended_at=withdrawn_at,
         )
         .on_conflict_do_nothing()
+    )
+
+
+async def on_holidays_changed(conn: AsyncConnection, event: HolidaysChanged, _: Envelope) -> None:
+    """The team's days at a station, as they now stand (the whole lists): reminders skip them."""
+    values = {
+        "days_added": [day.isoformat() for day in event.days_added],
+        "days_removed": [day.isoformat() for day in event.days_removed],
+    }
+    await conn.execute(
+        insert(station_holidays)
+        .values(cohort_id=event.cohort_id, duty_station=event.duty_station, **values)
+        .on_conflict_do_update(index_elements=["cohort_id", "duty_station"], set_=values)
     )

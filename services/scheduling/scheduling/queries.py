@@ -10,9 +10,10 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scheduling import repository
+from scheduling import outcome_store, repository
 from scheduling.access import (
     is_partner,
+    own_surveys,
     require_partner,
     visible_cohort,
     visible_pairing,
@@ -29,7 +30,7 @@ from scheduling.domain.sessions import PlannedItemState, Session, plan_progress
 from scheduling.domain.times import LocalTime, as_seen_in
 from scheduling.domain.timetable import Cohort, EntryStatus, TimetableEntry, entry_calendar, timetable_calendar
 from scheduling.domain.world_clock import Slot, slot
-from scheduling.tables import agreements, assessments, feedback, notes, participants, surveys
+from scheduling.tables import agreements, assessments, feedback, notes, participant_surveys, participants
 from together_contracts.registration import ProgrammeKind
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict, NotFound
@@ -179,18 +180,27 @@ async def learning_record(runtime: Runtime, caller: Principal, pairing_id: UUID)
         return await repository.load_learning_record(conn, pairing_id)
 
 
-async def my_survey(runtime: Runtime, caller: Principal, pairing_id: UUID, kind: str) -> dict[str, Any]:
-    """The caller's own answers; the partner's are not theirs to read."""
+async def my_survey(runtime: Runtime, caller: Principal, participant_id: UUID, kind: str) -> dict[str, Any]:
+    """A participant's own answers. Rule: that participant (the programme's team: 403, it reads aggregates)."""
+    async with runtime.engine.connect() as conn:
+        await own_surveys(conn, caller, participant_id)
+        found = await outcome_store.find_survey(conn, participant_id, kind)
+    if found is None:
+        raise NotFound(f"{kind}-programme survey of participant", participant_id)
+    return found
+
+
+async def my_survey_in_pairing(runtime: Runtime, caller: Principal, pairing_id: UUID, kind: str) -> dict[str, Any]:
+    """The older route: the caller's own answers, found through their pairing; the partner's are not theirs to read."""
     async with runtime.engine.connect() as conn:
         pairing = await visible_pairing(conn, caller, pairing_id)
-        require_partner(caller, pairing, "only the partners read their own survey answers; the programme team reads aggregates")
-        query = sa.select(surveys).where(
-            surveys.c.pairing_id == pairing_id, surveys.c.author_person_id == caller.subject, surveys.c.kind == kind
+        participant_id = require_partner(
+            caller, pairing, "only the partners read their own survey answers; the programme team reads aggregates"
         )
-        row = (await conn.execute(query)).first()
-    if row is None:
+        found = await outcome_store.find_survey(conn, participant_id, kind)
+    if found is None:
         raise NotFound(f"{kind}-programme survey of yours in pairing", pairing_id)
-    return dict(row._mapping)
+    return found
 
 
 @dataclass(frozen=True)
@@ -209,13 +219,13 @@ async def survey_summary(runtime: Runtime, caller: Principal, programme_id: UUID
             row.kind: row
             for row in await conn.execute(
                 sa.select(
-                    surveys.c.kind,
+                    participant_surveys.c.kind,
                     sa.func.count().label("answers"),
-                    sa.func.avg(surveys.c.confidence).label("confidence"),
-                    sa.func.avg(surveys.c.satisfaction).label("satisfaction"),
+                    sa.func.avg(participant_surveys.c.confidence).label("confidence"),
+                    sa.func.avg(participant_surveys.c.satisfaction).label("satisfaction"),
                 )
-                .where(surveys.c.programme_id == programme_id)
-                .group_by(surveys.c.kind)
+                .where(participant_surveys.c.programme_id == programme_id)
+                .group_by(participant_surveys.c.kind)
             )
         }
 

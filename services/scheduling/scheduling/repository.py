@@ -36,7 +36,6 @@ from scheduling.tables import (
     reverse_mentoring_records,
     series,
     sessions,
-    surveys,
     timetable_entries,
 )
 from together_contracts.registration import SessionPlan
@@ -363,14 +362,6 @@ async def save_assessment(conn: AsyncConnection, pairing_id: UUID, values: dict[
         insert(assessments)
         .values(pairing_id=pairing_id, **values)
         .on_conflict_do_update(index_elements=["pairing_id"], set_=values)
-    )
-
-
-async def save_survey(conn: AsyncConnection, pairing_id: UUID, author_person_id: str, kind: str, values: dict[str, Any]) -> None:
-    await conn.execute(
-        insert(surveys)
-        .values(pairing_id=pairing_id, author_person_id=author_person_id, kind=kind, **values)
-        .on_conflict_do_update(index_elements=["pairing_id", "author_person_id", "kind"], set_=values)
     )
 
 

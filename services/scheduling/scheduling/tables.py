@@ -1,6 +1,6 @@
 """Scheduling's own tables: what it learnt from events, the sessions and series booked, the
-partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it, and
-the cohorts' timetables."""
+partners' records (feedback, notes, agreement, assessment, surveys), each with who may read it, what
+each participant is asked at the start and end of a cohort, and the cohorts' timetables."""
 
 from enum import StrEnum
 
@@ -11,7 +11,7 @@ from scheduling.domain.series import SeriesStatus
 from scheduling.domain.sessions import SessionStatus
 from scheduling.domain.times import Frequency
 from scheduling.domain.timetable import EntryStatus
-from together_contracts.scheduling import TimetableEntryKind, TimetableLanguage
+from together_contracts.scheduling import OutcomeKind, SurveyKind, TimetableEntryKind, TimetableLanguage
 from together_events.tables import define_backbone_tables
 
 
@@ -45,6 +45,8 @@ programmes = sa.Table(
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("session_plan", JSONB),  # ProgrammeRules.session_plan; None: the kind's default plan
+    # ProgrammeRules.official_holidays: a duty station's public holidays count like weekends for reminders.
+    sa.Column("official_holidays", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 cohorts = sa.Table(
@@ -66,6 +68,7 @@ participants = sa.Table(
     # Where they registered: who is in a programme and reads its timetable. None for rows from before 0011.
     sa.Column("cohort_id", UUID(as_uuid=True)),
     sa.Column("programme_id", UUID(as_uuid=True), index=True),
+    sa.Column("duty_station", sa.Text),  # public profile: where they work, whose holidays their reminders skip
 )
 
 request_engagements = sa.Table(
@@ -180,18 +183,69 @@ assessments = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Pre- and post-programme surveys: the author reads theirs; the programme team reads aggregates.
-surveys = sa.Table(
-    "surveys",
+# Pre- and post-programme surveys, one of each per participant (a registration in a cohort): the author
+# reads theirs; the programme team reads aggregates; only the scores travel (`SurveyAnswered`).
+participant_surveys = sa.Table(
+    "participant_surveys",
     metadata,
-    sa.Column("pairing_id", UUID(as_uuid=True), sa.ForeignKey("pairings.id"), primary_key=True),
-    sa.Column("author_person_id", sa.Text, primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("kind", sa.Text, primary_key=True),  # pre | post
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
     sa.Column("programme_id", UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("confidence", sa.Integer, nullable=False),  # 1-5
     sa.Column("satisfaction", sa.Integer),  # 1-5, post only
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    one_of("kind", SurveyKind, "participant_surveys_kind"),
+)
+
+# What each participant is asked (a survey, a pairing's final assessment), once; the row is its reminder's
+# timer: due at remind_at while neither answered nor reminded.
+outcome_asks = sa.Table(
+    "outcome_asks",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("cohort_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("pairing_id", UUID(as_uuid=True)),  # the final assessment and post survey: the pairing whose end asked it
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("remind_at", sa.DateTime(timezone=True)),  # None: answered before it was asked
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    # A reminder that raised is retried with back-off, then set aside with its reason (as sessions' completion).
+    sa.Column("reminder_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reminder_retry_at", sa.DateTime(timezone=True)),
+    sa.Column("reminder_error", sa.Text),
+    sa.Column("reminder_failed_at", sa.DateTime(timezone=True)),
+    one_of("kind", OutcomeKind, "outcome_asks_kind"),
+    # Once each: a survey per participant, the final assessment per partner and pairing.
+    sa.Index(
+        "uq_outcome_asks_survey",
+        "participant_id",
+        "kind",
+        unique=True,
+        postgresql_where=sa.text("kind <> 'final_assessment'"),
+    ),
+    sa.Index(
+        "uq_outcome_asks_assessment",
+        "participant_id",
+        "pairing_id",
+        unique=True,
+        postgresql_where=sa.text("kind = 'final_assessment'"),
+    ),
+    sa.Index("ix_outcome_asks_due", "remind_at", postgresql_where=sa.text("answered_at IS NULL AND reminded_at IS NULL")),
+)
+
+# Read model from pairing's HolidaysChanged: the programme team's days added to and official holidays
+# removed from a duty station's calendar, per cohort (ISO dates). Reminders skip them as pairing's deadlines do.
+station_holidays = sa.Table(
+    "station_holidays",
+    metadata,
+    sa.Column("cohort_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("duty_station", sa.Text, primary_key=True),
+    sa.Column("days_added", JSONB, nullable=False),
+    sa.Column("days_removed", JSONB, nullable=False),
 )
 
 # Reverse mentoring: the ground rules (versioned; each partner's last agreed version) and each partner's REAL
@@ -251,4 +305,4 @@ timetable_entries = sa.Table(
 )
 
 # The tables built purely from events: `together-events rebuild` rebuilds and compares them (the rest is booked through the API).
-READ_MODEL = (pairings, programmes, cohorts, participants, request_engagements)
+READ_MODEL = (pairings, programmes, cohorts, participants, request_engagements, station_holidays)

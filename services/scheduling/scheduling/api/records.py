@@ -6,15 +6,15 @@
 | session notes | one partner | its author; the partner once the author shares them; NEVER the programme team |
 | mentorship agreement (skills and goals, development plan, schedule) | either partner | both partners and the programme team |
 | final assessment of the agreement's skills and goals | either partner | both partners and the programme team |
-| pre-/post-programme survey | each partner | its author; the programme team sees aggregates per programme |
+| pre-/post-programme survey | each participant, once of each kind (revisable) | its author; the programme team sees aggregates per programme |
 
-Only the rating of feedback travels in an event (`FeedbackGiven`); no note, comment, agreement,
-assessment or survey answer ever does.
+Only scores travel in events: a feedback's rating (`FeedbackGiven`), a survey's (`SurveyAnswered`), and
+how many of a final assessment's items were rated and met (`FinalAssessmentGiven`); no note, comment,
+agreement, assessment item or survey comment ever does.
 """
 
 from __future__ import annotations
 
-from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
@@ -35,7 +35,8 @@ from scheduling.api.models import (
     SurveyOut,
     SurveySummary,
 )
-from scheduling.use_cases import records
+from scheduling.use_cases import outcomes, records
+from together_contracts.scheduling import SurveyKind
 from together_servicekit.auth import Principal, authenticated
 from together_servicekit.runtime import Runtime, get_runtime
 
@@ -141,16 +142,50 @@ async def read_assessment(
 # Surveys ---------------------------------------------------------------------------------------
 
 
-@router.put("/pairings/{pairing_id}/surveys/{kind}")
+@router.put("/participants/{participant_id}/surveys/{kind}")
 async def answer_survey(
-    pairing_id: UUID,
-    kind: Literal["pre", "post"],
+    participant_id: UUID,
+    kind: SurveyKind,
     body: SurveyIn,
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> SurveyOut:
-    """Answer (or revise) the pre- or post-programme survey. Rule: a partner, for themself."""
-    submitted_at = await records.answer_survey(
+    """Answer (or revise) one's pre- or post-programme survey; the scores are published (`SurveyAnswered`).
+    Rule: the participant themself (their programme's team: 403)."""
+    submitted_at = await outcomes.answer_survey(
+        runtime,
+        caller,
+        participant_id=participant_id,
+        kind=kind,
+        confidence=body.confidence,
+        satisfaction=body.satisfaction,
+        comment=body.comment,
+    )
+    return SurveyOut(kind=kind.value, submitted_at=submitted_at, **body.model_dump())
+
+
+@router.get("/participants/{participant_id}/surveys/{kind}")
+async def my_survey(
+    participant_id: UUID,
+    kind: SurveyKind,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+) -> SurveyOut:
+    """The participant's own answers. Rule: the participant themself (their programme's team: 403)."""
+    return SurveyOut.model_validate(await queries.my_survey(runtime, caller, participant_id, kind.value))
+
+
+@router.put("/pairings/{pairing_id}/surveys/{kind}")
+async def answer_survey_in_pairing(
+    pairing_id: UUID,
+    kind: SurveyKind,
+    body: SurveyIn,
+    runtime: Runtime = Depends(get_runtime),
+    caller: Principal = Depends(authenticated),
+) -> SurveyOut:
+    """The same as `PUT /participants/{participant_id}/surveys/{kind}` for the caller's participant in the
+    pairing (kept for existing clients). Rule: a partner, for themself."""
+    submitted_at = await outcomes.answer_survey_in_pairing(
         runtime,
         caller,
         pairing_id=pairing_id,
@@ -159,18 +194,19 @@ async def answer_survey(
         satisfaction=body.satisfaction,
         comment=body.comment,
     )
-    return SurveyOut(kind=kind, submitted_at=submitted_at, **body.model_dump())
+    return SurveyOut(kind=kind.value, submitted_at=submitted_at, **body.model_dump())
 
 
 @router.get("/pairings/{pairing_id}/surveys/{kind}")
-async def my_survey(
+async def my_survey_in_pairing(
     pairing_id: UUID,
-    kind: Literal["pre", "post"],
+    kind: SurveyKind,
     runtime: Runtime = Depends(get_runtime),
     caller: Principal = Depends(authenticated),
 ) -> SurveyOut:
-    """The caller's own answers. Rule: the author only (the partner: 404, none of theirs; the team: 403)."""
-    return SurveyOut.model_validate(await queries.my_survey(runtime, caller, pairing_id, kind))
+    """The caller's own answers, as their participant in the pairing. Rule: the author only (the partner:
+    404, none of theirs; the team: 403)."""
+    return SurveyOut.model_validate(await queries.my_survey_in_pairing(runtime, caller, pairing_id, kind.value))
 
 
 @router.get("/programmes/{programme_id}/survey-summary")

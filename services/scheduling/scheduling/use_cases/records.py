@@ -1,5 +1,6 @@
-"""The partners' records: feedback, session notes, the mentorship agreement and final assessment,
-surveys. Each is written by a partner (ADR 0005); only the rating of feedback is published."""
+"""The partners' records: feedback, session notes, the mentorship agreement and final assessment. Each
+is written by a partner (ADR 0005); only the rating of feedback and the final assessment's counts are
+published. The surveys: `outcomes`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from uuid import UUID
 
 from scheduling import repository
 from scheduling.access import require_partner, visible_note, visible_pairing, visible_session
-from scheduling.domain.records import check_assessment, check_survey, feedback_given
+from scheduling.domain.records import check_assessment, feedback_given
+from scheduling.use_cases import outcomes
 from together_servicekit.auth import Forbidden, Principal
 from together_servicekit.errors import Conflict
 from together_servicekit.runtime import Runtime
@@ -85,7 +87,8 @@ async def write_agreement(
 async def write_assessment(
     runtime: Runtime, caller: Principal, *, pairing_id: UUID, ratings: list[dict[str, Any]], summary: str
 ) -> datetime:
-    """The final assessment: one rating for each skill and goal of the agreement, no other. Returns when."""
+    """The final assessment: one rating for each skill and goal of the agreement, no other; its scores are
+    published (`FinalAssessmentGiven`) and the giver's ask is answered. Returns when."""
     now = runtime.now()
     async with runtime.engine.begin() as conn:
         pairing = await visible_pairing(conn, caller, pairing_id)
@@ -93,31 +96,6 @@ async def write_assessment(
         check_assessment(await repository.agreed_items(conn, pairing_id), [r["skill_or_goal"] for r in ratings])
         values = {"ratings": ratings, "summary": summary, "updated_by": caller.subject, "updated_at": now}
         await repository.save_assessment(conn, pairing_id, values)
-    return now
-
-
-async def answer_survey(
-    runtime: Runtime,
-    caller: Principal,
-    *,
-    pairing_id: UUID,
-    kind: str,
-    confidence: int,
-    satisfaction: int | None,
-    comment: str,
-) -> datetime:
-    """Answer (or revise) the pre- or post-programme survey, for oneself. Returns when."""
-    now = runtime.now()
-    async with runtime.engine.begin() as conn:
-        pairing = await visible_pairing(conn, caller, pairing_id)
-        require_partner(caller, pairing, "only the partners answer the programme's surveys")
-        check_survey(kind, satisfaction)
-        values = {
-            "confidence": confidence,
-            "satisfaction": satisfaction,
-            "comment": comment,
-            "programme_id": pairing.programme_id,
-            "submitted_at": now,
-        }
-        await repository.save_survey(conn, pairing_id, caller.subject, kind, values)
+        giver = pairing.participant_of(caller.subject)
+        await outcomes.assessment_answered(runtime, conn, pairing, giver, [r["rating"] for r in ratings], now)
     return now
