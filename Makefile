@@ -13,7 +13,7 @@ WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
-	@$(WITH_STACK) TOGETHER_CLOCK_MODE=travel PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m together_devtools.launcher start >/dev/null
+	@$(WITH_STACK) TOGETHER_CLOCK_MODE=travel REGISTRATION_COHORT_CLOSE_POLL_SECONDS=2 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m together_devtools.launcher start >/dev/null
 	@$(WITH_STACK) $(PY) -m deploy.demo
 
 ## test: unit, integration (real Kafka and PostgreSQL) and end-to-end tests

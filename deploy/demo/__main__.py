@@ -17,6 +17,7 @@ from deploy.demo.steps.cohort import (
     matching_suggests_mentors,
     the_team_creates_a_programme_and_cohort,
 )
+from deploy.demo.steps.outcomes import ravi_and_amina_set_their_goals, the_cohort_ends, the_team_reads_the_outcomes_report
 from deploy.demo.steps.pair import (
     a_mentor_withdraws,
     amina_accepts,
@@ -29,7 +30,7 @@ from deploy.demo.tail import EventTail
 
 
 async def tell(http: httpx.AsyncClient, tail: EventTail) -> None:
-    """The README's seven steps in order; its fourth (one request's life and a first session) is five."""
+    """The README's eight steps in order; its fourth (one request's life and a first session) is six, its eighth three."""
     demo = await Demo.sign_in(http, tail, run=uuid.uuid4().hex[:6])
     cohort_id = await the_team_creates_a_programme_and_cohort(demo)
     cohort = await a_synthetic_cohort_registers(demo, cohort_id)
@@ -39,9 +40,12 @@ async def tell(http: httpx.AsyncClient, tail: EventTail) -> None:
     pairing_id = await amina_accepts(demo, cohort, request)
     session = await they_book_a_session(demo, cohort, pairing_id)
     await the_session_is_completed_and_rated(demo, cohort, pairing_id, session)
+    await ravi_and_amina_set_their_goals(demo, cohort, pairing_id)
     await a_mentor_withdraws(demo, cohort)
     assigned_mentors = await the_team_assigns_the_cohort(demo, cohort)
     await the_mails_arrive(demo, cohort, assigned_mentors)
+    await the_cohort_ends(demo, cohort, pairing_id)
+    await the_team_reads_the_outcomes_report(demo, cohort)
 
 
 async def main() -> None:
