@@ -4,7 +4,9 @@ A programme team creates a programme and cohort; a mentor and a mentee
 register; matching explains its suggestion; the mentee's preference becomes a
 request, the mentor accepts; a session is booked and, once its end passes, completed; each partner
 is notified exactly once per event, even when an event is delivered twice, and
-e-mailed once, in their language, to the development mail sink.
+e-mailed once, in their language, to the development mail sink. Then the cohort ends: the pairing
+completes, both partners are asked for the final assessment and the post-programme survey, answer, and
+the programme team reads the cohort's outcomes report (two people: no group is shown).
 Every caller signs in at the development identity provider first, as a real
 client would, and each step is also tried by someone it does not belong to.
 """
@@ -42,7 +44,11 @@ STATE = REPO / ".run" / f"e2e-{RUN}"
 
 @pytest.fixture(scope="module")
 async def services(stack: Stack, create_database) -> AsyncIterator[dict[str, str]]:
-    env = {"TOGETHER_CLOCK_MODE": "travel", "TOGETHER_AUTH_ISSUER": URL["identity"]}
+    env = {
+        "TOGETHER_CLOCK_MODE": "travel",
+        "TOGETHER_AUTH_ISSUER": URL["identity"],
+        "REGISTRATION_COHORT_CLOSE_POLL_SECONDS": "1",
+    }
     async with launched(stack, create_database, SPECS, namespace=NAMESPACE, state=STATE, env=env):
         yield URL
 
@@ -200,15 +206,18 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             return [row["kind"] for row in await inbox(person)]
 
         deadline = asyncio.get_running_loop().time() + 30
-        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (6, 5):
+        while (len(await kinds(mentor_id)), len(await kinds(mentee_id))) != (7, 6):
             assert asyncio.get_running_loop().time() < deadline, (await kinds(mentor_id), await kinds(mentee_id))
             await asyncio.sleep(0.2)
         # The feedback request (keyed by session) and the next-session reminder (keyed by pairing) are on
-        # different partitions: notifications may handle them in either order.
+        # different partitions: notifications may handle them in either order; so is the pre-programme survey's
+        # ask (scheduling's, keyed by participant), once each.
         # The pairing formed tells both partners (the acceptance itself tells nobody: one message, not two).
         for person, first in ((mentor_id, ["request_received", "pairing_formed"]), (mentee_id, ["pairing_formed"])):
             verification, *told = await kinds(person)
             assert verification == "address_verification"  # mailed first; its words in the feed carry no link
+            assert told.count("outcome_requested") == 1
+            told.remove("outcome_requested")
             assert told[: len(first) + 1] == [*first, "session_scheduled"]
             assert sorted(told[len(first) + 1 :]) == ["feedback_requested", "next_session_reminder"]
         assert (await ravi.get(f"{URL['notifications']}/participants/{mentor_id}/notifications")).status_code == 404
@@ -228,14 +237,15 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         assert mailed_ids == notification_ids - {request_message["id"]}
         amina_address, ravi_address = f"amina.{RUN}@un.org", f"ravi.{RUN}@un.org"
         deadline = asyncio.get_running_loop().time() + 30
-        while len(mails := delivered()) < 10:
+        while len(mails := delivered()) < 12:
             assert asyncio.get_running_loop().time() < deadline, [(m["To"], m["Subject"]) for m in mails]
             await asyncio.sleep(0.2)
-        assert sorted(m["To"] for m in mails) == [amina_address] * 5 + [ravi_address] * 5
+        assert sorted(m["To"] for m in mails) == [amina_address] * 6 + [ravi_address] * 6
         assert {f"<notification-{i}@together.localhost>" for i in mailed_ids} == {m["Message-ID"].strip() for m in mails}
         subjects = {(m["To"], m["Subject"].split(":")[0].strip()) for m in mails}
         assert (amina_address, "Un mentoré vous demande d'être son mentor") not in subjects
         assert (amina_address, "Séance réservée") in subjects and (ravi_address, "Session booked") in subjects
+        assert (ravi_address, "Please answer the pre-programme survey") in subjects
         assert any(to == amina_address and subject.startswith("Vous êtes en binôme avec") for to, subject in subjects)
         assert any(to == ravi_address and subject.startswith("You are paired with") for to, subject in subjects)
         invitations = [m for m in mails if any(p.get_filename() == "invite.ics" for p in m.walk())]
@@ -272,9 +282,10 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
         # (Filtered by this deployment's notification ids: another deployment may share the broker.)
         recorded = [e for e in await events_of(stack, topic("notifications")) if e.data["notification_id"] in notification_ids]
         reminders = await events_of(stack, topic("scheduling"), {pairing_id})  # keyed by pairing: NextSessionReminderDue
+        asks = await events_of(stack, topic("scheduling"), {mentor_id, mentee_id})  # keyed by participant: OutcomeRequested
         verifications = await events_of(stack, topic("registration"), {mentor_id, mentee_id})
-        sources = {e.id: e for e in pairing + scheduling + reminders + verifications}
-        assert len(recorded) == 11
+        sources = {e.id: e for e in pairing + scheduling + reminders + asks + verifications}
+        assert len(recorded) == 13
         for notification in recorded:
             cause = sources[notification.causationid]  # each notification names the event that caused it
             assert notification.data["source_event_id"] == cause.id
@@ -295,7 +306,66 @@ async def test_the_first_flow_through_all_five_services(stack: Stack, services: 
             await asyncio.sleep(0.2)
         assert [row["source_event_id"] for row in await inbox(mentor_id)].count(sent.id) == 1
         await asyncio.sleep(2)  # the delivery worker polls every second: a second mail would be here by now
-        assert len(delivered()) == 10
+        assert len(delivered()) == 12
+
+        # 7. The cohort ends (registration's clock passes its end date): the pairing completes, nothing new
+        # happens in the cohort, both partners are asked for the final assessment and the post-programme survey.
+        ends_on = date.fromisoformat(cohort["ends_on"])
+        travel = (ends_on - today).days * 24 * 3600 + 2 * 24 * 3600
+        assert (await operator.post(f"{URL['registration']}/clock/travel", json={"seconds": travel})).status_code == 200
+        completed = await eventually(
+            lambda: ravi.get(f"{URL['pairing']}/pairings/{pairing_id}"),
+            until=lambda r: r.is_success and r.json()["status"] == "ended",
+        )
+        assert completed.json()["completed_because"] == "programme_ended", completed.text
+        late = await ravi.post(
+            f"{URL['pairing']}/cohorts/{cohort['id']}/mentees/{mentee_id}/preferences", json={"mentor_ids": [mentor_id]}
+        )
+        assert (late.status_code, late.json()["error"]["details"][0]["rule"]) == (409, "cohort_ended")
+        deadline = asyncio.get_running_loop().time() + 30
+        while not all(
+            {"pairing_completed", "outcome_requested"} <= set(told := await kinds(person))
+            and told.count("outcome_requested") == 3  # the pre-programme survey, the final assessment, the post survey
+            for person in (mentor_id, mentee_id)
+        ):
+            assert asyncio.get_running_loop().time() < deadline, (await kinds(mentor_id), await kinds(mentee_id))
+            await asyncio.sleep(0.2)
+        asked = [
+            e
+            for e in await events_of(stack, topic("scheduling"), {mentor_id, mentee_id})
+            if e.type.endswith("OutcomeRequested.v1")
+        ]
+        assert sorted((e.subject, e.data["kind"]) for e in asked) == sorted(
+            (who, kind) for who in (mentor_id, mentee_id) for kind in ("pre_survey", "final_assessment", "post_survey")
+        )
+
+        # They answer; the team reads the cohort's outcomes report, where no group of fewer than 5 shows.
+        for person, me, before, after in ((ravi, mentee_id, 2, 4), (amina, mentor_id, 3, 5)):
+            for kind, scores in (("pre", {"confidence": before}), ("post", {"confidence": after, "satisfaction": 4})):
+                answered = await person.put(f"{URL['scheduling']}/participants/{me}/surveys/{kind}", json=scores)
+                assert answered.status_code == 200, answered.text
+        agreement = {"skills_and_goals": ["negotiation"], "development_plan": "Shadow a negotiation.", "schedule": "Monthly"}
+        assert (await ravi.put(f"{URL['scheduling']}/pairings/{pairing_id}/agreement", json=agreement)).status_code == 200
+        assessment = {"ratings": [{"skill_or_goal": "negotiation", "rating": 4}]}
+        assert (await ravi.put(f"{URL['scheduling']}/pairings/{pairing_id}/assessment", json=assessment)).status_code == 200
+        assert (await ravi.get(f"{URL['registration']}/cohorts/{cohort['id']}/outcomes")).status_code == 403
+
+        def measures(response: httpx.Response) -> dict[str, object]:
+            return {row["measure"]: row["value"] for row in response.json()["rows"]} if response.is_success else {}
+
+        report = await eventually(
+            lambda: team.get(f"{URL['registration']}/cohorts/{cohort['id']}/outcomes"),
+            until=lambda r: measures(r).get("goals_met_share") is not None and measures(r).get("post_survey_confidence_mean"),
+        )
+        whole = measures(report)
+        assert (whole["registered"], whole["accepted"], whole["paired"], whole["pairings_completed"]) == (2, 2, 2, 1)
+        assert (whole["sessions_per_pairing_mean"], whole["goals_met_share"]) == (1.0, 1.0)
+        assert (whole["pre_survey_confidence_mean"], whole["post_survey_confidence_mean"]) == (2.5, 4.5)
+        assert whole["survey_confidence_change_mean"] == 2.0
+        assert {row["dimension"] for row in report.json()["rows"]} == {"cohort"}  # two people: every group hidden
+        csv = await team.get(f"{URL['registration']}/cohorts/{cohort['id']}/outcomes.csv")
+        assert csv.headers["content-type"].startswith("text/csv")
+        assert csv.text.splitlines()[0] == "measure,dimension,group,people,value"
 
 
 async def test_every_api_refuses_callers_without_a_valid_token(services: dict[str, str]):

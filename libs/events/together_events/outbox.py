@@ -167,8 +167,11 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that lands as the
+                # event is set, and the relay would then never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wakeup.wait()
         finally:
             if listener is not None:
                 await listener.close()

@@ -153,7 +153,8 @@ class MailDelivery:
         lease = timedelta(seconds=self._settings.delivery_claim_lease_seconds)
         while True:
             try:
-                await asyncio.wait_for(done.wait(), lease.total_seconds() / 3)
+                async with asyncio.timeout(lease.total_seconds() / 3):  # not wait_for: it can swallow a cancellation (3.11)
+                    await done.wait()
                 return
             except TimeoutError:
                 pass
