@@ -115,7 +115,7 @@ async def test_verification_gates_visibility_works_once_expires_and_answers_the_
         to_unknown = await owner.patch(f"{registration}/participants/{owned.json()['id']}", json={"email": address("newowner")})
         assert shape(to_known) == shape(to_unknown) and to_known.json() == to_unknown.json() == {"changed": ["email"]}
         # The owner is told by mail, without a link; the intruder's registration can never be verified.
-        told = await arrived("owner", 3)  # their verification, the intruder's attempt, the mentee's attempt
+        told = await arrived("owner", 4)  # their verification, the pre-programme survey, the intruder's and the mentee's attempts
         assert [m["Subject"] for m in told].count("Your e-mail address is already registered") == 2
         assert len(verification_tokens(STATE / "mail", address("owner"))) == 1  # only their own link
 
