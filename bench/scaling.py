@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import httpx
+import jwt
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
@@ -64,6 +66,8 @@ class Run:
     replicas: int
     partitions: int = 0
     assigned: list[int] = field(default_factory=list)  # partitions per replica, most first
+    per_replica: list[int] = field(default_factory=list)  # events each replica's consumer handled, most first
+    duplicates: int = 0  # records a replica found already in the inbox (handled before): skipped
     events: int = 0
     seconds: float = 0.0
     handled: int = 0  # inbox rows
@@ -77,7 +81,8 @@ class Run:
 
     @property
     def exactly_once(self) -> bool:
-        return self.handled == self.distinct == self.effects == self.events and not self.missing
+        handled_once = self.handled == self.distinct == self.effects == sum(self.per_replica) == self.events
+        return handled_once and not self.missing and not self.duplicates
 
 
 def backlog(n: int) -> list[Envelope]:
@@ -153,7 +158,13 @@ async def count_once(db: asyncpg.Connection, consumer: str, ids: set[str]) -> tu
     return len(rows), len(set(rows)), effects, len(ids - set(rows))
 
 
-async def one_run(run: Run, events: int, tag: str, auth: dict[str, str], timeout: float) -> None:
+async def consumer_figures(specs: Sequence[launcher.ServiceSpec], token: str) -> list[dict]:
+    """Each replica's consumer figures from its /readyz (a service token sees them)."""
+    async with httpx.AsyncClient(timeout=10, headers={"Authorization": f"Bearer {token}"}) as http:
+        return [(await http.get(f"{spec.url()}/readyz")).json()["figures"]["consumer"] for spec in specs]
+
+
+async def one_run(run: Run, events: int, tag: str, auth: dict[str, str], token: str, timeout: float) -> None:
     """Replicas on a backlog of their own: namespace, database and consumer group made for this run only."""
     service, namespace = run.service, f"benchscale{tag}{run.service}{run.replicas}."
     database = f"bench_scaling_{tag}_{service}_{run.replicas}"
@@ -195,6 +206,9 @@ async def one_run(run: Run, events: int, tag: str, auth: dict[str, str], timeout
             span = await db.fetchval("SELECT extract(epoch FROM max(processed_at) - min(processed_at)) FROM inbox")
             run.events, run.seconds = events, float(span)
             run.handled, run.distinct, run.effects, run.missing = await count_once(db, service, ids)
+            figures = await consumer_figures(specs, token)
+            run.per_replica = sorted((f["handled"] for f in figures), reverse=True)
+            run.duplicates = sum(f["duplicates"] for f in figures)
         finally:
             await db.close()
     finally:
@@ -243,17 +257,25 @@ async def admin_sql(statement: str) -> None:
 def report(runs: list[Run], raw_per_s: float, load: float, events: int) -> None:
     print(f"\n{events} ProgrammeCreated events per run; {os.cpu_count()} CPUs, load average {load:.2f} at start")
     print(f"reference: plain aiokafka consumer group, no handling: {raw_per_s:,.0f} events/s\n")
-    header = f"{'service':<14} {'replicas':>8} {'partitions':>10}  {'per replica':<14} {'events/s':>9}  handled exactly once"
+    header = (
+        f"{'service':<14} {'replicas':>8} {'partitions':>10}  {'partitions each':<16} {'events each':<18} {'events/s':>9}"
+        "  handled exactly once"
+    )
     print(header)
     print("-" * len(header))
     for r in runs:
         shares = "/".join(str(n) for n in r.assigned) or "?"
         idle = sum(1 for n in r.assigned if n == 0)
         once = "yes" if r.exactly_once else "NO"
-        detail = f"{once} ({r.handled} inbox, {r.distinct} distinct, {r.effects} effects, {r.missing} missing)"
-        print(f"{r.service:<14} {r.replicas:>8} {r.partitions:>10}  {shares:<14} {r.per_second:>9,.1f}  {detail}")
+        each = "/".join(str(n) for n in r.per_replica)
+        detail = f"{once} ({r.handled} in inbox, {r.effects} effects, {r.missing} missing, {r.duplicates} redelivered)"
+        print(f"{r.service:<14} {r.replicas:>8} {r.partitions:>10}  {shares:<16} {each:<18} {r.per_second:>9,.1f}  {detail}")
         if idle:
             print(f"{'':<36}{idle} replica(s) idle: a consumer group gives each partition to one member")
+    print(
+        "\npartitions each: of the backlog's topic, from the consumer group's description; events each: the replicas' own"
+        "\ncounts (/readyz); both most first. events/s: the backlog over the span of the service's inbox.processed_at."
+    )
 
 
 async def main() -> None:
@@ -274,16 +296,21 @@ async def main() -> None:
     print(f"bench run {tag}: logs in {STATE / 'logs'}", flush=True)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="bench-auth-") as keys:
-        # The services trust a key made for the run; the bench sends them no request, so nothing is signed.
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+        # The services trust a key made for the run.
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         public = Path(keys) / "bench-public-key.pem"
-        public.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        public.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": f"bench-{tag}", "iat": now, "exp": now + 3 * 3600, "roles": ["service"]}
+        token = jwt.encode(claims, key, algorithm="RS256")  # for the replicas' figures on /readyz
         auth = {"TOGETHER_AUTH_PUBLIC_KEY_FILE": str(public), "TOGETHER_AUTH_ISSUER": ISSUER, "TOGETHER_AUTH_AUDIENCE": AUDIENCE}
         for service in services:
             for count in (int(n) for n in args.replicas.split(",")):
                 run = Run(service, count)
                 print(f"  {service} x{count} ...", flush=True)
-                await one_run(run, args.events, tag, auth, args.timeout)
+                await one_run(run, args.events, tag, auth, token, args.timeout)
                 runs.append(run)
     raw = await raw_consume(args.events, tag)
     report(runs, raw, load, args.events)
