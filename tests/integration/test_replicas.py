@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 RUN = uuid.uuid4().hex[:8]
 NAMESPACE = f"replicas{RUN}."
 TOPIC = service_topic("registration", NAMESPACE)  # what matching consumes, among others
-REPLICAS = launcher.replicas(launcher.ServiceSpec("matching", 18402), 2, port_step=10)
+REPLICAS = launcher.replicas(launcher.ServiceSpec("matching", 18502), 2, port_step=10)
 STATE = REPO / ".run" / f"replicas-{RUN}"
 EVENTS = 60
 
