@@ -23,9 +23,9 @@ from together_contracts.registration import ProgrammeCreated, ProgrammeKind
 from together_contracts.topics import declared_topics
 from together_devtools import launcher
 from together_events import Envelope, kafka_options
-from together_events.topics import service_topic
+from together_events.topics import Topic, service_topic
 from together_operator.access import declared_acls, grant, revoke_namespace
-from together_operator.provision import delete_topics, ensure_topics
+from together_operator.provision import add_partitions, delete_topics, ensure_topics, partitions_short
 
 pytestmark = pytest.mark.integration
 
@@ -147,3 +147,20 @@ async def test_two_replicas_share_the_partitions_and_handle_each_event_once(stac
             assert figures["duplicates"] == 0
     assert sum(handled) == EVENTS
     assert all(n > 0 for n in handled)
+
+
+async def test_provisioning_adds_the_partitions_a_topic_lacks(stack: Stack):
+    """More replicas need more partitions: a topic created with fewer than declared is raised to the count."""
+    name = f"replicas{RUN}.raised"
+    await ensure_topics(stack.kafka_bootstrap, [Topic(name, 1)])
+    try:
+        declared = [Topic(name, 3)]
+        assert await partitions_short(stack.kafka_bootstrap, declared) == {name: (1, 3)}
+        await add_partitions(stack.kafka_bootstrap, await partitions_short(stack.kafka_bootstrap, declared))
+
+        async def raised() -> bool:
+            return await partitions_short(stack.kafka_bootstrap, declared) == {}
+
+        await wait_until(raised, timeout=30, what="the topic's three partitions")
+    finally:
+        await delete_topics(stack.kafka_bootstrap, [name])
