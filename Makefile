@@ -9,7 +9,7 @@ PACKAGES := libs/events libs/contracts libs/operator libs/servicekit libs/devtoo
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
-.PHONY: demo test chaos stop infra provision services status lint format bench bench-matching lock clean catalogue
+.PHONY: demo test chaos stop infra provision services status lint format bench bench-matching bench-scaling lock clean catalogue
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
@@ -55,6 +55,10 @@ format: $(STAMP)
 ## bench: the pipeline benchmark (registrations/s into matching from each address verification, commit-to-consume lag, raw aiokafka rate); N=300 for fewer registrations
 bench: $(STAMP) infra provision
 	@$(WITH_STACK) $(PY) bench/pipeline.py $(if $(N),--registrations $(N),)
+
+## bench-scaling: 1, 2, 3 and 4 replicas of matching and of notifications on a backlog: partitions per replica, events/s, each event handled once; EVENTS=500 for a quicker run
+bench-scaling: $(STAMP) infra provision
+	@$(WITH_STACK) $(PY) bench/scaling.py $(if $(EVENTS),--events $(EVENTS),)
 
 ## bench-matching: the matching engine (suggestions, candidate graph, assignment, a 77,000-person cohort) beside OR-Tools, scipy and the `matching` library; QUICK=1 for a tenth of the sizes
 # The PyPI `matching` library's top-level name is our service's, so it lives outside the venv's site-packages.

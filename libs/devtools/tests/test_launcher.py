@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from together_devtools import launcher
 
 # Starts the sink through the launcher, then lives on without ever reaping it: as the shell of an
@@ -95,3 +97,28 @@ def test_every_reader_of_profiles_is_pointed_at_the_registration_started_with_it
             assert env[f"{spec.env_prefix}REGISTRATION_URL"] == registration  # the data keys (ADR 0008)
         else:
             assert not any(name.endswith("REGISTRATION_URL") for name in env)
+
+
+def test_replicas_are_copies_on_ports_a_step_apart():
+    copies = launcher.replicas(launcher.ServiceSpec("matching", 8002), 3)
+    assert [(c.label, c.port) for c in copies] == [("matching", 8002), ("matching-b", 8102), ("matching-c", 8202)]
+    assert {c.env_prefix for c in copies} == {"MATCHING_"}  # one service's settings: same database and consumer group
+
+
+def test_replica_counts_come_from_arguments_then_the_environment():
+    counts = launcher.replica_counts(["matching=3"], {"MATCHING_REPLICAS": "2", "NOTIFICATIONS_REPLICAS": "2"})
+    assert counts["matching"] == 3 and counts["notifications"] == 2 and counts["pairing"] == 1
+    specs = launcher.with_replicas(launcher.EVERYTHING, counts)
+    assert [s.label for s in specs if s.name == "notifications"] == ["notifications", "notifications-b"]
+    assert len(specs) == len(launcher.EVERYTHING) + 3
+
+
+@pytest.mark.parametrize("wrong", [["matchng=2"], ["matching"], ["matching=x"]])
+def test_replica_counts_name_what_is_wrong(wrong: list[str]):
+    with pytest.raises(ValueError, match="SERVICE=N"):
+        launcher.replica_counts(wrong, {})
+
+
+def test_a_service_runs_at_least_once():
+    with pytest.raises(ValueError, match="between 1 and"):
+        launcher.replicas(launcher.ServiceSpec("matching", 8002), 0)

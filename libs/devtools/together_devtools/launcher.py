@@ -1,6 +1,6 @@
 """Start, check and stop the five services (and a development mail sink) as separate processes.
 
-    python -m together_devtools.launcher start|stop|status
+    python -m together_devtools.launcher start|stop|status [--replicas matching=3 ...]
 
 Each service runs as `python -m <service>` with its own log file and pid file
 under `$TOGETHER_STATE_DIR` (default `.run/`): `logs/<service>.log`,
@@ -11,6 +11,12 @@ that its parent has not reaped yet (a zombie), or a pid the system has since giv
 to another program, is not, so `start` right after a SIGKILL starts it again.
 A second copy of a service (`ServiceSpec(..., instance="b")`) has its own port, pid
 and log file (`<service>-b`) and the same settings, database and consumer group.
+`start --replicas matching=3` (or `MATCHING_REPLICAS=3`) runs N such copies of a service:
+`matching`, `matching-b`, `matching-c`, on the service's port plus 100 per copy (8002, 8102, 8202).
+They share the consumer group, so Kafka hands each copy a share of the topics' partitions (a copy
+beyond the partition count gets none and idles), and one database: the outbox relay publishes
+from one copy at a time (an advisory lock), timers and jobs are claimed with SKIP LOCKED, and the
+migrations at start run one process at a time (an advisory lock in `together_servicekit.db`).
 The mail sink keeps every mail notifications sends as a .eml file in `<state>/mail/`.
 Each service logs in to Kafka as its own principal, whose password file the development stack
 keeps in `$KAFKA_CREDENTIALS_DIR/<service>.password` (deploy/kafka.sh), so the broker's ACLs apply
@@ -30,7 +36,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from together_servicekit.profile import is_production
@@ -75,6 +81,32 @@ CALLS_REGISTRATION = ("matching", "pairing", "scheduling", "notifications")
 # The development SMTP server notifications mails to (it keeps the mails as .eml files).
 MAILSINK = ServiceSpec("mailsink", 8025, module="notifications.mailsink")
 EVERYTHING = (IDENTITY, *SERVICES, MAILSINK)
+# A service's further copies listen on its port plus this much per copy (8002, 8102, 8202 for matching).
+REPLICA_PORT_STEP = 100
+MAX_REPLICAS = 9  # copies "b" to "j"
+
+
+def replicas(spec: ServiceSpec, count: int, *, port_step: int = REPLICA_PORT_STEP) -> tuple[ServiceSpec, ...]:
+    """`count` copies of a service: the first one as given, then copies "b", "c", ... on ports a step apart."""
+    if not 1 <= count <= MAX_REPLICAS:
+        raise ValueError(f"{spec.name}: replicas must be between 1 and {MAX_REPLICAS}, not {count}")
+    return tuple(replace(spec, port=spec.port + i * port_step, instance=chr(ord("a") + i) if i else "") for i in range(count))
+
+
+def replica_counts(arguments: list[str], env: Mapping[str, str]) -> dict[str, int]:
+    """Copies per service from `name=N` arguments, else from `<SERVICE>_REPLICAS`, else 1."""
+    counts = {spec.name: int(env.get(f"{spec.env_prefix}REPLICAS") or 1) for spec in SERVICES}
+    for argument in arguments:
+        name, _, count = argument.partition("=")
+        if name not in counts or not count.isdigit():
+            raise ValueError(f"--replicas takes SERVICE=N with SERVICE one of {', '.join(counts)}, not {argument!r}")
+        counts[name] = int(count)
+    return counts
+
+
+def with_replicas(specs: tuple[ServiceSpec, ...], counts: Mapping[str, int]) -> tuple[ServiceSpec, ...]:
+    """`specs` with each service named in `counts` run as that many copies."""
+    return tuple(copy for spec in specs for copy in replicas(spec, counts.get(spec.name, 1)))
 
 
 def state_dir() -> Path:
@@ -232,23 +264,40 @@ def stop(specs: tuple[ServiceSpec, ...] = EVERYTHING, *, state: Path | None = No
         _pid_file(state, spec).unlink(missing_ok=True)
 
 
+def _started_copies(state: Path) -> tuple[ServiceSpec, ...]:
+    """Every copy that has a pid file here, whatever `--replicas` started it, so `stop` stops them all."""
+    found = []
+    for spec in EVERYTHING:
+        copies = replicas(spec, MAX_REPLICAS) if spec in SERVICES else (spec,)
+        found += [copy for copy in copies if not copy.instance or _pid_file(state, copy).exists()]
+    return tuple(found)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["start", "stop", "status"])
-    command = parser.parse_args().command
+    parser.add_argument(
+        "--replicas", nargs="*", default=[], metavar="SERVICE=N", help="copies of a service (default: <SERVICE>_REPLICAS or 1)"
+    )
+    arguments = parser.parse_args()
+    command = arguments.command
+    try:
+        specs = with_replicas(EVERYTHING, replica_counts(arguments.replicas, os.environ))
+    except ValueError as exc:
+        parser.error(str(exc))
     if command == "start":
-        for name, url in start().items():
-            print(f"{name:<14} {url}{'' if name == MAILSINK.name else '/docs'}")
+        for name, url in start(specs).items():
+            print(f"{name:<16} {url}{'' if name == MAILSINK.name else '/docs'}")
     elif command == "stop":
-        stop()
+        stop(_started_copies(state_dir()))
         print("services stopped")
     else:
         state, healthy = state_dir(), True
-        for spec in EVERYTHING:
+        for spec in _started_copies(state):
             pid = running_pid(state, spec)
             status = "ready" if pid and ready(spec.url()) else ("starting or failing" if pid else "stopped")
             healthy &= status == "ready"
-            print(f"{spec.name:<14} {status:<20} {spec.url()}{'' if spec.name == MAILSINK.name else '/docs'}")
+            print(f"{spec.label:<16} {status:<20} {spec.url()}{'' if spec.name == MAILSINK.name else '/docs'}")
         sys.exit(0 if healthy else 3)
 
 

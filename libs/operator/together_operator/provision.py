@@ -1,6 +1,11 @@
 """Create the declared topics that do not exist yet, then grant the broker's ACLs (idempotent).
 
-Run: python -m together_operator.provision [--bootstrap HOST:PORT] [--subscriber NAME ...]
+Run: python -m together_operator.provision [--bootstrap HOST:PORT] [--subscriber NAME ...] [--add-partitions]
+
+A topic that exists with fewer partitions than declared is named; `--add-partitions` adds the missing
+ones (Kafka can add partitions, never remove them). Do it while the consumers have caught up: a key
+may then map to a new partition, and an aggregate's newest events could be handled before older ones
+still waiting on its former partition.
 
 It logs in as the environment says (KAFKA_SASL_USERNAME etc., together_events.connection): an admin.
 The ACLs are those of together_operator.access, for the namespace TOGETHER_TOPIC_NAMESPACE names, plus
@@ -15,7 +20,7 @@ import os
 from collections.abc import Iterable
 
 from aiokafka import errors
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 
 from together_contracts.topics import declared_topics
 from together_events import kafka_options
@@ -58,6 +63,34 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None =
         await admin.close()
 
 
+async def partitions_short(bootstrap_servers: str, topics: Iterable[Topic] | None = None) -> dict[str, tuple[int, int]]:
+    """Existing topics with fewer partitions than declared: name -> (partitions now, declared)."""
+    topics = list(declared_topics() if topics is None else topics)
+    admin = AIOKafkaAdminClient(**kafka_options(bootstrap_servers))
+    await admin.start()
+    try:
+        described = await admin.describe_topics([t.name for t in topics])
+    finally:
+        await admin.close()
+    now = {d["topic"]: len(d["partitions"]) for d in described if d["error_code"] == 0}
+    return {t.name: (now[t.name], t.partitions) for t in topics if t.name in now and now[t.name] < t.partitions}
+
+
+async def add_partitions(bootstrap_servers: str, short: dict[str, tuple[int, int]]) -> None:
+    """Raise each topic to its declared partition count (see the module's note on keys and order)."""
+    if not short:
+        return
+    admin = AIOKafkaAdminClient(**kafka_options(bootstrap_servers))
+    await admin.start()
+    try:
+        response = await admin.create_partitions({name: NewPartitions(declared) for name, (_, declared) in short.items()})
+    finally:
+        await admin.close()
+    for name, code, *_ in response.topic_errors:
+        if code != 0:
+            raise errors.for_code(code)(f"adding partitions to {name}")
+
+
 async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
     """Remove topics, e.g. a test's or a benchmark's own namespace when it ends."""
     admin = AIOKafkaAdminClient(**kafka_options(bootstrap_servers))
@@ -81,9 +114,21 @@ def main() -> None:
         metavar="NAME",
         help="a principal of another organisation's system: may read the public topics, in groups named NAME...",
     )
+    parser.add_argument(
+        "--add-partitions",
+        action="store_true",
+        help="add partitions to existing topics that have fewer than declared (once the consumers have caught up)",
+    )
     args = parser.parse_args()
     created = asyncio.run(ensure_topics(args.bootstrap))
     print(f"topics created: {', '.join(created) if created else 'none (all exist)'}")
+    short = asyncio.run(partitions_short(args.bootstrap))
+    listed = ", ".join(f"{name} {now} -> {declared}" for name, (now, declared) in short.items())
+    if short and args.add_partitions:
+        asyncio.run(add_partitions(args.bootstrap, short))
+        print(f"partitions added: {listed}")
+    elif short:
+        print(f"fewer partitions than declared: {listed}; --add-partitions adds them")
     acls = declared_acls(subscribers=args.subscriber)
     try:
         asyncio.run(grant(args.bootstrap, acls))

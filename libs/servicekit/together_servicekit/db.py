@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 
 import sqlalchemy as sa
 from alembic import command
@@ -67,8 +68,13 @@ def migrate(migrations_package: str, database_url: str) -> None:
     command.upgrade(alembic_config(migrations_package, database_url), "head")
 
 
+# Replicas of a service start at once and each migrates its one database: the first takes this lock for
+# its migration's transaction, the others wait for it, then find the schema at head and do nothing.
+MIGRATION_LOCK = zlib.crc32(b"together:migrate")
+
+
 def run_migrations_online(target_metadata: sa.MetaData) -> None:
-    """Body of every service's migrations/env.py: run Alembic on the async engine."""
+    """Body of every service's migrations/env.py: run Alembic on the async engine, one process at a time."""
     from alembic import context
 
     url = context.config.get_main_option("sqlalchemy.url")
@@ -78,6 +84,7 @@ def run_migrations_online(target_metadata: sa.MetaData) -> None:
     def do_run(connection: sa.Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             context.run_migrations()
 
     async def run() -> None:
