@@ -248,7 +248,7 @@ def test_settings_pass_the_production_profile(
         if value.startswith(mount + "/"):
             file = secrets / value.removeprefix(mount + "/")
             file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text("a password\n")
+            file.write_text("a-password\n")
             environment[name] = str(file)
     assert environment["TOGETHER_ENV"] == "production"
     for name in list(os.environ):
@@ -260,6 +260,6 @@ def test_settings_pass_the_production_profile(
     class_name = job.split(".settings import ")[1].split()[0]
     settings = getattr(importlib.import_module(f"{service}.settings"), class_name)()
     assert settings.host == "0.0.0.0"
-    assert settings.database_url.startswith(f"postgresql+asyncpg://{service}:a%20password@")
+    assert settings.database_url.startswith(f"postgresql+asyncpg://{service}:a-password@")
     assert settings.kafka_security().username == service
     assert refusals(settings, AuthSettings.from_environment(), environment) == []
