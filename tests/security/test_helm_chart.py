@@ -58,8 +58,14 @@ def helm() -> str:
     return str(binary)
 
 
-def render(helm: str, service: str) -> list[Manifest]:
-    rendered = subprocess.run(
+def render(helm: str, service: str, *options: str) -> list[Manifest]:
+    rendered = run_helm(helm, service, *options)
+    assert rendered.returncode == 0, rendered.stderr
+    return [document for document in yaml.safe_load_all(rendered.stdout) if document]
+
+
+def run_helm(helm: str, service: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             helm,
             "template",
@@ -71,13 +77,12 @@ def render(helm: str, service: str) -> list[Manifest]:
             KUBERNETES_VERSION,
             "--values",
             str(VALUES / f"{service}.yaml"),
+            *options,
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert rendered.returncode == 0, rendered.stderr
-    return [document for document in yaml.safe_load_all(rendered.stdout) if document]
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +132,15 @@ def test_every_manifest_is_valid_against_its_schema(releases: dict[str, list[Man
             "ServiceAccount",
         ]
     )
+
+
+def test_the_chart_refuses_an_unknown_service_and_a_missing_database(helm: str) -> None:
+    unknown = run_helm(helm, "registration", "--set", "service=billing")
+    assert unknown.returncode != 0
+    assert 'not "billing"' in unknown.stderr
+    no_database = run_helm(helm, "pairing", "--set", "database.url=")
+    assert no_database.returncode != 0
+    assert "database.url" in no_database.stderr
 
 
 def test_a_broken_manifest_is_refused() -> None:
@@ -198,10 +212,15 @@ def test_network_policy_lets_in_the_service_port_only(releases: dict[str, list[M
     )
 
 
+@pytest.mark.parametrize("prefix", ["", "staging-"])
 @pytest.mark.parametrize("service", SERVICES)
-def test_topics_and_acls_agree_with_the_catalogue(releases: dict[str, list[Manifest]], service: str) -> None:
-    manifests = releases[service]
-    own = {t.name: t for t in declared_topics("") if t.name in (f"together.{service}", f"together.{service}.dlq")}
+def test_topics_and_acls_agree_with_the_catalogue(
+    releases: dict[str, list[Manifest]], helm: str, service: str, prefix: str
+) -> None:
+    """What provisioning declares and grants (together_operator.provision), in a topic namespace too."""
+    manifests = render(helm, service, "--set", f"kafka.topicNamespace={prefix}") if prefix else releases[service]
+    names = (f"{prefix}together.{service}", f"{prefix}together.{service}.dlq")
+    own = {t.name: t for t in declared_topics(prefix) if t.name in names}
     topics = {m["spec"]["topicName"]: m["spec"] for m in of_kind(manifests, "KafkaTopic")}
     assert set(topics) == set(own)
     for name, declared in own.items():
@@ -209,7 +228,10 @@ def test_topics_and_acls_agree_with_the_catalogue(releases: dict[str, list[Manif
         config = {key: str(value) for key, value in topics[name]["config"].items()}
         assert {key: str(value) for key, value in declared.config.items()}.items() <= config.items(), name
     user = one(manifests, "KafkaUser")
-    assert user["metadata"]["name"] == service
+    # A login per namespace (provisioning's is the service's name in every namespace): staging's
+    # password opens nothing of production's on a shared cluster.
+    assert user["metadata"]["name"] == f"{prefix}{service}"
+    assert one(manifests, "ConfigMap")["data"][f"{service.upper()}_KAFKA_SASL_USERNAME"] == f"{prefix}{service}"
     granted = {
         (op, rule["resource"]["type"], rule["resource"]["name"])
         for rule in user["spec"]["authorization"]["acls"]
@@ -217,12 +239,12 @@ def test_topics_and_acls_agree_with_the_catalogue(releases: dict[str, list[Manif
     }
     expected = {
         (acl.operation.name.capitalize(), acl.resource.name.lower(), acl.name)
-        for acl in service_acls("")
+        for acl in service_acls(prefix)
         if acl.principal == service
     }
     assert granted == expected
     assert all(rule["resource"]["patternType"] == "literal" for rule in user["spec"]["authorization"]["acls"])
-    assert {(Operation.READ, Resource.TOPIC, f"together.{s}") for s in CONSUMES[service]} <= {
+    assert {(Operation.READ, Resource.TOPIC, f"{prefix}together.{s}") for s in CONSUMES[service]} <= {
         (Operation[op.upper()], Resource[kind.upper()], name) for op, kind, name in granted
     }
 
