@@ -134,6 +134,17 @@ def test_every_manifest_is_valid_against_its_schema(releases: dict[str, list[Man
     )
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_helm_lint_finds_nothing(helm: str, service: str) -> None:
+    linted = subprocess.run(
+        [helm, "lint", "--strict", str(CHART), "--kube-version", KUBERNETES_VERSION, "--values", str(VALUES / f"{service}.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
 def test_the_chart_refuses_an_unknown_service_and_a_missing_database(helm: str) -> None:
     unknown = run_helm(helm, "registration", "--set", "service=billing")
     assert unknown.returncode != 0
