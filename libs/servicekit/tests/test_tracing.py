@@ -1,10 +1,12 @@
-"""Which OTEL_* settings turn tracing on, and which are refused."""
+"""Which OTEL_* settings turn tracing on, which are refused, and the trace ids in log lines."""
 
 from __future__ import annotations
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext
 
-from together_servicekit.tracing import ConfigurationError, requested_exporter
+from together_servicekit.tracing import ConfigurationError, add_trace_ids, requested_exporter
 
 
 @pytest.mark.parametrize(
@@ -26,3 +28,13 @@ def test_tracing_is_on_only_when_an_exporter_is_asked_for(environ, exporter):
 def test_an_exporter_this_service_does_not_have_is_refused_by_name():
     with pytest.raises(ConfigurationError, match="OTEL_TRACES_EXPORTER must be one of otlp, console or none, not 'zipkin'"):
         requested_exporter({"OTEL_TRACES_EXPORTER": "zipkin"})
+
+
+def test_a_log_line_written_inside_a_span_names_its_trace_and_span():
+    context = SpanContext(trace_id=0x0AF7651916CD43DD8448EB211C80319C, span_id=0xB7AD6B7169203331, is_remote=False)
+    with trace.use_span(NonRecordingSpan(context)):
+        inside = add_trace_ids(None, "info", {"event": "x"})
+    outside = add_trace_ids(None, "info", {"event": "y"})
+
+    assert (inside["trace_id"], inside["span_id"]) == ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331")
+    assert "trace_id" not in outside

@@ -14,7 +14,8 @@ span (SQLAlchemy instrumentation) and each event its Kafka spans (together_event
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import metrics, trace
@@ -118,3 +119,12 @@ def instrument_engine(engine: AsyncEngine) -> AsyncEngine:
         usage = metrics.get_meter("together_servicekit").create_up_down_counter("db.client.connections.usage")
         EngineTracer(trace.get_tracer("together_servicekit.db"), engine.sync_engine, usage)  # type: ignore[no-untyped-call]
     return engine
+
+
+def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A log line written inside a span names its trace and span, so a trace leads to its lines."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", f"{context.trace_id:032x}")
+        event_dict.setdefault("span_id", f"{context.span_id:016x}")
+    return event_dict
