@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.apps import client
 from tests.backbone import RUN, TOPIC, ThingHappened, count_effect, drain, effects, metadata, now, records_of, running
 from tests.kafka_tools import header, wait_until
-from together_events import Envelope, EventConsumer, Handlers, OutboxRelay
+from together_events import Envelope, EventConsumer, Handlers, OutboxRelay, record_event
 from together_servicekit.app import build_app
 from together_servicekit.clock import TravellingClock
 from together_servicekit.runtime import Runtime, get_runtime
@@ -150,9 +150,82 @@ async def test_one_trace_from_the_request_through_the_broker_to_another_services
 
 
 def _trace_of(exporter: InMemorySpanExporter, event_id: str) -> int:
-    [created] = [
+    return _created(list(exporter.get_finished_spans()), event_id).context.trace_id
+
+
+async def test_the_trace_reaches_every_service_that_handles_the_event_and_what_their_handlers_record(
+    stack, signer, topics, engine, handling_engine, create_database, producer, exporter
+):
+    thing = f"fan-out-{uuid.uuid4()}"
+    app = recording_app(engine, producer, stack, signer)
+    async with client(app) as http:
+        event_id = (await http.post(f"/things/{thing}")).json()["event_id"]
+    await drain(OutboxRelay(engine, producer, name="traced"))
+
+    # A second service handles the same event and, doing so, records one of its own.
+    echo_engine = create_async_engine(await create_database("echo"))
+    async with echo_engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    instrument_engine(echo_engine)
+
+    async def echo(conn, event: ThingHappened, _: Envelope) -> None:
+        if event.thing_id == thing:
+            await record_event(conn, ThingHappened(thing_id=f"{thing}-echo", n=2), source="/test/echo", time=now())
+
+    def consumer_of(label: str, consuming_engine: AsyncEngine, handlers: Handlers) -> EventConsumer:
+        return EventConsumer(
+            name=f"{label}-{uuid.uuid4().hex[:8]}",
+            engine=consuming_engine,
+            bootstrap_servers=stack.kafka_bootstrap,
+            handlers=handlers,
+            dead_letters=producer,
+            now=now,
+        )
+
+    counting = consumer_of("counting", handling_engine, Handlers().on(ThingHappened, count_effect))
+    echoing = consumer_of("echoing", echo_engine, Handlers().on(ThingHappened, echo))
+
+    async def both_counted() -> bool:
+        async with handling_engine.connect() as conn:
+            counted = await conn.scalar(sa.select(sa.func.count()).where(effects.c.thing_id.in_([thing, f"{thing}-echo"])))
+        if counted != 2:
+            await drain(OutboxRelay(echo_engine, producer, name="echo"))  # the echo's relay
+        return counted == 2
+
+    try:
+        async with running(counting), running(echoing):
+            await wait_until(both_counted, what="the event and its echo handled")
+    finally:
+        await echo_engine.dispose()
+
+    spans = [s for s in exporter.get_finished_spans() if s.context.trace_id == _trace_of(exporter, event_id)]
+
+    def processing(group: str, of_event: str) -> ReadableSpan:
+        [found] = [
+            s
+            for s in spans
+            if s.kind == SpanKind.CONSUMER
+            and s.attributes is not None
+            and (s.attributes["messaging.consumer.group.name"], s.attributes["messaging.message.id"]) == (group, of_event)
+        ]
+        return found
+
+    created = _created(spans, event_id)
+    # Both services handle the event as children of its creation, in the request's trace.
+    assert parent_of(processing(counting.group_id, event_id)) == created.context.span_id
+    echoed_in = processing(echoing.group_id, event_id)
+    assert parent_of(echoed_in) == created.context.span_id
+    # The echo is created inside that handling, and handled in turn in the same trace.
+    [echo_created] = [s for s in spans if s.name == f"create {TOPIC}" and parent_of(s) == echoed_in.context.span_id]
+    assert echo_created.attributes is not None
+    echo_id = str(echo_created.attributes["messaging.message.id"])
+    assert parent_of(processing(counting.group_id, echo_id)) == echo_created.context.span_id
+
+
+def _created(spans: list[ReadableSpan], event_id: str) -> ReadableSpan:
+    [found] = [
         s
-        for s in exporter.get_finished_spans()
+        for s in spans
         if s.name == f"create {TOPIC}" and s.attributes is not None and s.attributes.get("messaging.message.id") == event_id
     ]
-    return created.context.trace_id
+    return found
