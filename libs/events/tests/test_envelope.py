@@ -7,9 +7,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from opentelemetry import trace
 
 from together_contracts.pairing import RequestSent  # a real contract to carry (the kernel's tests may use one)
 from together_events import Envelope, MalformedEvent, decode
+from together_events.tracing import context_of
 
 
 def request_sent() -> RequestSent:
@@ -131,3 +133,39 @@ def test_registry_refuses_a_second_model_for_one_type():
 def test_a_namespace_prefixes_every_topic(monkeypatch):
     monkeypatch.setenv("TOGETHER_TOPIC_NAMESPACE", "staging.")
     assert RequestSent.topic() == "staging.together.pairing"
+
+
+# The CloudEvents distributed-tracing extension
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_the_trace_context_travels_as_envelope_attributes_mirrored_in_headers():
+    envelope = envelope_of(request_sent(), traceparent=TRACEPARENT, tracestate="vendor=1")
+
+    document = json.loads(envelope.to_json_bytes())
+    assert (document["traceparent"], document["tracestate"]) == (TRACEPARENT, "vendor=1")
+    headers = dict(envelope.kafka_headers())
+    assert headers["ce_traceparent"] == TRACEPARENT.encode()
+    assert headers["ce_tracestate"] == b"vendor=1"
+    assert Envelope.from_json_bytes(envelope.to_json_bytes()) == envelope
+
+
+def test_an_event_without_a_trace_context_carries_no_trace_attribute_at_all():
+    envelope = envelope_of(request_sent())
+
+    assert "traceparent" not in json.loads(envelope.to_json_bytes())
+    assert "traceparent" not in envelope.document()
+    assert not [name for name, _ in envelope.kafka_headers() if name.startswith("ce_trace")]
+
+
+def test_the_consumer_continues_the_trace_the_event_was_created_in():
+    parent = trace.get_current_span(context_of(envelope_of(request_sent(), traceparent=TRACEPARENT))).get_span_context()
+
+    assert (parent.trace_id, parent.span_id, parent.is_remote) == (0x0AF7651916CD43DD8448EB211C80319C, 0xB7AD6B7169203331, True)
+
+
+def test_a_trace_context_that_is_not_w3c_is_ignored_not_fatal():
+    parent = trace.get_current_span(context_of(envelope_of(request_sent(), traceparent="not-a-trace"))).get_span_context()
+
+    assert not parent.is_valid

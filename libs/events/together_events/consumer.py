@@ -48,6 +48,7 @@ from together_events.envelope import Envelope, MalformedEvent
 from together_events.failures import RetryPolicy, is_outage, transient_reason
 from together_events.registry import Event, decode, model_for
 from together_events.tables import inbox_table
+from together_events.tracing import mark_failed, processing
 
 log = structlog.get_logger(__name__)
 
@@ -228,7 +229,8 @@ class EventConsumer:
             reason = str(exc) if isinstance(exc, MalformedEvent) else f"unreadable: {exc!r}"
             await self._set_aside(record, "malformed", f"malformed: {reason}")
             return
-        await self._handle(record, envelope, event, handler)
+        with processing(record.topic, record.partition, record.offset, envelope, self.group_id):
+            await self._handle(record, envelope, event, handler)
 
     def health(self) -> str:
         """For /readyz: "ok", or what an operator needs to read."""
@@ -334,6 +336,7 @@ class EventConsumer:
             log.warning("event.unknown_type_skipped", consumer=self.name, topic=record.topic, event_type=event_type[:200])
 
     async def _set_aside(self, record: ConsumerRecord, why: str, reason: str) -> None:
+        mark_failed(f"set aside: {why}")
         where = await self._dead_letters.put(record, reason)
         self.status.set_aside[record.topic, why] += 1
         self.status.set_aside_where[where] += 1

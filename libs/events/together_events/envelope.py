@@ -46,6 +46,9 @@ class Envelope(BaseModel):
     sequence: int = Field(ge=1, le=2**31 - 1, description="Position of this event in its aggregate's history, from 1.")
     correlationid: str = Field(min_length=1)
     causationid: str | None = None
+    # The CloudEvents distributed-tracing extension: the W3C trace context the event was created in.
+    traceparent: str | None = None
+    tracestate: str | None = None
     data: dict[str, Any]
 
     @field_validator("time")
@@ -56,7 +59,15 @@ class Envelope(BaseModel):
         return value
 
     def to_json_bytes(self) -> bytes:
-        return self.model_dump_json().encode()
+        return self.model_dump_json(exclude=self._absent_extensions()).encode()
+
+    def document(self) -> dict[str, Any]:
+        """The envelope as JSON-ready data (an outbox row's `envelope`)."""
+        return self.model_dump(mode="json", exclude=self._absent_extensions())
+
+    def _absent_extensions(self) -> set[str]:
+        # An extension attribute that is not set is left out, not sent as null.
+        return {name for name in ("traceparent", "tracestate") if getattr(self, name) is None}
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
         mirrored = {
@@ -73,6 +84,10 @@ class Envelope(BaseModel):
         }
         if self.causationid:
             mirrored["ce_causationid"] = self.causationid
+        if self.traceparent:
+            mirrored["ce_traceparent"] = self.traceparent
+        if self.tracestate:
+            mirrored["ce_tracestate"] = self.tracestate
         return [(name, value.encode()) for name, value in mirrored.items()]
 
     @classmethod

@@ -27,6 +27,7 @@ from together_events.context import current_causation
 from together_events.envelope import Envelope
 from together_events.registry import Event
 from together_events.tables import aggregate_sequence_table, outbox_table
+from together_events.tracing import PublishSpans, created
 
 log = structlog.get_logger(__name__)
 
@@ -47,8 +48,9 @@ async def record_event(conn: AsyncConnection, event: Event, *, source: str, time
     )
     sequence = (await conn.execute(bump)).scalar_one()
     causation = current_causation()
+    event_id = str(uuid.uuid4())
     envelope = Envelope(
-        id=str(uuid.uuid4()),
+        id=event_id,
         source=source,
         type=event.event_type(),
         subject=aggregate_id,
@@ -58,6 +60,7 @@ async def record_event(conn: AsyncConnection, event: Event, *, source: str, time
         correlationid=causation.correlation_id,
         causationid=causation.causation_id,
         data=event.model_dump(mode="json"),
+        **created(event.topic(), event.event_type(), event_id),  # the trace context travels with the event
     )
     await conn.execute(
         outbox_table.insert().values(
@@ -67,7 +70,7 @@ async def record_event(conn: AsyncConnection, event: Event, *, source: str, time
             aggregate_id=aggregate_id,
             sequence=sequence,
             event_type=envelope.type,
-            envelope=envelope.model_dump(mode="json"),
+            envelope=envelope.document(),
         )
     )
     # Delivered at commit only, so the relay wakes exactly when there is work.
@@ -131,8 +134,10 @@ class OutboxRelay:
             if not rows:
                 return 0
             deliveries = []
+            spans = PublishSpans()
             for row in rows:
                 envelope = Envelope.model_validate(row.envelope)
+                spans.start(row.topic, envelope)
                 deliveries.append(
                     await self._producer.send(
                         row.topic,
@@ -141,7 +146,7 @@ class OutboxRelay:
                         headers=envelope.kafka_headers(),
                     )
                 )
-            await asyncio.gather(*deliveries)
+            await spans.delivered(asyncio.gather(*deliveries))
             await conn.execute(
                 outbox_table.update()
                 .where(outbox_table.c.position.in_([row.position for row in rows]))

@@ -38,6 +38,7 @@ from together_servicekit.runtime import (
     start_runtime,
     stop_runtime,
 )
+from together_servicekit.tracing import configure_tracing, instrument_app
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,8 @@ def build_app(
         app.include_router(_clock_router())
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)
+    configure_tracing(settings.service_name)  # off unless an OTEL_* exporter setting is given
+    instrument_app(app)
     return app
 
 

@@ -4,7 +4,7 @@ Records from the standard library (uvicorn, aiokafka, alembic) go through the
 same processors, so every line a service writes is one JSON object. No line carries an
 e-mail address: every one, in any field or traceback, is masked to its first character and
 domain (an SMTP reply or a refused value may quote one); the database engine hides SQL
-parameters from its errors (db.py).
+parameters from its errors (db.py). A line written inside a span carries its `trace_id` and `span_id`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
+
+from together_servicekit.tracing import add_trace_ids
 
 # Deliberately broad: anything shaped like local@domain.tld, quoted or not.
 EMAIL_ADDRESS = re.compile(
@@ -51,6 +53,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         add_service,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

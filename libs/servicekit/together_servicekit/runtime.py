@@ -36,6 +36,7 @@ from together_events import (
 from together_servicekit.clock import Clock, SystemClock, TravellingClock
 from together_servicekit.db import make_engine
 from together_servicekit.settings import ServiceSettings
+from together_servicekit.tracing import instrument_engine
 
 log = structlog.get_logger(__name__)
 
@@ -198,7 +199,7 @@ def make_clock(settings: ServiceSettings) -> Clock:
 async def start_runtime(
     settings: SettingsT, handlers: HandlersFactory[SettingsT] | None, workers: WorkersFactory[SettingsT] | None = None
 ) -> Runtime[SettingsT]:
-    engine = make_engine(settings.database_url)
+    engine = instrument_engine(make_engine(settings.database_url))
     security = settings.kafka_security()
     producer = build_producer(settings.kafka_bootstrap_servers, client_id=settings.service_name, security=security)
     await _start_with_retry(producer)
