@@ -15,7 +15,7 @@ from together_servicekit.auth import authenticated
 pytestmark = pytest.mark.integration
 
 SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
-PUBLIC = {"/healthz", "/readyz"}
+PUBLIC = {"/healthz", "/readyz", "/metrics"}
 
 
 def _needs_token(route: APIRoute) -> bool:
