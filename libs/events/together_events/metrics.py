@@ -19,7 +19,10 @@ Kind = Literal["gauge", "counter"]
 Reading = tuple[str, dict[str, str], float]
 
 BACKBONE_METRICS: dict[str, tuple[Kind, str]] = {
-    "together_consumer_lag": ("gauge", "Records on the partition not yet handled by this service's consumer."),
+    "together_consumer_lag": (
+        "gauge",
+        "Records on the partition not yet handled by this service's consumer (up to the end offset of its last fetch).",
+    ),
     "together_consumer_seconds_since_progress": (
         "gauge",
         "Seconds since the consumer last handled a record of the partition (idle or stalled: read it with the lag).",

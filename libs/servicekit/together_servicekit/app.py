@@ -178,7 +178,7 @@ async def _request_context(request: Request, call_next: Callable[[Request], Awai
         response = await call_next(request)
         response.headers["x-request-id"] = request_id
         response.headers["x-correlation-id"] = correlation_id
-        if request.url.path not in ("/healthz", "/readyz"):
+        if request.url.path not in ("/healthz", "/readyz", "/metrics"):
             log.info(
                 "http.request",
                 method=request.method,

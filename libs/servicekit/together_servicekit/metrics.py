@@ -35,7 +35,10 @@ SERVICE_METRICS: dict[str, tuple[Kind, str]] = {
     "together_db_pool_overflow": ("gauge", "Connections opened beyond the pool's size (negative: room left in the pool)."),
     "together_background_task_crashes_total": ("counter", "Crashes of a supervised background task since the process started."),
     "together_background_task_running": ("gauge", "1 when the background task runs (or has finished), 0 when it is restarting."),
-    "together_timers_due": ("gauge", "Durable timers (job rows) due now and not yet done, by worker (the job poller's name); failed ones excluded."),
+    "together_timers_due": (
+        "gauge",
+        "Durable timers (job rows) due now and not yet done, by worker (the job poller's name); failed ones excluded.",
+    ),
     "together_timers_oldest_due_seconds": (
         "gauge",
         "How long the oldest due timer of the job has been due, by the service's clock (0 when none is due).",
@@ -60,7 +63,10 @@ def timer_backlog(job: str, due_at: sa.ColumnElement[datetime], *pending: sa.Col
         async with runtime.engine.connect() as conn:
             count, earliest = (await conn.execute(query)).one()
         age = (now - earliest).total_seconds() if earliest is not None else 0.0
-        return [("together_timers_due", {"worker": job}, count), ("together_timers_oldest_due_seconds", {"worker": job}, max(age, 0.0))]
+        return [
+            ("together_timers_due", {"worker": job}, count),
+            ("together_timers_oldest_due_seconds", {"worker": job}, max(age, 0.0)),
+        ]
 
     return read
 

@@ -5,8 +5,8 @@ from fastapi import FastAPI
 from notifications.api import router
 from notifications.consumers import handlers
 from notifications.delivery import workers
-from notifications.settings import NotificationsSettings
 from notifications.metrics import scraped
+from notifications.settings import NotificationsSettings
 from together_servicekit.app import build_app
 
 

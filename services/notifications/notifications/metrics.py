@@ -14,7 +14,9 @@ STATES = ("pending", "claimed", "sending", "sent", "failed", "skipped")  # deliv
 
 async def mails_by_state(runtime: Runtime) -> Iterable[Reading]:
     async with runtime.engine.connect() as conn:
-        counts = dict((await conn.execute(sa.select(deliveries.c.state, sa.func.count()).group_by(deliveries.c.state))).all())
+        counts: dict[str, int] = dict(
+            (await conn.execute(sa.select(deliveries.c.state, sa.func.count()).group_by(deliveries.c.state))).all()
+        )
     return [("together_mails", {"state": state}, counts.get(state, 0)) for state in STATES]  # every state, 0 too
 
 

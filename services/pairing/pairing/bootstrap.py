@@ -5,8 +5,8 @@ from fastapi import FastAPI
 from pairing.api import router
 from pairing.consumers import handlers
 from pairing.deadline_worker import workers
-from pairing.settings import PairingSettings
 from pairing.metrics import scraped
+from pairing.settings import PairingSettings
 from together_servicekit.app import build_app
 
 

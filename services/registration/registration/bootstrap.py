@@ -5,8 +5,8 @@ from fastapi import FastAPI
 from registration.api import CREDENTIAL_UPLOAD_PATH, router
 from registration.cohort_closer import workers
 from registration.consumers import handlers
-from registration.settings import RegistrationSettings
 from registration.metrics import scraped
+from registration.settings import RegistrationSettings
 from together_servicekit.app import build_app
 
 MULTIPART_OVERHEAD = 64 * 1024  # form fields and part headers around the credential file

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from scheduling import completion_worker, reminder_worker
 from scheduling.api import kinds, records, sessions, timetable
 from scheduling.consumers import handlers
-from scheduling.settings import SchedulingSettings
 from scheduling.metrics import scraped
+from scheduling.settings import SchedulingSettings
 from together_servicekit.app import build_app
 from together_servicekit.runtime import Runtime
 
