@@ -19,7 +19,6 @@ PROMTOOL_VERSION = "v0.316.0"  # the Makefile's PROMTOOL_VERSION
 PROMTOOL = Path(os.environ.get("PROMTOOL", Path.home() / ".cache" / "together-promtool" / PROMTOOL_VERSION / "promtool"))
 
 
-
 def _rules() -> list[dict]:
     return [rule for group in yaml.safe_load(ALERTS.read_text())["groups"] for rule in group["rules"]]
 
