@@ -19,13 +19,17 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from together_events.metrics import BACKBONE_METRICS, Kind, Reading, consumer_readings, storage_readings
 from together_servicekit.runtime import Runtime, get_runtime
+
+log = structlog.get_logger(__name__)
 
 SERVICE_METRICS: dict[str, tuple[Kind, str]] = {
     # Kept as requests happen (prometheus_client's own Counter and Histogram):
@@ -43,6 +47,10 @@ SERVICE_METRICS: dict[str, tuple[Kind, str]] = {
         "gauge",
         "How long the oldest due timer of the job has been due, by the service's clock (0 when none is due).",
     ),
+    "together_metrics_source_failed": (
+        "gauge",
+        "1 when a scrape-time source (the backbone's tables, a service's own) could not be read: its metrics are missing.",
+    ),
     "together_mails": ("gauge", "Mail deliveries by state (notifications): pending, claimed, sending, sent, failed, skipped."),
 }
 METRICS = SERVICE_METRICS | BACKBONE_METRICS
@@ -50,6 +58,7 @@ METRICS = SERVICE_METRICS | BACKBONE_METRICS
 # A service's own readings, taken at scrape time from its runtime (e.g. a table's counts).
 Scraped = Callable[[Runtime], Awaitable[Iterable[Reading]]]
 
+SOURCE_TIMEOUT = 5.0  # seconds for each scrape-time query; Prometheus' default scrape timeout is 10 s
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -96,9 +105,19 @@ class Metrics:
 
     async def exposition(self, runtime: Runtime) -> bytes:
         readings = _runtime_readings(runtime)
-        readings += await storage_readings(runtime.engine)
-        for scrape in self._scraped:
-            readings += await scrape(runtime)
+        sources: list[tuple[str, Scraped]] = [("backbone_tables", lambda runtime: storage_readings(runtime.engine))]
+        sources += [(getattr(scrape, "__qualname__", "scraped"), scrape) for scrape in self._scraped]
+        for name, scrape in sources:
+            # A database that does not answer must not fail the scrape: Prometheus would report the service
+            # down (`up == 0`); the figures it holds in memory still come, and this says what is missing.
+            try:
+                async with asyncio.timeout(SOURCE_TIMEOUT):
+                    readings += await scrape(runtime)
+                failed = 0
+            except Exception as exc:
+                log.warning("metrics.source_failed", source=name, error=repr(exc)[:300])
+                failed = 1
+            readings.append(("together_metrics_source_failed", {"source": name}, failed))
         async with self._lock:  # one scrape's readings at a time in the snapshot
             self._snapshot.families = families(readings)
             return generate_latest(self.registry)
@@ -164,7 +183,11 @@ def install_metrics(app: FastAPI, scraped: Sequence[Scraped] = ()) -> Metrics:
     app.middleware("http")(metrics.count_request)
     router = APIRouter(tags=["health"])
 
-    @router.get("/metrics", summary="Prometheus metrics (text exposition format; no token, like /healthz)")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (text exposition format; no token, like /healthz)",
+        response_class=PlainTextResponse,
+    )
     async def scrape(runtime: Runtime = Depends(get_runtime)) -> Response:
         return Response(await metrics.exposition(runtime), media_type=CONTENT_TYPE_LATEST)
 

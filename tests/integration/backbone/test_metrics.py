@@ -8,6 +8,7 @@ import asyncio
 import uuid
 
 import pytest
+from fastapi import FastAPI
 
 from tests.apps import client, service_app
 from tests.backbone import TOPIC, ThingHappened, count_effect, drain, now, running
@@ -16,6 +17,7 @@ from tests.kafka_tools import wait_until
 from tests.scrape import scrape
 from together_events import RetryPolicy
 from together_events.outbox import record_event
+from together_servicekit.metrics import install_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -115,4 +117,20 @@ async def test_the_database_pool_is_reported(pairing):
     async with runtime.engine.connect():
         scraped = await scrape(http)
     assert scraped.value("together_db_pool_checked_out") >= 1  # this test's connection, the scrape's own
+    assert scraped.value("together_db_pool_size") == 10
+
+
+async def test_a_source_that_cannot_be_read_is_reported_and_the_rest_still_served(pairing):
+    _, runtime = pairing
+
+    async def unreadable(runtime):
+        raise ConnectionRefusedError("the table's database does not answer")
+
+    app = FastAPI()
+    install_metrics(app, [unreadable])
+    app.state.runtime = runtime
+    async with client(app) as http:
+        scraped = await scrape(http)
+    assert scraped.value("together_metrics_source_failed", source=unreadable.__qualname__) == 1
+    assert scraped.value("together_metrics_source_failed", source="backbone_tables") == 0
     assert scraped.value("together_db_pool_size") == 10
