@@ -45,7 +45,7 @@ SERVICE_METRICS: dict[str, tuple[Kind, str]] = {
     ),
     "together_timers_oldest_due_seconds": (
         "gauge",
-        "How long the oldest due timer of the job has been due, by the service's clock (0 when none is due).",
+        "How long the oldest due timer of the worker has been due, by the service's clock (0 when none is due).",
     ),
     "together_metrics_source_failed": (
         "gauge",
@@ -62,8 +62,8 @@ SOURCE_TIMEOUT = 5.0  # seconds for each scrape-time query; Prometheus' default 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def timer_backlog(job: str, due_at: sa.ColumnElement[datetime], *pending: sa.ColumnElement[bool]) -> Scraped:
-    """The due gauges of one job (`together_timers_due`, `together_timers_oldest_due_seconds`): its rows
+def timer_backlog(worker: str, due_at: sa.ColumnElement[datetime], *pending: sa.ColumnElement[bool]) -> Scraped:
+    """The due gauges of one job's worker (`together_timers_due`, `together_timers_oldest_due_seconds`): its rows
     that are `pending` (not done, not failed) and whose `due_at` has passed by the service's clock."""
 
     async def read(runtime: Runtime) -> list[Reading]:
@@ -73,10 +73,11 @@ def timer_backlog(job: str, due_at: sa.ColumnElement[datetime], *pending: sa.Col
             count, earliest = (await conn.execute(query)).one()
         age = (now - earliest).total_seconds() if earliest is not None else 0.0
         return [
-            ("together_timers_due", {"worker": job}, count),
-            ("together_timers_oldest_due_seconds", {"worker": job}, max(age, 0.0)),
+            ("together_timers_due", {"worker": worker}, count),
+            ("together_timers_oldest_due_seconds", {"worker": worker}, max(age, 0.0)),
         ]
 
+    read.__qualname__ = f"timer_backlog:{worker}"  # the source's name in together_metrics_source_failed
     return read
 
 
@@ -123,13 +124,15 @@ class Metrics:
             return generate_latest(self.registry)
 
     async def count_request(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")  # the template: one series per route, not per id
-        self.requests.labels(request.method, template, str(response.status_code)).inc()
-        self.latency.labels(request.method, template).observe(time.perf_counter() - started)
-        return response
+        started, status = time.perf_counter(), "500"  # an exception that escapes the app ends as a 500
+        try:
+            response = await call_next(request)
+            status = str(response.status_code)
+            return response
+        finally:
+            template = getattr(request.scope.get("route"), "path", "unmatched")  # one series per route, not per id
+            self.requests.labels(request.method, template, status).inc()
+            self.latency.labels(request.method, template).observe(time.perf_counter() - started)
 
 
 class _Snapshot(Collector):
