@@ -69,3 +69,8 @@ def test_promtool_runs_the_rule_tests():
     tested = _promtool("test", "rules", "alerts.test.yml")
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "SUCCESS" in tested.stdout
+
+
+def test_promtool_checks_the_example_scrape_configuration():
+    checked = _promtool("check", "config", "prometheus.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
