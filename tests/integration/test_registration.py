@@ -806,8 +806,11 @@ async def test_a_cohort_ends_once_after_its_end_date_whoever_runs_the_ender(worl
     ender = cohort_ender(world.runtime)
     world.travel_days(119)  # its end date: the cohort runs until the end of the day (UTC)
     assert await ender.run_due() == []
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-ender") == 0
     world.travel_days(1)
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-ender") == 1
     assert await ender.run_due() == ["ended"]
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-ender") == 0
     assert await ender.run_due() == []  # once
     assert await cohort_ender(world.runtime).run_due() == []  # a restarted ender (another replica) finds nothing either
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed", "CohortEnded"]
