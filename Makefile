@@ -5,11 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Prometheus' promtool, for the alerting rules' tests (`make promtool`); tests/prometheus names the same version.
+PROMTOOL_VERSION := v0.316.0
+PROMTOOL := $(HOME)/.cache/together-promtool/$(PROMTOOL_VERSION)/promtool
 PACKAGES := libs/events libs/contracts libs/operator libs/servicekit libs/devtools libs/synthetic services/registration services/matching services/pairing services/scheduling services/notifications
 # Connection settings written by deploy/stack.sh (external ones if TOGETHER_EXTERNAL_INFRA is set).
 WITH_STACK := set -a; source "$${TOGETHER_STATE_DIR:-.run}/env.sh"; set +a;
 
-.PHONY: demo test chaos stop infra provision services status lint format bench bench-matching bench-scaling lock clean catalogue
+.PHONY: demo test chaos stop infra provision services status lint format bench bench-matching bench-scaling lock clean catalogue promtool
 
 ## demo: set up, start Kafka, PostgreSQL and the five services, run the demo flow; the stack keeps running
 demo: $(STAMP) infra provision
@@ -17,8 +20,14 @@ demo: $(STAMP) infra provision
 	@$(WITH_STACK) $(PY) -m deploy.demo
 
 ## test: unit, integration (real Kafka and PostgreSQL) and end-to-end tests
-test: $(STAMP)
-	$(PY) -m pytest
+test: $(STAMP) $(PROMTOOL)
+	PROMTOOL=$(PROMTOOL) $(PY) -m pytest
+
+## promtool: Prometheus' rule checker for deploy/prometheus (tests/prometheus runs it), built once with Go into ~/.cache
+$(PROMTOOL):
+	GOBIN=$(dir $(PROMTOOL)) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION)
+
+promtool: $(PROMTOOL)
 
 ## chaos: the fault-injection suite on a stack of its own (.run/chaos): a synthetic workload while services, Kafka and PostgreSQL are killed, frozen and fed poison, then the checks and each fault's recovery time; SHORT=1 for the short version CI runs
 chaos: $(STAMP)

@@ -15,7 +15,7 @@ from together_servicekit.auth import authenticated
 pytestmark = pytest.mark.integration
 
 SERVICES = ("registration", "matching", "pairing", "scheduling", "notifications")
-PUBLIC = {"/healthz", "/readyz"}
+PUBLIC = {"/healthz", "/readyz", "/metrics"}
 
 
 def _needs_token(route: APIRoute) -> bool:
@@ -97,8 +97,9 @@ async def test_a_bad_token_is_refused_with_its_reason(registration, signer, make
     assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
 
 
-async def test_health_and_the_openapi_document_need_no_token(registration):
+async def test_health_metrics_and_the_openapi_document_need_no_token(registration):
     assert (await registration.get("/healthz")).status_code == 200
+    assert (await registration.get("/metrics")).status_code == 200
     assert (await registration.get("/openapi.json")).status_code == 200
 
 

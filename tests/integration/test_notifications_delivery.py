@@ -52,6 +52,7 @@ from scheduling.domain.sessions import Session
 from tests.apps import AUDIENCE, ISSUER, client, service_app
 from tests.http.access import envelope_of, registered
 from tests.kafka_tools import group_caught_up, wait_until
+from tests.scrape import scrape
 from together_contracts.pairing import PairingFormed, RequestAccepted, RequestDeclined, RequestReminderDue, RequestSent
 from together_contracts.registration import (
     ParticipantAnswersErased,
@@ -483,6 +484,24 @@ async def test_a_person_without_an_address_is_a_visible_failure_not_a_silent_dro
     listed = (await world.http.get(f"/programmes/{world.programme}/failed-deliveries", headers=world.team())).json()
     assert [(r["notification_id"], r["reason"]) for r in listed] == [(str(row["id"]), "no address")]
     assert world.mailbox.attempts == 0
+
+
+async def test_mails_by_state_on_metrics_move_as_mails_are_sent_and_fail(world: World):
+    amina = await world.register("Amina", email="amina@un.test", language="en", time_zone="UTC", role=Role.mentor)
+    ravi = await world.register("Ravi", email=None, language="en", time_zone="UTC")
+    [to_amina] = await world.publish(request_sent(ravi, amina, datetime.now(UTC) + timedelta(days=3)))
+    [to_ravi] = await world.publish(
+        RequestDeclined(request_id=uuid.uuid4(), mentee_id=ravi, mentor_id=amina, declined_at=datetime.now(UTC))
+    )
+    await world.recorded(to_amina.id)
+    await world.recorded(to_ravi.id)
+    waiting = await scrape(world.http)
+    assert [waiting.value("together_mails", state=state) for state in ("pending", "sent", "failed")] == [2, 0, 0]
+
+    assert sorted(await world.worker.run_due()) == ["failed", "sent"]  # Ravi has no address
+    done = await scrape(world.http)
+    assert [done.value("together_mails", state=state) for state in ("pending", "sent", "failed")] == [0, 1, 1]
+    assert done.value("together_timers_due", worker="delivery-worker") == 0
 
 
 async def test_email_off_for_a_kind_sends_no_mail_but_the_feed_keeps_the_message(world: World):

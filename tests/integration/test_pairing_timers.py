@@ -19,6 +19,7 @@ from pairing.tables import participants, requests, timers
 from tests.apps import client, service_app
 from tests.http.access import deliver, registered
 from tests.integration.test_pairing_lifecycle import Cohort
+from tests.scrape import scrape
 from together_contracts.registration import Role
 from together_servicekit.clock import TravellingClock
 
@@ -184,3 +185,20 @@ async def test_a_restarted_service_fires_the_timers_that_fell_due_while_it_was_d
         async with runtime.engine.connect() as conn:
             unfired = (await conn.execute(sa.select(sa.func.count()).where(timers.c.fired_at.is_(None)))).scalar_one()
         assert unfired == 0
+
+
+async def test_a_due_timer_shows_on_metrics_until_the_worker_fires_it(cohort):
+    mentor, mentee = await cohort.join_in(Role.mentor, "Europe/Zurich", capacity=1), await cohort.join_in(Role.mentee, "UTC")
+    await cohort.prefer(mentee, mentor)
+    remind_at = datetime.fromisoformat((await cohort.pending_for(mentor))["remind_at"])
+    before = await scrape(cohort.http)
+    assert before.value("together_timers_due", worker="deadline-worker") == 0
+    cohort.set_clock(remind_at + timedelta(minutes=5))
+
+    due = await scrape(cohort.http)
+    assert due.value("together_timers_due", worker="deadline-worker") == 1
+    assert 300 <= due.value("together_timers_oldest_due_seconds", worker="deadline-worker") < 310
+    assert await deadline_worker(cohort.runtime).run_due() == ["reminded"]
+    fired = await scrape(cohort.http)
+    assert fired.value("together_timers_due", worker="deadline-worker") == 0
+    assert fired.value("together_timers_oldest_due_seconds", worker="deadline-worker") == 0

@@ -24,6 +24,7 @@ from registration.cohort_ender import cohort_ender
 from registration.tables import cohorts, participants
 from tests.apps import Signer, client, service_app
 from tests.kafka_tools import read_topic, wait_until
+from tests.scrape import scrape
 from tests.stack import Stack
 from tests.verification import follow_link, link_token, mail_link, notifications_headers
 from together_contracts import registration_sealed as v2
@@ -396,8 +397,11 @@ async def test_answers_change_while_open_and_after_closing_a_role_needs_a_grant(
     assert early_grant.status_code == 409  # while open, the participant adds it themself
 
     world.travel_days(3)  # the window has passed
+    due = (await scrape(world.http)).value("together_timers_due", worker="cohort-closer")
+    assert due >= 1  # this cohort, and any other of the test's database past its window
     closer = cohort_closer(world.runtime)
     assert "closed" in await closer.run_due()
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-closer") == 0
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]
     await closer.run_due()
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed"]  # once
@@ -802,8 +806,11 @@ async def test_a_cohort_ends_once_after_its_end_date_whoever_runs_the_ender(worl
     ender = cohort_ender(world.runtime)
     world.travel_days(119)  # its end date: the cohort runs until the end of the day (UTC)
     assert await ender.run_due() == []
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-ender") == 0
     world.travel_days(1)
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-ender") == 1
     assert await ender.run_due() == ["ended"]
+    assert (await scrape(world.http)).value("together_timers_due", worker="cohort-ender") == 0
     assert await ender.run_due() == []  # once
     assert await cohort_ender(world.runtime).run_due() == []  # a restarted ender (another replica) finds nothing either
     assert await world.types(cohort) == ["CohortOpened", "CohortClosed", "CohortEnded"]

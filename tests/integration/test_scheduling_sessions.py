@@ -26,6 +26,7 @@ from scheduling.consumers import handlers
 from scheduling.tables import sessions
 from tests.apps import client, service_app
 from tests.http.access import check, deliver
+from tests.scrape import scrape
 from together_contracts.pairing import EndedBy, Engagement, PairingEnded, PairingFormed, RequestSent
 from together_contracts.registration import (
     ParticipantRegistered,
@@ -345,10 +346,15 @@ async def test_the_worker_completes_a_session_once_after_its_end_even_after_a_re
     assert await worker.run_due() == []
     pair.runtime.clock.travel(timedelta(hours=3, minutes=30))  # past the end, within the grace: partners may still mark it done
     assert await worker.run_due() == []
+    # /metrics counts it due by the service's own grace (COMPLETE_AFTER_MINUTES, 0 here): ended half an hour ago.
+    due = await scrape(pair.http)
+    assert due.value("together_timers_due", worker="completion-worker") == 1
+    assert 1800 <= due.value("together_timers_oldest_due_seconds", worker="completion-worker") < 1860
     pair.runtime.clock.travel(timedelta(hours=1))
     # Two workers at once (a restart while the old one still runs, or two replicas): one completes it.
     results = await asyncio.gather(worker.run_due(), completion_worker(pair.runtime, grace=grace).run_due())
     assert sorted(r for done in results for r in done) == ["completed"]
+    assert (await scrape(pair.http)).value("together_timers_due", worker="completion-worker") == 0
     restarted = completion_worker(pair.runtime, grace=grace)  # a new process finds nothing left to do
     assert await restarted.run_due() == []
     completed = await pair.events("SessionCompleted")

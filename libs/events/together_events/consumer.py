@@ -199,7 +199,7 @@ class EventConsumer:
                         await self.process(record)
                         self._progressed(partition, record.offset + 1)
                     await self._commit(partition, records[-1].offset + 1)
-                self._note_end_offsets()
+                self.note_end_offsets()
         finally:
             self.ready.clear()  # /readyz says so while the supervisor restarts us
             await self._consumer.stop()
@@ -372,9 +372,11 @@ class EventConsumer:
         progress.next_offset = next_offset
         progress.last_progress = time.monotonic()
 
-    def _note_end_offsets(self) -> None:
-        """Record the broker's end offsets, so readiness can tell waiting records from an idle topic."""
-        assert self._consumer is not None
+    def note_end_offsets(self) -> None:
+        """Record the broker's end offsets, so readiness can tell waiting records from an idle topic (also called
+        when metrics are scraped: the fetcher keeps learning them while a record is being handled)."""
+        if self._consumer is None:
+            return
         assigned = {f"{tp.topic}[{tp.partition}]": tp for tp in self._consumer.assignment()}
         for name in list(self.status.partitions):
             if name not in assigned:

@@ -28,6 +28,7 @@ from together_servicekit.db import database_powers, migrate, wait_for_database
 from together_servicekit.errors import invalid
 from together_servicekit.http_errors import ERROR_RESPONSES, error_response, install_error_handlers
 from together_servicekit.logging import configure_logging
+from together_servicekit.metrics import Scraped, install_metrics
 from together_servicekit.profile import refuse_database_powers, refuse_development_trust
 from together_servicekit.runtime import (
     HandlersFactory,
@@ -52,8 +53,10 @@ def build_app(
     handlers: HandlersFactory[SettingsT] | None = None,
     workers: WorkersFactory[SettingsT] | None = None,
     larger_bodies: Sequence[tuple[str, int]] = (),
+    scraped: Sequence[Scraped] = (),
 ) -> FastAPI:
-    """`larger_bodies`: (path regex, byte limit) pairs for the few routes that take uploads."""
+    """`larger_bodies`: (path regex, byte limit) pairs for the few routes that take uploads;
+    `scraped`: the service's own metrics, read at each scrape of /metrics (together_servicekit.metrics)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +88,7 @@ def build_app(
             expose_headers=["X-Request-ID", "X-Correlation-ID"],
         )
     app.include_router(_health_router())
+    install_metrics(app, scraped)  # /metrics, and the request counts (outermost: refusals count too)
     if settings.clock_mode == "travel":
         app.include_router(_clock_router())
     for router in routers:
@@ -177,7 +181,7 @@ async def _request_context(request: Request, call_next: Callable[[Request], Awai
         response = await call_next(request)
         response.headers["x-request-id"] = request_id
         response.headers["x-correlation-id"] = correlation_id
-        if request.url.path not in ("/healthz", "/readyz"):
+        if request.url.path not in ("/healthz", "/readyz", "/metrics"):
             log.info(
                 "http.request",
                 method=request.method,

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from notifications.api import router
 from notifications.consumers import handlers
 from notifications.delivery import workers
+from notifications.metrics import scraped
 from notifications.settings import NotificationsSettings
 from together_servicekit.app import build_app
 
@@ -17,4 +18,5 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         routers=[router],
         handlers=handlers,
         workers=workers,
+        scraped=scraped,
     )

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from pairing.api import router
 from pairing.consumers import handlers
 from pairing.deadline_worker import workers
+from pairing.metrics import scraped
 from pairing.settings import PairingSettings
 from together_servicekit.app import build_app
 
@@ -17,4 +18,5 @@ def create_app(settings: PairingSettings | None = None) -> FastAPI:
         routers=[router],
         handlers=handlers,
         workers=workers,
+        scraped=scraped,
     )

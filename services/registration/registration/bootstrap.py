@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from registration.api import CREDENTIAL_UPLOAD_PATH, router
 from registration.cohort_closer import workers
 from registration.consumers import handlers
+from registration.metrics import scraped
 from registration.settings import RegistrationSettings
 from together_servicekit.app import build_app
 
@@ -20,6 +21,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
         routers=[router],
         handlers=handlers,
         workers=workers,
+        scraped=scraped,
         # Only the credential upload takes more than the usual body limit.
         larger_bodies=[(CREDENTIAL_UPLOAD_PATH, settings.credential_max_bytes + MULTIPART_OVERHEAD)],
     )

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from scheduling import completion_worker, reminder_worker
 from scheduling.api import kinds, records, sessions, timetable
 from scheduling.consumers import handlers
+from scheduling.metrics import scraped
 from scheduling.settings import SchedulingSettings
 from together_servicekit.app import build_app
 from together_servicekit.runtime import Runtime
@@ -29,4 +30,5 @@ def create_app(settings: SchedulingSettings | None = None) -> FastAPI:
         routers=[sessions.router, records.router, kinds.router, timetable.router],
         handlers=handlers,
         workers=workers,
+        scraped=scraped,
     )
