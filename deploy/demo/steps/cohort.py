@@ -23,7 +23,9 @@ async def the_team_creates_a_programme_and_cohort(demo: Demo) -> str:
     step("1. The programme team signs in and creates a mentoring programme and a cohort")
     today = (await demo.clock("registration")).date()
     # The Secretariat always; beside it the entities this programme takes (the synthetic cohort names all three).
-    body = {"name": "Together mentoring", "kind": "mentoring", "rules": {"entities": ["ITC", "ISA", "UNDP"]}}
+    # The team's functional mailbox gets its mails (an early end, the outcomes report at the cohort's end).
+    programme_rules = {"entities": ["ITC", "ISA", "UNDP"], "team_mailbox": f"together-team.{demo.run}@un.org"}
+    body = {"name": "Together mentoring", "kind": "mentoring", "rules": programme_rules}
     programme = ok(await http.post(f"{URL['registration']}/programmes", json=body, headers=team))
     tail.follow(programme["id"])
     await tail.seen_all(("ProgrammeCreated", {"programme_id": programme["id"]}))
