@@ -61,9 +61,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: the pipeline benchmark (registrations/s into matching from each address verification, commit-to-consume lag, raw aiokafka rate); N=300 for fewer registrations
+## bench: the pipeline benchmark (registrations/s into matching from each address verification, commit-to-consume lag, raw aiokafka rate); N=300 for fewer registrations; RATE=50 (DURATION=20) for an open loop at 50 per second
 bench: $(STAMP) infra provision
-	@$(WITH_STACK) $(PY) bench/pipeline.py $(if $(N),--registrations $(N),)
+	@$(WITH_STACK) $(PY) bench/pipeline.py $(if $(N),--registrations $(N),) $(if $(RATE),--rate $(RATE),) $(if $(DURATION),--duration $(DURATION),)
 
 ## bench-scaling: 1, 2, 3 and 4 replicas of matching and of notifications on a backlog: partitions per replica, events/s, each event handled once; EVENTS=500 for a quicker run
 bench-scaling: $(STAMP) infra provision

@@ -162,6 +162,47 @@ async def post_all(
     return succeeded, refused, failures
 
 
+async def post_scheduled(
+    http: httpx.AsyncClient, requests: list[tuple[str, dict, dict]], rate: float
+) -> tuple[list[tuple[float, dict, dict]], list, list, dict]:
+    """Open loop: POST request i at `start + i / rate` whatever the earlier answers' speed, so a slow answer
+    delays no later request, and measure each latency from its scheduled time, not from when it left
+    (a late send counts as latency: no coordinated omission). Returns what `post_all` does, and the schedule's
+    figures: the achieved sending rate and how late the sends left."""
+    succeeded, refused, failures, late = [], [], [], []
+
+    async def one(url: str, body: dict, headers: dict, scheduled: float) -> None:
+        late.append(time.perf_counter() - scheduled)
+        try:
+            response = await http.post(url, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            failures.append(repr(exc))
+            return
+        if response.is_success:
+            succeeded.append((time.perf_counter() - scheduled, response.json(), headers))
+        elif response.status_code == 422:
+            refused.append([detail["rule"] for detail in response.json()["error"]["details"]])
+        else:
+            failures.append(f"{response.status_code} {response.text[:300]}")
+
+    tasks, start = [], time.perf_counter()
+    try:
+        for i, (url, body, headers) in enumerate(requests):
+            scheduled = start + i / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(url, body, headers, scheduled)))
+        sent_s = time.perf_counter() - start
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+    schedule = {
+        "sent_per_s": (len(requests) - 1) / sent_s if len(requests) > 1 and sent_s > 0 else float("nan"),
+        "send_late_ms": percentiles([s * 1000 for s in late], (0.5, 0.99, 1.0)),
+    }
+    return succeeded, refused, failures, schedule
+
+
 async def register_all(
     http: httpx.AsyncClient, url: str, requests: list[tuple[dict, dict]], concurrency: int
 ) -> tuple[list[tuple[float, dict, dict]], list, list]:
@@ -209,7 +250,8 @@ async def drive(
     """Programme, cohort, warm-up, then the measured registrations and verifications; return the
     measured cohort's id."""
     reg_db, matching_db = dbs
-    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+    in_flight = args.concurrency if not args.rate else max(args.concurrency, 512)  # open loop: never queue in the pool
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     async with httpx.AsyncClient(base_url=reg, timeout=60, limits=limits) as http:
         team = signer.headers(f"bench-team-{run}", "programme_team", programmes=["*"])
         notifications = signer.headers(f"bench-notifications-{run}", "service", scope="registration:contacts")
@@ -243,12 +285,20 @@ async def drive(
         figures["people"] = load_summary(people)
         requests = registrations(people, signer, run)  # built (and tokens signed) before the clock starts
         started = time.perf_counter()
-        registered, refused, failures = await register_all(http, f"/cohorts/{cohort}/participants", requests, args.concurrency)
+        if args.rate:
+            posts = [(f"/cohorts/{cohort}/participants", body, headers) for body, headers in requests]
+            registered, refused, failures, figures["register_schedule"] = await post_scheduled(http, posts, args.rate)
+        else:
+            registered, refused, failures = await register_all(
+                http, f"/cohorts/{cohort}/participants", requests, args.concurrency
+            )
         http_s = time.perf_counter() - started
         # Nobody is visible yet: matching hears of a person when they follow the link of their verification mail.
         verifications = await verification_links(http, reg_db, registered, notifications, args.concurrency)
         started = time.perf_counter()
-        posting = asyncio.create_task(post_all(http, verifications, args.concurrency))
+        posting = asyncio.create_task(
+            post_scheduled(http, verifications, args.rate) if args.rate else post_all(http, verifications, args.concurrency)
+        )
         e2e = verify_s = None
         try:
             while True:  # poll matching's read model until it holds every verified registration
@@ -264,7 +314,9 @@ async def drive(
                     break
         finally:
             posting.cancel()  # on failure or interruption: no request outlives the client
-    verified, _, verify_failures = posting.result()
+    verified, _, verify_failures = posting.result()[:3]
+    if args.rate:
+        figures["verify_schedule"] = posting.result()[3]
     failures += verify_failures
     for failure in sorted(set(failures))[:5]:
         print(f"  failed request: {failure}")
@@ -305,7 +357,7 @@ async def lags(dbs: dict[str, str], cohort: str, figures: dict) -> None:
     figures["events"] = {"outbox": len(outbox), "consumed": len(lag), "unpublished": len(outbox) - len(pickup)}
     figures["event_bytes_mean"] = statistics.fmean(r["size"] for r in outbox) if outbox else 0
     figures["lag_ms"] = percentiles(lag)
-    figures["relay_pickup_ms"] = percentiles(pickup, (0.5, 0.95, 1.0))
+    figures["relay_pickup_ms"] = percentiles(pickup)
 
 
 async def grant_namespace(namespace: str) -> None:
@@ -387,10 +439,21 @@ async def raw_kafka(args: argparse.Namespace, run: str, figures: dict) -> None:
     figures["raw_combined_per_s"] = m / (figures["raw_produce_s"] + figures["raw_consume_s"])
 
 
-def report(args: argparse.Namespace, figures: dict, load: float) -> None:
-    def ms(d: dict) -> str:
-        return "  ".join(f"{k} {v:,.1f}" for k, v in d.items())
+def ms(d: dict) -> str:
+    return "  ".join(f"{k} {v:,.1f}" for k, v in d.items())
 
+
+def schedule_rows(what: str, schedule: dict | None) -> list[tuple[str, str]]:
+    """The open loop's own figures: did the bench keep its schedule?"""
+    if schedule is None:
+        return []
+    return [
+        (f"  {what} sent (achieved rate)", f"{schedule['sent_per_s']:,.1f} per s"),
+        ("  sends late on schedule ms", ms(schedule["send_late_ms"])),
+    ]
+
+
+def report(args: argparse.Namespace, figures: dict, load: float) -> None:
     f, ev, people = figures, figures["events"], figures["people"]
     refusals = ", ".join(f"{rule} x{n}" for rule, n in f["refused_by_rule"].items()) or "none"
     # Services of a `make demo` stack do not see the bench's topics, but they share the CPUs.
@@ -400,7 +463,11 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
         ("Environment", ""),
         ("  Kafka / PostgreSQL", f"{KAFKA}  /  {PG.rsplit('@', 1)[-1]}"),
         ("  CPUs / load average at start", f"{os.cpu_count()} / {load:.2f}"),
-        ("  N registrations / in flight", f"{args.registrations} / {args.concurrency}"),
+        (
+            ("  N registrations / open loop at", f"{args.registrations} / {args.rate:g} per s (each phase)")
+            if args.rate
+            else ("  N registrations / in flight", f"{args.registrations} / {args.concurrency}")
+        ),
         (
             "  synthetic people (seed)",
             f"{people['mentors_only']} mentors only, {people['mentees_only']} mentees only, {people['both']} both ({args.seed})",
@@ -414,9 +481,11 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
         ("  expected: never-eligible appointments", f"{people['appointment_never_eligible']} (whatever a programme says)"),
         ("  HTTP registration rate", f"{f['http_rps']:,.1f} req/s  ({f['http_s']:.2f} s)"),
         ("  HTTP latency ms", ms(f["http_latency_ms"])),
+        *schedule_rows("registrations", f.get("register_schedule")),
         ("  HTTP 200 verified (link followed)", f"{f['verified']} of {f['accepted']}"),
         ("  HTTP verification rate", f"{f['verify_rps']:,.1f} req/s  ({f['verify_s']:.2f} s)"),
         ("  HTTP verification latency ms", ms(f["verify_latency_ms"])),
+        *schedule_rows("verifications", f.get("verify_schedule")),
         ("  end-to-end, from the first verification", e2e),
         ("  in matching's read model", f"{f['in_read_model']} of {f['verified']}"),
         ("  events in outbox / consumed / unpublished", f"{ev['outbox']} / {ev['consumed']} / {ev['unpublished']}"),
@@ -431,6 +500,11 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
     print()
     for label, value in rows:
         print(f"{label:<44} {value}")
+    if args.rate:
+        print(
+            "\nOpen loop: each request is sent at its scheduled time whatever the earlier answers' speed; its latency runs"
+            "\nfrom the scheduled time, so a late send counts against it (no coordinated omission)."
+        )
     print(
         "\nLag = matching's inbox.processed_at - registration's outbox.created_at, both now() on the same PostgreSQL server."
         "\nper ParticipantRegistered: created_at is taken inside the verifying transaction, just before commit (now() is the transaction's start,"
@@ -445,12 +519,21 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--registrations", type=int, default=2000, metavar="N")
     parser.add_argument("--concurrency", type=int, default=32, help="registrations in flight (default 32)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        metavar="R",
+        help="open loop: send R registrations (then R verifications) per second on a fixed schedule, for --duration",
+    )
+    parser.add_argument("--duration", type=float, default=20, help="seconds of each open-loop phase (default 20)")
     parser.add_argument("--messages", type=int, default=50_000, metavar="M", help="raw aiokafka messages (default 50,000)")
     parser.add_argument("--message-bytes", type=int, default=300, help="raw message value size (default 300)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the pipeline to drain")
     parser.add_argument("--seed", type=int, default=7, help="the synthetic cohort's seed (default 7)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args()
+    if args.rate:
+        args.registrations = max(2, round(args.rate * args.duration))
 
     # A leftover bench process, or another server on our ports, would be measured instead of ours.
     for spec in SPECS:
