@@ -506,9 +506,9 @@ def report(args: argparse.Namespace, figures: dict, load: float) -> None:
             "\nfrom the scheduled time, so a late send counts against it (no coordinated omission)."
         )
     print(
-        "\nLag = matching's inbox.processed_at - registration's outbox.created_at, both now() on the same PostgreSQL server."
-        "\nper ParticipantRegistered: created_at is taken inside the verifying transaction, just before commit (now() is the transaction's start,"
-        "\na few statements earlier); processed_at is now() in matching's handling transaction, before its handler runs."
+        "\nLag = matching's inbox.processed_at - registration's outbox.created_at, both on the same PostgreSQL server's clock."
+        "\nper ParticipantRegistered: created_at is clock_timestamp() at the outbox insert, the verifying transaction's last statement"
+        "\nbut its notification; processed_at is now() in matching's handling transaction, before its handler runs."
         "\nRelay pickup = outbox.published_at (now() in the relay's transaction) - created_at."
     )
     if args.json:
